@@ -1,0 +1,98 @@
+//! Errors as `application/problem+json` (RFC 9457) with a stable `code`.
+//!
+//! Layering: libraries return precise error enums (`StoreError`); handlers turn them into a
+//! [`Problem`] here and nowhere else. A 5xx says only "internal error" plus the request id; the
+//! full error goes to the log.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use comply360_store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
+        Problem {
+            type_: format!("https://comply360.dev/problems/{}", code.replace('_', "-")),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code,
+            errors: Vec::new(),
+            request_id: None,
+        }
+    }
+
+    pub fn with_field(mut self, field: &str, message: impl Into<String>) -> Problem {
+        self.errors.push(FieldError { field: field.to_owned(), message: message.into() });
+        self
+    }
+
+    pub fn internal() -> Problem {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "internal error; quote the request id when reporting it",
+        )
+    }
+
+    /// Maps a store error. Unknown kinds are internal errors, logged in full.
+    pub fn from_store(err: &StoreError) -> Problem {
+        match err {
+            StoreError::UnknownTenant(slug) => {
+                Problem::new(StatusCode::NOT_FOUND, "tenant_not_found", format!("no agency is registered as {slug:?}"))
+            }
+            StoreError::Suspended { slug } => Problem::new(
+                StatusCode::LOCKED,
+                "tenant_suspended",
+                format!("agency {slug:?} is suspended; its administrator can contact support to reactivate it"),
+            ),
+            StoreError::NotProvisioned { slug, .. } => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "tenant_unavailable",
+                format!("agency {slug:?} is still being set up; try again shortly"),
+            ),
+            StoreError::PoolBudgetExhausted { .. } => {
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the service is busy; retry shortly")
+            }
+            other => {
+                tracing::error!(error = %other, "internal error");
+                Problem::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = (status, axum::Json(&self)).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(err: StoreError) -> Problem {
+        Problem::from_store(&err)
+    }
+}

@@ -1,0 +1,33 @@
+//! `GET /api/v1/tenant`: the public profile of the agency the request names.
+
+use crate::problem::Problem;
+use crate::tenant::CurrentTenant;
+use crate::router::AppState;
+use axum::Json;
+use axum::extract::State;
+use comply360_store::repo::settings;
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Serialize)]
+pub struct TenantProfile {
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub branding: Value,
+    pub locale: Value,
+}
+
+pub async fn show(State(state): State<AppState>, CurrentTenant(tenant): CurrentTenant) -> Result<Json<TenantProfile>, Problem> {
+    let mut tx = state.store.tenancy().begin(&tenant).await?;
+    let rows = settings::get_many(&mut tx, &["branding", "locale"]).await?;
+    tx.commit().await?;
+    let get = |k: &str| rows.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
+    Ok(Json(TenantProfile {
+        slug: tenant.slug().to_owned(),
+        name: tenant.name().to_owned(),
+        status: tenant.status().to_string(),
+        branding: get("branding"),
+        locale: get("locale"),
+    }))
+}

@@ -1,0 +1,14 @@
+//! Pure types and rules of Comply360. Nothing in this crate performs I/O.
+//!
+//! Values here are parsed once at the edge ("parse, don't validate"): a [`Slug`]
+//! or an [`IsolationMode`] that exists is valid, so code further in never checks again.
+
+pub mod ids;
+pub mod money;
+pub mod slug;
+pub mod tenancy;
+
+pub use ids::{NamespaceId, ServerId, TenantId};
+pub use money::{Cents, Currency};
+pub use slug::{Slug, SlugError};
+pub use tenancy::{IsolationMode, ProvisioningState, ProvisioningStep, TenantStatus, Tier};

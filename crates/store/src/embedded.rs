@@ -1,0 +1,427 @@
+//! The embedded PostgreSQL cluster: what `comply360` runs when no `DATABASE_URL` is given.
+//!
+//! The cluster lives in `<data-dir>/pg`, listens on a Unix socket in `<data-dir>/run` and on a
+//! free loopback port, and runs as an unprivileged user when this process is root (`initdb`
+//! refuses root). Several `comply360` processes may share one data directory (a `serve` and a
+//! `tenant create`, say): each holds a shared lease on `<data-dir>/cluster.lease`, and the last
+//! one to leave stops the cluster. A `postmaster.pid` left by a crash is recognised and removed.
+
+use crate::EMBEDDED_ADMIN_ROLE;
+use crate::connect::ServerAddress;
+use nix::fcntl::{Flock, FlockArg};
+use nix::unistd::{Gid, Uid, User};
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use tokio::process::Command;
+
+const BIN_SEARCH_ROOT: &str = "/usr/lib/postgresql";
+/// `sun_path` is 108 bytes including the terminating NUL.
+const MAX_SOCKET_PATH: usize = 107;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error(
+        "PostgreSQL server programs (initdb, pg_ctl, postgres) were not found {where_}; install \
+         them (Debian/Ubuntu: apt-get install postgresql) or set DATABASE_URL to use an existing \
+         server"
+    )]
+    BinariesMissing { where_: String },
+    #[error("data directory {dir} is not writable: {reason}; choose another with --data-dir")]
+    NotWritable { dir: String, reason: String },
+    #[error(
+        "comply360 runs as root, and PostgreSQL refuses to: create an unprivileged system user \
+         named \"postgres\" (useradd --system postgres) or run comply360 as an ordinary user"
+    )]
+    NoUnprivilegedUser,
+    #[error(
+        "the postgres user cannot reach {dir}; put the data directory where every user can \
+         traverse the parent directories (for example under /var/lib or /tmp)"
+    )]
+    NotTraversable { dir: String },
+    #[error(
+        "the socket path {path} is longer than the {MAX_SOCKET_PATH} bytes Unix allows; use a \
+         shorter --data-dir"
+    )]
+    SocketPathTooLong { path: String },
+    #[error("{step} failed: {detail}")]
+    Command { step: String, detail: String },
+    #[error("I/O error on {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> EmbeddedError + '_ {
+    move |source| EmbeddedError::Io { path: path.display().to_string(), source }
+}
+
+/// Where the server programs are.
+#[derive(Clone, Debug)]
+pub struct PgBinaries {
+    pub initdb: PathBuf,
+    pub pg_ctl: PathBuf,
+    pub postgres: PathBuf,
+}
+
+impl PgBinaries {
+    /// Finds the programs: in `explicit` if given (and only there), else on `PATH`, else in
+    /// the newest `/usr/lib/postgresql/*/bin`.
+    pub fn locate(explicit: Option<&Path>) -> Result<PgBinaries, EmbeddedError> {
+        if let Some(dir) = explicit {
+            return Self::in_dir(dir).ok_or_else(|| EmbeddedError::BinariesMissing {
+                where_: format!("in {}", dir.display()),
+            });
+        }
+        if let Some(found) = std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .find_map(|dir| Self::in_dir(&dir))
+        {
+            return Ok(found);
+        }
+        let mut versions: Vec<(u32, PathBuf)> = fs::read_dir(BIN_SEARCH_ROOT)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let v = e.file_name().to_str()?.parse::<u32>().ok()?;
+                Some((v, e.path().join("bin")))
+            })
+            .collect();
+        versions.sort();
+        versions.into_iter().rev().find_map(|(_, dir)| Self::in_dir(&dir)).ok_or_else(|| {
+            EmbeddedError::BinariesMissing {
+                where_: format!("on PATH or in {BIN_SEARCH_ROOT}/*/bin"),
+            }
+        })
+    }
+
+    fn in_dir(dir: &Path) -> Option<PgBinaries> {
+        let pick = |name: &str| {
+            let p = dir.join(name);
+            p.is_file().then_some(p)
+        };
+        Some(PgBinaries { initdb: pick("initdb")?, pg_ctl: pick("pg_ctl")?, postgres: pick("postgres")? })
+    }
+}
+
+/// How to start the embedded cluster.
+#[derive(Clone, Debug)]
+pub struct EmbeddedOptions {
+    pub data_dir: PathBuf,
+    /// Only for throwaway clusters (tests, benchmarks): `fsync=off`.
+    pub unsafe_no_fsync: bool,
+    /// Directory holding initdb/pg_ctl/postgres; searched for when `None`.
+    pub bin_dir: Option<PathBuf>,
+    pub max_connections: u32,
+}
+
+impl EmbeddedOptions {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        EmbeddedOptions { data_dir: data_dir.into(), unsafe_no_fsync: false, bin_dir: None, max_connections: 200 }
+    }
+}
+
+/// The unprivileged account the cluster runs as when we are root.
+#[derive(Clone, Copy, Debug)]
+struct RunAs {
+    uid: Uid,
+    gid: Gid,
+}
+
+/// A running embedded cluster, shared through a lease with other processes on the same data
+/// directory. Call [`EmbeddedCluster::release`] to leave it (stopping it if we are the last).
+#[derive(Debug)]
+pub struct EmbeddedCluster {
+    data_dir: PathBuf,
+    pg_data: PathBuf,
+    socket_dir: PathBuf,
+    port: u16,
+    bins: PgBinaries,
+    run_as: Option<RunAs>,
+    lease: Option<Flock<File>>,
+}
+
+impl EmbeddedCluster {
+    /// Initialises the cluster if needed, then starts it, or joins it if another process of
+    /// ours already runs it.
+    pub async fn start(opts: &EmbeddedOptions) -> Result<EmbeddedCluster, EmbeddedError> {
+        let bins = PgBinaries::locate(opts.bin_dir.as_deref())?;
+        let data_dir = absolute(&opts.data_dir)?;
+        prepare_dir(&data_dir)?;
+        let run_as = run_as()?;
+        let pg_data = data_dir.join("pg");
+        let socket_dir = data_dir.join("run");
+        let socket_probe = socket_dir.join(".s.PGSQL.65535");
+        if socket_probe.as_os_str().len() > MAX_SOCKET_PATH {
+            return Err(EmbeddedError::SocketPathTooLong { path: socket_probe.display().to_string() });
+        }
+        fs::create_dir_all(&socket_dir).map_err(io_err(&socket_dir))?;
+        if let Some(ra) = run_as {
+            for dir in [&socket_dir] {
+                std::os::unix::fs::chown(dir, Some(ra.uid.as_raw()), Some(ra.gid.as_raw()))
+                    .map_err(io_err(dir))?;
+            }
+            check_traversable(&data_dir, ra)?;
+        }
+
+        // One process at a time decides whether to init/start; others wait here briefly.
+        let lock_path = data_dir.join("cluster.lock");
+        let start_lock = lock_file(&lock_path, FlockArg::LockExclusive).await?;
+
+        let mut cluster = EmbeddedCluster {
+            data_dir: data_dir.clone(),
+            pg_data,
+            socket_dir,
+            port: 0,
+            bins,
+            run_as,
+            lease: None,
+        };
+        if !cluster.pg_data.join("PG_VERSION").is_file() {
+            cluster.initdb().await?;
+        }
+        match cluster.running_port()? {
+            Some(port) => {
+                tracing::info!(port, "joining the embedded PostgreSQL already running");
+                cluster.port = port;
+            }
+            None => {
+                cluster.port = free_port()?;
+                cluster.pg_start(opts).await?;
+            }
+        }
+        let lease_path = data_dir.join("cluster.lease");
+        cluster.lease = Some(lock_file(&lease_path, FlockArg::LockShared).await?);
+        drop(start_lock);
+        Ok(cluster)
+    }
+
+    pub fn address(&self) -> ServerAddress {
+        ServerAddress { host: self.socket_dir.display().to_string(), port: self.port }
+    }
+
+    pub fn admin_user(&self) -> &'static str {
+        EMBEDDED_ADMIN_ROLE
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Leaves the cluster; stops it when no other process holds a lease.
+    pub async fn release(mut self) -> Result<(), EmbeddedError> {
+        let lock_path = self.data_dir.join("cluster.lock");
+        let start_lock = lock_file(&lock_path, FlockArg::LockExclusive).await?;
+        drop(self.lease.take());
+        let lease_path = self.data_dir.join("cluster.lease");
+        let file = open_lock_file(&lease_path)?;
+        let last = Flock::lock(file, FlockArg::LockExclusiveNonblock).is_ok();
+        if last {
+            self.pg_ctl(&["stop", "-D", &self.pg_data.display().to_string(), "-m", "fast", "-w", "-t", "60"], "stopping PostgreSQL")
+                .await?;
+            tracing::info!("embedded PostgreSQL stopped");
+        } else {
+            tracing::info!("embedded PostgreSQL left running for the other comply360 processes");
+        }
+        drop(start_lock);
+        Ok(())
+    }
+
+    async fn initdb(&self) -> Result<(), EmbeddedError> {
+        // A half-done initdb (crash, full disk) leaves a directory without PG_VERSION.
+        if self.pg_data.exists() {
+            fs::remove_dir_all(&self.pg_data).map_err(io_err(&self.pg_data))?;
+        }
+        fs::create_dir_all(&self.pg_data).map_err(io_err(&self.pg_data))?;
+        self.chown(&self.pg_data)?;
+        tracing::info!(dir = %self.pg_data.display(), "initialising the embedded PostgreSQL cluster");
+        let mut cmd = Command::new(&self.bins.initdb);
+        cmd.args(["-D"]).arg(&self.pg_data).args([
+            "-U",
+            EMBEDDED_ADMIN_ROLE,
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+        ]);
+        self.run(cmd, "initdb").await
+    }
+
+    /// The port of a cluster already serving this data directory, if any. Removes a stale
+    /// `postmaster.pid` (its process is gone, or is no longer a postgres).
+    fn running_port(&self) -> Result<Option<u16>, EmbeddedError> {
+        let pid_file = self.pg_data.join("postmaster.pid");
+        let Ok(text) = fs::read_to_string(&pid_file) else { return Ok(None) };
+        let lines: Vec<&str> = text.lines().collect();
+        let pid = lines.first().and_then(|l| l.trim().parse::<i32>().ok());
+        let port = lines.get(3).and_then(|l| l.trim().parse::<u16>().ok());
+        let alive = pid.is_some_and(|pid| {
+            fs::read_to_string(format!("/proc/{pid}/comm"))
+                .map(|comm| comm.trim() == "postgres")
+                .unwrap_or(false)
+        });
+        let socket_ok = lines.get(4).is_some_and(|l| Path::new(l.trim()) == self.socket_dir);
+        match (alive, port) {
+            (true, Some(port)) if socket_ok => Ok(Some(port)),
+            _ => {
+                tracing::warn!(file = %pid_file.display(), "removing stale postmaster.pid left by a crash");
+                fs::remove_file(&pid_file).map_err(io_err(&pid_file))?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn pg_start(&self, opts: &EmbeddedOptions) -> Result<(), EmbeddedError> {
+        let log = self.pg_data.join("server.log");
+        let mut server_opts = format!(
+            "-k {} -p {} -c listen_addresses=127.0.0.1 -c max_connections={} -c unix_socket_permissions=0700",
+            self.socket_dir.display(),
+            self.port,
+            opts.max_connections
+        );
+        if opts.unsafe_no_fsync {
+            server_opts.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        }
+        let args = [
+            "start".to_owned(),
+            "-D".into(),
+            self.pg_data.display().to_string(),
+            "-l".into(),
+            log.display().to_string(),
+            "-w".into(),
+            "-t".into(),
+            "60".into(),
+            "-o".into(),
+            server_opts,
+        ];
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        if let Err(err) = self.pg_ctl(&args, "starting PostgreSQL").await {
+            let tail = fs::read_to_string(&log).unwrap_or_default();
+            let tail: Vec<&str> = tail.lines().rev().take(5).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Err(EmbeddedError::Command {
+                step: "starting PostgreSQL".into(),
+                detail: format!("{err}; server log: {}", tail.join(" | ")),
+            });
+        }
+        tracing::info!(port = self.port, socket = %self.socket_dir.display(), "embedded PostgreSQL started");
+        Ok(())
+    }
+
+    async fn pg_ctl(&self, args: &[&str], step: &str) -> Result<(), EmbeddedError> {
+        let mut cmd = Command::new(&self.bins.pg_ctl);
+        cmd.args(args);
+        self.run(cmd, step).await
+    }
+
+    async fn run(&self, mut cmd: Command, step: &str) -> Result<(), EmbeddedError> {
+        if let Some(ra) = self.run_as {
+            cmd.uid(ra.uid.as_raw()).gid(ra.gid.as_raw());
+        }
+        // The server must not inherit our stdout: a piped stdout would keep a test harness
+        // waiting for EOF long after we are gone.
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        cmd.current_dir(&self.data_dir);
+        cmd.env("LC_ALL", "C");
+        let out = cmd.output().await.map_err(|e| EmbeddedError::Command {
+            step: step.into(),
+            detail: e.to_string(),
+        })?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(EmbeddedError::Command {
+                step: step.into(),
+                detail: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+            })
+        }
+    }
+
+    fn chown(&self, path: &Path) -> Result<(), EmbeddedError> {
+        if let Some(ra) = self.run_as {
+            std::os::unix::fs::chown(path, Some(ra.uid.as_raw()), Some(ra.gid.as_raw()))
+                .map_err(io_err(path))?;
+        }
+        Ok(())
+    }
+}
+
+fn absolute(dir: &Path) -> Result<PathBuf, EmbeddedError> {
+    std::path::absolute(dir).map_err(io_err(dir))
+}
+
+/// Creates the data directory and proves it is writable by writing a file in it.
+fn prepare_dir(dir: &Path) -> Result<(), EmbeddedError> {
+    let not_writable = |e: std::io::Error| EmbeddedError::NotWritable {
+        dir: dir.display().to_string(),
+        reason: e.to_string(),
+    };
+    fs::create_dir_all(dir).map_err(not_writable)?;
+    let probe = dir.join(".write-test");
+    fs::write(&probe, b"ok").map_err(not_writable)?;
+    fs::remove_file(&probe).map_err(not_writable)?;
+    Ok(())
+}
+
+fn run_as() -> Result<Option<RunAs>, EmbeddedError> {
+    if !Uid::effective().is_root() {
+        return Ok(None);
+    }
+    match User::from_name("postgres") {
+        Ok(Some(user)) => Ok(Some(RunAs { uid: user.uid, gid: user.gid })),
+        _ => Err(EmbeddedError::NoUnprivilegedUser),
+    }
+}
+
+/// The unprivileged user needs execute permission on every ancestor of the data directory.
+fn check_traversable(dir: &Path, ra: RunAs) -> Result<(), EmbeddedError> {
+    use std::os::unix::fs::MetadataExt;
+    for ancestor in dir.ancestors().skip(1) {
+        let Ok(meta) = fs::metadata(ancestor) else { continue };
+        let mode = meta.mode();
+        let ok = if meta.uid() == ra.uid.as_raw() {
+            mode & 0o100 != 0
+        } else if meta.gid() == ra.gid.as_raw() {
+            mode & 0o010 != 0
+        } else {
+            mode & 0o001 != 0
+        };
+        if !ok {
+            return Err(EmbeddedError::NotTraversable { dir: ancestor.display().to_string() });
+        }
+    }
+    Ok(())
+}
+
+fn free_port() -> Result<u16, EmbeddedError> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| EmbeddedError::Command {
+        step: "finding a free port".into(),
+        detail: e.to_string(),
+    })?;
+    listener.local_addr().map(|a| a.port()).map_err(|e| EmbeddedError::Command {
+        step: "finding a free port".into(),
+        detail: e.to_string(),
+    })
+}
+
+fn open_lock_file(path: &Path) -> Result<File, EmbeddedError> {
+    OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(io_err(path))
+}
+
+async fn lock_file(path: &Path, how: FlockArg) -> Result<Flock<File>, EmbeddedError> {
+    let file = open_lock_file(path)?;
+    let owned = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Flock::lock(file, how).map_err(|(_, errno)| EmbeddedError::Io {
+            path: owned.display().to_string(),
+            source: std::io::Error::from(errno),
+        })
+    })
+    .await
+    .map_err(|e| EmbeddedError::Command { step: "locking the data directory".into(), detail: e.to_string() })?
+}

@@ -1,0 +1,82 @@
+//! The schema lint: checks one namespace against the tenancy contract (DESIGN.md section 3).
+//!
+//! Every table (except our `c360_*` bookkeeping) must have `tenant_id uuid NOT NULL`, a primary
+//! key and every unique index and foreign key led by `tenant_id`, and RLS enabled and forced
+//! with the `tenant_isolation` policy on `app.tenant_id`, for reads and writes. It reads only
+//! `pg_catalog`, filtered by the namespace, so it stays fast with thousands of schemas.
+
+use crate::StoreError;
+use sqlx::PgConnection;
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    pub table: String,
+    pub problem: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.table, self.problem)
+    }
+}
+
+const LINT_SQL: &str = r#"
+WITH t AS (
+    SELECT c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity,
+           (SELECT a.attnum FROM pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+               AND a.atttypid = 'uuid'::regtype AND a.attnotnull) AS tid
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE 'c360\_%'
+)
+SELECT relname, 'no tenant_id uuid NOT NULL column' FROM t WHERE tid IS NULL
+UNION ALL
+SELECT relname, 'row-level security is not enabled' FROM t WHERE NOT relrowsecurity
+UNION ALL
+SELECT relname, 'row-level security is not forced' FROM t WHERE NOT relforcerowsecurity
+UNION ALL
+SELECT relname, 'no primary key' FROM t
+ WHERE NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = t.oid AND i.indisprimary)
+UNION ALL
+SELECT t.relname, format('unique index %s does not lead with tenant_id', ic.relname)
+  FROM t JOIN pg_index i ON i.indrelid = t.oid AND i.indisunique
+  JOIN pg_class ic ON ic.oid = i.indexrelid
+ WHERE t.tid IS NOT NULL AND i.indkey[0] <> t.tid
+UNION ALL
+SELECT t.relname, format('foreign key %s does not lead with tenant_id', k.conname)
+  FROM t JOIN pg_constraint k ON k.conrelid = t.oid AND k.contype = 'f'
+ WHERE t.tid IS NOT NULL AND (k.conkey[1] <> t.tid OR NOT EXISTS (
+        SELECT 1 FROM pg_attribute ra WHERE ra.attrelid = k.confrelid
+           AND ra.attnum = k.confkey[1] AND ra.attname = 'tenant_id'))
+UNION ALL
+SELECT relname, 'no tenant_isolation policy for all commands on app.tenant_id' FROM t
+ WHERE NOT EXISTS (
+    SELECT 1 FROM pg_policy p
+     WHERE p.polrelid = t.oid AND p.polname = 'tenant_isolation' AND p.polcmd = '*'
+       AND p.polpermissive
+       AND pg_get_expr(p.polqual, p.polrelid) LIKE '%tenant_id = ( SELECT (NULLIF(current_setting(''app.tenant_id''::text, true), ''''::text))::uuid%'
+       AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%tenant_id = ( SELECT (NULLIF(current_setting(''app.tenant_id''::text, true), ''''::text))::uuid%')
+UNION ALL
+SELECT t.relname, format('policy %s would let rows through beside tenant_isolation', p.polname)
+  FROM t JOIN pg_policy p ON p.polrelid = t.oid
+ WHERE p.polname <> 'tenant_isolation' AND p.polpermissive
+ORDER BY 1, 2
+"#;
+
+/// Returns the violations in `schema`; empty means the namespace keeps the contract.
+pub async fn lint_namespace(conn: &mut PgConnection, schema: &str) -> Result<Vec<Violation>, StoreError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(LINT_SQL).bind(schema).fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(|(table, problem)| Violation { table, problem }).collect())
+}
+
+/// Number of tenant tables in a namespace (the lint is vacuous on an empty schema).
+pub async fn tenant_table_count(conn: &mut PgConnection, schema: &str) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE 'c360\\_%'",
+    )
+    .bind(schema)
+    .fetch_one(&mut *conn)
+    .await?)
+}

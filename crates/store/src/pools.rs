@@ -1,0 +1,145 @@
+//! Connection pools per (server, database) for database-mode tenants, within a total budget.
+//!
+//! Each pool is lazy (`min_connections = 0`) with an idle timeout, so a tenant nobody uses costs
+//! no connection. When opening one more pool would exceed the budget, the least recently used
+//! pool with no connection checked out is closed first; if every pool is busy the caller gets
+//! [`StoreError::PoolBudgetExhausted`] (a retryable 503), never an unbounded connection count.
+
+use crate::StoreError;
+use comply360_domain::ServerId;
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PoolKey {
+    pub server: ServerId,
+    pub database: String,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct PoolLimits {
+    /// Connections all registry pools may hold together.
+    pub budget: u32,
+    /// Connections one database's pool may hold.
+    pub per_database: u32,
+    /// A pool unused this long is closed by [`PoolRegistry::close_idle`].
+    pub idle_timeout: Duration,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolLimits {
+    fn default() -> Self {
+        PoolLimits {
+            budget: 60,
+            per_database: 5,
+            idle_timeout: Duration::from_secs(300),
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+struct Entry {
+    pool: PgPool,
+    last_used: Instant,
+}
+
+pub struct PoolRegistry {
+    limits: PoolLimits,
+    pools: Mutex<HashMap<PoolKey, Entry>>,
+}
+
+/// Counts for metrics and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    pub pools: usize,
+    pub connections: u32,
+}
+
+impl PoolRegistry {
+    pub fn new(limits: PoolLimits) -> PoolRegistry {
+        PoolRegistry { limits, pools: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn max_pools(&self) -> usize {
+        (self.limits.budget / self.limits.per_database.max(1)).max(1) as usize
+    }
+
+    /// The pool for `key`, opened with `options` on first use.
+    pub fn get(&self, key: &PoolKey, options: impl FnOnce() -> PgConnectOptions) -> Result<PgPool, StoreError> {
+        let mut pools = self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(entry) = pools.get_mut(key) {
+            entry.last_used = Instant::now();
+            return Ok(entry.pool.clone());
+        }
+        if pools.len() >= self.max_pools() {
+            let victim = pools
+                .iter()
+                .filter(|(_, e)| e.pool.size() as usize == e.pool.num_idle())
+                .min_by_key(|(_, e)| e.last_used)
+                .map(|(k, _)| k.clone());
+            match victim {
+                Some(k) => {
+                    if let Some(old) = pools.remove(&k) {
+                        tracing::debug!(database = %k.database, "closing least recently used pool");
+                        tokio::spawn(async move { old.pool.close().await });
+                    }
+                }
+                None => return Err(StoreError::PoolBudgetExhausted { budget: self.limits.budget }),
+            }
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(self.limits.per_database)
+            .min_connections(0)
+            .idle_timeout(Some(self.limits.idle_timeout))
+            .acquire_timeout(self.limits.acquire_timeout)
+            .connect_lazy_with(options());
+        pools.insert(key.clone(), Entry { pool: pool.clone(), last_used: Instant::now() });
+        Ok(pool)
+    }
+
+    /// Closes pools unused for the idle timeout. Called periodically by the app.
+    pub fn close_idle(&self) -> usize {
+        let mut pools = self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let cutoff = self.limits.idle_timeout;
+        let stale: Vec<PoolKey> = pools
+            .iter()
+            .filter(|(_, e)| e.last_used.elapsed() >= cutoff && e.pool.size() as usize == e.pool.num_idle())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &stale {
+            if let Some(old) = pools.remove(k) {
+                tokio::spawn(async move { old.pool.close().await });
+            }
+        }
+        stale.len()
+    }
+
+    /// Closes the pool of one database (before it is dropped or moved).
+    pub async fn close(&self, key: &PoolKey) {
+        let removed = {
+            let mut pools = self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            pools.remove(key)
+        };
+        if let Some(e) = removed {
+            e.pool.close().await;
+        }
+    }
+
+    pub async fn close_all(&self) {
+        let all: Vec<Entry> = {
+            let mut pools = self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            pools.drain().map(|(_, e)| e).collect()
+        };
+        for e in all {
+            e.pool.close().await;
+        }
+    }
+
+    pub fn stats(&self) -> PoolStats {
+        let pools = self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        PoolStats { pools: pools.len(), connections: pools.values().map(|e| e.pool.size()).sum() }
+    }
+}
