@@ -96,3 +96,26 @@ impl From<StoreError> for Problem {
         Problem::from_store(&err)
     }
 }
+
+/// Adds the request id to every problem body, so a user can quote it and an operator can find
+/// the log lines. Runs inside the request-id layer, so the id is already set.
+pub async fn stamp_request_id(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let res = next.run(req).await;
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == b"application/problem+json");
+    let Some(id) = id.filter(|_| is_problem) else { return res };
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Problem::internal().into_response();
+    };
+    let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("request_id".into(), serde_json::Value::String(id));
+    }
+    let body = serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
+}

@@ -1,1 +1,34 @@
-fn main() {}
+//! `comply360`: the one binary. See `comply360 --help`.
+
+mod cli;
+mod commands;
+mod runtime;
+mod settings;
+mod telemetry;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return cli::report_parse_error(err),
+    };
+    let verbose = matches!(cli.command, cli::Command::Serve(_) | cli::Command::Bench(_));
+    telemetry::init(cli.global.log_format(), verbose);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(commands::run(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            // One line: the chain of causes, no backtrace.
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

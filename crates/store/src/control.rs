@@ -25,7 +25,9 @@ async fn apply(owner: &mut PgConnection, set: &MigrationSet) -> Result<usize, St
         "CREATE SCHEMA IF NOT EXISTS {schema};
          CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
              version integer PRIMARY KEY, file text NOT NULL, checksum text NOT NULL,
-             applied_at timestamptz NOT NULL DEFAULT now())"
+             applied_at timestamptz NOT NULL DEFAULT now());
+         GRANT USAGE ON SCHEMA {schema} TO c360_app;
+         GRANT SELECT ON {schema}.schema_migrations TO c360_app;"
     ))
     .execute(&mut *owner)
     .await?;

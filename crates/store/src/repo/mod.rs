@@ -2,4 +2,5 @@
 //! transaction (begin, commit; dropping rolls back), and no function here can reach tenant rows
 //! any other way.
 
+pub mod demo;
 pub mod settings;

@@ -1,0 +1,61 @@
+//! The demo agencies: one per isolation mode, with sample rows.
+
+use crate::cli::{DemoArgs, GlobalArgs};
+use crate::runtime::Runtime;
+use comply360_domain::{IsolationMode, ProvisioningState, Slug, Tier};
+use comply360_store::catalog;
+use comply360_store::provision::{NewTenant, ProvisionOptions};
+use comply360_store::repo::demo;
+use std::process::ExitCode;
+
+pub const DEMO_TENANTS: [(&str, &str, IsolationMode, Tier); 3] = [
+    ("acacia", "Acacia Corporate Services", IsolationMode::Pooled, Tier::Starter),
+    ("baobab", "Baobab Company Secretarial", IsolationMode::Schema, Tier::Professional),
+    ("cedar", "Cedar Compliance Partners", IsolationMode::Database, Tier::Enterprise),
+];
+
+pub async fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let rt = Runtime::open(global, false).await?;
+    let result = ensure(&rt, args.port).await;
+    rt.close().await?;
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+/// Creates the demo agencies that are missing (or finishes them) and prints their URLs.
+pub async fn ensure(rt: &Runtime, port: u16) -> anyhow::Result<()> {
+    let store = &rt.store;
+    for (slug, name, mode, tier) in DEMO_TENANTS {
+        let existing = catalog::tenant_by_slug(store.owner_pool(), slug).await?;
+        match existing {
+            None => {
+                let new = NewTenant {
+                    slug: Slug::parse(slug)?,
+                    name: name.into(),
+                    mode,
+                    tier,
+                    server: None,
+                    admin_email: Some(format!("admin@{slug}.example")),
+                };
+                store.create_tenant(new, ProvisionOptions::default()).await?;
+            }
+            Some(t) if t.placement.state != ProvisioningState::Active => {
+                store.resume_provisioning(slug, ProvisionOptions::default()).await?;
+            }
+            Some(_) => {}
+        }
+        let tenant = store.tenancy().resolve(slug).await?;
+        let mut tx = store.tenancy().begin(&tenant).await?;
+        demo::seed(&mut tx, slug).await?;
+        tx.commit().await?;
+    }
+    println!("Demo agencies (one per isolation mode):");
+    for (slug, name, mode, _) in DEMO_TENANTS {
+        println!("  {name:<28} {mode:<9} http://{slug}.{}:{port}/api/v1/tenant", rt.base_domain());
+    }
+    println!(
+        "  or: curl -H 'Host: {}.{}:{port}' http://127.0.0.1:{port}/api/v1/tenant",
+        DEMO_TENANTS[0].0,
+        rt.base_domain()
+    );
+    Ok(())
+}

@@ -1,0 +1,40 @@
+//! One module per subcommand. Each returns the process exit code; errors bubble up as one
+//! line through `main`.
+
+mod bench;
+mod demo;
+mod migrate;
+mod serve;
+mod server;
+mod table;
+mod tenant;
+
+use crate::cli::{Cli, Command};
+use std::process::ExitCode;
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve::run(&cli.global, args).await,
+        Command::Migrate(args) => migrate::run(&cli.global, args).await,
+        Command::Tenant(cmd) => tenant::run(&cli.global, cmd).await,
+        Command::Server(cmd) => server::run(&cli.global, cmd).await,
+        Command::Demo(args) => demo::run(&cli.global, args).await,
+        Command::Bench(args) => bench::run(args).await,
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

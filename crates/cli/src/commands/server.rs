@@ -1,0 +1,85 @@
+//! `comply360 server add|list`: PostgreSQL servers for database-mode tenants.
+
+use super::table;
+use crate::cli::{GlobalArgs, ServerAddArgs, ServerCommand};
+use crate::runtime::Runtime;
+use comply360_domain::ServerId;
+use comply360_store::bootstrap::ensure_roles;
+use comply360_store::catalog;
+use comply360_store::connect::{ServerAddress, connect_once};
+use sqlx::Connection;
+use sqlx::postgres::PgConnectOptions;
+use std::process::ExitCode;
+use std::str::FromStr;
+
+pub async fn run(global: &GlobalArgs, cmd: ServerCommand) -> anyhow::Result<ExitCode> {
+    let rt = Runtime::open(global, false).await?;
+    let result = match cmd {
+        ServerCommand::Add(args) => add(&rt, args).await,
+        ServerCommand::List(args) => list(&rt, args.json).await,
+    };
+    rt.close().await?;
+    result
+}
+
+async fn add(rt: &Runtime, args: ServerAddArgs) -> anyhow::Result<ExitCode> {
+    let valid = args.name.len() <= 63
+        && args.name.starts_with(|c: char| c.is_ascii_lowercase())
+        && args.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    anyhow::ensure!(valid, "server name {:?} must be lowercase letters, digits and '-', starting with a letter", args.name);
+    if catalog::server_by_name(rt.store.owner_pool(), &args.name).await?.is_some() {
+        return Err(comply360_store::StoreError::ServerExists(args.name).into());
+    }
+    let opts = PgConnectOptions::from_str(&args.url)
+        .map_err(|e| anyhow::anyhow!("--url is not a valid postgres://user:password@host:port/database URL: {e}"))?;
+    let password = url::Url::parse(&args.url)
+        .ok()
+        .and_then(|u| u.password().map(|p| percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned()));
+    let host = opts.get_socket().map_or_else(|| opts.get_host().to_owned(), |s| s.display().to_string());
+    let address = ServerAddress { host, port: opts.get_port() };
+    // Prove we can reach it and prepare the roles before recording it.
+    let mut admin = connect_once(&opts).await?;
+    ensure_roles(&mut admin, &rt.store.settings().passwords).await?;
+    admin.close().await?;
+    let id = ServerId::new();
+    sqlx::query(
+        "INSERT INTO control.servers (id, name, host, port, admin_user, admin_password) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.as_uuid())
+    .bind(&args.name)
+    .bind(&address.host)
+    .bind(i32::from(address.port))
+    .bind(opts.get_username())
+    .bind(password)
+    .execute(rt.store.owner_pool())
+    .await?;
+    catalog::audit(rt.store.owner_pool(), "operator", "server.added", None, serde_json::json!({"name": args.name})).await?;
+    println!("registered server {} at {}; place tenants on it with `tenant create --mode database --server {}`", args.name, address, args.name);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list(rt: &Runtime, json: bool) -> anyhow::Result<ExitCode> {
+    let servers = catalog::list_servers(rt.store.owner_pool()).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&servers)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = servers
+        .iter()
+        .map(|s| {
+            let addr = match rt.store.server_address(s) {
+                Some(a) if s.is_primary => format!("{a} (from configuration)"),
+                Some(a) => a.to_string(),
+                None => "-".into(),
+            };
+            vec![
+                s.name.clone(),
+                if s.is_primary { "yes".into() } else { "no".into() },
+                addr,
+                s.admin_user.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    println!("{}", table::render(&["NAME", "PRIMARY", "ADDRESS", "ADMIN USER"], &rows));
+    Ok(ExitCode::SUCCESS)
+}

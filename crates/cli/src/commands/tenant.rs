@@ -1,0 +1,157 @@
+//! `comply360 tenant …`
+
+use super::table;
+use crate::cli::{GlobalArgs, TenantCommand, TenantCreateArgs};
+use crate::runtime::Runtime;
+use anyhow::Context;
+use comply360_domain::{ProvisioningStep, Slug, TenantStatus};
+use comply360_store::catalog::{self, TenantRecord};
+use comply360_store::provision::{NewTenant, ProvisionOptions};
+use std::process::ExitCode;
+
+/// Test hook: `COMPLY360_FAIL_AFTER_STEP=create_namespace` makes provisioning fail on purpose
+/// after that step, to exercise `tenant provision --resume`.
+fn provision_options() -> anyhow::Result<ProvisionOptions> {
+    let fail_after = match std::env::var("COMPLY360_FAIL_AFTER_STEP") {
+        Ok(step) => Some(step.parse::<ProvisioningStep>().context("COMPLY360_FAIL_AFTER_STEP")?),
+        Err(_) => None,
+    };
+    Ok(ProvisionOptions { fail_after })
+}
+
+pub async fn run(global: &GlobalArgs, cmd: TenantCommand) -> anyhow::Result<ExitCode> {
+    let rt = Runtime::open(global, false).await?;
+    let result = dispatch(&rt, cmd).await;
+    rt.close().await?;
+    result
+}
+
+async fn dispatch(rt: &Runtime, cmd: TenantCommand) -> anyhow::Result<ExitCode> {
+    let store = &rt.store;
+    match cmd {
+        TenantCommand::Create(args) => create(rt, args).await,
+        TenantCommand::List(args) => {
+            let tenants = catalog::list_tenants(store.owner_pool()).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&tenants)?);
+            } else if tenants.is_empty() {
+                println!("no tenants yet; create one with `comply360 tenant create --slug acme --name \"Acme\" --mode pooled`");
+            } else {
+                let rows: Vec<Vec<String>> = tenants.iter().map(row).collect();
+                println!(
+                    "{}",
+                    table::render(&["SLUG", "NAME", "MODE", "TIER", "STATUS", "PROVISIONING", "VERSION", "LOCATION"], &rows)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TenantCommand::Show(args) => {
+            let t = find(rt, &args.slug).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&t)?);
+            } else {
+                print_details(&t, rt.base_domain());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TenantCommand::Suspend(args) => set_status(rt, &args.slug, TenantStatus::Suspended).await,
+        TenantCommand::Reactivate(args) => set_status(rt, &args.slug, TenantStatus::Active).await,
+        TenantCommand::Provision(args) => {
+            find(rt, &args.slug).await?;
+            let t = store.resume_provisioning(&args.slug, provision_options()?).await?;
+            println!("tenant {} is {} ({} attempts)", t.slug, t.placement.state, t.placement.attempts);
+            Ok(ExitCode::SUCCESS)
+        }
+        TenantCommand::Discard(args) => {
+            store.discard_tenant(&args.slug, false).await?;
+            println!("discarded tenant {} and everything its provisioning created", args.slug);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn create(rt: &Runtime, args: TenantCreateArgs) -> anyhow::Result<ExitCode> {
+    let mode = args.mode.unwrap_or(args.tier.default_mode());
+    let new = NewTenant {
+        slug: args.slug,
+        name: args.name,
+        mode,
+        tier: args.tier,
+        server: args.server,
+        admin_email: args.admin_email,
+    };
+    let t = rt.store.create_tenant(new, provision_options()?).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&t)?);
+    } else {
+        println!("created tenant {} ({} mode, {}): {}", t.slug, t.mode, location(&t), url(&t.slug, rt.base_domain()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn find(rt: &Runtime, slug: &str) -> anyhow::Result<TenantRecord> {
+    catalog::tenant_by_slug(rt.store.owner_pool(), slug)
+        .await?
+        .ok_or_else(|| comply360_store::StoreError::UnknownTenant(slug.to_owned()).into())
+}
+
+async fn set_status(rt: &Runtime, slug: &str, status: TenantStatus) -> anyhow::Result<ExitCode> {
+    let parsed = Slug::parse(slug).map_err(|_| comply360_store::StoreError::UnknownTenant(slug.to_owned()))?;
+    let mut tx = rt.store.owner_pool().begin().await?;
+    let t = catalog::tenant_by_slug(&mut *tx, slug)
+        .await?
+        .ok_or_else(|| comply360_store::StoreError::UnknownTenant(slug.to_owned()))?;
+    if t.status == status {
+        println!("tenant {slug} is already {status}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    catalog::set_status(&mut *tx, &parsed, status).await?;
+    let action = if status == TenantStatus::Suspended { "tenant.suspended" } else { "tenant.reactivated" };
+    catalog::audit(&mut *tx, "operator", action, Some(t.id), serde_json::json!({"slug": slug})).await?;
+    tx.commit().await?;
+    println!("tenant {slug} is now {status}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn location(t: &TenantRecord) -> String {
+    let p = &t.placement;
+    match &p.database {
+        Some(db) => format!("database {db} on {}", p.server_name),
+        None => format!("schema {} on {}", p.schema, p.server_name),
+    }
+}
+
+fn url(slug: &str, base: &str) -> String {
+    format!("http://{slug}.{base}:8080/")
+}
+
+fn row(t: &TenantRecord) -> Vec<String> {
+    vec![
+        t.slug.clone(),
+        t.name.clone(),
+        t.mode.to_string(),
+        t.tier.to_string(),
+        t.status.to_string(),
+        t.placement.state.to_string(),
+        t.placement.schema_version.map_or("-".into(), |v| v.to_string()),
+        location(t),
+    ]
+}
+
+fn print_details(t: &TenantRecord, base: &str) {
+    let p = &t.placement;
+    println!("slug:          {}", t.slug);
+    println!("name:          {}", t.name);
+    println!("id:            {}", t.id);
+    println!("status:        {}", t.status);
+    println!("tier:          {}", t.tier);
+    println!("mode:          {}", t.mode);
+    println!("location:      {}", location(t));
+    println!("schema ver.:   {}", p.schema_version.map_or("-".into(), |v| v.to_string()));
+    println!("provisioning:  {} (last step: {}, attempts: {})", p.state, p.completed_step.map_or("none".into(), |s| s.to_string()), p.attempts);
+    if let Some(err) = &p.last_error {
+        println!("last error:    {err}");
+    }
+    println!("created:       {}", t.created_at.format("%Y-%m-%d %H:%M:%S UTC"));
+    println!("url:           {}", url(&t.slug, base));
+}

@@ -1,0 +1,104 @@
+//! Settings, read once at start-up: defaults, then an optional TOML file, then `COMPLY360_*`
+//! environment variables, then command-line flags. Secrets may come from `*_FILE` paths.
+//! Every setting is listed with its default in the README.
+
+use crate::cli::GlobalArgs;
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Embedded PostgreSQL's home (`COMPLY360_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// External PostgreSQL (`DATABASE_URL`); the embedded cluster is not started when set.
+    pub database_url: Option<String>,
+    /// Where initdb/pg_ctl/postgres are (`COMPLY360_PG_BIN_DIR`); searched for when unset.
+    pub pg_bin_dir: Option<PathBuf>,
+    /// `max_connections` of the embedded cluster.
+    pub pg_max_connections: u32,
+    /// The app database (control plane, pooled and schema tenants).
+    pub app_database: String,
+    /// Prefix of database-mode tenants' databases.
+    pub database_prefix: String,
+    /// Passwords of the c360_owner and c360_app roles (for password auth over TCP).
+    pub db_owner_password: Option<String>,
+    pub db_app_password: Option<String>,
+    /// `host:port` of a PgBouncer (transaction mode) for the app role's connections.
+    pub app_db_proxy: Option<String>,
+    pub db_pool_main: u32,
+    pub db_pool_budget: u32,
+    pub db_pool_per_database: u32,
+    pub db_pool_idle_secs: u64,
+    pub placement_cache_ttl_secs: u64,
+    pub migrate_lock_timeout_ms: u64,
+    pub migrate_lock_retries: u32,
+    /// Tenants are served at `<slug>.<base_domain>`.
+    pub base_domain: String,
+    pub request_timeout_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from(".comply360"),
+            database_url: None,
+            pg_bin_dir: None,
+            pg_max_connections: 200,
+            app_database: "comply360".into(),
+            database_prefix: "c360_t_".into(),
+            db_owner_password: None,
+            db_app_password: None,
+            app_db_proxy: None,
+            db_pool_main: 20,
+            db_pool_budget: 60,
+            db_pool_per_database: 5,
+            db_pool_idle_secs: 300,
+            placement_cache_ttl_secs: 60,
+            migrate_lock_timeout_ms: 5000,
+            migrate_lock_retries: 5,
+            base_domain: "localhost".into(),
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+impl Settings {
+    pub fn load(global: &GlobalArgs) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = &global.config {
+            anyhow::ensure!(file.is_file(), "config file {} does not exist", file.display());
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(Env::prefixed("COMPLY360_"));
+        let mut s: Settings = figment.extract().map_err(|e| anyhow::anyhow!("invalid setting: {e}"))?;
+        for (field, var) in [
+            (&mut s.db_owner_password, "COMPLY360_DB_OWNER_PASSWORD_FILE"),
+            (&mut s.db_app_password, "COMPLY360_DB_APP_PASSWORD_FILE"),
+            (&mut s.database_url, "DATABASE_URL_FILE"),
+        ] {
+            if let Ok(path) = std::env::var(var) {
+                let value = std::fs::read_to_string(&path).with_context(|| format!("{var}: cannot read {path}"))?;
+                *field = Some(value.trim().to_owned());
+            }
+        }
+        if let Some(dir) = &global.data_dir {
+            s.data_dir = dir.clone();
+        }
+        if let Some(url) = &global.database_url {
+            s.database_url = Some(url.clone());
+        }
+        if s.database_url.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            s.database_url = None;
+        }
+        anyhow::ensure!(s.db_pool_main > 0, "COMPLY360_DB_POOL_MAIN must be at least 1");
+        anyhow::ensure!(
+            s.db_pool_per_database > 0 && s.db_pool_budget >= s.db_pool_per_database,
+            "COMPLY360_DB_POOL_BUDGET must be at least COMPLY360_DB_POOL_PER_DATABASE (and both above 0)"
+        );
+        Ok(s)
+    }
+}

@@ -1,0 +1,17 @@
+//! One subscriber: filter from `RUST_LOG` (default `info`), text or JSON lines on stderr.
+//! Never log secrets, tokens, passwords, ID numbers or emails; log ids.
+
+use tracing_subscriber::EnvFilter;
+
+/// `verbose`: `info` by default (the server); one-shot commands default to `warn` so their
+/// output is what the person asked for.
+pub fn init(json: bool, verbose: bool) {
+    let default = if verbose { "info,sqlx=warn" } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.with_target(false).with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init();
+    }
+}

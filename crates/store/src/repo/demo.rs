@@ -1,0 +1,74 @@
+//! Sample rows for demo agencies: a few users, clients, registrations, a document and a
+//! commission, so the portal and API have something to show. Idempotent per tenant.
+
+use crate::{StoreError, TenantTx};
+use uuid::Uuid;
+
+/// Inserts the sample rows unless the tenant already has clients. Returns whether it did.
+pub async fn seed(tx: &mut TenantTx, agency: &str) -> Result<bool, StoreError> {
+    let t = tx.tenant_id().as_uuid();
+    let existing: i64 = tx.query_scalar("SELECT count(*) FROM clients WHERE tenant_id = $1").bind(t).fetch_one(tx.conn()).await?;
+    if existing > 0 {
+        return Ok(false);
+    }
+    let domain = format!("{agency}.example");
+    let agent = Uuid::now_v7();
+    tx.query("INSERT INTO users (tenant_id, id, email, full_name, role, status) VALUES ($1, $2, $3, 'Thandi Mokoena', 'agent', 'active') ON CONFLICT DO NOTHING")
+        .bind(t)
+        .bind(agent)
+        .bind(format!("thandi@{domain}"))
+        .execute(tx.conn())
+        .await?;
+    let clients = [
+        ("person", "Sipho Ndlovu", "sipho@client.example"),
+        ("organisation", "Karoo Solar (Pty) Ltd", "finance@karoosolar.example"),
+        ("organisation", "Harare Logistics (Private) Limited", "admin@hararelogistics.example"),
+    ];
+    let mut client_ids = Vec::new();
+    for (kind, name, email) in clients {
+        let id = Uuid::now_v7();
+        tx.query("INSERT INTO clients (tenant_id, id, kind, display_name, email, assigned_agent_id) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(t)
+            .bind(id)
+            .bind(kind)
+            .bind(name)
+            .bind(email)
+            .bind(agent)
+            .execute(tx.conn())
+            .await?;
+        client_ids.push(id);
+    }
+    let reservation = Uuid::now_v7();
+    tx.query("INSERT INTO registrations (tenant_id, id, client_id, agent_id, jurisdiction, kind, status, payload) VALUES ($1, $2, $3, $4, 'ZA', 'za_name_reservation', 'submitted', $5)")
+        .bind(t)
+        .bind(reservation)
+        .bind(client_ids[0])
+        .bind(agent)
+        .bind(serde_json::json!({"proposed_names": ["Ndlovu Holdings", "Ndlovu Ventures"]}))
+        .execute(tx.conn())
+        .await?;
+    tx.query("INSERT INTO registrations (tenant_id, id, client_id, agent_id, jurisdiction, kind, status) VALUES ($1, $2, $3, $4, 'ZW', 'zw_private_limited', 'draft')")
+        .bind(t)
+        .bind(Uuid::now_v7())
+        .bind(client_ids[2])
+        .bind(agent)
+        .execute(tx.conn())
+        .await?;
+    tx.query("INSERT INTO documents (tenant_id, id, client_id, registration_id, kind, file_name, content_type, size_bytes, sha256, storage_key) VALUES ($1, $2, $3, $4, 'id_copy', 'sipho-id.pdf', 'application/pdf', 48213, $5, $6)")
+        .bind(t)
+        .bind(Uuid::now_v7())
+        .bind(client_ids[0])
+        .bind(reservation)
+        .bind("9f2c".repeat(16))
+        .bind(format!("demo/{agency}/sipho-id.pdf"))
+        .execute(tx.conn())
+        .await?;
+    tx.query("INSERT INTO commissions (tenant_id, id, agent_id, registration_id, amount_cents, currency) VALUES ($1, $2, $3, $4, 17500, 'ZAR')")
+        .bind(t)
+        .bind(Uuid::now_v7())
+        .bind(agent)
+        .bind(reservation)
+        .execute(tx.conn())
+        .await?;
+    Ok(true)
+}
