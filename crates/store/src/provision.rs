@@ -414,17 +414,23 @@ impl Store {
     }
 
     /// Pooled rows go in batches so a large tenant never takes more locks than the lock table
-    /// holds, and children before parents.
+    /// holds, and children before parents. Runs as the owner (the audit log is append-only for
+    /// the app role) with the tenant's context, since forced RLS filters the owner too.
     async fn delete_pooled_rows(&self, record: &TenantRecord) -> Result<(), StoreError> {
         for table in ["audit_log", "commissions", "documents", "registrations", "clients", "settings", "users"] {
             loop {
-                let mut tx = self.tenancy().begin_record(record).await?;
+                let mut tx = self.owner_pool().begin().await?;
+                sqlx::query("SELECT set_config('search_path', $1, true), set_config('app.tenant_id', $2, true)")
+                    .bind(POOLED_SCHEMA)
+                    .bind(record.id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
                 let key = if table == "settings" { "key" } else { "id" };
                 let sql = format!(
                     "DELETE FROM {table} WHERE tenant_id = $1 AND {key} IN
                        (SELECT {key} FROM {table} WHERE tenant_id = $1 LIMIT 5000)"
                 );
-                let n = tx.query(&sql).bind(record.id.as_uuid()).execute(tx.conn()).await?.rows_affected();
+                let n = sqlx::query(&sql).bind(record.id.as_uuid()).execute(&mut *tx).await?.rows_affected();
                 tx.commit().await?;
                 if n == 0 {
                     break;
