@@ -62,6 +62,10 @@ impl Runtime {
 }
 
 fn external(settings: &Settings, url: &str) -> anyhow::Result<StoreSettings> {
+    anyhow::ensure!(
+        url.starts_with("postgres://") || url.starts_with("postgresql://"),
+        "DATABASE_URL must be a postgres://user:password@host:port/database URL"
+    );
     let opts = PgConnectOptions::from_str(url)
         .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a valid postgres://user:password@host:port/database URL: {e}"))?;
     let host = match opts.get_socket() {

@@ -172,7 +172,8 @@ impl Store {
                 .execute(self.owner_pool())
                 .await?;
                 self.tenancy().invalidate(record.id);
-                tracing::warn!(tenant = %record.slug, %step, error = %reason, "provisioning failed");
+                // The caller reports the error; this line is for the operator's log.
+                tracing::info!(tenant = %record.slug, %step, error = %reason, "provisioning failed");
                 return Err(StoreError::ProvisioningFailed { slug: record.slug.clone(), step: step.to_string(), reason });
             }
             self.mark_step(&record, step).await?;
