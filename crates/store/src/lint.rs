@@ -29,6 +29,19 @@ WITH t AS (
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE 'c360\_%'
+),
+-- Materialized so pg_get_expr runs only on this namespace's policies: it takes an
+-- AccessShareLock on the policy's table, and evaluated on another namespace's policies it would
+-- wait on (and deadlock with) a concurrent migration there.
+pol AS MATERIALIZED (
+    SELECT p.polrelid, p.polname, p.polcmd, p.polpermissive, p.polqual, p.polwithcheck
+      FROM pg_policy p JOIN t ON p.polrelid = t.oid
+),
+good AS MATERIALIZED (
+    SELECT polrelid FROM pol
+     WHERE polname = 'tenant_isolation' AND polcmd = '*' AND polpermissive
+       AND pg_get_expr(polqual, polrelid) LIKE '%tenant_id = ( SELECT (NULLIF(current_setting(''app.tenant_id''::text, true), ''''::text))::uuid%'
+       AND pg_get_expr(polwithcheck, polrelid) LIKE '%tenant_id = ( SELECT (NULLIF(current_setting(''app.tenant_id''::text, true), ''''::text))::uuid%'
 )
 SELECT relname, 'no tenant_id uuid NOT NULL column' FROM t WHERE tid IS NULL
 UNION ALL
@@ -51,15 +64,10 @@ SELECT t.relname, format('foreign key %s does not lead with tenant_id', k.connam
            AND ra.attnum = k.confkey[1] AND ra.attname = 'tenant_id'))
 UNION ALL
 SELECT relname, 'no tenant_isolation policy for all commands on app.tenant_id' FROM t
- WHERE NOT EXISTS (
-    SELECT 1 FROM pg_policy p
-     WHERE p.polrelid = t.oid AND p.polname = 'tenant_isolation' AND p.polcmd = '*'
-       AND p.polpermissive
-       AND pg_get_expr(p.polqual, p.polrelid) LIKE '%tenant_id = ( SELECT (NULLIF(current_setting(''app.tenant_id''::text, true), ''''::text))::uuid%'
-       AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%tenant_id = ( SELECT (NULLIF(current_setting(''app.tenant_id''::text, true), ''''::text))::uuid%')
+ WHERE t.oid NOT IN (SELECT polrelid FROM good)
 UNION ALL
 SELECT t.relname, format('policy %s would let rows through beside tenant_isolation', p.polname)
-  FROM t JOIN pg_policy p ON p.polrelid = t.oid
+  FROM t JOIN pol p ON p.polrelid = t.oid
  WHERE p.polname <> 'tenant_isolation' AND p.polpermissive
 ORDER BY 1, 2
 "#;

@@ -145,13 +145,15 @@ impl Store {
     }
 
     async fn run_provisioning(&self, record: TenantRecord, opts: ProvisionOptions) -> Result<TenantRecord, StoreError> {
+        let mut tx = self.bookkeeping_tx().await?;
         sqlx::query(
             "UPDATE control.placements SET state = 'provisioning', attempts = attempts + 1, updated_at = now()
              WHERE tenant_id = $1",
         )
         .bind(record.id.as_uuid())
-        .execute(self.owner_pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         let done = record.placement.completed_step;
         for step in STEPS.into_iter().filter(|s| done.is_none_or(|d| *s > d)) {
             let outcome = match self.run_step(&record, step).await {
@@ -183,12 +185,22 @@ impl Store {
     }
 
     async fn mark_step(&self, record: &TenantRecord, step: ProvisioningStep) -> Result<(), StoreError> {
+        let mut tx = self.bookkeeping_tx().await?;
         sqlx::query("UPDATE control.placements SET completed_step = $2, updated_at = now() WHERE tenant_id = $1")
             .bind(record.id.as_uuid())
             .bind(step.as_str())
-            .execute(self.owner_pool())
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        Ok(tx.commit().await?)
+    }
+
+    /// A control-plane transaction whose commit does not wait for the WAL flush.
+    ///
+    /// Safe for provisioning's intermediate writes: WAL is sequential, so the synchronous commit
+    /// of the final step (`active`) makes every earlier write on the app database durable; and a
+    /// write lost in a crash before that only repeats an idempotent step.
+    async fn bookkeeping_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        Ok(self.owner_pool().begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?)
     }
 
     async fn run_step(&self, record: &TenantRecord, step: ProvisioningStep) -> Result<(), StoreError> {
@@ -206,9 +218,11 @@ impl Store {
         let (kind, version) = match (record.mode, &p.database) {
             (IsolationMode::Pooled, _) => ("pooled", None),
             (IsolationMode::Schema, _) => {
-                let mut conn = self.owner_pool().acquire().await?;
-                create_schema(&mut conn, &p.schema).await?;
-                ("schema", local_version(&mut conn, &p.schema).await?)
+                let mut tx = self.bookkeeping_tx().await?;
+                create_schema(&mut tx, &p.schema).await?;
+                let version = local_version(&mut tx, &p.schema).await?;
+                tx.commit().await?;
+                ("schema", version)
             }
             (IsolationMode::Database, Some(db)) => {
                 ("database", Some(self.create_database_from_template(p.server_id, db).await?))
@@ -246,9 +260,26 @@ impl Store {
     /// transaction; database mode: only if the template was behind; pooled: already there).
     async fn step_build_schema(&self, record: &TenantRecord) -> Result<(), StoreError> {
         let p = &record.placement;
-        let mut conn = self.owner_connection(p.server_id, p.database.as_deref()).await?;
-        let version = migrate_schema(&mut conn, &p.schema, self.tenant_migrations(), self.settings().locks).await?;
-        conn.close().await?;
+        let set = self.tenant_migrations();
+        let version = match &p.database {
+            // In the app database: one transaction, committed without waiting for the flush
+            // (see bookkeeping_tx). The pooled namespace is usually current already.
+            None => {
+                if record.mode == IsolationMode::Pooled && p.schema_version == Some(set.latest()) {
+                    return Ok(());
+                }
+                let mut tx = self.bookkeeping_tx().await?;
+                let version = migrate_schema(&mut tx, &p.schema, set, self.settings().locks).await?;
+                tx.commit().await?;
+                version
+            }
+            Some(db) => {
+                let mut conn = self.owner_connection(p.server_id, Some(db)).await?;
+                let version = migrate_schema(&mut conn, &p.schema, set, self.settings().locks).await?;
+                conn.close().await?;
+                version
+            }
+        };
         let ns = catalog::namespace_by_location(self.owner_pool(), p.server_id, p.database.as_deref(), &p.schema)
             .await?
             .ok_or_else(|| StoreError::Invalid(format!("namespace {} vanished", p.schema)))?;
@@ -256,7 +287,7 @@ impl Store {
     }
 
     async fn step_seed(&self, record: &TenantRecord) -> Result<(), StoreError> {
-        let mut tx = self.tenancy().begin_record(record).await?;
+        let mut tx = self.provisioning_tenant_tx(record).await?;
         let defaults = [
             ("branding", json!({"display_name": record.name, "primary_color": "#0b5fff"})),
             ("locale", json!("en-ZA")),
@@ -276,7 +307,7 @@ impl Store {
 
     async fn step_create_admin(&self, record: &TenantRecord) -> Result<(), StoreError> {
         let Some(email) = &record.placement.admin_email else { return Ok(()) };
-        let mut tx = self.tenancy().begin_record(record).await?;
+        let mut tx = self.provisioning_tenant_tx(record).await?;
         tx.query(
             "INSERT INTO users (tenant_id, id, email, role, status) VALUES ($1, $2, $3, 'tenant_admin', 'invited')
              ON CONFLICT (tenant_id, lower(email)) DO NOTHING",
@@ -287,6 +318,17 @@ impl Store {
         .execute(tx.conn())
         .await?;
         tx.commit().await
+    }
+
+    /// A tenant transaction for provisioning; in the app database it need not wait for the
+    /// WAL flush either (the final synchronous commit covers it). A tenant database elsewhere
+    /// commits durably.
+    async fn provisioning_tenant_tx(&self, record: &TenantRecord) -> Result<crate::TenantTx, StoreError> {
+        let mut tx = self.tenancy().begin_record(record).await?;
+        if record.placement.database.is_none() {
+            tx.query("SELECT set_config('synchronous_commit', 'off', true)").execute(tx.conn()).await?;
+        }
+        Ok(tx)
     }
 
     async fn step_finish(&self, record: &TenantRecord) -> Result<(), StoreError> {
