@@ -14,7 +14,11 @@ pub async fn healthz() -> Json<Value> {
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
     let readiness = state.store.readiness().await.map_err(|err| {
         tracing::warn!(error = %err, "readiness check failed");
-        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the database is not reachable")
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the database is not reachable",
+        )
     })?;
     if !readiness.is_ready() {
         return Err(Problem::new(
@@ -22,7 +26,10 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, Proble
             "migrations_pending",
             format!(
                 "migrations are not current: control plane at {} of {}, {} namespaces behind version {}; run comply360 migrate",
-                readiness.control_version, readiness.control_latest, readiness.namespaces_behind, readiness.tenant_latest
+                readiness.control_version,
+                readiness.control_latest,
+                readiness.namespaces_behind,
+                readiness.tenant_latest
             ),
         ));
     }

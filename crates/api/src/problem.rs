@@ -15,35 +15,43 @@ pub struct FieldError {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A problem; `type` and `title` are derived from `code` and `status` when it is written.
+#[derive(Debug, Clone)]
 pub struct Problem {
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
+    pub status: StatusCode,
     pub code: &'static str,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub detail: String,
     pub errors: Vec<FieldError>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+}
+
+/// The body as RFC 9457 lays it out.
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(rename = "type")]
+    type_: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    code: &'a str,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    errors: &'a [FieldError],
 }
 
 impl Problem {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Problem {
         Problem {
-            type_: format!("https://comply360.dev/problems/{}", code.replace('_', "-")),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: status.as_u16(),
-            detail: detail.into(),
+            status,
             code,
+            detail: detail.into(),
             errors: Vec::new(),
-            request_id: None,
         }
     }
 
     pub fn with_field(mut self, field: &str, message: impl Into<String>) -> Problem {
-        self.errors.push(FieldError { field: field.to_owned(), message: message.into() });
+        self.errors.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
         self
     }
 
@@ -58,22 +66,28 @@ impl Problem {
     /// Maps a store error. Unknown kinds are internal errors, logged in full.
     pub fn from_store(err: &StoreError) -> Problem {
         match err {
-            StoreError::UnknownTenant(slug) => {
-                Problem::new(StatusCode::NOT_FOUND, "tenant_not_found", format!("no agency is registered as {slug:?}"))
-            }
+            StoreError::UnknownTenant(slug) => Problem::new(
+                StatusCode::NOT_FOUND,
+                "tenant_not_found",
+                format!("no agency is registered as {slug:?}"),
+            ),
             StoreError::Suspended { slug } => Problem::new(
                 StatusCode::LOCKED,
                 "tenant_suspended",
-                format!("agency {slug:?} is suspended; its administrator can contact support to reactivate it"),
+                format!(
+                    "agency {slug:?} is suspended; its administrator can contact support to reactivate it"
+                ),
             ),
             StoreError::NotProvisioned { slug, .. } => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "tenant_unavailable",
                 format!("agency {slug:?} is still being set up; try again shortly"),
             ),
-            StoreError::PoolBudgetExhausted { .. } => {
-                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "the service is busy; retry shortly")
-            }
+            StoreError::PoolBudgetExhausted { .. } => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the service is busy; retry shortly",
+            ),
             other => {
                 tracing::error!(error = %other, "internal error");
                 Problem::internal()
@@ -84,9 +98,22 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut res = (status, axum::Json(&self)).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        let body = Body {
+            type_: format!(
+                "https://comply360.dev/problems/{}",
+                self.code.replace('_', "-")
+            ),
+            title: self.status.canonical_reason().unwrap_or("Error"),
+            status: self.status.as_u16(),
+            detail: &self.detail,
+            code: self.code,
+            errors: &self.errors,
+        };
+        let mut res = (self.status, axum::Json(&body)).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         res
     }
 }
@@ -99,19 +126,29 @@ impl From<StoreError> for Problem {
 
 /// Adds the request id to every problem body, so a user can quote it and an operator can find
 /// the log lines. Runs inside the request-id layer, so the id is already set.
-pub async fn stamp_request_id(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+pub async fn stamp_request_id(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let res = next.run(req).await;
     let is_problem = res
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes() == b"application/problem+json");
-    let Some(id) = id.filter(|_| is_problem) else { return res };
+    let Some(id) = id.filter(|_| is_problem) else {
+        return res;
+    };
     let (mut parts, body) = res.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return Problem::internal().into_response();
     };
-    let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
     if let Some(obj) = value.as_object_mut() {
         obj.insert("request_id".into(), serde_json::Value::String(id));
     }

@@ -21,7 +21,10 @@ pub struct HttpSettings {
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        HttpSettings { base_domain: "localhost".into(), request_timeout: Duration::from_secs(30) }
+        HttpSettings {
+            base_domain: "localhost".into(),
+            request_timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -51,7 +54,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> Problem {
-    Problem::new(StatusCode::NOT_FOUND, "not_found", "no such route; the API lives under /api/v1")
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such route; the API lives under /api/v1",
+    )
 }
 
 /// Serves the app on `listener` until `shutdown` resolves; in-flight requests finish first.
@@ -60,5 +67,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -17,7 +17,11 @@ pub struct CurrentTenant(pub Arc<Tenant>);
 /// The tenant slug named by the Host header under `base_domain`, if any.
 pub fn slug_from_host(host: &str, base_domain: &str) -> Option<String> {
     let host = host.rsplit_once(':').map_or(host, |(h, port)| {
-        if port.bytes().all(|b| b.is_ascii_digit()) { h } else { host }
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
     });
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     let sub = host.strip_suffix(&format!(".{}", base_domain.to_ascii_lowercase()))?;
@@ -37,8 +41,12 @@ pub fn requested_slug(parts: &Parts, base_domain: &str) -> Result<Slug, Problem>
         Some(v) => Some(
             v.to_str()
                 .map_err(|_| {
-                    Problem::new(StatusCode::BAD_REQUEST, "invalid_tenant", "X-Tenant must be plain text")
-                        .with_field("X-Tenant", "not valid text")
+                    Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_tenant",
+                        "X-Tenant must be plain text",
+                    )
+                    .with_field("X-Tenant", "not valid text")
                 })?
                 .trim()
                 .to_owned(),
@@ -49,7 +57,9 @@ pub fn requested_slug(parts: &Parts, base_domain: &str) -> Result<Slug, Problem>
             return Err(Problem::new(
                 StatusCode::BAD_REQUEST,
                 "tenant_mismatch",
-                format!("the host names agency {h:?} but X-Tenant names {x:?}; send one or make them agree"),
+                format!(
+                    "the host names agency {h:?} but X-Tenant names {x:?}; send one or make them agree"
+                ),
             ));
         }
         (Some(h), _) => h,
@@ -58,25 +68,37 @@ pub fn requested_slug(parts: &Parts, base_domain: &str) -> Result<Slug, Problem>
             return Err(Problem::new(
                 StatusCode::BAD_REQUEST,
                 "tenant_required",
-                format!("no agency named: use https://<agency>.{base_domain}/ or send an X-Tenant header"),
+                format!(
+                    "no agency named: use https://<agency>.{base_domain}/ or send an X-Tenant header"
+                ),
             ));
         }
     };
     Slug::parse(&raw).map_err(|e| {
         // A malformed or reserved slug can never name a tenant: same answer as an unknown one.
-        Problem::new(StatusCode::NOT_FOUND, "tenant_not_found", format!("no agency is registered as {raw:?}"))
-            .with_field("tenant", e.to_string())
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "tenant_not_found",
+            format!("no agency is registered as {raw:?}"),
+        )
+        .with_field("tenant", e.to_string())
     })
 }
 
 impl FromRequestParts<AppState> for CurrentTenant {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let slug = requested_slug(parts, &state.settings.base_domain)?;
         let tenant = state.store.tenancy().resolve(slug.as_str()).await?;
         if tenant.status() == comply360_domain::TenantStatus::Suspended {
-            return Err(comply360_store::StoreError::Suspended { slug: slug.to_string() }.into());
+            return Err(comply360_store::StoreError::Suspended {
+                slug: slug.to_string(),
+            }
+            .into());
         }
         if !tenant.is_servable() {
             return Err(comply360_store::StoreError::NotProvisioned {
@@ -95,9 +117,18 @@ mod tests {
 
     #[test]
     fn host_subdomain_is_the_slug() {
-        assert_eq!(slug_from_host("acme.localhost:8080", "localhost").as_deref(), Some("acme"));
-        assert_eq!(slug_from_host("ACME.localhost", "localhost").as_deref(), Some("acme"));
-        assert_eq!(slug_from_host("acme.comply360.co.za", "comply360.co.za").as_deref(), Some("acme"));
+        assert_eq!(
+            slug_from_host("acme.localhost:8080", "localhost").as_deref(),
+            Some("acme")
+        );
+        assert_eq!(
+            slug_from_host("ACME.localhost", "localhost").as_deref(),
+            Some("acme")
+        );
+        assert_eq!(
+            slug_from_host("acme.comply360.co.za", "comply360.co.za").as_deref(),
+            Some("acme")
+        );
         assert_eq!(slug_from_host("localhost:8080", "localhost"), None);
         assert_eq!(slug_from_host("127.0.0.1:8080", "localhost"), None);
         assert_eq!(slug_from_host("a.b.localhost", "localhost"), None);

@@ -1,8 +1,8 @@
 //! `GET /api/v1/tenant`: the public profile of the agency the request names.
 
 use crate::problem::Problem;
-use crate::tenant::CurrentTenant;
 use crate::router::AppState;
+use crate::tenant::CurrentTenant;
 use axum::Json;
 use axum::extract::State;
 use comply360_store::repo::settings;
@@ -18,11 +18,19 @@ pub struct TenantProfile {
     pub locale: Value,
 }
 
-pub async fn show(State(state): State<AppState>, CurrentTenant(tenant): CurrentTenant) -> Result<Json<TenantProfile>, Problem> {
+pub async fn show(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+) -> Result<Json<TenantProfile>, Problem> {
     let mut tx = state.store.tenancy().begin(&tenant).await?;
     let rows = settings::get_many(&mut tx, &["branding", "locale"]).await?;
     tx.commit().await?;
-    let get = |k: &str| rows.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
+    let get = |k: &str| {
+        rows.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or(Value::Null)
+    };
     Ok(Json(TenantProfile {
         slug: tenant.slug().to_owned(),
         name: tenant.name().to_owned(),

@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
 //! The HTTP surface over real HTTP on loopback against the embedded cluster.
 
 use comply360_domain::{IsolationMode, Slug, TenantStatus};
@@ -7,7 +13,11 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
 
-async fn get(app: &comply360_testkit::TestApp, host: Option<&str>, header: Option<&str>) -> reqwest::Response {
+async fn get(
+    app: &comply360_testkit::TestApp,
+    host: Option<&str>,
+    header: Option<&str>,
+) -> reqwest::Response {
     let client = reqwest::Client::new();
     let mut req = client.get(app.url("/api/v1/tenant"));
     if let Some(h) = host {
@@ -26,14 +36,21 @@ async fn problem(res: reqwest::Response, status: StatusCode, code: &str) -> Valu
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status.as_u16());
-    assert_eq!(body["request_id"], request_id, "the problem carries the request id");
+    assert_eq!(
+        body["request_id"], request_id,
+        "the problem carries the request id"
+    );
     body
 }
 
 #[tokio::test]
 async fn tenants_are_resolved_from_host_or_header_in_every_mode() {
     let db = TestDb::new().await;
-    for (slug, mode) in [("http-pool", IsolationMode::Pooled), ("http-schema", IsolationMode::Schema), ("http-db", IsolationMode::Database)] {
+    for (slug, mode) in [
+        ("http-pool", IsolationMode::Pooled),
+        ("http-schema", IsolationMode::Schema),
+        ("http-db", IsolationMode::Database),
+    ] {
         db.tenant(slug, mode).await;
     }
     let app = spawn_app(db.store.clone()).await;
@@ -54,11 +71,36 @@ async fn unknown_missing_and_conflicting_tenants_are_problems() {
     let db = TestDb::new().await;
     db.tenant("known", IsolationMode::Pooled).await;
     let app = spawn_app(db.store.clone()).await;
-    problem(get(&app, Some("nobody.localhost"), None).await, StatusCode::NOT_FOUND, "tenant_not_found").await;
-    problem(get(&app, None, Some("www")).await, StatusCode::NOT_FOUND, "tenant_not_found").await;
-    problem(get(&app, None, Some("'; DROP TABLE tenants; --")).await, StatusCode::NOT_FOUND, "tenant_not_found").await;
-    problem(get(&app, None, None).await, StatusCode::BAD_REQUEST, "tenant_required").await;
-    problem(get(&app, Some("known.localhost"), Some("other")).await, StatusCode::BAD_REQUEST, "tenant_mismatch").await;
+    problem(
+        get(&app, Some("nobody.localhost"), None).await,
+        StatusCode::NOT_FOUND,
+        "tenant_not_found",
+    )
+    .await;
+    problem(
+        get(&app, None, Some("www")).await,
+        StatusCode::NOT_FOUND,
+        "tenant_not_found",
+    )
+    .await;
+    problem(
+        get(&app, None, Some("'; DROP TABLE tenants; --")).await,
+        StatusCode::NOT_FOUND,
+        "tenant_not_found",
+    )
+    .await;
+    problem(
+        get(&app, None, None).await,
+        StatusCode::BAD_REQUEST,
+        "tenant_required",
+    )
+    .await;
+    problem(
+        get(&app, Some("known.localhost"), Some("other")).await,
+        StatusCode::BAD_REQUEST,
+        "tenant_mismatch",
+    )
+    .await;
     let res = reqwest::get(app.url("/nope")).await.unwrap();
     problem(res, StatusCode::NOT_FOUND, "not_found").await;
 }
@@ -68,10 +110,15 @@ async fn a_suspended_tenant_is_locked_until_reactivated() {
     let db = TestDb::new().await;
     db.tenant("pausing", IsolationMode::Schema).await;
     let app = spawn_app(db.store.clone()).await;
-    assert_eq!(get(&app, None, Some("pausing")).await.status(), StatusCode::OK);
+    assert_eq!(
+        get(&app, None, Some("pausing")).await.status(),
+        StatusCode::OK
+    );
 
     let slug = Slug::parse("pausing").unwrap();
-    catalog::set_status(db.store.owner_pool(), &slug, TenantStatus::Suspended).await.unwrap();
+    catalog::set_status(db.store.owner_pool(), &slug, TenantStatus::Suspended)
+        .await
+        .unwrap();
     // The placement cache learns of the change through LISTEN/NOTIFY.
     let mut status = StatusCode::OK;
     for _ in 0..50 {
@@ -82,10 +129,17 @@ async fn a_suspended_tenant_is_locked_until_reactivated() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(status, StatusCode::LOCKED, "suspension reached the cache");
-    let body = problem(get(&app, None, Some("pausing")).await, StatusCode::LOCKED, "tenant_suspended").await;
+    let body = problem(
+        get(&app, None, Some("pausing")).await,
+        StatusCode::LOCKED,
+        "tenant_suspended",
+    )
+    .await;
     assert!(body["detail"].as_str().unwrap().contains("suspended"));
 
-    catalog::set_status(db.store.owner_pool(), &slug, TenantStatus::Active).await.unwrap();
+    catalog::set_status(db.store.owner_pool(), &slug, TenantStatus::Active)
+        .await
+        .unwrap();
     for _ in 0..50 {
         status = get(&app, None, Some("pausing")).await.status();
         if status == StatusCode::OK {
@@ -103,11 +157,19 @@ async fn health_and_readiness() {
     let res = reqwest::get(app.url("/healthz")).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers().contains_key("x-request-id"));
-    let ready: Value = reqwest::get(app.url("/readyz")).await.unwrap().json().await.unwrap();
+    let ready: Value = reqwest::get(app.url("/readyz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ready["status"], "ready");
 
     // A namespace behind the binary's migrations makes the app not ready.
-    sqlx::query("UPDATE control.namespaces SET schema_version = 0").execute(db.store.owner_pool()).await.unwrap();
+    sqlx::query("UPDATE control.namespaces SET schema_version = 0")
+        .execute(db.store.owner_pool())
+        .await
+        .unwrap();
     let res = reqwest::get(app.url("/readyz")).await.unwrap();
     problem(res, StatusCode::SERVICE_UNAVAILABLE, "migrations_pending").await;
 }
@@ -116,6 +178,11 @@ async fn health_and_readiness() {
 async fn a_client_supplied_request_id_is_echoed() {
     let db = TestDb::new().await;
     let app = spawn_app(db.store.clone()).await;
-    let res = reqwest::Client::new().get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+    let res = reqwest::Client::new()
+        .get(app.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123");
 }

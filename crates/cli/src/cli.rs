@@ -11,7 +11,12 @@ use std::process::ExitCode;
 /// With no DATABASE_URL, comply360 runs its own PostgreSQL in the data directory (./.comply360
 /// by default). Every command works whether or not a `serve` is running on that directory.
 #[derive(Debug, Parser)]
-#[command(name = "comply360", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "comply360",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -26,7 +31,13 @@ pub struct GlobalArgs {
     pub data_dir: Option<PathBuf>,
     /// Use this PostgreSQL server instead of the embedded one; its user creates the roles and
     /// databases (or finds them created).
-    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// A TOML file with settings (environment variables override it).
     #[arg(long, global = true, env = "COMPLY360_CONFIG", value_name = "FILE")]
@@ -197,13 +208,18 @@ pub struct BenchArgs {
 pub fn report_parse_error(err: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match err.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = err.print();
             ExitCode::SUCCESS
         }
         _ => {
             let text = err.render().to_string();
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: invalid arguments");
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("error: invalid arguments");
             eprintln!("{} (see --help)", first.trim_end());
             ExitCode::from(2)
         }

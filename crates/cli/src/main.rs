@@ -16,7 +16,10 @@ fn main() -> ExitCode {
     };
     let verbose = matches!(cli.command, cli::Command::Serve(_) | cli::Command::Bench(_));
     telemetry::init(cli.global.log_format(), verbose);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");

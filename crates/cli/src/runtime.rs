@@ -35,9 +35,16 @@ impl Runtime {
                 (s, Some(cluster))
             }
         };
-        let store_settings = StoreSettings { maintenance, ..store_settings };
+        let store_settings = StoreSettings {
+            maintenance,
+            ..store_settings
+        };
         match Store::open(store_settings).await {
-            Ok(store) => Ok(Runtime { settings, store, cluster }),
+            Ok(store) => Ok(Runtime {
+                settings,
+                store,
+                cluster,
+            }),
             Err(err) => {
                 if let Some(c) = cluster {
                     let _ = c.release().await;
@@ -66,13 +73,22 @@ fn external(settings: &Settings, url: &str) -> anyhow::Result<StoreSettings> {
         url.starts_with("postgres://") || url.starts_with("postgresql://"),
         "DATABASE_URL must be a postgres://user:password@host:port/database URL"
     );
-    let opts = PgConnectOptions::from_str(url)
-        .map_err(|e| anyhow::anyhow!("DATABASE_URL is not a valid postgres://user:password@host:port/database URL: {e}"))?;
+    let opts = PgConnectOptions::from_str(url).map_err(|e| {
+        anyhow::anyhow!(
+            "DATABASE_URL is not a valid postgres://user:password@host:port/database URL: {e}"
+        )
+    })?;
     let host = match opts.get_socket() {
         Some(dir) => dir.display().to_string(),
         None => opts.get_host().to_owned(),
     };
-    let mut s = StoreSettings::new(ServerAddress { host, port: opts.get_port() }, opts.get_username());
+    let mut s = StoreSettings::new(
+        ServerAddress {
+            host,
+            port: opts.get_port(),
+        },
+        opts.get_username(),
+    );
     s.admin_password = password_of(url)?;
     s.admin_database = opts.get_database().unwrap_or("postgres").to_owned();
     apply(settings, &mut s)?;
@@ -82,20 +98,34 @@ fn external(settings: &Settings, url: &str) -> anyhow::Result<StoreSettings> {
 /// sqlx keeps the password private; read it from the URL ourselves.
 fn password_of(url: &str) -> anyhow::Result<Option<String>> {
     let parsed = url::Url::parse(url).context("DATABASE_URL is not a valid URL")?;
-    Ok(parsed.password().map(|pw| percent_encoding::percent_decode_str(pw).decode_utf8_lossy().into_owned()))
+    Ok(parsed.password().map(|pw| {
+        percent_encoding::percent_decode_str(pw)
+            .decode_utf8_lossy()
+            .into_owned()
+    }))
 }
 
 fn apply(settings: &Settings, s: &mut StoreSettings) -> anyhow::Result<()> {
     s.app_database = settings.app_database.clone();
     s.database_prefix = settings.database_prefix.clone();
-    s.passwords = RolePasswords { owner: settings.db_owner_password.clone(), app: settings.db_app_password.clone() };
+    s.passwords = RolePasswords {
+        owner: settings.db_owner_password.clone(),
+        app: settings.db_app_password.clone(),
+    };
     s.app_proxy = settings
         .app_db_proxy
         .as_deref()
         .map(|p| {
-            let (host, port) = p.rsplit_once(':').context("COMPLY360_APP_DB_PROXY must be host:port")?;
-            let port = port.parse::<u16>().context("COMPLY360_APP_DB_PROXY port must be a number")?;
-            Ok::<_, anyhow::Error>(ServerAddress { host: host.to_owned(), port })
+            let (host, port) = p
+                .rsplit_once(':')
+                .context("COMPLY360_APP_DB_PROXY must be host:port")?;
+            let port = port
+                .parse::<u16>()
+                .context("COMPLY360_APP_DB_PROXY port must be a number")?;
+            Ok::<_, anyhow::Error>(ServerAddress {
+                host: host.to_owned(),
+                port,
+            })
         })
         .transpose()?;
     s.main_pool_size = settings.db_pool_main;
@@ -119,7 +149,12 @@ mod tests {
 
     #[test]
     fn passwords_are_read_from_urls() {
-        assert_eq!(password_of("postgres://u:p%40ss@h:5432/db").unwrap().as_deref(), Some("p@ss"));
+        assert_eq!(
+            password_of("postgres://u:p%40ss@h:5432/db")
+                .unwrap()
+                .as_deref(),
+            Some("p@ss")
+        );
         assert_eq!(password_of("postgres://u@h/db").unwrap(), None);
         assert_eq!(password_of("postgres://h/db").unwrap(), None);
     }

@@ -70,18 +70,25 @@ impl Settings {
     pub fn load(global: &GlobalArgs) -> anyhow::Result<Settings> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(file) = &global.config {
-            anyhow::ensure!(file.is_file(), "config file {} does not exist", file.display());
+            anyhow::ensure!(
+                file.is_file(),
+                "config file {} does not exist",
+                file.display()
+            );
             figment = figment.merge(Toml::file(file));
         }
         figment = figment.merge(Env::prefixed("COMPLY360_"));
-        let mut s: Settings = figment.extract().map_err(|e| anyhow::anyhow!("invalid setting: {e}"))?;
+        let mut s: Settings = figment
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid setting: {e}"))?;
         for (field, var) in [
             (&mut s.db_owner_password, "COMPLY360_DB_OWNER_PASSWORD_FILE"),
             (&mut s.db_app_password, "COMPLY360_DB_APP_PASSWORD_FILE"),
             (&mut s.database_url, "DATABASE_URL_FILE"),
         ] {
             if let Ok(path) = std::env::var(var) {
-                let value = std::fs::read_to_string(&path).with_context(|| format!("{var}: cannot read {path}"))?;
+                let value = std::fs::read_to_string(&path)
+                    .with_context(|| format!("{var}: cannot read {path}"))?;
                 *field = Some(value.trim().to_owned());
             }
         }
@@ -91,10 +98,16 @@ impl Settings {
         if let Some(url) = &global.database_url {
             s.database_url = Some(url.clone());
         }
-        if s.database_url.as_deref().is_some_and(|u| u.trim().is_empty()) {
+        if s.database_url
+            .as_deref()
+            .is_some_and(|u| u.trim().is_empty())
+        {
             s.database_url = None;
         }
-        anyhow::ensure!(s.db_pool_main > 0, "COMPLY360_DB_POOL_MAIN must be at least 1");
+        anyhow::ensure!(
+            s.db_pool_main > 0,
+            "COMPLY360_DB_POOL_MAIN must be at least 1"
+        );
         anyhow::ensure!(
             s.db_pool_per_database > 0 && s.db_pool_budget >= s.db_pool_per_database,
             "COMPLY360_DB_POOL_BUDGET must be at least COMPLY360_DB_POOL_PER_DATABASE (and both above 0)"

@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
 //! The `comply360` binary as a person uses it: bad input, the tenant lifecycle, a second server,
 //! and `serve` surviving restarts and a crash.
 
@@ -9,12 +15,20 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_comply360");
 
 fn data_dir() -> PathBuf {
-    tempfile::Builder::new().prefix("c360cli-").tempdir_in("/tmp").unwrap().keep()
+    tempfile::Builder::new()
+        .prefix("c360cli-")
+        .tempdir_in("/tmp")
+        .unwrap()
+        .keep()
 }
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(BIN);
-    cmd.args(args).arg("--data-dir").arg(dir).env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -36,13 +50,20 @@ fn assert_one_line_error(out: &Output, code: i32, needle: &str) {
     assert_eq!(err.lines().count(), 1, "one line expected, got: {err}");
     assert!(err.starts_with("error: "), "{err}");
     assert!(err.contains(needle), "{needle:?} not in {err:?}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
 }
 
 fn stop_cluster(dir: &Path) {
     // Each command stops the cluster it started; make sure nothing is left behind.
     let pid = dir.join("pg/postmaster.pid");
-    assert!(!pid.exists(), "the embedded cluster was left running in {}", dir.display());
+    assert!(
+        !pid.exists(),
+        "the embedded cluster was left running in {}",
+        dir.display()
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -50,20 +71,55 @@ fn stop_cluster(dir: &Path) {
 fn bad_input_gets_one_clear_line_and_no_partial_state() {
     let dir = data_dir().join("never-created");
     let cases: [(&[&str], i32, &str); 5] = [
-        (&["tenant", "create", "--slug", "Bad_Slug", "--name", "X", "--mode", "pooled"], 2, "may contain only lowercase letters"),
-        (&["tenant", "create", "--slug", "admin", "--name", "X", "--mode", "pooled"], 2, "reserved"),
-        (&["tenant", "create", "--slug", "ok-slug", "--name", "X", "--mode", "shared"], 2, "expected one of: pooled schema database"),
-        (&["tenant", "create", "--slug", "ok-slug", "--name", "X", "--tier", "gold"], 2, "unknown tier"),
+        (
+            &[
+                "tenant", "create", "--slug", "Bad_Slug", "--name", "X", "--mode", "pooled",
+            ],
+            2,
+            "may contain only lowercase letters",
+        ),
+        (
+            &[
+                "tenant", "create", "--slug", "admin", "--name", "X", "--mode", "pooled",
+            ],
+            2,
+            "reserved",
+        ),
+        (
+            &[
+                "tenant", "create", "--slug", "ok-slug", "--name", "X", "--mode", "shared",
+            ],
+            2,
+            "expected one of: pooled schema database",
+        ),
+        (
+            &[
+                "tenant", "create", "--slug", "ok-slug", "--name", "X", "--tier", "gold",
+            ],
+            2,
+            "unknown tier",
+        ),
         (&["migrate", "--concurrency", "0"], 2, "--concurrency"),
     ];
     for (args, code, needle) in cases {
         let out = run(&dir, args, &[]);
         assert_one_line_error(&out, code, needle);
     }
-    assert!(!dir.exists(), "refused input must not create the data directory");
+    assert!(
+        !dir.exists(),
+        "refused input must not create the data directory"
+    );
 
-    let out = run(&dir, &["tenant", "list"], &[("COMPLY360_PG_BIN_DIR", "/nonexistent/bin")]);
-    assert_one_line_error(&out, 1, "PostgreSQL server programs (initdb, pg_ctl, postgres) were not found in /nonexistent/bin");
+    let out = run(
+        &dir,
+        &["tenant", "list"],
+        &[("COMPLY360_PG_BIN_DIR", "/nonexistent/bin")],
+    );
+    assert_one_line_error(
+        &out,
+        1,
+        "PostgreSQL server programs (initdb, pg_ctl, postgres) were not found in /nonexistent/bin",
+    );
     assert!(stderr(&out).contains("apt-get install postgresql"));
 
     let file = data_dir().join("a-file");
@@ -71,11 +127,25 @@ fn bad_input_gets_one_clear_line_and_no_partial_state() {
     let out = run(&file.join("data"), &["tenant", "list"], &[]);
     assert_one_line_error(&out, 1, "is not writable");
 
-    let out = run(&dir, &["tenant", "list"], &[("DATABASE_URL", "postgres://someone:secret@127.0.0.1:1/comply360")]);
+    let out = run(
+        &dir,
+        &["tenant", "list"],
+        &[(
+            "DATABASE_URL",
+            "postgres://someone:secret@127.0.0.1:1/comply360",
+        )],
+    );
     assert_one_line_error(&out, 1, "cannot reach PostgreSQL at 127.0.0.1:1");
-    assert!(!stderr(&out).contains("secret"), "the password must not be printed");
+    assert!(
+        !stderr(&out).contains("secret"),
+        "the password must not be printed"
+    );
 
-    let out = run(&dir, &["tenant", "list"], &[("DATABASE_URL", "mysql://nope")]);
+    let out = run(
+        &dir,
+        &["tenant", "list"],
+        &[("DATABASE_URL", "mysql://nope")],
+    );
     assert_one_line_error(&out, 1, "DATABASE_URL");
 }
 
@@ -88,43 +158,104 @@ fn tenant_lifecycle_from_the_command_line() {
     };
     let count = |dir: &Path| -> usize {
         let out = run(dir, &["tenant", "list", "--json"], &[]);
-        serde_json::from_str::<Vec<serde_json::Value>>(&ok(out)).unwrap().len()
+        serde_json::from_str::<Vec<serde_json::Value>>(&ok(out))
+            .unwrap()
+            .len()
     };
-    let created = ok(run(&dir, &["tenant", "create", "--slug", "alpha", "--name", "Alpha Agency", "--mode", "pooled"], &[]));
-    assert!(created.contains("created tenant alpha (pooled mode"), "{created}");
+    let created = ok(run(
+        &dir,
+        &[
+            "tenant",
+            "create",
+            "--slug",
+            "alpha",
+            "--name",
+            "Alpha Agency",
+            "--mode",
+            "pooled",
+        ],
+        &[],
+    ));
+    assert!(
+        created.contains("created tenant alpha (pooled mode"),
+        "{created}"
+    );
 
     // A failure injected after the namespace exists, then resumed.
     let out = run(
         &dir,
-        &["tenant", "create", "--slug", "halfway", "--name", "Halfway", "--mode", "schema"],
+        &[
+            "tenant", "create", "--slug", "halfway", "--name", "Halfway", "--mode", "schema",
+        ],
         &[("COMPLY360_FAIL_AFTER_STEP", "create_namespace")],
     );
-    assert_one_line_error(&out, 1, "provisioning tenant \"halfway\" failed at step create_namespace");
-    let shown: serde_json::Value = serde_json::from_str(&ok(run(&dir, &["tenant", "show", "halfway", "--json"], &[]))).unwrap();
+    assert_one_line_error(
+        &out,
+        1,
+        "provisioning tenant \"halfway\" failed at step create_namespace",
+    );
+    let shown: serde_json::Value = serde_json::from_str(&ok(run(
+        &dir,
+        &["tenant", "show", "halfway", "--json"],
+        &[],
+    )))
+    .unwrap();
     assert_eq!(shown["placement"]["state"], "failed");
-    let resumed = ok(run(&dir, &["tenant", "provision", "--resume", "halfway"], &[]));
-    assert!(resumed.contains("tenant halfway is active (2 attempts)"), "{resumed}");
+    let resumed = ok(run(
+        &dir,
+        &["tenant", "provision", "--resume", "halfway"],
+        &[],
+    ));
+    assert!(
+        resumed.contains("tenant halfway is active (2 attempts)"),
+        "{resumed}"
+    );
 
     // Refusals change nothing.
     assert_eq!(count(&dir), 2);
-    let out = run(&dir, &["tenant", "create", "--slug", "alpha", "--name", "Again", "--mode", "schema"], &[]);
+    let out = run(
+        &dir,
+        &[
+            "tenant", "create", "--slug", "alpha", "--name", "Again", "--mode", "schema",
+        ],
+        &[],
+    );
     assert_one_line_error(&out, 1, "a tenant with slug \"alpha\" already exists");
-    let out = run(&dir, &["tenant", "create", "--slug", "www", "--name", "W", "--mode", "schema"], &[]);
+    let out = run(
+        &dir,
+        &[
+            "tenant", "create", "--slug", "www", "--name", "W", "--mode", "schema",
+        ],
+        &[],
+    );
     assert_one_line_error(&out, 2, "reserved");
-    assert_one_line_error(&run(&dir, &["tenant", "suspend", "ghost"], &[]), 1, "no tenant with slug \"ghost\"");
-    assert_one_line_error(&run(&dir, &["tenant", "show", "ghost"], &[]), 1, "no tenant with slug \"ghost\"");
+    assert_one_line_error(
+        &run(&dir, &["tenant", "suspend", "ghost"], &[]),
+        1,
+        "no tenant with slug \"ghost\"",
+    );
+    assert_one_line_error(
+        &run(&dir, &["tenant", "show", "ghost"], &[]),
+        1,
+        "no tenant with slug \"ghost\"",
+    );
     assert_eq!(count(&dir), 2);
 
     let table = ok(run(&dir, &["tenant", "list"], &[]));
     assert!(table.starts_with("SLUG"), "{table}");
-    assert!(table.contains("halfway") && table.contains("schema t_halfway on primary"), "{table}");
+    assert!(
+        table.contains("halfway") && table.contains("schema t_halfway on primary"),
+        "{table}"
+    );
 
     assert!(ok(run(&dir, &["tenant", "suspend", "alpha"], &[])).contains("now suspended"));
-    let shown: serde_json::Value = serde_json::from_str(&ok(run(&dir, &["tenant", "show", "alpha", "--json"], &[]))).unwrap();
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(run(&dir, &["tenant", "show", "alpha", "--json"], &[]))).unwrap();
     assert_eq!(shown["status"], "suspended");
     assert!(ok(run(&dir, &["tenant", "reactivate", "alpha"], &[])).contains("now active"));
 
-    let report: serde_json::Value = serde_json::from_str(&ok(run(&dir, &["migrate", "--json", "--verify"], &[]))).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(run(&dir, &["migrate", "--json", "--verify"], &[]))).unwrap();
     assert_eq!(report["planned"], 0);
     stop_cluster(&dir);
 }
@@ -138,31 +269,79 @@ async fn database_tenants_on_a_second_server() {
     opts.unsafe_no_fsync = true;
     let second = EmbeddedCluster::start(&opts).await.unwrap();
     let addr = second.address();
-    let url = format!("postgres://c360_admin@localhost/postgres?host={}&port={}", addr.host, addr.port);
+    let url = format!(
+        "postgres://c360_admin@localhost/postgres?host={}&port={}",
+        addr.host, addr.port
+    );
 
-    let out = run(&dir, &["server", "add", "--name", "second", "--url", &url], &[]);
+    let out = run(
+        &dir,
+        &["server", "add", "--name", "second", "--url", &url],
+        &[],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = run(&dir, &["server", "add", "--name", "second", "--url", &url], &[]);
+    let out = run(
+        &dir,
+        &["server", "add", "--name", "second", "--url", &url],
+        &[],
+    );
     assert_one_line_error(&out, 1, "already registered");
-    let out = run(&dir, &["server", "add", "--name", "dead", "--url", "postgres://x:y@127.0.0.1:1/postgres"], &[]);
+    let out = run(
+        &dir,
+        &[
+            "server",
+            "add",
+            "--name",
+            "dead",
+            "--url",
+            "postgres://x:y@127.0.0.1:1/postgres",
+        ],
+        &[],
+    );
     assert_one_line_error(&out, 1, "cannot reach PostgreSQL at 127.0.0.1:1");
     let listed = stdout(&run(&dir, &["server", "list"], &[]));
-    assert!(listed.contains("second") && listed.contains(&addr.to_string()), "{listed}");
+    assert!(
+        listed.contains("second") && listed.contains(&addr.to_string()),
+        "{listed}"
+    );
 
-    let out = run(&dir, &["tenant", "create", "--slug", "remote", "--name", "Remote", "--mode", "database", "--server", "second"], &[]);
+    let out = run(
+        &dir,
+        &[
+            "tenant", "create", "--slug", "remote", "--name", "Remote", "--mode", "database",
+            "--server", "second",
+        ],
+        &[],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("database c360_t_remote on second"), "{}", stdout(&out));
-    let out = run(&dir, &["tenant", "create", "--slug", "nowhere", "--name", "N", "--mode", "database", "--server", "missing"], &[]);
+    assert!(
+        stdout(&out).contains("database c360_t_remote on second"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(
+        &dir,
+        &[
+            "tenant", "create", "--slug", "nowhere", "--name", "N", "--mode", "database",
+            "--server", "missing",
+        ],
+        &[],
+    );
     assert_one_line_error(&out, 1, "no server named \"missing\"");
     let out = run(&dir, &["migrate", "--verify"], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
 
     // The database really lives on the second server.
-    let mut conn = comply360_store::connect::connect_once(&addr.options("c360_admin", None, "postgres")).await.unwrap();
-    let there: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'c360_t_remote')")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
+    let mut conn =
+        comply360_store::connect::connect_once(&addr.options("c360_admin", None, "postgres"))
+            .await
+            .unwrap();
+    let there: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'c360_t_remote')",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
     assert!(there);
     drop(conn);
     second.release().await.unwrap();
@@ -176,27 +355,43 @@ struct Server {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start_serve(dir: &Path, demo: bool) -> Server {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let mut cmd = Command::new(BIN);
-    cmd.arg("serve").arg("--listen").arg(&listen).arg("--data-dir").arg(dir).env_remove("DATABASE_URL");
+    cmd.arg("serve")
+        .arg("--listen")
+        .arg(&listen)
+        .arg("--data-dir")
+        .arg(dir)
+        .env_remove("DATABASE_URL");
     if demo {
         cmd.arg("--demo");
     }
-    let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(90);
     while Instant::now() < deadline {
-        if let Ok(res) = reqwest::get(format!("http://{listen}/readyz")).await {
-            if res.status().is_success() {
-                return Server { child, port };
-            }
+        if let Ok(res) = reqwest::get(format!("http://{listen}/readyz")).await
+            && res.status().is_success()
+        {
+            return Server { child, port };
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("serve did not become ready on {listen}");
 }
 
@@ -213,7 +408,11 @@ async fn tenant_name(port: u16, slug: &str) -> String {
 }
 
 fn terminate(mut server: Server) {
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(server.child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(server.child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
     let status = server.child.wait().unwrap();
     assert!(status.success(), "serve exits cleanly on SIGTERM: {status}");
 }
@@ -227,13 +426,26 @@ async fn serve_keeps_its_data_across_restarts_and_crashes() {
         tenant_name(server.port, "baobab").await,
         tenant_name(server.port, "cedar").await,
     ];
-    assert_eq!(names, ["Acacia Corporate Services", "Baobab Company Secretarial", "Cedar Compliance Partners"]);
+    assert_eq!(
+        names,
+        [
+            "Acacia Corporate Services",
+            "Baobab Company Secretarial",
+            "Cedar Compliance Partners"
+        ]
+    );
     terminate(server);
-    assert!(!dir.join("pg/postmaster.pid").exists(), "graceful shutdown stops the embedded cluster");
+    assert!(
+        !dir.join("pg/postmaster.pid").exists(),
+        "graceful shutdown stops the embedded cluster"
+    );
 
     // Restart: the data is still there.
     let server = start_serve(&dir, false).await;
-    assert_eq!(tenant_name(server.port, "cedar").await, "Cedar Compliance Partners");
+    assert_eq!(
+        tenant_name(server.port, "cedar").await,
+        "Cedar Compliance Partners"
+    );
 
     // Crash: kill serve and the postmaster with SIGKILL, leaving a stale postmaster.pid.
     let pid_text = std::fs::read_to_string(dir.join("pg/postmaster.pid")).unwrap();
@@ -241,16 +453,26 @@ async fn serve_keeps_its_data_across_restarts_and_crashes() {
     let mut child = server.child;
     child.kill().unwrap();
     child.wait().unwrap();
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(postmaster), nix::sys::signal::Signal::SIGKILL).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(postmaster),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
     for _ in 0..100 {
         if !Path::new(&format!("/proc/{postmaster}")).exists() {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(dir.join("pg/postmaster.pid").exists(), "the crash left a stale pid file");
+    assert!(
+        dir.join("pg/postmaster.pid").exists(),
+        "the crash left a stale pid file"
+    );
     let server = start_serve(&dir, false).await;
-    assert_eq!(tenant_name(server.port, "acacia").await, "Acacia Corporate Services");
+    assert_eq!(
+        tenant_name(server.port, "acacia").await,
+        "Acacia Corporate Services"
+    );
     terminate(server);
     stop_cluster(&dir);
 }

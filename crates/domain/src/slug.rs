@@ -11,11 +11,54 @@ use std::str::FromStr;
 /// Words a tenant may not take: hostnames the platform serves itself and names of its own
 /// schemas. Kept sorted.
 pub const RESERVED: &[&str] = &[
-    "about", "account", "accounts", "admin", "api", "app", "assets", "auth", "billing", "blog",
-    "c360", "cdn", "comply360", "control", "dashboard", "demo", "dev", "docs", "ftp", "help",
-    "imap", "info", "internal", "localhost", "login", "mail", "metrics", "mx", "ns1", "ns2",
-    "operator", "platform", "pooled", "pop", "portal", "postgres", "public", "root", "smtp",
-    "staging", "static", "status", "support", "system", "template", "test", "tenant", "www",
+    "about",
+    "account",
+    "accounts",
+    "admin",
+    "api",
+    "app",
+    "assets",
+    "auth",
+    "billing",
+    "blog",
+    "c360",
+    "cdn",
+    "comply360",
+    "control",
+    "dashboard",
+    "demo",
+    "dev",
+    "docs",
+    "ftp",
+    "help",
+    "imap",
+    "info",
+    "internal",
+    "localhost",
+    "login",
+    "mail",
+    "metrics",
+    "mx",
+    "ns1",
+    "ns2",
+    "operator",
+    "platform",
+    "pooled",
+    "pop",
+    "portal",
+    "postgres",
+    "public",
+    "root",
+    "smtp",
+    "staging",
+    "static",
+    "status",
+    "support",
+    "system",
+    "template",
+    "test",
+    "tenant",
+    "www",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -111,8 +154,19 @@ mod tests {
     #[test]
     fn refuses_bad_slugs_with_the_reason() {
         assert!(matches!(Slug::parse("ab"), Err(SlugError::Length(_))));
-        assert!(matches!(Slug::parse(&"a".repeat(64)), Err(SlugError::Length(_))));
-        for bad in ["1acme", "Acme", "acme-", "ac_me", "acme corp", "-acme", "acmé"] {
+        assert!(matches!(
+            Slug::parse(&"a".repeat(64)),
+            Err(SlugError::Length(_))
+        ));
+        for bad in [
+            "1acme",
+            "Acme",
+            "acme-",
+            "ac_me",
+            "acme corp",
+            "-acme",
+            "acmé",
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad} should be refused");
         }
         assert!(matches!(Slug::parse("www"), Err(SlugError::Reserved(_))));

@@ -135,7 +135,10 @@ mod tests {
 
     #[test]
     fn modes_parse_and_name_the_alternatives() {
-        assert_eq!("schema".parse::<IsolationMode>().unwrap(), IsolationMode::Schema);
+        assert_eq!(
+            "schema".parse::<IsolationMode>().unwrap(),
+            IsolationMode::Schema
+        );
         let err = "shared".parse::<IsolationMode>().unwrap_err();
         assert_eq!(
             err.to_string(),

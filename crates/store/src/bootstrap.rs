@@ -23,7 +23,10 @@ impl std::fmt::Debug for RolePasswords {
 }
 
 /// Creates the roles if absent (and sets passwords when given).
-pub async fn ensure_roles(admin: &mut PgConnection, passwords: &RolePasswords) -> Result<(), StoreError> {
+pub async fn ensure_roles(
+    admin: &mut PgConnection,
+    passwords: &RolePasswords,
+) -> Result<(), StoreError> {
     let row = sqlx::query(
         "SELECT rolsuper OR rolcreaterole AS can_create,
                 EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1) AS has_owner,
@@ -34,9 +37,12 @@ pub async fn ensure_roles(admin: &mut PgConnection, passwords: &RolePasswords) -
     .bind(APP_ROLE)
     .fetch_one(&mut *admin)
     .await?;
-    let (can_create, has_owner, has_app): (bool, bool, bool) =
-        (row.try_get("can_create")?, row.try_get("has_owner")?, row.try_get("has_app")?);
-    if !(has_owner && has_app) && !can_create {
+    let (can_create, has_owner, has_app): (bool, bool, bool) = (
+        row.try_get("can_create")?,
+        row.try_get("has_owner")?,
+        row.try_get("has_app")?,
+    );
+    if !(can_create || has_owner && has_app) {
         return Err(StoreError::Bootstrap(format!(
             "the DATABASE_URL user may not create roles; create them as a superuser: \
              CREATE ROLE {OWNER_ROLE} LOGIN CREATEDB; CREATE ROLE {APP_ROLE} LOGIN; \
@@ -44,10 +50,20 @@ pub async fn ensure_roles(admin: &mut PgConnection, passwords: &RolePasswords) -
         )));
     }
     let roles = [
-        (OWNER_ROLE, "LOGIN CREATEDB NOSUPERUSER NOCREATEROLE NOBYPASSRLS NOREPLICATION", has_owner, &passwords.owner),
+        (
+            OWNER_ROLE,
+            "LOGIN CREATEDB NOSUPERUSER NOCREATEROLE NOBYPASSRLS NOREPLICATION",
+            has_owner,
+            &passwords.owner,
+        ),
         // The app role inherits nothing and is a member of nothing: it cannot SET ROLE to the
         // owner, and it owns no object, so RLS always applies to it.
-        (APP_ROLE, "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOREPLICATION NOINHERIT", has_app, &passwords.app),
+        (
+            APP_ROLE,
+            "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOREPLICATION NOINHERIT",
+            has_app,
+            &passwords.app,
+        ),
     ];
     for (role, attrs, exists, password) in roles {
         if !exists {
@@ -61,7 +77,11 @@ pub async fn ensure_roles(admin: &mut PgConnection, passwords: &RolePasswords) -
             }
         }
         if let Some(pw) = password {
-            let sql = format!("ALTER ROLE {} PASSWORD {}", quote_ident(role), quote_literal(pw));
+            let sql = format!(
+                "ALTER ROLE {} PASSWORD {}",
+                quote_ident(role),
+                quote_literal(pw)
+            );
             sqlx::raw_sql(&sql).execute(&mut *admin).await?;
         }
     }
@@ -70,22 +90,29 @@ pub async fn ensure_roles(admin: &mut PgConnection, passwords: &RolePasswords) -
 
 /// Creates `database` owned by the owner role if absent.
 pub async fn ensure_database(admin: &mut PgConnection, database: &str) -> Result<bool, StoreError> {
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(database)
-        .fetch_one(&mut *admin)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(database)
+            .fetch_one(&mut *admin)
+            .await?;
     if exists {
         return Ok(false);
     }
-    let sql = format!("CREATE DATABASE {} OWNER {}", quote_ident(database), quote_ident(OWNER_ROLE));
+    let sql = format!(
+        "CREATE DATABASE {} OWNER {}",
+        quote_ident(database),
+        quote_ident(OWNER_ROLE)
+    );
     match sqlx::raw_sql(&sql).execute(&mut *admin).await {
         Ok(_) => Ok(true),
         Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P04") => Ok(false),
-        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501") => Err(StoreError::Bootstrap(format!(
-            "the DATABASE_URL user may not create databases; create it as a superuser: \
+        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501") => {
+            Err(StoreError::Bootstrap(format!(
+                "the DATABASE_URL user may not create databases; create it as a superuser: \
              CREATE DATABASE {} OWNER {OWNER_ROLE}",
-            quote_ident(database)
-        ))),
+                quote_ident(database)
+            )))
+        }
         Err(err) => Err(err.into()),
     }
 }
@@ -105,7 +132,10 @@ pub async fn bootstrap_server(
 }
 
 /// Privileges inside a freshly created database; run as the owner (who owns the database).
-pub async fn lock_down_database(owner: &mut PgConnection, database: &str) -> Result<(), StoreError> {
+pub async fn lock_down_database(
+    owner: &mut PgConnection,
+    database: &str,
+) -> Result<(), StoreError> {
     let db = quote_ident(database);
     let sql = format!(
         "REVOKE ALL ON DATABASE {db} FROM PUBLIC;

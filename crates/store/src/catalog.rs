@@ -7,7 +7,8 @@
 use crate::StoreError;
 use chrono::{DateTime, Utc};
 use comply360_domain::{
-    IsolationMode, NamespaceId, ProvisioningState, ProvisioningStep, ServerId, Slug, TenantId, TenantStatus, Tier,
+    IsolationMode, NamespaceId, ProvisioningState, ProvisioningStep, ServerId, Slug, TenantId,
+    TenantStatus, Tier,
 };
 use serde::Serialize;
 use sqlx::{PgExecutor, Row};
@@ -74,7 +75,9 @@ fn tenant_from_row(row: &sqlx::postgres::PgRow) -> Result<TenantRecord, StoreErr
             server_is_primary: row.try_get("is_primary")?,
             database: row.try_get("database_name")?,
             schema: text("schema_name")?,
-            namespace_id: row.try_get::<Option<Uuid>, _>("namespace_id")?.map(NamespaceId::from_uuid),
+            namespace_id: row
+                .try_get::<Option<Uuid>, _>("namespace_id")?
+                .map(NamespaceId::from_uuid),
             schema_version: row.try_get("schema_version")?,
             state: text("state")?.parse()?,
             completed_step: row
@@ -88,12 +91,21 @@ fn tenant_from_row(row: &sqlx::postgres::PgRow) -> Result<TenantRecord, StoreErr
     })
 }
 
-pub async fn tenant_by_slug<'c>(db: impl PgExecutor<'c>, slug: &str) -> Result<Option<TenantRecord>, StoreError> {
-    let row = sqlx::query(&format!("{TENANT_SELECT} WHERE t.slug = $1")).bind(slug).fetch_optional(db).await?;
+pub async fn tenant_by_slug<'c>(
+    db: impl PgExecutor<'c>,
+    slug: &str,
+) -> Result<Option<TenantRecord>, StoreError> {
+    let row = sqlx::query(&format!("{TENANT_SELECT} WHERE t.slug = $1"))
+        .bind(slug)
+        .fetch_optional(db)
+        .await?;
     row.as_ref().map(tenant_from_row).transpose()
 }
 
-pub async fn tenant_by_id<'c>(db: impl PgExecutor<'c>, id: TenantId) -> Result<Option<TenantRecord>, StoreError> {
+pub async fn tenant_by_id<'c>(
+    db: impl PgExecutor<'c>,
+    id: TenantId,
+) -> Result<Option<TenantRecord>, StoreError> {
     let row = sqlx::query(&format!("{TENANT_SELECT} WHERE t.id = $1"))
         .bind(id.as_uuid())
         .fetch_optional(db)
@@ -103,16 +115,23 @@ pub async fn tenant_by_id<'c>(db: impl PgExecutor<'c>, id: TenantId) -> Result<O
 
 /// Every tenant, by slug. The operator's list; fine for tens of thousands of rows.
 pub async fn list_tenants<'c>(db: impl PgExecutor<'c>) -> Result<Vec<TenantRecord>, StoreError> {
-    let rows = sqlx::query(&format!("{TENANT_SELECT} ORDER BY t.slug")).fetch_all(db).await?;
+    let rows = sqlx::query(&format!("{TENANT_SELECT} ORDER BY t.slug"))
+        .fetch_all(db)
+        .await?;
     rows.iter().map(tenant_from_row).collect()
 }
 
-pub async fn set_status<'c>(db: impl PgExecutor<'c>, slug: &Slug, status: TenantStatus) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE control.tenants SET status = $2, updated_at = now() WHERE slug = $1")
-        .bind(slug.as_str())
-        .bind(status.as_str())
-        .execute(db)
-        .await?;
+pub async fn set_status<'c>(
+    db: impl PgExecutor<'c>,
+    slug: &Slug,
+    status: TenantStatus,
+) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("UPDATE control.tenants SET status = $2, updated_at = now() WHERE slug = $1")
+            .bind(slug.as_str())
+            .bind(status.as_str())
+            .execute(db)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -134,41 +153,67 @@ fn server_from_row(row: &sqlx::postgres::PgRow) -> Result<ServerRecord, StoreErr
         name: row.try_get("name")?,
         is_primary: row.try_get("is_primary")?,
         host: row.try_get("host")?,
-        port: row.try_get::<Option<i32>, _>("port")?.and_then(|p| u16::try_from(p).ok()),
+        port: row
+            .try_get::<Option<i32>, _>("port")?
+            .and_then(|p| u16::try_from(p).ok()),
         admin_user: row.try_get("admin_user")?,
         created_at: row.try_get("created_at")?,
     })
 }
 
-const SERVER_SELECT: &str = "SELECT id, name, is_primary, host, port, admin_user, created_at FROM control.servers";
+const SERVER_SELECT: &str =
+    "SELECT id, name, is_primary, host, port, admin_user, created_at FROM control.servers";
 
 pub async fn list_servers<'c>(db: impl PgExecutor<'c>) -> Result<Vec<ServerRecord>, StoreError> {
-    let rows = sqlx::query(&format!("{SERVER_SELECT} ORDER BY is_primary DESC, name")).fetch_all(db).await?;
+    let rows = sqlx::query(&format!("{SERVER_SELECT} ORDER BY is_primary DESC, name"))
+        .fetch_all(db)
+        .await?;
     rows.iter().map(server_from_row).collect()
 }
 
-pub async fn server_by_name<'c>(db: impl PgExecutor<'c>, name: &str) -> Result<Option<ServerRecord>, StoreError> {
-    let row = sqlx::query(&format!("{SERVER_SELECT} WHERE name = $1")).bind(name).fetch_optional(db).await?;
+pub async fn server_by_name<'c>(
+    db: impl PgExecutor<'c>,
+    name: &str,
+) -> Result<Option<ServerRecord>, StoreError> {
+    let row = sqlx::query(&format!("{SERVER_SELECT} WHERE name = $1"))
+        .bind(name)
+        .fetch_optional(db)
+        .await?;
     row.as_ref().map(server_from_row).transpose()
 }
 
-pub async fn server_by_id<'c>(db: impl PgExecutor<'c>, id: ServerId) -> Result<Option<ServerRecord>, StoreError> {
-    let row = sqlx::query(&format!("{SERVER_SELECT} WHERE id = $1")).bind(id.as_uuid()).fetch_optional(db).await?;
+pub async fn server_by_id<'c>(
+    db: impl PgExecutor<'c>,
+    id: ServerId,
+) -> Result<Option<ServerRecord>, StoreError> {
+    let row = sqlx::query(&format!("{SERVER_SELECT} WHERE id = $1"))
+        .bind(id.as_uuid())
+        .fetch_optional(db)
+        .await?;
     row.as_ref().map(server_from_row).transpose()
 }
 
-pub async fn primary_server<'c>(db: impl PgExecutor<'c>) -> Result<Option<ServerRecord>, StoreError> {
-    let row = sqlx::query(&format!("{SERVER_SELECT} WHERE is_primary")).fetch_optional(db).await?;
+pub async fn primary_server<'c>(
+    db: impl PgExecutor<'c>,
+) -> Result<Option<ServerRecord>, StoreError> {
+    let row = sqlx::query(&format!("{SERVER_SELECT} WHERE is_primary"))
+        .fetch_optional(db)
+        .await?;
     row.as_ref().map(server_from_row).transpose()
 }
 
 /// The admin password of a registered server. Only the owner role can read it.
-pub async fn server_admin_password<'c>(db: impl PgExecutor<'c>, id: ServerId) -> Result<Option<String>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT admin_password FROM control.servers WHERE id = $1")
-        .bind(id.as_uuid())
-        .fetch_optional(db)
-        .await?
-        .flatten())
+pub async fn server_admin_password<'c>(
+    db: impl PgExecutor<'c>,
+    id: ServerId,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT admin_password FROM control.servers WHERE id = $1")
+            .bind(id.as_uuid())
+            .fetch_optional(db)
+            .await?
+            .flatten(),
+    )
 }
 
 /// A namespace as the catalog records it.
@@ -205,12 +250,14 @@ fn namespace_from_row(row: &sqlx::postgres::PgRow) -> Result<NamespaceRecord, St
     })
 }
 
-const NAMESPACE_SELECT: &str =
-    "SELECT id, server_id, database_name, schema_name, kind, schema_version, last_error FROM control.namespaces";
+const NAMESPACE_SELECT: &str = "SELECT id, server_id, database_name, schema_name, kind, schema_version, last_error FROM control.namespaces";
 
 /// Namespaces below `version`: the fleet's work list. Indexed on schema_version, so with
 /// nothing to do this reads no rows.
-pub async fn namespaces_below<'c>(db: impl PgExecutor<'c>, version: i32) -> Result<Vec<NamespaceRecord>, StoreError> {
+pub async fn namespaces_below<'c>(
+    db: impl PgExecutor<'c>,
+    version: i32,
+) -> Result<Vec<NamespaceRecord>, StoreError> {
     let rows = sqlx::query(&format!(
         "{NAMESPACE_SELECT} WHERE schema_version < $1
          ORDER BY CASE kind WHEN 'pooled' THEN 0 WHEN 'template' THEN 1 WHEN 'schema' THEN 2 ELSE 3 END,
@@ -222,10 +269,14 @@ pub async fn namespaces_below<'c>(db: impl PgExecutor<'c>, version: i32) -> Resu
     rows.iter().map(namespace_from_row).collect()
 }
 
-pub async fn all_namespaces<'c>(db: impl PgExecutor<'c>) -> Result<Vec<NamespaceRecord>, StoreError> {
-    let rows = sqlx::query(&format!("{NAMESPACE_SELECT} ORDER BY database_name NULLS FIRST, schema_name"))
-        .fetch_all(db)
-        .await?;
+pub async fn all_namespaces<'c>(
+    db: impl PgExecutor<'c>,
+) -> Result<Vec<NamespaceRecord>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "{NAMESPACE_SELECT} ORDER BY database_name NULLS FIRST, schema_name"
+    ))
+    .fetch_all(db)
+    .await?;
     rows.iter().map(namespace_from_row).collect()
 }
 
@@ -273,7 +324,11 @@ pub async fn upsert_namespace<'c>(
     Ok(NamespaceId::from_uuid(id))
 }
 
-pub async fn set_namespace_version<'c>(db: impl PgExecutor<'c>, id: NamespaceId, version: i32) -> Result<(), StoreError> {
+pub async fn set_namespace_version<'c>(
+    db: impl PgExecutor<'c>,
+    id: NamespaceId,
+    version: i32,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE control.namespaces SET schema_version = $2, migrated_at = now(), last_error = NULL WHERE id = $1",
     )
@@ -284,7 +339,11 @@ pub async fn set_namespace_version<'c>(db: impl PgExecutor<'c>, id: NamespaceId,
     Ok(())
 }
 
-pub async fn set_namespace_error<'c>(db: impl PgExecutor<'c>, id: NamespaceId, error: &str) -> Result<(), StoreError> {
+pub async fn set_namespace_error<'c>(
+    db: impl PgExecutor<'c>,
+    id: NamespaceId,
+    error: &str,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE control.namespaces SET last_error = $2 WHERE id = $1")
         .bind(id.as_uuid())
         .bind(error)

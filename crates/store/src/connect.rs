@@ -73,8 +73,16 @@ pub fn describe_connect_error(opts: &PgConnectOptions, err: sqlx::Error) -> Stor
     let host = display_host(opts);
     let port = opts.get_port();
     match err {
-        sqlx::Error::Io(io) => StoreError::Unreachable { host, port, reason: io.to_string() },
-        sqlx::Error::Tls(tls) => StoreError::Unreachable { host, port, reason: tls.to_string() },
+        sqlx::Error::Io(io) => StoreError::Unreachable {
+            host,
+            port,
+            reason: io.to_string(),
+        },
+        sqlx::Error::Tls(tls) => StoreError::Unreachable {
+            host,
+            port,
+            reason: tls.to_string(),
+        },
         sqlx::Error::Database(db) => StoreError::Unreachable {
             host,
             port,

@@ -47,11 +47,17 @@ pub enum EmbeddedError {
     #[error("{step} failed: {detail}")]
     Command { step: String, detail: String },
     #[error("I/O error on {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> EmbeddedError + '_ {
-    move |source| EmbeddedError::Io { path: path.display().to_string(), source }
+    move |source| EmbeddedError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Where the server programs are.
@@ -88,11 +94,13 @@ impl PgBinaries {
             })
             .collect();
         versions.sort();
-        versions.into_iter().rev().find_map(|(_, dir)| Self::in_dir(&dir)).ok_or_else(|| {
-            EmbeddedError::BinariesMissing {
+        versions
+            .into_iter()
+            .rev()
+            .find_map(|(_, dir)| Self::in_dir(&dir))
+            .ok_or_else(|| EmbeddedError::BinariesMissing {
                 where_: format!("on PATH or in {BIN_SEARCH_ROOT}/*/bin"),
-            }
-        })
+            })
     }
 
     fn in_dir(dir: &Path) -> Option<PgBinaries> {
@@ -100,7 +108,11 @@ impl PgBinaries {
             let p = dir.join(name);
             p.is_file().then_some(p)
         };
-        Some(PgBinaries { initdb: pick("initdb")?, pg_ctl: pick("pg_ctl")?, postgres: pick("postgres")? })
+        Some(PgBinaries {
+            initdb: pick("initdb")?,
+            pg_ctl: pick("pg_ctl")?,
+            postgres: pick("postgres")?,
+        })
     }
 }
 
@@ -117,7 +129,12 @@ pub struct EmbeddedOptions {
 
 impl EmbeddedOptions {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
-        EmbeddedOptions { data_dir: data_dir.into(), unsafe_no_fsync: false, bin_dir: None, max_connections: 200 }
+        EmbeddedOptions {
+            data_dir: data_dir.into(),
+            unsafe_no_fsync: false,
+            bin_dir: None,
+            max_connections: 200,
+        }
     }
 }
 
@@ -153,14 +170,14 @@ impl EmbeddedCluster {
         let socket_dir = data_dir.join("run");
         let socket_probe = socket_dir.join(".s.PGSQL.65535");
         if socket_probe.as_os_str().len() > MAX_SOCKET_PATH {
-            return Err(EmbeddedError::SocketPathTooLong { path: socket_probe.display().to_string() });
+            return Err(EmbeddedError::SocketPathTooLong {
+                path: socket_probe.display().to_string(),
+            });
         }
         fs::create_dir_all(&socket_dir).map_err(io_err(&socket_dir))?;
         if let Some(ra) = run_as {
-            for dir in [&socket_dir] {
-                std::os::unix::fs::chown(dir, Some(ra.uid.as_raw()), Some(ra.gid.as_raw()))
-                    .map_err(io_err(dir))?;
-            }
+            std::os::unix::fs::chown(&socket_dir, Some(ra.uid.as_raw()), Some(ra.gid.as_raw()))
+                .map_err(io_err(&socket_dir))?;
             check_traversable(&data_dir, ra)?;
         }
 
@@ -197,7 +214,10 @@ impl EmbeddedCluster {
     }
 
     pub fn address(&self) -> ServerAddress {
-        ServerAddress { host: self.socket_dir.display().to_string(), port: self.port }
+        ServerAddress {
+            host: self.socket_dir.display().to_string(),
+            port: self.port,
+        }
     }
 
     pub fn admin_user(&self) -> &'static str {
@@ -221,8 +241,20 @@ impl EmbeddedCluster {
         let file = open_lock_file(&lease_path)?;
         let last = Flock::lock(file, FlockArg::LockExclusiveNonblock).is_ok();
         if last {
-            self.pg_ctl(&["stop", "-D", &self.pg_data.display().to_string(), "-m", "fast", "-w", "-t", "60"], "stopping PostgreSQL")
-                .await?;
+            self.pg_ctl(
+                &[
+                    "stop",
+                    "-D",
+                    &self.pg_data.display().to_string(),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "-t",
+                    "60",
+                ],
+                "stopping PostgreSQL",
+            )
+            .await?;
             tracing::info!("embedded PostgreSQL stopped");
         } else {
             tracing::info!("embedded PostgreSQL left running for the other comply360 processes");
@@ -256,7 +288,9 @@ impl EmbeddedCluster {
     /// `postmaster.pid` (its process is gone, or is no longer a postgres).
     fn running_port(&self) -> Result<Option<u16>, EmbeddedError> {
         let pid_file = self.pg_data.join("postmaster.pid");
-        let Ok(text) = fs::read_to_string(&pid_file) else { return Ok(None) };
+        let Ok(text) = fs::read_to_string(&pid_file) else {
+            return Ok(None);
+        };
         let lines: Vec<&str> = text.lines().collect();
         let pid = lines.first().and_then(|l| l.trim().parse::<i32>().ok());
         let port = lines.get(3).and_then(|l| l.trim().parse::<u16>().ok());
@@ -265,7 +299,9 @@ impl EmbeddedCluster {
                 .map(|comm| comm.trim() == "postgres")
                 .unwrap_or(false)
         });
-        let socket_ok = lines.get(4).is_some_and(|l| Path::new(l.trim()) == self.socket_dir);
+        let socket_ok = lines
+            .get(4)
+            .is_some_and(|l| Path::new(l.trim()) == self.socket_dir);
         match (alive, port) {
             (true, Some(port)) if socket_ok => Ok(Some(port)),
             _ => {
@@ -325,7 +361,9 @@ impl EmbeddedCluster {
         }
         // The server must not inherit our stdout: a piped stdout would keep a test harness
         // waiting for EOF long after we are gone.
-        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
         cmd.current_dir(&self.data_dir);
         cmd.env("LC_ALL", "C");
         let out = cmd.output().await.map_err(|e| EmbeddedError::Command {
@@ -373,7 +411,10 @@ fn run_as() -> Result<Option<RunAs>, EmbeddedError> {
         return Ok(None);
     }
     match User::from_name("postgres") {
-        Ok(Some(user)) => Ok(Some(RunAs { uid: user.uid, gid: user.gid })),
+        Ok(Some(user)) => Ok(Some(RunAs {
+            uid: user.uid,
+            gid: user.gid,
+        })),
         _ => Err(EmbeddedError::NoUnprivilegedUser),
     }
 }
@@ -382,7 +423,9 @@ fn run_as() -> Result<Option<RunAs>, EmbeddedError> {
 fn check_traversable(dir: &Path, ra: RunAs) -> Result<(), EmbeddedError> {
     use std::os::unix::fs::MetadataExt;
     for ancestor in dir.ancestors().skip(1) {
-        let Ok(meta) = fs::metadata(ancestor) else { continue };
+        let Ok(meta) = fs::metadata(ancestor) else {
+            continue;
+        };
         let mode = meta.mode();
         let ok = if meta.uid() == ra.uid.as_raw() {
             mode & 0o100 != 0
@@ -392,25 +435,36 @@ fn check_traversable(dir: &Path, ra: RunAs) -> Result<(), EmbeddedError> {
             mode & 0o001 != 0
         };
         if !ok {
-            return Err(EmbeddedError::NotTraversable { dir: ancestor.display().to_string() });
+            return Err(EmbeddedError::NotTraversable {
+                dir: ancestor.display().to_string(),
+            });
         }
     }
     Ok(())
 }
 
 fn free_port() -> Result<u16, EmbeddedError> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| EmbeddedError::Command {
-        step: "finding a free port".into(),
-        detail: e.to_string(),
-    })?;
-    listener.local_addr().map(|a| a.port()).map_err(|e| EmbeddedError::Command {
-        step: "finding a free port".into(),
-        detail: e.to_string(),
-    })
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| EmbeddedError::Command {
+            step: "finding a free port".into(),
+            detail: e.to_string(),
+        })?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| EmbeddedError::Command {
+            step: "finding a free port".into(),
+            detail: e.to_string(),
+        })
 }
 
 fn open_lock_file(path: &Path) -> Result<File, EmbeddedError> {
-    OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(io_err(path))
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(io_err(path))
 }
 
 async fn lock_file(path: &Path, how: FlockArg) -> Result<Flock<File>, EmbeddedError> {
@@ -423,5 +477,8 @@ async fn lock_file(path: &Path, how: FlockArg) -> Result<Flock<File>, EmbeddedEr
         })
     })
     .await
-    .map_err(|e| EmbeddedError::Command { step: "locking the data directory".into(), detail: e.to_string() })?
+    .map_err(|e| EmbeddedError::Command {
+        step: "locking the data directory".into(),
+        detail: e.to_string(),
+    })?
 }

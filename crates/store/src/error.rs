@@ -7,7 +7,11 @@ pub enum StoreError {
     #[error(transparent)]
     Embedded(#[from] crate::embedded::EmbeddedError),
     #[error("cannot reach PostgreSQL at {host}:{port}: {reason}")]
-    Unreachable { host: String, port: u16, reason: String },
+    Unreachable {
+        host: String,
+        port: u16,
+        reason: String,
+    },
     #[error("{0}")]
     Bootstrap(String),
     #[error(transparent)]
@@ -32,12 +36,20 @@ pub enum StoreError {
     )]
     NotProvisioned { slug: String, state: String },
     #[error("provisioning tenant {slug:?} failed at step {step}: {reason}")]
-    ProvisioningFailed { slug: String, step: String, reason: String },
+    ProvisioningFailed {
+        slug: String,
+        step: String,
+        reason: String,
+    },
     #[error(
         "migration file {file} was changed after it was applied (applied checksum {applied}, \
          file now {current}); restore the file and put the change in a new migration"
     )]
-    MigrationEdited { file: String, applied: String, current: String },
+    MigrationEdited {
+        file: String,
+        applied: String,
+        current: String,
+    },
     #[error(
         "the database has {kind} migration {version} applied, which this binary does not know; \
          run a newer comply360"

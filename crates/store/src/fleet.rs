@@ -26,16 +26,29 @@ pub struct FleetOptions {
 
 impl Default for FleetOptions {
     fn default() -> Self {
-        FleetOptions { concurrency: 4, cancel: CancellationToken::new() }
+        FleetOptions {
+            concurrency: 4,
+            cancel: CancellationToken::new(),
+        }
     }
 }
 
 /// Progress, as it happens.
 #[derive(Clone, Debug)]
 pub enum FleetEvent {
-    Planned { total: usize, target: i32 },
-    Migrated { namespace: String, from: i32, to: i32 },
-    Failed { namespace: String, error: String },
+    Planned {
+        total: usize,
+        target: i32,
+    },
+    Migrated {
+        namespace: String,
+        from: i32,
+        to: i32,
+    },
+    Failed {
+        namespace: String,
+        error: String,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -76,7 +89,10 @@ impl Store {
         self.record_tenant_checksums(set).await?;
         let target = set.latest();
         let work = catalog::namespaces_below(self.owner_pool(), target).await?;
-        on_event(FleetEvent::Planned { total: work.len(), target });
+        on_event(FleetEvent::Planned {
+            total: work.len(),
+            target,
+        });
         if work.is_empty() {
             return Ok(FleetReport {
                 target_version: target,
@@ -94,7 +110,10 @@ impl Store {
             .max_connections(u32::try_from(concurrency).unwrap_or(u32::MAX))
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(60))
-            .connect_lazy_with(self.settings().owner_options(&self.settings().primary, &self.settings().app_database));
+            .connect_lazy_with(
+                self.settings()
+                    .owner_options(&self.settings().primary, &self.settings().app_database),
+            );
         let planned = work.len();
         let results: Vec<Option<Result<i32, (NamespaceRecord, String)>>> = futures::stream::iter(work)
             .map(|ns| {
@@ -142,7 +161,11 @@ impl Store {
                 Some(Ok(_)) => report.migrated += 1,
                 Some(Err((ns, error))) => {
                     let tenants = self.tenants_in(&ns).await.unwrap_or_default();
-                    report.failed.push(FailedNamespace { namespace: ns.label(), tenants, error });
+                    report.failed.push(FailedNamespace {
+                        namespace: ns.label(),
+                        tenants,
+                        error,
+                    });
                 }
             }
         }
@@ -151,7 +174,12 @@ impl Store {
         Ok(report)
     }
 
-    async fn migrate_one(&self, ns: &NamespaceRecord, app_pool: &PgPool, set: &MigrationSet) -> Result<i32, StoreError> {
+    async fn migrate_one(
+        &self,
+        ns: &NamespaceRecord,
+        app_pool: &PgPool,
+        set: &MigrationSet,
+    ) -> Result<i32, StoreError> {
         let locks = self.settings().locks;
         let version = match &ns.database {
             None => {
@@ -160,7 +188,11 @@ impl Store {
             }
             Some(db) => {
                 // A template must have no other session while it is migrated or copied.
-                let template_lock = if ns.kind == "template" { Some(self.lock_template(ns).await?) } else { None };
+                let template_lock = if ns.kind == "template" {
+                    Some(self.lock_template(ns).await?)
+                } else {
+                    None
+                };
                 let mut conn = self.owner_connection(ns.server_id, Some(db)).await?;
                 let result = migrate_schema(&mut conn, &ns.schema, set, locks).await;
                 conn.close().await?;
@@ -194,12 +226,17 @@ impl Store {
     /// Records each tenant migration's checksum the first time the fleet sees it, and refuses
     /// to run when an already-applied file has changed.
     async fn record_tenant_checksums(&self, set: &MigrationSet) -> Result<(), StoreError> {
-        let applied: Vec<(i32, String)> =
-            sqlx::query_as("SELECT version, checksum FROM control.tenant_migrations ORDER BY version")
-                .fetch_all(self.owner_pool())
-                .await?;
+        let applied: Vec<(i32, String)> = sqlx::query_as(
+            "SELECT version, checksum FROM control.tenant_migrations ORDER BY version",
+        )
+        .fetch_all(self.owner_pool())
+        .await?;
         set.verify_applied(&applied)?;
-        for m in set.migrations.iter().filter(|m| !applied.iter().any(|(v, _)| *v == m.version)) {
+        for m in set
+            .migrations
+            .iter()
+            .filter(|m| !applied.iter().any(|(v, _)| *v == m.version))
+        {
             sqlx::query(
                 "INSERT INTO control.tenant_migrations (version, name, checksum) VALUES ($1, $2, $3)
                  ON CONFLICT (version) DO NOTHING",

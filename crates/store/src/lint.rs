@@ -73,9 +73,18 @@ ORDER BY 1, 2
 "#;
 
 /// Returns the violations in `schema`; empty means the namespace keeps the contract.
-pub async fn lint_namespace(conn: &mut PgConnection, schema: &str) -> Result<Vec<Violation>, StoreError> {
-    let rows: Vec<(String, String)> = sqlx::query_as(LINT_SQL).bind(schema).fetch_all(&mut *conn).await?;
-    Ok(rows.into_iter().map(|(table, problem)| Violation { table, problem }).collect())
+pub async fn lint_namespace(
+    conn: &mut PgConnection,
+    schema: &str,
+) -> Result<Vec<Violation>, StoreError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(LINT_SQL)
+        .bind(schema)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(table, problem)| Violation { table, problem })
+        .collect())
 }
 
 /// Number of tenant tables in a namespace (the lint is vacuous on an empty schema).

@@ -21,7 +21,12 @@ impl Migration {
     pub fn new(version: i32, file: impl Into<String>, sql: impl Into<String>) -> Migration {
         let sql = sql.into();
         let checksum = hex::encode(Sha256::digest(sql.as_bytes()));
-        Migration { version, file: file.into(), sql, checksum }
+        Migration {
+            version,
+            file: file.into(),
+            sql,
+            checksum,
+        }
     }
 }
 
@@ -62,15 +67,25 @@ impl MigrationSet {
             .map_err(|e| StoreError::Migration(format!("cannot read {}: {e}", dir.display())))?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(stem) = name.strip_suffix(".sql") else { continue };
+            let Some(stem) = name.strip_suffix(".sql") else {
+                continue;
+            };
             let version = stem
                 .split('_')
                 .next()
                 .and_then(|v| v.parse::<i32>().ok())
-                .ok_or_else(|| StoreError::Migration(format!("{name}: name must start with a number, like 0002_add_x.sql")))?;
+                .ok_or_else(|| {
+                    StoreError::Migration(format!(
+                        "{name}: name must start with a number, like 0002_add_x.sql"
+                    ))
+                })?;
             let sql = std::fs::read_to_string(entry.path())
                 .map_err(|e| StoreError::Migration(format!("cannot read {name}: {e}")))?;
-            migrations.push(Migration::new(version, format!("migrations/{plane}/{name}"), sql));
+            migrations.push(Migration::new(
+                version,
+                format!("migrations/{plane}/{name}"),
+                sql,
+            ));
         }
         migrations.sort_by_key(|m| m.version);
         let set = MigrationSet { plane, migrations };
@@ -124,7 +139,10 @@ impl MigrationSet {
                     });
                 }
                 None => {
-                    return Err(StoreError::MigrationUnknown { kind: self.plane.into(), version: *version });
+                    return Err(StoreError::MigrationUnknown {
+                        kind: self.plane.into(),
+                        version: *version,
+                    });
                 }
             }
         }
@@ -141,7 +159,9 @@ mod tests {
     use super::*;
 
     fn files_in(plane: &str) -> Vec<String> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(plane);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../migrations")
+            .join(plane);
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .flatten()
@@ -156,7 +176,12 @@ mod tests {
     fn embedded_lists_match_the_directories() {
         for set in [MigrationSet::control(), MigrationSet::tenant()] {
             let embedded: Vec<String> = set.migrations.iter().map(|m| m.file.clone()).collect();
-            assert_eq!(embedded, files_in(set.plane), "update MigrationSet::{}()", set.plane);
+            assert_eq!(
+                embedded,
+                files_in(set.plane),
+                "update MigrationSet::{}()",
+                set.plane
+            );
             set.check_sequence().unwrap();
         }
     }
@@ -165,15 +190,26 @@ mod tests {
     fn an_edited_file_is_named() {
         let set = MigrationSet::tenant();
         let err = set.verify_applied(&[(1, "0".repeat(64))]).unwrap_err();
-        assert!(err.to_string().contains("migrations/tenant/0001_core.sql"), "{err}");
+        assert!(
+            err.to_string().contains("migrations/tenant/0001_core.sql"),
+            "{err}"
+        );
         let err = set.verify_applied(&[(99, "x".into())]).unwrap_err();
-        assert!(matches!(err, StoreError::MigrationUnknown { version: 99, .. }));
-        set.verify_applied(&[(1, set.migrations[0].checksum.clone())]).unwrap();
+        assert!(matches!(
+            err,
+            StoreError::MigrationUnknown { version: 99, .. }
+        ));
+        set.verify_applied(&[(1, set.migrations[0].checksum.clone())])
+            .unwrap();
     }
 
     #[test]
     fn gaps_are_refused() {
-        let set = MigrationSet::tenant().with(Migration::new(3, "migrations/tenant/0003_x.sql", "select 1"));
+        let set = MigrationSet::tenant().with(Migration::new(
+            3,
+            "migrations/tenant/0003_x.sql",
+            "select 1",
+        ));
         assert!(set.check_sequence().is_err());
     }
 }

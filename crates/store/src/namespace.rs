@@ -22,7 +22,10 @@ pub struct LockPolicy {
 
 impl Default for LockPolicy {
     fn default() -> Self {
-        LockPolicy { lock_timeout: Duration::from_secs(5), retries: 5 }
+        LockPolicy {
+            lock_timeout: Duration::from_secs(5),
+            retries: 5,
+        }
     }
 }
 
@@ -43,7 +46,11 @@ pub async fn create_schema(conn: &mut PgConnection, schema: &str) -> Result<(), 
     for attempt in 0..3 {
         match sqlx::raw_sql(&sql).execute(&mut *conn).await {
             Ok(_) => return Ok(()),
-            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") && attempt < 2 => continue,
+            Err(sqlx::Error::Database(db))
+                if db.code().as_deref() == Some("23505") && attempt < 2 =>
+            {
+                continue;
+            }
             Err(err) => return Err(err.into()),
         }
     }
@@ -51,7 +58,10 @@ pub async fn create_schema(conn: &mut PgConnection, schema: &str) -> Result<(), 
 }
 
 /// The version recorded inside the namespace, or `None` when the schema does not exist.
-pub async fn local_version(conn: &mut PgConnection, schema: &str) -> Result<Option<i32>, StoreError> {
+pub async fn local_version(
+    conn: &mut PgConnection,
+    schema: &str,
+) -> Result<Option<i32>, StoreError> {
     let exists: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                          WHERE n.nspname = $1 AND c.relname = 'c360_schema_version')",
@@ -62,9 +72,12 @@ pub async fn local_version(conn: &mut PgConnection, schema: &str) -> Result<Opti
     if !exists {
         return Ok(None);
     }
-    let v: i32 = sqlx::query_scalar(&format!("SELECT version FROM {}.c360_schema_version", quote_ident(schema)))
-        .fetch_one(&mut *conn)
-        .await?;
+    let v: i32 = sqlx::query_scalar(&format!(
+        "SELECT version FROM {}.c360_schema_version",
+        quote_ident(schema)
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(Some(v))
 }
 
@@ -107,17 +120,26 @@ async fn try_migrate(
         .fetch_one(&mut *tx)
         .await?;
     if current > set.latest() {
-        return Err(StoreError::MigrationUnknown { kind: "tenant".into(), version: current });
+        return Err(StoreError::MigrationUnknown {
+            kind: "tenant".into(),
+            version: current,
+        });
     }
     if current == set.latest() {
         return Ok(current);
     }
     // One round trip for the whole batch: this is also how a new namespace is built from the
     // current snapshot in one transaction.
-    let batch: String = set.after(current).map(|m| format!("-- {}\n{}\n;\n", m.file, m.sql)).collect();
+    let batch: String = set
+        .after(current)
+        .map(|m| format!("-- {}\n{}\n;\n", m.file, m.sql))
+        .collect();
     sqlx::raw_sql(&batch).execute(&mut *tx).await.map_err(|e| {
         let files: Vec<&str> = set.after(current).map(|m| m.file.as_str()).collect();
-        StoreError::Migration(format!("{} failed in schema {schema}: {e}", files.join(", ")))
+        StoreError::Migration(format!(
+            "{} failed in schema {schema}: {e}",
+            files.join(", ")
+        ))
     })?;
     sqlx::query("UPDATE c360_schema_version SET version = $1, migrated_at = now()")
         .bind(set.latest())

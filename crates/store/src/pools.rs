@@ -60,7 +60,10 @@ pub struct PoolStats {
 
 impl PoolRegistry {
     pub fn new(limits: PoolLimits) -> PoolRegistry {
-        PoolRegistry { limits, pools: Mutex::new(HashMap::new()) }
+        PoolRegistry {
+            limits,
+            pools: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn max_pools(&self) -> usize {
@@ -68,8 +71,15 @@ impl PoolRegistry {
     }
 
     /// The pool for `key`, opened with `options` on first use.
-    pub fn get(&self, key: &PoolKey, options: impl FnOnce() -> PgConnectOptions) -> Result<PgPool, StoreError> {
-        let mut pools = self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    pub fn get(
+        &self,
+        key: &PoolKey,
+        options: impl FnOnce() -> PgConnectOptions,
+    ) -> Result<PgPool, StoreError> {
+        let mut pools = self
+            .pools
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(entry) = pools.get_mut(key) {
             entry.last_used = Instant::now();
             return Ok(entry.pool.clone());
@@ -87,7 +97,11 @@ impl PoolRegistry {
                         tokio::spawn(async move { old.pool.close().await });
                     }
                 }
-                None => return Err(StoreError::PoolBudgetExhausted { budget: self.limits.budget }),
+                None => {
+                    return Err(StoreError::PoolBudgetExhausted {
+                        budget: self.limits.budget,
+                    });
+                }
             }
         }
         let pool = PgPoolOptions::new()
@@ -96,17 +110,28 @@ impl PoolRegistry {
             .idle_timeout(Some(self.limits.idle_timeout))
             .acquire_timeout(self.limits.acquire_timeout)
             .connect_lazy_with(options());
-        pools.insert(key.clone(), Entry { pool: pool.clone(), last_used: Instant::now() });
+        pools.insert(
+            key.clone(),
+            Entry {
+                pool: pool.clone(),
+                last_used: Instant::now(),
+            },
+        );
         Ok(pool)
     }
 
     /// Closes pools unused for the idle timeout. Called periodically by the app.
     pub fn close_idle(&self) -> usize {
-        let mut pools = self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut pools = self
+            .pools
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let cutoff = self.limits.idle_timeout;
         let stale: Vec<PoolKey> = pools
             .iter()
-            .filter(|(_, e)| e.last_used.elapsed() >= cutoff && e.pool.size() as usize == e.pool.num_idle())
+            .filter(|(_, e)| {
+                e.last_used.elapsed() >= cutoff && e.pool.size() as usize == e.pool.num_idle()
+            })
             .map(|(k, _)| k.clone())
             .collect();
         for k in &stale {
@@ -120,7 +145,10 @@ impl PoolRegistry {
     /// Closes the pool of one database (before it is dropped or moved).
     pub async fn close(&self, key: &PoolKey) {
         let removed = {
-            let mut pools = self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut pools = self
+                .pools
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             pools.remove(key)
         };
         if let Some(e) = removed {
@@ -130,7 +158,10 @@ impl PoolRegistry {
 
     pub async fn close_all(&self) {
         let all: Vec<Entry> = {
-            let mut pools = self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut pools = self
+                .pools
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             pools.drain().map(|(_, e)| e).collect()
         };
         for e in all {
@@ -139,7 +170,13 @@ impl PoolRegistry {
     }
 
     pub fn stats(&self) -> PoolStats {
-        let pools = self.pools.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        PoolStats { pools: pools.len(), connections: pools.values().map(|e| e.pool.size()).sum() }
+        let pools = self
+            .pools
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        PoolStats {
+            pools: pools.len(),
+            connections: pools.values().map(|e| e.pool.size()).sum(),
+        }
     }
 }

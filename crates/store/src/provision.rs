@@ -9,7 +9,9 @@
 use crate::catalog::{self, TenantRecord};
 use crate::namespace::{create_schema, local_version, migrate_schema};
 use crate::{DATABASE_MODE_SCHEMA, POOLED_SCHEMA, Store, StoreError, bootstrap, quote_ident};
-use comply360_domain::{IsolationMode, ProvisioningState, ProvisioningStep, ServerId, Slug, TenantId, Tier};
+use comply360_domain::{
+    IsolationMode, ProvisioningState, ProvisioningStep, ServerId, Slug, TenantId, Tier,
+};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::{Connection, PgConnection};
@@ -57,14 +59,22 @@ pub fn identifier(prefix: &str, slug: &Slug) -> String {
 impl Store {
     /// Records the request, then provisions. On failure the tenant stays `failed` with its error,
     /// and [`Store::resume_provisioning`] finishes it.
-    pub async fn create_tenant(&self, new: NewTenant, opts: ProvisionOptions) -> Result<TenantRecord, StoreError> {
+    pub async fn create_tenant(
+        &self,
+        new: NewTenant,
+        opts: ProvisionOptions,
+    ) -> Result<TenantRecord, StoreError> {
         let record = self.request_tenant(&new).await?;
         self.run_provisioning(record, opts).await
     }
 
     /// Finishes a tenant left `requested`, `provisioning` or `failed`. Does nothing to an
     /// active one.
-    pub async fn resume_provisioning(&self, slug: &str, opts: ProvisionOptions) -> Result<TenantRecord, StoreError> {
+    pub async fn resume_provisioning(
+        &self,
+        slug: &str,
+        opts: ProvisionOptions,
+    ) -> Result<TenantRecord, StoreError> {
         let record = catalog::tenant_by_slug(self.owner_pool(), slug)
             .await?
             .ok_or_else(|| StoreError::UnknownTenant(slug.to_owned()))?;
@@ -77,12 +87,16 @@ impl Store {
     async fn request_tenant(&self, new: &NewTenant) -> Result<TenantRecord, StoreError> {
         let name = new.name.trim();
         if name.is_empty() || name.chars().count() > 200 {
-            return Err(StoreError::Invalid("tenant name must be 1 to 200 characters".into()));
+            return Err(StoreError::Invalid(
+                "tenant name must be 1 to 200 characters".into(),
+            ));
         }
-        if let Some(email) = &new.admin_email {
-            if !email.contains('@') || email.len() > 254 {
-                return Err(StoreError::Invalid(format!("admin email {email:?} is not an email address")));
-            }
+        if let Some(email) = &new.admin_email
+            && (!email.contains('@') || email.len() > 254)
+        {
+            return Err(StoreError::Invalid(format!(
+                "admin email {email:?} is not an email address"
+            )));
         }
         let server: ServerId = match (&new.server, new.mode) {
             (None, _) => self.primary_server_id(),
@@ -101,9 +115,10 @@ impl Store {
         let (database, schema) = match new.mode {
             IsolationMode::Pooled => (None, POOLED_SCHEMA.to_owned()),
             IsolationMode::Schema => (None, identifier("t_", &new.slug)),
-            IsolationMode::Database => {
-                (Some(identifier(&self.settings().database_prefix, &new.slug)), DATABASE_MODE_SCHEMA.to_owned())
-            }
+            IsolationMode::Database => (
+                Some(identifier(&self.settings().database_prefix, &new.slug)),
+                DATABASE_MODE_SCHEMA.to_owned(),
+            ),
         };
         let id = TenantId::new();
         let mut tx = self.owner_pool().begin().await?;
@@ -141,10 +156,16 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        catalog::tenant_by_id(self.owner_pool(), id).await?.ok_or_else(|| StoreError::UnknownTenant(new.slug.to_string()))
+        catalog::tenant_by_id(self.owner_pool(), id)
+            .await?
+            .ok_or_else(|| StoreError::UnknownTenant(new.slug.to_string()))
     }
 
-    async fn run_provisioning(&self, record: TenantRecord, opts: ProvisionOptions) -> Result<TenantRecord, StoreError> {
+    async fn run_provisioning(
+        &self,
+        record: TenantRecord,
+        opts: ProvisionOptions,
+    ) -> Result<TenantRecord, StoreError> {
         let mut tx = self.bookkeeping_tx().await?;
         sqlx::query(
             "UPDATE control.placements SET state = 'provisioning', attempts = attempts + 1, updated_at = now()
@@ -159,7 +180,9 @@ impl Store {
             let outcome = match self.run_step(&record, step).await {
                 Ok(()) if opts.fail_after == Some(step) => {
                     self.mark_step(&record, step).await?;
-                    Err(StoreError::Invalid(format!("failure injected after step {step}")))
+                    Err(StoreError::Invalid(format!(
+                        "failure injected after step {step}"
+                    )))
                 }
                 other => other,
             };
@@ -176,15 +199,25 @@ impl Store {
                 self.tenancy().invalidate(record.id);
                 // The caller reports the error; this line is for the operator's log.
                 tracing::info!(tenant = %record.slug, %step, error = %reason, "provisioning failed");
-                return Err(StoreError::ProvisioningFailed { slug: record.slug.clone(), step: step.to_string(), reason });
+                return Err(StoreError::ProvisioningFailed {
+                    slug: record.slug.clone(),
+                    step: step.to_string(),
+                    reason,
+                });
             }
             self.mark_step(&record, step).await?;
         }
         self.tenancy().invalidate(record.id);
-        catalog::tenant_by_id(self.owner_pool(), record.id).await?.ok_or_else(|| StoreError::UnknownTenant(record.slug.clone()))
+        catalog::tenant_by_id(self.owner_pool(), record.id)
+            .await?
+            .ok_or_else(|| StoreError::UnknownTenant(record.slug.clone()))
     }
 
-    async fn mark_step(&self, record: &TenantRecord, step: ProvisioningStep) -> Result<(), StoreError> {
+    async fn mark_step(
+        &self,
+        record: &TenantRecord,
+        step: ProvisioningStep,
+    ) -> Result<(), StoreError> {
         let mut tx = self.bookkeeping_tx().await?;
         sqlx::query("UPDATE control.placements SET completed_step = $2, updated_at = now() WHERE tenant_id = $1")
             .bind(record.id.as_uuid())
@@ -199,11 +232,20 @@ impl Store {
     /// Safe for provisioning's intermediate writes: WAL is sequential, so the synchronous commit
     /// of the final step (`active`) makes every earlier write on the app database durable; and a
     /// write lost in a crash before that only repeats an idempotent step.
-    async fn bookkeeping_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
-        Ok(self.owner_pool().begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?)
+    async fn bookkeeping_tx(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        Ok(self
+            .owner_pool()
+            .begin_with("BEGIN; SET LOCAL synchronous_commit = off")
+            .await?)
     }
 
-    async fn run_step(&self, record: &TenantRecord, step: ProvisioningStep) -> Result<(), StoreError> {
+    async fn run_step(
+        &self,
+        record: &TenantRecord,
+        step: ProvisioningStep,
+    ) -> Result<(), StoreError> {
         match step {
             ProvisioningStep::CreateNamespace => self.step_create_namespace(record).await,
             ProvisioningStep::BuildSchema => self.step_build_schema(record).await,
@@ -224,18 +266,27 @@ impl Store {
                 tx.commit().await?;
                 ("schema", version)
             }
-            (IsolationMode::Database, Some(db)) => {
-                ("database", Some(self.create_database_from_template(p.server_id, db).await?))
-            }
+            (IsolationMode::Database, Some(db)) => (
+                "database",
+                Some(self.create_database_from_template(p.server_id, db).await?),
+            ),
             (IsolationMode::Database, None) => {
-                return Err(StoreError::Invalid("database-mode placement without a database".into()));
+                return Err(StoreError::Invalid(
+                    "database-mode placement without a database".into(),
+                ));
             }
         };
         let ns = match kind {
-            "pooled" => catalog::namespace_by_location(self.owner_pool(), p.server_id, None, POOLED_SCHEMA)
-                .await?
-                .map(|n| n.id)
-                .ok_or_else(|| StoreError::Invalid("the pooled namespace is missing; run comply360 migrate".into()))?,
+            "pooled" => {
+                catalog::namespace_by_location(self.owner_pool(), p.server_id, None, POOLED_SCHEMA)
+                    .await?
+                    .map(|n| n.id)
+                    .ok_or_else(|| {
+                        StoreError::Invalid(
+                            "the pooled namespace is missing; run comply360 migrate".into(),
+                        )
+                    })?
+            }
             _ => {
                 catalog::upsert_namespace(
                     self.owner_pool(),
@@ -269,27 +320,37 @@ impl Store {
                     return Ok(());
                 }
                 let mut tx = self.bookkeeping_tx().await?;
-                let version = migrate_schema(&mut tx, &p.schema, set, self.settings().locks).await?;
+                let version =
+                    migrate_schema(&mut tx, &p.schema, set, self.settings().locks).await?;
                 tx.commit().await?;
                 version
             }
             Some(db) => {
                 let mut conn = self.owner_connection(p.server_id, Some(db)).await?;
-                let version = migrate_schema(&mut conn, &p.schema, set, self.settings().locks).await?;
+                let version =
+                    migrate_schema(&mut conn, &p.schema, set, self.settings().locks).await?;
                 conn.close().await?;
                 version
             }
         };
-        let ns = catalog::namespace_by_location(self.owner_pool(), p.server_id, p.database.as_deref(), &p.schema)
-            .await?
-            .ok_or_else(|| StoreError::Invalid(format!("namespace {} vanished", p.schema)))?;
+        let ns = catalog::namespace_by_location(
+            self.owner_pool(),
+            p.server_id,
+            p.database.as_deref(),
+            &p.schema,
+        )
+        .await?
+        .ok_or_else(|| StoreError::Invalid(format!("namespace {} vanished", p.schema)))?;
         catalog::set_namespace_version(self.owner_pool(), ns.id, version).await
     }
 
     async fn step_seed(&self, record: &TenantRecord) -> Result<(), StoreError> {
         let mut tx = self.provisioning_tenant_tx(record).await?;
         let defaults = [
-            ("branding", json!({"display_name": record.name, "primary_color": "#0b5fff"})),
+            (
+                "branding",
+                json!({"display_name": record.name, "primary_color": "#0b5fff"}),
+            ),
             ("locale", json!("en-ZA")),
             ("currency", json!("ZAR")),
             ("timezone", json!("Africa/Johannesburg")),
@@ -306,7 +367,9 @@ impl Store {
     }
 
     async fn step_create_admin(&self, record: &TenantRecord) -> Result<(), StoreError> {
-        let Some(email) = &record.placement.admin_email else { return Ok(()) };
+        let Some(email) = &record.placement.admin_email else {
+            return Ok(());
+        };
         let mut tx = self.provisioning_tenant_tx(record).await?;
         tx.query(
             "INSERT INTO users (tenant_id, id, email, role, status) VALUES ($1, $2, $3, 'tenant_admin', 'invited')
@@ -323,10 +386,15 @@ impl Store {
     /// A tenant transaction for provisioning; in the app database it need not wait for the
     /// WAL flush either (the final synchronous commit covers it). A tenant database elsewhere
     /// commits durably.
-    async fn provisioning_tenant_tx(&self, record: &TenantRecord) -> Result<crate::TenantTx, StoreError> {
+    async fn provisioning_tenant_tx(
+        &self,
+        record: &TenantRecord,
+    ) -> Result<crate::TenantTx, StoreError> {
         let mut tx = self.tenancy().begin_record(record).await?;
         if record.placement.database.is_none() {
-            tx.query("SELECT set_config('synchronous_commit', 'off', true)").execute(tx.conn()).await?;
+            tx.query("SELECT set_config('synchronous_commit', 'off', true)")
+                .execute(tx.conn())
+                .await?;
         }
         Ok(tx)
     }
@@ -339,34 +407,65 @@ impl Store {
         .bind(record.id.as_uuid())
         .execute(&mut *tx)
         .await?;
-        catalog::audit(&mut *tx, "operator", "tenant.provisioned", Some(record.id), json!({"slug": record.slug})).await?;
+        catalog::audit(
+            &mut *tx,
+            "operator",
+            "tenant.provisioned",
+            Some(record.id),
+            json!({"slug": record.slug}),
+        )
+        .await?;
         Ok(tx.commit().await?)
     }
 
     /// The template database of a server, at the latest version. Returns its name.
-    async fn ensure_template(&self, server: ServerId, admin: &mut PgConnection) -> Result<String, StoreError> {
+    async fn ensure_template(
+        &self,
+        server: ServerId,
+        admin: &mut PgConnection,
+    ) -> Result<String, StoreError> {
         let template = format!("{}template", self.settings().database_prefix);
         let created = bootstrap::ensure_database(admin, &template).await?;
         let mut conn = self.owner_connection(server, Some(&template)).await?;
         if created {
             bootstrap::lock_down_database(&mut conn, &template).await?;
             // Nobody but the owner connects to a template: CREATE DATABASE needs it idle.
-            sqlx::raw_sql(&format!("REVOKE CONNECT ON DATABASE {} FROM c360_app", quote_ident(&template)))
-                .execute(&mut conn)
-                .await?;
+            sqlx::raw_sql(&format!(
+                "REVOKE CONNECT ON DATABASE {} FROM c360_app",
+                quote_ident(&template)
+            ))
+            .execute(&mut conn)
+            .await?;
         }
         create_schema(&mut conn, DATABASE_MODE_SCHEMA).await?;
-        let version = migrate_schema(&mut conn, DATABASE_MODE_SCHEMA, self.tenant_migrations(), self.settings().locks).await?;
+        let version = migrate_schema(
+            &mut conn,
+            DATABASE_MODE_SCHEMA,
+            self.tenant_migrations(),
+            self.settings().locks,
+        )
+        .await?;
         conn.close().await?;
-        let ns = catalog::upsert_namespace(self.owner_pool(), server, Some(&template), DATABASE_MODE_SCHEMA, "template", version)
-            .await?;
+        let ns = catalog::upsert_namespace(
+            self.owner_pool(),
+            server,
+            Some(&template),
+            DATABASE_MODE_SCHEMA,
+            "template",
+            version,
+        )
+        .await?;
         catalog::set_namespace_version(self.owner_pool(), ns, version).await?;
         Ok(template)
     }
 
     /// `CREATE DATABASE … TEMPLATE`, holding the server's template lock so no migration of the
     /// template runs meanwhile. Returns the new database's schema version.
-    async fn create_database_from_template(&self, server: ServerId, database: &str) -> Result<i32, StoreError> {
+    async fn create_database_from_template(
+        &self,
+        server: ServerId,
+        database: &str,
+    ) -> Result<i32, StoreError> {
         let mut lock = self.owner_pool().acquire().await?;
         sqlx::query("SELECT pg_advisory_lock(hashtext('c360-template:' || $1::text))")
             .bind(server.as_uuid())
@@ -374,10 +473,11 @@ impl Store {
             .await?;
         let result = async {
             let mut owner = self.owner_connection(server, Some("postgres")).await?;
-            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-                .bind(database)
-                .fetch_one(&mut owner)
-                .await?;
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(database)
+                    .fetch_one(&mut owner)
+                    .await?;
             if !exists {
                 let template = self.ensure_template(server, &mut owner).await?;
                 sqlx::raw_sql(&format!(
@@ -422,23 +522,32 @@ impl Store {
         match record.mode {
             IsolationMode::Pooled => self.delete_pooled_rows(&record).await?,
             IsolationMode::Schema => {
-                sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {} CASCADE", quote_ident(&p.schema)))
-                    .execute(self.owner_pool())
-                    .await?;
+                sqlx::raw_sql(&format!(
+                    "DROP SCHEMA IF EXISTS {} CASCADE",
+                    quote_ident(&p.schema)
+                ))
+                .execute(self.owner_pool())
+                .await?;
             }
             IsolationMode::Database => {
                 if let Some(db) = &p.database {
                     self.tenancy().close_database_pool(p.server_id, db).await;
                     let mut owner = self.owner_connection(p.server_id, Some("postgres")).await?;
-                    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(db)))
-                        .execute(&mut owner)
-                        .await?;
+                    sqlx::raw_sql(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        quote_ident(db)
+                    ))
+                    .execute(&mut owner)
+                    .await?;
                     owner.close().await?;
                 }
             }
         }
         let mut tx = self.owner_pool().begin().await?;
-        sqlx::query("DELETE FROM control.tenants WHERE id = $1").bind(record.id.as_uuid()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM control.tenants WHERE id = $1")
+            .bind(record.id.as_uuid())
+            .execute(&mut *tx)
+            .await?;
         if record.mode != IsolationMode::Pooled {
             sqlx::query(
                 "DELETE FROM control.namespaces n WHERE n.server_id = $1 AND n.database_name IS NOT DISTINCT FROM $2
@@ -450,7 +559,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        catalog::audit(&mut *tx, "operator", "tenant.discarded", Some(record.id), json!({"slug": slug})).await?;
+        catalog::audit(
+            &mut *tx,
+            "operator",
+            "tenant.discarded",
+            Some(record.id),
+            json!({"slug": slug}),
+        )
+        .await?;
         tx.commit().await?;
         self.tenancy().invalidate(record.id);
         Ok(())
@@ -460,7 +576,15 @@ impl Store {
     /// holds, and children before parents. Runs as the owner (the audit log is append-only for
     /// the app role) with the tenant's context, since forced RLS filters the owner too.
     async fn delete_pooled_rows(&self, record: &TenantRecord) -> Result<(), StoreError> {
-        for table in ["audit_log", "commissions", "documents", "registrations", "clients", "settings", "users"] {
+        for table in [
+            "audit_log",
+            "commissions",
+            "documents",
+            "registrations",
+            "clients",
+            "settings",
+            "users",
+        ] {
             loop {
                 let mut tx = self.owner_pool().begin().await?;
                 sqlx::query("SELECT set_config('search_path', $1, true), set_config('app.tenant_id', $2, true)")
@@ -473,7 +597,11 @@ impl Store {
                     "DELETE FROM {table} WHERE tenant_id = $1 AND {key} IN
                        (SELECT {key} FROM {table} WHERE tenant_id = $1 LIMIT 5000)"
                 );
-                let n = sqlx::query(&sql).bind(record.id.as_uuid()).execute(&mut *tx).await?.rows_affected();
+                let n = sqlx::query(&sql)
+                    .bind(record.id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                 tx.commit().await?;
                 if n == 0 {
                     break;

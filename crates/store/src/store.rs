@@ -60,7 +60,8 @@ impl StoreSettings {
     }
 
     pub fn admin_options(&self, database: &str) -> PgConnectOptions {
-        self.primary.options(&self.admin_user, self.admin_password.as_deref(), database)
+        self.primary
+            .options(&self.admin_user, self.admin_password.as_deref(), database)
     }
 
     pub fn owner_options(&self, address: &ServerAddress, database: &str) -> PgConnectOptions {
@@ -94,8 +95,12 @@ impl Store {
         control: MigrationSet,
         tenant: MigrationSet,
     ) -> Result<Store, StoreError> {
-        bootstrap_server(&settings.admin_options(&settings.admin_database), &settings.app_database, &settings.passwords)
-            .await?;
+        bootstrap_server(
+            &settings.admin_options(&settings.admin_database),
+            &settings.app_database,
+            &settings.passwords,
+        )
+        .await?;
         let owner_opts = settings.owner_options(&settings.primary, &settings.app_database);
         let mut conn = connect_once(&owner_opts).await?;
         lock_down_database(&mut conn, &settings.app_database).await?;
@@ -110,7 +115,10 @@ impl Store {
             .idle_timeout(Some(Duration::from_secs(60)))
             .acquire_timeout(Duration::from_secs(30))
             .connect_lazy_with(owner_opts);
-        let app_address = settings.app_proxy.clone().unwrap_or_else(|| settings.primary.clone());
+        let app_address = settings
+            .app_proxy
+            .clone()
+            .unwrap_or_else(|| settings.primary.clone());
         let tenancy = Tenancy::new(
             TenancyConfig {
                 app_address,
@@ -173,7 +181,10 @@ impl Store {
         if server.is_primary {
             return Some(self.settings.primary.clone());
         }
-        Some(ServerAddress { host: server.host.clone()?, port: server.port? })
+        Some(ServerAddress {
+            host: server.host.clone()?,
+            port: server.port?,
+        })
     }
 
     pub(crate) async fn address_of(&self, server: ServerId) -> Result<ServerAddress, StoreError> {
@@ -183,11 +194,16 @@ impl Store {
         let record = catalog::server_by_id(&self.owner, server)
             .await?
             .ok_or_else(|| StoreError::UnknownServer(server.to_string()))?;
-        self.server_address(&record).ok_or_else(|| StoreError::UnknownServer(record.name))
+        self.server_address(&record)
+            .ok_or_else(|| StoreError::UnknownServer(record.name))
     }
 
     /// An owner connection to one database on one server (migrations, DDL).
-    pub async fn owner_connection(&self, server: ServerId, database: Option<&str>) -> Result<PgConnection, StoreError> {
+    pub async fn owner_connection(
+        &self,
+        server: ServerId,
+        database: Option<&str>,
+    ) -> Result<PgConnection, StoreError> {
         let address = self.address_of(server).await?;
         let db = database.unwrap_or(&self.settings.app_database);
         connect_once(&self.settings.owner_options(&address, db)).await
@@ -197,10 +213,11 @@ impl Store {
     pub async fn readiness(&self) -> Result<Readiness, StoreError> {
         let mut conn = self.tenancy.catalog_pool().acquire().await?;
         let control = control_version(&mut conn).await?;
-        let behind: i64 = sqlx::query_scalar("SELECT count(*) FROM control.namespaces WHERE schema_version < $1")
-            .bind(self.tenant_migrations.latest())
-            .fetch_one(&mut *conn)
-            .await?;
+        let behind: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM control.namespaces WHERE schema_version < $1")
+                .bind(self.tenant_migrations.latest())
+                .fetch_one(&mut *conn)
+                .await?;
         Ok(Readiness {
             control_version: control,
             control_latest: MigrationSet::control().latest(),
@@ -250,15 +267,25 @@ async fn ensure_pooled_namespace(
     set: &MigrationSet,
     locks: LockPolicy,
 ) -> Result<(), StoreError> {
-    if catalog::namespace_by_location(&mut *conn, primary, None, POOLED_SCHEMA).await?.is_some() {
+    if catalog::namespace_by_location(&mut *conn, primary, None, POOLED_SCHEMA)
+        .await?
+        .is_some()
+    {
         return Ok(());
     }
     let mut tx = conn.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(POOLED_LOCK).execute(&mut *tx).await?;
-    if catalog::namespace_by_location(&mut *tx, primary, None, POOLED_SCHEMA).await?.is_none() {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(POOLED_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    if catalog::namespace_by_location(&mut *tx, primary, None, POOLED_SCHEMA)
+        .await?
+        .is_none()
+    {
         create_schema(&mut tx, POOLED_SCHEMA).await?;
         let version = migrate_schema(&mut tx, POOLED_SCHEMA, set, locks).await?;
-        catalog::upsert_namespace(&mut *tx, primary, None, POOLED_SCHEMA, "pooled", version).await?;
+        catalog::upsert_namespace(&mut *tx, primary, None, POOLED_SCHEMA, "pooled", version)
+            .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -11,8 +11,8 @@ use crate::connect::ServerAddress;
 use crate::pools::{PoolKey, PoolRegistry, PoolStats};
 use crate::{APP_ROLE, StoreError, quote_ident, quote_literal};
 use comply360_domain::{IsolationMode, ProvisioningState, ServerId, TenantId, TenantStatus};
-use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::query::{Query, QueryAs, QueryScalar};
 use sqlx::{FromRow, PgConnection, PgPool, Postgres, Transaction};
 use std::collections::HashMap;
@@ -47,7 +47,8 @@ impl Tenant {
         &self.record
     }
     pub fn is_servable(&self) -> bool {
-        self.record.status == TenantStatus::Active && self.record.placement.state == ProvisioningState::Active
+        self.record.status == TenantStatus::Active
+            && self.record.placement.state == ProvisioningState::Active
     }
 }
 
@@ -151,8 +152,16 @@ impl Tenancy {
             .min_connections(0)
             .idle_timeout(Some(config.limits.idle_timeout))
             .acquire_timeout(config.limits.acquire_timeout)
-            .connect_lazy_with(direct.options(APP_ROLE, config.app_password.as_deref(), &config.app_database));
-        let mut opts = config.app_address.options(APP_ROLE, config.app_password.as_deref(), &config.app_database);
+            .connect_lazy_with(direct.options(
+                APP_ROLE,
+                config.app_password.as_deref(),
+                &config.app_database,
+            ));
+        let mut opts = config.app_address.options(
+            APP_ROLE,
+            config.app_password.as_deref(),
+            &config.app_database,
+        );
         if config.behind_pgbouncer {
             opts = opts.statement_cache_capacity(0);
         }
@@ -196,17 +205,29 @@ impl Tenancy {
             .await?
             .ok_or_else(|| StoreError::UnknownTenant(slug.to_owned()))?;
         let tenant = Arc::new(Tenant { record });
-        self.lock_cache().insert(slug.to_owned(), Cached { tenant: tenant.clone(), at: Instant::now() });
+        self.lock_cache().insert(
+            slug.to_owned(),
+            Cached {
+                tenant: tenant.clone(),
+                at: Instant::now(),
+            },
+        );
         Ok(tenant)
     }
 
     fn cached(&self, slug: &str) -> Option<Arc<Tenant>> {
         let cache = self.lock_cache();
-        cache.get(slug).filter(|c| c.at.elapsed() < self.inner.config.cache_ttl).map(|c| c.tenant.clone())
+        cache
+            .get(slug)
+            .filter(|c| c.at.elapsed() < self.inner.config.cache_ttl)
+            .map(|c| c.tenant.clone())
     }
 
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Cached>> {
-        self.inner.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Drops a tenant from the cache (called on NOTIFY, and by writers in this process).
@@ -222,7 +243,9 @@ impl Tenancy {
     /// refused.
     pub async fn begin(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
         if tenant.status() == TenantStatus::Suspended {
-            return Err(StoreError::Suspended { slug: tenant.slug().to_owned() });
+            return Err(StoreError::Suspended {
+                slug: tenant.slug().to_owned(),
+            });
         }
         if tenant.record.placement.state != ProvisioningState::Active {
             return Err(StoreError::NotProvisioned {
@@ -242,7 +265,11 @@ impl Tenancy {
             quote_literal(&record.id.to_string()),
         );
         let tx = pool.begin_with(begin).await?;
-        Ok(TenantTx { tx, tenant_id: record.id, persistent: !self.inner.config.behind_pgbouncer })
+        Ok(TenantTx {
+            tx,
+            tenant_id: record.id,
+            persistent: !self.inner.config.behind_pgbouncer,
+        })
     }
 
     fn pool_for(&self, record: &TenantRecord) -> Result<PgPool, StoreError> {
@@ -250,12 +277,19 @@ impl Tenancy {
             return Ok(self.inner.main.clone());
         };
         let server = record.placement.server_id;
-        let key = PoolKey { server, database: database.clone() };
+        let key = PoolKey {
+            server,
+            database: database.clone(),
+        };
         let address = self.app_address_of(server)?;
         let cfg = &self.inner.config;
         self.inner.registry.get(&key, || {
             let opts = address.options(APP_ROLE, cfg.app_password.as_deref(), database);
-            if cfg.behind_pgbouncer { opts.statement_cache_capacity(0) } else { opts }
+            if cfg.behind_pgbouncer {
+                opts.statement_cache_capacity(0)
+            } else {
+                opts
+            }
         })
     }
 
@@ -263,21 +297,34 @@ impl Tenancy {
         if server == self.inner.primary {
             return Ok(self.inner.config.app_address.clone());
         }
-        let servers = self.inner.servers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        servers
-            .get(&server)
-            .cloned()
-            .ok_or_else(|| StoreError::Invalid(format!("server {server} is not known to this process")))
+        let servers = self
+            .inner
+            .servers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        servers.get(&server).cloned().ok_or_else(|| {
+            StoreError::Invalid(format!("server {server} is not known to this process"))
+        })
     }
 
     /// Makes a registered server's address known (done at start-up and after `server add`).
     pub fn register_server(&self, id: ServerId, address: ServerAddress) {
-        let mut servers = self.inner.servers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut servers = self
+            .inner
+            .servers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         servers.insert(id, address);
     }
 
     pub async fn close_database_pool(&self, server: ServerId, database: &str) {
-        self.inner.registry.close(&PoolKey { server, database: database.to_owned() }).await;
+        self.inner
+            .registry
+            .close(&PoolKey {
+                server,
+                database: database.to_owned(),
+            })
+            .await;
     }
 
     /// Listens for catalog changes and keeps the cache honest; also closes idle pools. The
@@ -291,7 +338,9 @@ impl Tenancy {
         let stop = self.inner.stop.clone();
         let mut backoff = Duration::from_millis(200);
         while !stop.is_cancelled() {
-            let pool = PgPoolOptions::new().max_connections(1).connect_lazy_with(listen.clone());
+            let pool = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_lazy_with(listen.clone());
             let mut listener = match PgListener::connect_with(&pool).await {
                 Ok(l) => l,
                 Err(err) => {

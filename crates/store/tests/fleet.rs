@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
 //! Fleet migrations over 200 tenants in all three modes: a new migration reaches every
 //! namespace, an interrupted run resumes, a broken tenant is isolated and reported, an edited
 //! migration is refused, and a run with nothing to do is a single indexed query.
@@ -17,8 +23,15 @@ fn v2() -> MigrationSet {
     ))
 }
 
-async fn has_nickname(db: &TestDb, store: &comply360_store::Store, ns: &catalog::NamespaceRecord) -> bool {
-    let mut conn = store.owner_connection(ns.server_id, ns.database.as_deref()).await.unwrap();
+async fn has_nickname(
+    db: &TestDb,
+    store: &comply360_store::Store,
+    ns: &catalog::NamespaceRecord,
+) -> bool {
+    let mut conn = store
+        .owner_connection(ns.server_id, ns.database.as_deref())
+        .await
+        .unwrap();
     let _ = db;
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -43,72 +56,125 @@ async fn fleet_of_200_tenants_migrates_resumes_and_isolates_failures() {
         };
         create_tenant(&db.store, &format!("fleet-{i:03}"), mode).await;
     }
-    let namespaces = catalog::all_namespaces(db.store.owner_pool()).await.unwrap();
+    let namespaces = catalog::all_namespaces(db.store.owner_pool())
+        .await
+        .unwrap();
     // pooled + 90 schema + 10 database + the template database.
     assert_eq!(namespaces.len(), 1 + 90 + 10 + 1);
 
     // One schema tenant is broken: the column the migration adds already exists, wrongly typed.
-    let broken = catalog::tenant_by_slug(db.store.owner_pool(), "fleet-002").await.unwrap().unwrap();
-    sqlx::raw_sql(&format!("ALTER TABLE {}.clients ADD COLUMN nickname integer", broken.placement.schema))
-        .execute(db.store.owner_pool())
+    let broken = catalog::tenant_by_slug(db.store.owner_pool(), "fleet-002")
         .await
+        .unwrap()
         .unwrap();
+    sqlx::raw_sql(&format!(
+        "ALTER TABLE {}.clients ADD COLUMN nickname integer",
+        broken.placement.schema
+    ))
+    .execute(db.store.owner_pool())
+    .await
+    .unwrap();
 
     let store = db.reopen(v2()).await;
 
     // 1. Interrupted midway: cancel after 30 namespaces.
     let done = AtomicUsize::new(0);
-    let opts = FleetOptions { concurrency: 4, ..FleetOptions::default() };
+    let opts = FleetOptions {
+        concurrency: 4,
+        ..FleetOptions::default()
+    };
     let cancel = opts.cancel.clone();
     let first = store
         .migrate_fleet(&opts, |e| {
-            if let FleetEvent::Migrated { .. } = e {
-                if done.fetch_add(1, Ordering::SeqCst) + 1 == 30 {
-                    cancel.cancel();
-                }
+            if let FleetEvent::Migrated { .. } = e
+                && done.fetch_add(1, Ordering::SeqCst) + 1 == 30
+            {
+                cancel.cancel();
             }
         })
         .await
         .unwrap();
     assert!(first.interrupted, "{first:?}");
-    assert!(first.migrated >= 30 && first.migrated < first.planned, "{first:?}");
+    assert!(
+        first.migrated >= 30 && first.migrated < first.planned,
+        "{first:?}"
+    );
     assert_eq!(first.planned, namespaces.len());
-    let behind = catalog::namespaces_below(store.owner_pool(), 2).await.unwrap();
-    assert_eq!(behind.len(), first.planned - first.migrated - first.failed.len() + first.failed.len());
+    let behind = catalog::namespaces_below(store.owner_pool(), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        behind.len(),
+        first.planned - first.migrated - first.failed.len() + first.failed.len()
+    );
 
     // 2. Resume: everything but the broken tenant reaches version 2; the broken one is named.
-    let second = store.migrate_fleet(&FleetOptions::default(), |_| {}).await.unwrap();
+    let second = store
+        .migrate_fleet(&FleetOptions::default(), |_| {})
+        .await
+        .unwrap();
     assert!(!second.is_success());
     assert_eq!(second.failed.len(), 1, "{second:?}");
     assert_eq!(second.failed[0].tenants, vec!["fleet-002".to_owned()]);
-    assert!(second.failed[0].error.contains("0002_client_nickname.sql"), "{}", second.failed[0].error);
-    let behind = catalog::namespaces_below(store.owner_pool(), 2).await.unwrap();
+    assert!(
+        second.failed[0].error.contains("0002_client_nickname.sql"),
+        "{}",
+        second.failed[0].error
+    );
+    let behind = catalog::namespaces_below(store.owner_pool(), 2)
+        .await
+        .unwrap();
     assert_eq!(behind.len(), 1);
     assert_eq!(behind[0].schema, broken.placement.schema);
     assert!(behind[0].last_error.is_some());
 
     // The broken namespace was rolled back whole: still version 1, its own column intact.
     for ns in catalog::all_namespaces(store.owner_pool()).await.unwrap() {
-        assert!(has_nickname(&db, &store, &ns).await, "{} lacks the column", ns.label());
+        assert!(
+            has_nickname(&db, &store, &ns).await,
+            "{} lacks the column",
+            ns.label()
+        );
     }
 
     // 3. After a fix, the next run finishes it.
-    sqlx::raw_sql(&format!("ALTER TABLE {}.clients DROP COLUMN nickname", broken.placement.schema))
-        .execute(store.owner_pool())
+    sqlx::raw_sql(&format!(
+        "ALTER TABLE {}.clients DROP COLUMN nickname",
+        broken.placement.schema
+    ))
+    .execute(store.owner_pool())
+    .await
+    .unwrap();
+    let third = store
+        .migrate_fleet(&FleetOptions::default(), |_| {})
         .await
         .unwrap();
-    let third = store.migrate_fleet(&FleetOptions::default(), |_| {}).await.unwrap();
     assert!(third.is_success(), "{third:?}");
     assert_eq!(third.migrated, 1);
-    assert!(catalog::namespaces_below(store.owner_pool(), 2).await.unwrap().is_empty());
+    assert!(
+        catalog::namespaces_below(store.owner_pool(), 2)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // 4. Nothing to do: one indexed query, well under a second.
-    let idle = store.migrate_fleet(&FleetOptions::default(), |_| {}).await.unwrap();
+    let idle = store
+        .migrate_fleet(&FleetOptions::default(), |_| {})
+        .await
+        .unwrap();
     assert_eq!((idle.planned, idle.migrated), (0, 0));
-    assert!(idle.elapsed_ms < 1000, "a run with nothing to do took {} ms", idle.elapsed_ms);
+    assert!(
+        idle.elapsed_ms < 1000,
+        "a run with nothing to do took {} ms",
+        idle.elapsed_ms
+    );
 
     // 5. RLS is still enabled and forced with its policy on every tenant table.
-    assert_eq!(store.verify_fleet().await.unwrap(), Vec::<(String, String)>::new());
+    assert_eq!(
+        store.verify_fleet().await.unwrap(),
+        Vec::<(String, String)>::new()
+    );
 
     // New tenants are built at version 2 (the template and the snapshot moved with the fleet).
     let fresh_db = create_tenant(&store, "fleet-new-db", IsolationMode::Database).await;
@@ -119,11 +185,21 @@ async fn fleet_of_200_tenants_migrates_resumes_and_isolates_failures() {
 
     // 6. An applied migration whose file changed is refused, naming the file.
     let mut edited = v2();
-    edited.migrations[0] = Migration::new(1, "migrations/tenant/0001_core.sql", format!("{}\n-- edited", edited.migrations[0].sql));
+    edited.migrations[0] = Migration::new(
+        1,
+        "migrations/tenant/0001_core.sql",
+        format!("{}\n-- edited", edited.migrations[0].sql),
+    );
     let store = db.reopen(edited).await;
-    let err = store.migrate_fleet(&FleetOptions::default(), |_| {}).await.unwrap_err();
+    let err = store
+        .migrate_fleet(&FleetOptions::default(), |_| {})
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::MigrationEdited { .. }));
-    assert!(err.to_string().contains("migrations/tenant/0001_core.sql"), "{err}");
+    assert!(
+        err.to_string().contains("migrations/tenant/0001_core.sql"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -131,6 +207,14 @@ async fn an_edited_control_migration_is_refused() {
     let db = TestDb::new().await;
     let mut control = MigrationSet::control();
     control.migrations[0] = Migration::new(1, "migrations/control/0001_catalog.sql", "SELECT 1");
-    let err = comply360_store::Store::open_with(db.settings.clone(), control, MigrationSet::tenant()).await.err().unwrap();
-    assert!(err.to_string().contains("migrations/control/0001_catalog.sql was changed"), "{err}");
+    let err =
+        comply360_store::Store::open_with(db.settings.clone(), control, MigrationSet::tenant())
+            .await
+            .err()
+            .unwrap();
+    assert!(
+        err.to_string()
+            .contains("migrations/control/0001_catalog.sql was changed"),
+        "{err}"
+    );
 }

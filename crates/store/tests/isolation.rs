@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
 //! Tenant isolation in all three modes, directly and through a real PgBouncer in transaction
 //! mode (DESIGN.md section 3; issue "Must show": isolation tests).
 
@@ -10,13 +16,15 @@ use uuid::Uuid;
 
 async fn add_client(tx: &mut TenantTx, name: &str) -> Uuid {
     let id = Uuid::now_v7();
-    tx.query("INSERT INTO clients (tenant_id, id, kind, display_name) VALUES ($1, $2, 'person', $3)")
-        .bind(tx.tenant_id().as_uuid())
-        .bind(id)
-        .bind(name)
-        .execute(tx.conn())
-        .await
-        .unwrap();
+    tx.query(
+        "INSERT INTO clients (tenant_id, id, kind, display_name) VALUES ($1, $2, 'person', $3)",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id)
+    .bind(name)
+    .execute(tx.conn())
+    .await
+    .unwrap();
     id
 }
 
@@ -45,13 +53,22 @@ async fn isolation_suite(store: &Store, mode: IsolationMode, tag: &str) {
 
     // 1. Inside A's transaction, an unfiltered SELECT sees only A's rows.
     let mut tx = t.begin(&a).await.unwrap();
-    let rows = tx.query("SELECT tenant_id, display_name FROM clients").fetch_all(tx.conn()).await.unwrap();
+    let rows = tx
+        .query("SELECT tenant_id, display_name FROM clients")
+        .fetch_all(tx.conn())
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 2, "{mode}: A sees exactly its two clients");
     for r in &rows {
         assert_eq!(r.get::<Uuid, _>("tenant_id"), a.id().as_uuid());
     }
     // ... and B's row is invisible even by primary key.
-    let n: i64 = tx.query_scalar("SELECT count(*) FROM clients WHERE id = $1").bind(b_client).fetch_one(tx.conn()).await.unwrap();
+    let n: i64 = tx
+        .query_scalar("SELECT count(*) FROM clients WHERE id = $1")
+        .bind(b_client)
+        .fetch_one(tx.conn())
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 
     // 2. Writes carrying B's tenant_id are refused (WITH CHECK).
@@ -61,11 +78,16 @@ async fn isolation_suite(store: &Store, mode: IsolationMode, tag: &str) {
         .execute(tx.conn())
         .await
         .unwrap_err();
-    assert_eq!(sqlstate(&err), "42501", "{mode}: insert with B's tenant_id refused");
+    assert_eq!(
+        sqlstate(&err),
+        "42501",
+        "{mode}: insert with B's tenant_id refused"
+    );
     tx.rollback().await.unwrap();
 
     let mut tx = t.begin(&a).await.unwrap();
-    let err = tx.query("UPDATE clients SET tenant_id = $1 WHERE id = $2")
+    let err = tx
+        .query("UPDATE clients SET tenant_id = $1 WHERE id = $2")
         .bind(b.id().as_uuid())
         .bind(a_client)
         .execute(tx.conn())
@@ -75,9 +97,22 @@ async fn isolation_suite(store: &Store, mode: IsolationMode, tag: &str) {
     tx.rollback().await.unwrap();
 
     let mut tx = t.begin(&a).await.unwrap();
-    let touched = tx.query("UPDATE clients SET display_name = 'hijacked'").execute(tx.conn()).await.unwrap();
-    assert_eq!(touched.rows_affected(), 2, "{mode}: an unfiltered UPDATE touches only A's rows");
-    let deleted = tx.query("DELETE FROM clients WHERE id = $1").bind(b_client).execute(tx.conn()).await.unwrap();
+    let touched = tx
+        .query("UPDATE clients SET display_name = 'hijacked'")
+        .execute(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(
+        touched.rows_affected(),
+        2,
+        "{mode}: an unfiltered UPDATE touches only A's rows"
+    );
+    let deleted = tx
+        .query("DELETE FROM clients WHERE id = $1")
+        .bind(b_client)
+        .execute(tx.conn())
+        .await
+        .unwrap();
     assert_eq!(deleted.rows_affected(), 0);
     tx.rollback().await.unwrap();
 
@@ -88,7 +123,10 @@ async fn isolation_suite(store: &Store, mode: IsolationMode, tag: &str) {
         // Pooled tenants share one namespace: nothing to qualify.
         (None, IsolationMode::Pooled) => {}
         (None, _) => {
-            let q = format!("SELECT count(*) FROM {}.clients", comply360_store::quote_ident(b_schema));
+            let q = format!(
+                "SELECT count(*) FROM {}.clients",
+                comply360_store::quote_ident(b_schema)
+            );
             let seen: Result<i64, _> = tx.query_scalar(&q).fetch_one(tx.conn()).await;
             match seen {
                 Ok(n) => assert_eq!(n, 0, "{mode}: A reading B's schema by name sees nothing"),
@@ -96,20 +134,38 @@ async fn isolation_suite(store: &Store, mode: IsolationMode, tag: &str) {
             }
         }
         (Some(db), _) => {
-            let q = format!("SELECT count(*) FROM {}.tenant.clients", comply360_store::quote_ident(db));
-            let err = tx.query_scalar::<i64>(&q).fetch_one(tx.conn()).await.unwrap_err();
-            assert_eq!(sqlstate(&err), "0A000", "cross-database references are impossible");
+            let q = format!(
+                "SELECT count(*) FROM {}.tenant.clients",
+                comply360_store::quote_ident(db)
+            );
+            let err = tx
+                .query_scalar::<i64>(&q)
+                .fetch_one(tx.conn())
+                .await
+                .unwrap_err();
+            assert_eq!(
+                sqlstate(&err),
+                "0A000",
+                "cross-database references are impossible"
+            );
         }
     }
     tx.rollback().await.unwrap();
 
     // 4. The app role without tenant context reads nothing, and cannot switch RLS off.
     let ns_table = match &a_rec.placement.database {
-        None => format!("{}.clients", comply360_store::quote_ident(&a_rec.placement.schema)),
+        None => format!(
+            "{}.clients",
+            comply360_store::quote_ident(&a_rec.placement.schema)
+        ),
         Some(_) => "tenant.clients".to_owned(),
     };
     let mut raw = app_connection(store, &a_rec).await;
-    let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {ns_table}")).persistent(false).fetch_one(&mut raw).await.unwrap();
+    let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {ns_table}"))
+        .persistent(false)
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
     assert_eq!(n, 0, "{mode}: no context, no rows");
     for attack in [
         format!("ALTER TABLE {ns_table} DISABLE ROW LEVEL SECURITY"),
@@ -121,21 +177,44 @@ async fn isolation_suite(store: &Store, mode: IsolationMode, tag: &str) {
         "ALTER ROLE c360_app BYPASSRLS".to_owned(),
     ] {
         let res = sqlx::raw_sql(&attack).execute(&mut raw).await;
-        assert!(res.is_err(), "{mode}: app role must not be able to run {attack}");
+        assert!(
+            res.is_err(),
+            "{mode}: app role must not be able to run {attack}"
+        );
     }
     // row_security = off makes a filtered query an error, never a full read.
-    let res = sqlx::raw_sql(&format!("SET row_security = off; SELECT * FROM {ns_table}")).execute(&mut raw).await;
-    assert!(res.is_err(), "{mode}: row_security=off must error, not bypass");
+    let res = sqlx::raw_sql(&format!("SET row_security = off; SELECT * FROM {ns_table}"))
+        .execute(&mut raw)
+        .await;
+    assert!(
+        res.is_err(),
+        "{mode}: row_security=off must error, not bypass"
+    );
     let res = sqlx::raw_sql("RESET row_security").execute(&mut raw).await;
     assert!(res.is_ok());
     raw.close().await.unwrap();
 }
 
-async fn app_connection(store: &Store, tenant: &comply360_store::catalog::TenantRecord) -> sqlx::PgConnection {
+async fn app_connection(
+    store: &Store,
+    tenant: &comply360_store::catalog::TenantRecord,
+) -> sqlx::PgConnection {
     let s = store.settings();
-    let db = tenant.placement.database.clone().unwrap_or_else(|| s.app_database.clone());
-    let opts = s.app_proxy.clone().unwrap_or_else(|| s.primary.clone()).options(comply360_store::APP_ROLE, None, &db);
-    let opts = if s.app_proxy.is_some() { opts.statement_cache_capacity(0) } else { opts };
+    let db = tenant
+        .placement
+        .database
+        .clone()
+        .unwrap_or_else(|| s.app_database.clone());
+    let opts = s
+        .app_proxy
+        .clone()
+        .unwrap_or_else(|| s.primary.clone())
+        .options(comply360_store::APP_ROLE, None, &db);
+    let opts = if s.app_proxy.is_some() {
+        opts.statement_cache_capacity(0)
+    } else {
+        opts
+    };
     sqlx::PgConnection::connect_with(&opts).await.unwrap()
 }
 
@@ -161,26 +240,52 @@ async fn database_tenants_are_isolated() {
 async fn context_does_not_outlive_the_transaction() {
     // One connection in the app pool, so the next transaction must reuse it.
     let db = TestDb::with(|s| s.main_pool_size = 1).await;
-    for (mode, tag) in [(IsolationMode::Pooled, "ctx-p"), (IsolationMode::Schema, "ctx-s")] {
+    for (mode, tag) in [
+        (IsolationMode::Pooled, "ctx-p"),
+        (IsolationMode::Schema, "ctx-s"),
+    ] {
         let rec = db.tenant(tag, mode).await;
         let tenant = db.store.tenancy().resolve(&rec.slug).await.unwrap();
         let mut tx = db.store.tenancy().begin(&tenant).await.unwrap();
         add_client(&mut tx, "visible only inside").await;
-        let inside: String = tx.query_scalar("SELECT current_setting('app.tenant_id')").fetch_one(tx.conn()).await.unwrap();
+        let inside: String = tx
+            .query_scalar("SELECT current_setting('app.tenant_id')")
+            .fetch_one(tx.conn())
+            .await
+            .unwrap();
         assert_eq!(inside, tenant.id().to_string());
         tx.commit().await.unwrap();
 
         let mut conn = db.store.tenancy().app_pool().acquire().await.unwrap();
         let after: Option<String> =
-            sqlx::query_scalar("SELECT nullif(current_setting('app.tenant_id', true), '')").fetch_one(&mut *conn).await.unwrap();
-        assert_eq!(after, None, "{mode}: tenant context must end with the transaction");
-        let path: String = sqlx::query_scalar("SELECT current_setting('search_path')").fetch_one(&mut *conn).await.unwrap();
-        assert!(!path.contains(&rec.placement.schema) || rec.placement.schema == "pooled" && !path.contains("pooled"), "search_path leaked: {path}");
-        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {}.clients", comply360_store::quote_ident(&rec.placement.schema)))
+            sqlx::query_scalar("SELECT nullif(current_setting('app.tenant_id', true), '')")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+        assert_eq!(
+            after, None,
+            "{mode}: tenant context must end with the transaction"
+        );
+        let path: String = sqlx::query_scalar("SELECT current_setting('search_path')")
             .fetch_one(&mut *conn)
             .await
             .unwrap();
-        assert_eq!(n, 0, "{mode}: the next transaction on the same connection sees no rows");
+        assert!(
+            !path.contains(&rec.placement.schema)
+                || rec.placement.schema == "pooled" && !path.contains("pooled"),
+            "search_path leaked: {path}"
+        );
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {}.clients",
+            comply360_store::quote_ident(&rec.placement.schema)
+        ))
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            n, 0,
+            "{mode}: the next transaction on the same connection sees no rows"
+        );
     }
 }
 
@@ -202,7 +307,13 @@ async fn isolation_holds_through_pgbouncer_in_all_modes() {
 #[tokio::test]
 async fn interleaved_tenants_on_few_pgbouncer_connections_never_mix() {
     let (db, _bouncer) = bouncer_db(2).await;
-    let modes = [IsolationMode::Pooled, IsolationMode::Pooled, IsolationMode::Schema, IsolationMode::Schema, IsolationMode::Database];
+    let modes = [
+        IsolationMode::Pooled,
+        IsolationMode::Pooled,
+        IsolationMode::Schema,
+        IsolationMode::Schema,
+        IsolationMode::Database,
+    ];
     let mut tenants = Vec::new();
     for (i, mode) in modes.iter().enumerate() {
         let rec = db.tenant(&format!("mix-{i}"), *mode).await;
@@ -220,12 +331,28 @@ async fn interleaved_tenants_on_few_pgbouncer_connections_never_mix() {
         let tenancy = db.store.tenancy().clone();
         tasks.spawn(async move {
             let mut tx = tenancy.begin(&tenant).await.unwrap();
-            tx.query("SELECT pg_sleep(0.002)").execute(tx.conn()).await.unwrap();
-            let rows: Vec<(Uuid,)> = tx.query_as("SELECT tenant_id FROM clients").fetch_all(tx.conn()).await.unwrap();
-            let ctx: String = tx.query_scalar("SELECT current_setting('app.tenant_id')").fetch_one(tx.conn()).await.unwrap();
+            tx.query("SELECT pg_sleep(0.002)")
+                .execute(tx.conn())
+                .await
+                .unwrap();
+            let rows: Vec<(Uuid,)> = tx
+                .query_as("SELECT tenant_id FROM clients")
+                .fetch_all(tx.conn())
+                .await
+                .unwrap();
+            let ctx: String = tx
+                .query_scalar("SELECT current_setting('app.tenant_id')")
+                .fetch_one(tx.conn())
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
             assert_eq!(ctx, tenant.id().to_string());
-            assert_eq!(rows.len() as i64, expected, "tenant {} saw another's rows", tenant.slug());
+            assert_eq!(
+                rows.len() as i64,
+                expected,
+                "tenant {} saw another's rows",
+                tenant.slug()
+            );
             assert!(rows.iter().all(|(t,)| *t == tenant.id().as_uuid()));
         });
     }

@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
 //! The schema lint: passes on the real tenant schema, fails on each kind of violation.
 
 use comply360_domain::IsolationMode;
@@ -9,10 +15,18 @@ async fn every_real_namespace_keeps_the_contract() {
     let db = TestDb::new().await;
     db.tenant("lint-schema", IsolationMode::Schema).await;
     db.tenant("lint-db", IsolationMode::Database).await;
-    assert_eq!(db.store.verify_fleet().await.unwrap(), Vec::<(String, String)>::new());
+    assert_eq!(
+        db.store.verify_fleet().await.unwrap(),
+        Vec::<(String, String)>::new()
+    );
     let mut conn = db.store.owner_pool().acquire().await.unwrap();
     assert_eq!(tenant_table_count(&mut conn, "pooled").await.unwrap(), 7);
-    assert!(lint_namespace(&mut conn, "pooled").await.unwrap().is_empty());
+    assert!(
+        lint_namespace(&mut conn, "pooled")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -37,7 +51,12 @@ async fn the_lint_names_each_violation() {
     .execute(&mut *conn)
     .await
     .unwrap();
-    let found: Vec<String> = lint_namespace(&mut conn, "t_lint_bad").await.unwrap().iter().map(ToString::to_string).collect();
+    let found: Vec<String> = lint_namespace(&mut conn, "t_lint_bad")
+        .await
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let expect = [
         "clients: row-level security is not forced",
         "no_tenant: no tenant_id uuid NOT NULL column",
@@ -56,7 +75,12 @@ async fn the_lint_names_each_violation() {
     }
     // And the fleet check reports the namespace.
     let problems = db.store.verify_fleet().await.unwrap();
-    assert!(problems.iter().any(|(ns, p)| ns == "t_lint_bad" && p.contains("clients")), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|(ns, p)| ns == "t_lint_bad" && p.contains("clients")),
+        "{problems:?}"
+    );
 }
 
 /// The lint must not touch other namespaces' tables: a migration elsewhere holds an
@@ -67,13 +91,18 @@ async fn the_lint_does_not_wait_on_other_namespaces() {
     db.tenant("lock-a", IsolationMode::Schema).await;
     db.tenant("lock-b", IsolationMode::Schema).await;
     let mut holder = db.store.owner_pool().begin().await.unwrap();
-    sqlx::raw_sql("LOCK TABLE t_lock_b.clients, t_lock_b.users IN ACCESS EXCLUSIVE MODE").execute(&mut *holder).await.unwrap();
+    sqlx::raw_sql("LOCK TABLE t_lock_b.clients, t_lock_b.users IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
 
     let mut conn = db.store.owner_pool().begin().await.unwrap();
     // With thousands of schemas the planner hashes pg_policy instead of probing it per table;
     // these settings force that plan with two.
     sqlx::raw_sql("SET LOCAL lock_timeout = '500ms'; SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off").execute(&mut *conn).await.unwrap();
-    let found = lint_namespace(&mut conn, "t_lock_a").await.expect("lint must not wait for t_lock_b's locks");
+    let found = lint_namespace(&mut conn, "t_lock_a")
+        .await
+        .expect("lint must not wait for t_lock_b's locks");
     assert!(found.is_empty(), "{found:?}");
     holder.rollback().await.unwrap();
 }

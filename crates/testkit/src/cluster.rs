@@ -25,16 +25,27 @@ pub async fn test_cluster() -> &'static TestCluster {
 async fn start() -> TestCluster {
     // Under /tmp so the unprivileged postgres user can traverse it and the socket path stays
     // short. Kept (not a TempDir) because the reaper removes it after we exit.
-    let dir = tempfile::Builder::new().prefix("c360test-").tempdir_in("/tmp").expect("temp dir").keep();
+    let dir = tempfile::Builder::new()
+        .prefix("c360test-")
+        .tempdir_in("/tmp")
+        .expect("temp dir")
+        .keep();
     let mut opts = EmbeddedOptions::new(&dir);
     opts.unsafe_no_fsync = true;
     opts.max_connections = 400;
-    let cluster = EmbeddedCluster::start(&opts).await.expect("start the embedded test cluster");
+    let cluster = EmbeddedCluster::start(&opts)
+        .await
+        .expect("start the embedded test cluster");
     spawn_reaper(&dir);
     let this = TestCluster { cluster, dir };
     // The template: control plane migrated, pooled namespace built. Each test clones it.
     let settings = this.settings(TEMPLATE_DB);
-    let store = Store::open(StoreSettings { maintenance: false, ..settings }).await.expect("migrate the template");
+    let store = Store::open(StoreSettings {
+        maintenance: false,
+        ..settings
+    })
+    .await
+    .expect("migrate the template");
     store.close().await;
     this
 }
@@ -82,8 +93,13 @@ impl TestCluster {
 
     /// A new app database cloned from the migrated template.
     pub async fn fresh_database(&self) -> String {
-        let name = format!("c360test_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        let mut admin = connect_once(&self.admin_options("postgres")).await.expect("admin connection");
+        let name = format!(
+            "c360test_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        let mut admin = connect_once(&self.admin_options("postgres"))
+            .await
+            .expect("admin connection");
         sqlx::raw_sql(&format!(
             "CREATE DATABASE {} TEMPLATE {} OWNER c360_owner",
             quote_ident(&name),

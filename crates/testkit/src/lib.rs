@@ -1,3 +1,8 @@
+#![expect(
+    clippy::expect_used,
+    reason = "a test harness reports failure by panicking with a message"
+)]
+
 //! The test harness.
 //!
 //! * One embedded PostgreSQL per test process ([`cluster`]), in a temporary directory, removed
@@ -26,7 +31,10 @@ pub use cluster::{TestCluster, test_cluster};
 /// Turns on logs when `TEST_LOG=1`.
 pub fn init_logging() {
     if std::env::var("TEST_LOG").is_ok_and(|v| v == "1") {
-        let _ = tracing_subscriber::fmt().with_env_filter("info,sqlx=warn").with_test_writer().try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info,sqlx=warn")
+            .with_test_writer()
+            .try_init();
     }
 }
 
@@ -49,15 +57,25 @@ impl TestDb {
         let name = cluster.fresh_database().await;
         let mut settings = cluster.settings(&name);
         adjust(&mut settings);
-        let store = Store::open(settings.clone()).await.expect("open the store on a fresh test database");
-        TestDb { name, settings, store }
+        let store = Store::open(settings.clone())
+            .await
+            .expect("open the store on a fresh test database");
+        TestDb {
+            name,
+            settings,
+            store,
+        }
     }
 
     /// Opens another store on the same database (a second replica, or other migrations).
     pub async fn reopen(&self, tenant: comply360_store::migrations::MigrationSet) -> Store {
-        Store::open_with(self.settings.clone(), comply360_store::migrations::MigrationSet::control(), tenant)
-            .await
-            .expect("reopen the store")
+        Store::open_with(
+            self.settings.clone(),
+            comply360_store::migrations::MigrationSet::control(),
+            tenant,
+        )
+        .await
+        .expect("reopen the store")
     }
 
     pub async fn tenant(&self, slug: &str, mode: IsolationMode) -> TenantRecord {
@@ -102,9 +120,14 @@ impl Drop for TestApp {
 }
 
 pub async fn spawn_app(store: Store) -> TestApp {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
     let addr = listener.local_addr().expect("local address");
-    let state = AppState { store: store.clone(), settings: Arc::new(HttpSettings::default()) };
+    let state = AppState {
+        store: store.clone(),
+        settings: Arc::new(HttpSettings::default()),
+    };
     let stop = CancellationToken::new();
     let token = stop.clone();
     tokio::spawn(async move {

@@ -27,8 +27,14 @@ impl PgBouncer {
     /// Starts PgBouncer with `pool_size` server connections per (user, database).
     pub async fn start(cluster: &TestCluster, pool_size: u32) -> PgBouncer {
         let bin = binary();
-        let dir = tempfile::Builder::new().prefix("c360bouncer-").tempdir_in("/tmp").expect("temp dir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let dir = tempfile::Builder::new()
+            .prefix("c360bouncer-")
+            .tempdir_in("/tmp")
+            .expect("temp dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
         let pg = cluster.address();
         let ini = format!(
             "[databases]\n* = host={host} port={pgport}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n\
@@ -41,7 +47,11 @@ impl PgBouncer {
             dir = dir.path().display(),
         );
         std::fs::write(dir.path().join("pgbouncer.ini"), ini).expect("write pgbouncer.ini");
-        std::fs::write(dir.path().join("users.txt"), "\"c360_app\" \"\"\n\"c360_owner\" \"\"\n").expect("users");
+        std::fs::write(
+            dir.path().join("users.txt"),
+            "\"c360_app\" \"\"\n\"c360_owner\" \"\"\n",
+        )
+        .expect("users");
         chown_postgres(dir.path());
         let mut cmd = Command::new(bin);
         if nix::unistd::Uid::effective().is_root() {
@@ -54,8 +64,15 @@ impl PgBouncer {
             .kill_on_drop(true);
         let child = cmd.spawn().expect("start pgbouncer");
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                return PgBouncer { port, _child: child, _dir: dir };
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return PgBouncer {
+                    port,
+                    _child: child,
+                    _dir: dir,
+                };
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -64,7 +81,10 @@ impl PgBouncer {
     }
 
     pub fn address(&self) -> ServerAddress {
-        ServerAddress { host: "127.0.0.1".into(), port: self.port }
+        ServerAddress {
+            host: "127.0.0.1".into(),
+            port: self.port,
+        }
     }
 }
 

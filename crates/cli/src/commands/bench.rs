@@ -12,7 +12,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
-    let dir = tempfile::Builder::new().prefix("c360bench-").tempdir_in("/tmp")?;
+    let dir = tempfile::Builder::new()
+        .prefix("c360bench-")
+        .tempdir_in("/tmp")?;
     let mut opts = EmbeddedOptions::new(dir.path());
     opts.unsafe_no_fsync = args.no_fsync;
     let cluster = EmbeddedCluster::start(&opts).await?;
@@ -30,7 +32,10 @@ async fn bench(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> 
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         if args.no_fsync { "off" } else { "on" }
     );
-    println!("{:<10} {:>6} {:>10} {:>10} {:>10}", "mode", "n", "p50 ms", "p95 ms", "max ms");
+    println!(
+        "{:<10} {:>6} {:>10} {:>10} {:>10}",
+        "mode", "n", "p50 ms", "p95 ms", "max ms"
+    );
     let database_count = (args.per_mode / 5).max(5);
     for (mode, n) in [
         (IsolationMode::Pooled, args.per_mode),
@@ -44,7 +49,14 @@ async fn bench(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> 
             times.push(started.elapsed());
         }
         let (p50, p95, max) = percentiles(&mut times);
-        println!("{:<10} {:>6} {:>10.1} {:>10.1} {:>10.1}", mode.as_str(), n, p50, p95, max);
+        println!(
+            "{:<10} {:>6} {:>10.1} {:>10.1} {:>10.1}",
+            mode.as_str(),
+            n,
+            p50,
+            p95,
+            max
+        );
     }
 
     let existing = args.per_mode;
@@ -67,9 +79,16 @@ async fn bench(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> 
         "ALTER TABLE clients ADD COLUMN bench_note text;",
     ));
     let store = Store::open_with(settings, MigrationSet::control(), set).await?;
-    let opts = FleetOptions { concurrency: args.concurrency, ..FleetOptions::default() };
+    let opts = FleetOptions {
+        concurrency: args.concurrency,
+        ..FleetOptions::default()
+    };
     let report = store.migrate_fleet(&opts, |_| {}).await?;
-    anyhow::ensure!(report.is_success(), "fleet migration failed: {:?}", report.failed);
+    anyhow::ensure!(
+        report.is_success(),
+        "fleet migration failed: {:?}",
+        report.failed
+    );
     println!(
         "fleet migration: one added column across {} namespaces in {:.2} s (concurrency {})",
         report.migrated,
@@ -91,7 +110,9 @@ async fn provision(store: &Store, slug: &str, mode: IsolationMode) -> anyhow::Re
         server: None,
         admin_email: Some(format!("admin@{slug}.example")),
     };
-    store.create_tenant(new, ProvisionOptions::default()).await?;
+    store
+        .create_tenant(new, ProvisionOptions::default())
+        .await?;
     Ok(())
 }
 

@@ -9,9 +9,24 @@ use comply360_store::repo::demo;
 use std::process::ExitCode;
 
 pub const DEMO_TENANTS: [(&str, &str, IsolationMode, Tier); 3] = [
-    ("acacia", "Acacia Corporate Services", IsolationMode::Pooled, Tier::Starter),
-    ("baobab", "Baobab Company Secretarial", IsolationMode::Schema, Tier::Professional),
-    ("cedar", "Cedar Compliance Partners", IsolationMode::Database, Tier::Enterprise),
+    (
+        "acacia",
+        "Acacia Corporate Services",
+        IsolationMode::Pooled,
+        Tier::Starter,
+    ),
+    (
+        "baobab",
+        "Baobab Company Secretarial",
+        IsolationMode::Schema,
+        Tier::Professional,
+    ),
+    (
+        "cedar",
+        "Cedar Compliance Partners",
+        IsolationMode::Database,
+        Tier::Enterprise,
+    ),
 ];
 
 pub async fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -36,10 +51,14 @@ pub async fn ensure(rt: &Runtime, port: u16) -> anyhow::Result<()> {
                     server: None,
                     admin_email: Some(format!("admin@{slug}.example")),
                 };
-                store.create_tenant(new, ProvisionOptions::default()).await?;
+                store
+                    .create_tenant(new, ProvisionOptions::default())
+                    .await?;
             }
             Some(t) if t.placement.state != ProvisioningState::Active => {
-                store.resume_provisioning(slug, ProvisionOptions::default()).await?;
+                store
+                    .resume_provisioning(slug, ProvisionOptions::default())
+                    .await?;
             }
             Some(_) => {}
         }
@@ -50,7 +69,10 @@ pub async fn ensure(rt: &Runtime, port: u16) -> anyhow::Result<()> {
     }
     println!("Demo agencies (one per isolation mode):");
     for (slug, name, mode, _) in DEMO_TENANTS {
-        println!("  {name:<28} {mode:<9} http://{slug}.{}:{port}/api/v1/tenant", rt.base_domain());
+        println!(
+            "  {name:<28} {mode:<9} http://{slug}.{}:{port}/api/v1/tenant",
+            rt.base_domain()
+        );
     }
     println!(
         "  or: curl -H 'Host: {}.{}:{port}' http://127.0.0.1:{port}/api/v1/tenant",

@@ -23,7 +23,10 @@ async fn migrate(rt: &Runtime, args: &MigrateArgs) -> anyhow::Result<ExitCode> {
         eprintln!("interrupted: finishing the namespaces in flight; run migrate again to resume");
         on_signal.cancel();
     });
-    let opts = FleetOptions { concurrency: usize::from(args.concurrency), cancel };
+    let opts = FleetOptions {
+        concurrency: usize::from(args.concurrency),
+        cancel,
+    };
     let report = run_with_progress(rt, &opts).await;
     signal.abort();
     let report = report?;
@@ -37,7 +40,9 @@ async fn migrate(rt: &Runtime, args: &MigrateArgs) -> anyhow::Result<ExitCode> {
         let problems = rt.store.verify_fleet().await?;
         if problems.is_empty() {
             if !args.json {
-                println!("verified: every namespace has RLS enabled and forced, its policies, and tenant_id-led keys");
+                println!(
+                    "verified: every namespace has RLS enabled and forced, its policies, and tenant_id-led keys"
+                );
             }
         } else {
             ok = false;
@@ -46,7 +51,11 @@ async fn migrate(rt: &Runtime, args: &MigrateArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn run_with_progress(rt: &Runtime, opts: &FleetOptions) -> anyhow::Result<FleetReport> {
@@ -63,16 +72,22 @@ async fn run_with_progress(rt: &Runtime, opts: &FleetOptions) -> anyhow::Result<
                     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
                     bar.set_length(total as u64);
                     bar.set_style(
-                        ProgressStyle::with_template("{spinner} migrating to v{msg} [{bar:40}] {pos}/{len} {elapsed}")
-                            .unwrap_or_else(|_| ProgressStyle::default_bar())
-                            .progress_chars("=> "),
+                        ProgressStyle::with_template(
+                            "{spinner} migrating to v{msg} [{bar:40}] {pos}/{len} {elapsed}",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
                     );
                     bar.set_message(target.to_string());
                 } else {
                     eprintln!("migrating {total} namespaces to version {target}");
                 }
             }
-            FleetEvent::Migrated { namespace, from, to } => {
+            FleetEvent::Migrated {
+                namespace,
+                from,
+                to,
+            } => {
                 if terminal {
                     bar.inc(1);
                 } else {
@@ -95,7 +110,10 @@ async fn run_with_progress(rt: &Runtime, opts: &FleetOptions) -> anyhow::Result<
 
 fn print_summary(r: &FleetReport) {
     if r.planned == 0 {
-        println!("up to date: every namespace is at version {} ({} ms)", r.target_version, r.elapsed_ms);
+        println!(
+            "up to date: every namespace is at version {} ({} ms)",
+            r.target_version, r.elapsed_ms
+        );
         return;
     }
     println!(
@@ -108,7 +126,11 @@ fn print_summary(r: &FleetReport) {
         r.skipped
     );
     for f in &r.failed {
-        let tenants = if f.tenants.is_empty() { String::new() } else { format!(" (tenants: {})", f.tenants.join(", ")) };
+        let tenants = if f.tenants.is_empty() {
+            String::new()
+        } else {
+            format!(" (tenants: {})", f.tenants.join(", "))
+        };
         println!("  failed: {}{tenants}: {}", f.namespace, f.error);
     }
     if r.interrupted {

@@ -18,7 +18,10 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
 }
 
 async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let report = rt.store.migrate_fleet(&FleetOptions::default(), |_| {}).await?;
+    let report = rt
+        .store
+        .migrate_fleet(&FleetOptions::default(), |_| {})
+        .await?;
     if !report.is_success() {
         for f in &report.failed {
             tracing::error!(namespace = %f.namespace, error = %f.error, "namespace failed to migrate");
@@ -29,7 +32,12 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}; choose another address with --listen", args.listen))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {}: {e}; choose another address with --listen",
+                args.listen
+            )
+        })?;
     let state = AppState {
         store: rt.store.clone(),
         settings: Arc::new(HttpSettings {

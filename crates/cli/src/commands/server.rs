@@ -25,18 +25,38 @@ pub async fn run(global: &GlobalArgs, cmd: ServerCommand) -> anyhow::Result<Exit
 async fn add(rt: &Runtime, args: ServerAddArgs) -> anyhow::Result<ExitCode> {
     let valid = args.name.len() <= 63
         && args.name.starts_with(|c: char| c.is_ascii_lowercase())
-        && args.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    anyhow::ensure!(valid, "server name {:?} must be lowercase letters, digits and '-', starting with a letter", args.name);
-    if catalog::server_by_name(rt.store.owner_pool(), &args.name).await?.is_some() {
+        && args
+            .name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    anyhow::ensure!(
+        valid,
+        "server name {:?} must be lowercase letters, digits and '-', starting with a letter",
+        args.name
+    );
+    if catalog::server_by_name(rt.store.owner_pool(), &args.name)
+        .await?
+        .is_some()
+    {
         return Err(comply360_store::StoreError::ServerExists(args.name).into());
     }
-    let opts = PgConnectOptions::from_str(&args.url)
-        .map_err(|e| anyhow::anyhow!("--url is not a valid postgres://user:password@host:port/database URL: {e}"))?;
-    let password = url::Url::parse(&args.url)
-        .ok()
-        .and_then(|u| u.password().map(|p| percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned()));
-    let host = opts.get_socket().map_or_else(|| opts.get_host().to_owned(), |s| s.display().to_string());
-    let address = ServerAddress { host, port: opts.get_port() };
+    let opts = PgConnectOptions::from_str(&args.url).map_err(|e| {
+        anyhow::anyhow!("--url is not a valid postgres://user:password@host:port/database URL: {e}")
+    })?;
+    let password = url::Url::parse(&args.url).ok().and_then(|u| {
+        u.password().map(|p| {
+            percent_encoding::percent_decode_str(p)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    });
+    let host = opts
+        .get_socket()
+        .map_or_else(|| opts.get_host().to_owned(), |s| s.display().to_string());
+    let address = ServerAddress {
+        host,
+        port: opts.get_port(),
+    };
     // Prove we can reach it and prepare the roles before recording it.
     let mut admin = connect_once(&opts).await?;
     ensure_roles(&mut admin, &rt.store.settings().passwords).await?;
@@ -53,8 +73,18 @@ async fn add(rt: &Runtime, args: ServerAddArgs) -> anyhow::Result<ExitCode> {
     .bind(password)
     .execute(rt.store.owner_pool())
     .await?;
-    catalog::audit(rt.store.owner_pool(), "operator", "server.added", None, serde_json::json!({"name": args.name})).await?;
-    println!("registered server {} at {}; place tenants on it with `tenant create --mode database --server {}`", args.name, address, args.name);
+    catalog::audit(
+        rt.store.owner_pool(),
+        "operator",
+        "server.added",
+        None,
+        serde_json::json!({"name": args.name}),
+    )
+    .await?;
+    println!(
+        "registered server {} at {}; place tenants on it with `tenant create --mode database --server {}`",
+        args.name, address, args.name
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -74,12 +104,19 @@ async fn list(rt: &Runtime, json: bool) -> anyhow::Result<ExitCode> {
             };
             vec![
                 s.name.clone(),
-                if s.is_primary { "yes".into() } else { "no".into() },
+                if s.is_primary {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
                 addr,
                 s.admin_user.clone().unwrap_or_else(|| "-".into()),
             ]
         })
         .collect();
-    println!("{}", table::render(&["NAME", "PRIMARY", "ADDRESS", "ADMIN USER"], &rows));
+    println!(
+        "{}",
+        table::render(&["NAME", "PRIMARY", "ADDRESS", "ADMIN USER"], &rows)
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,10 @@ use std::process::ExitCode;
 /// after that step, to exercise `tenant provision --resume`.
 fn provision_options() -> anyhow::Result<ProvisionOptions> {
     let fail_after = match std::env::var("COMPLY360_FAIL_AFTER_STEP") {
-        Ok(step) => Some(step.parse::<ProvisioningStep>().context("COMPLY360_FAIL_AFTER_STEP")?),
+        Ok(step) => Some(
+            step.parse::<ProvisioningStep>()
+                .context("COMPLY360_FAIL_AFTER_STEP")?,
+        ),
         Err(_) => None,
     };
     Ok(ProvisionOptions { fail_after })
@@ -35,12 +38,26 @@ async fn dispatch(rt: &Runtime, cmd: TenantCommand) -> anyhow::Result<ExitCode> 
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&tenants)?);
             } else if tenants.is_empty() {
-                println!("no tenants yet; create one with `comply360 tenant create --slug acme --name \"Acme\" --mode pooled`");
+                println!(
+                    "no tenants yet; create one with `comply360 tenant create --slug acme --name \"Acme\" --mode pooled`"
+                );
             } else {
                 let rows: Vec<Vec<String>> = tenants.iter().map(row).collect();
                 println!(
                     "{}",
-                    table::render(&["SLUG", "NAME", "MODE", "TIER", "STATUS", "PROVISIONING", "VERSION", "LOCATION"], &rows)
+                    table::render(
+                        &[
+                            "SLUG",
+                            "NAME",
+                            "MODE",
+                            "TIER",
+                            "STATUS",
+                            "PROVISIONING",
+                            "VERSION",
+                            "LOCATION"
+                        ],
+                        &rows
+                    )
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -58,13 +75,21 @@ async fn dispatch(rt: &Runtime, cmd: TenantCommand) -> anyhow::Result<ExitCode> 
         TenantCommand::Reactivate(args) => set_status(rt, &args.slug, TenantStatus::Active).await,
         TenantCommand::Provision(args) => {
             find(rt, &args.slug).await?;
-            let t = store.resume_provisioning(&args.slug, provision_options()?).await?;
-            println!("tenant {} is {} ({} attempts)", t.slug, t.placement.state, t.placement.attempts);
+            let t = store
+                .resume_provisioning(&args.slug, provision_options()?)
+                .await?;
+            println!(
+                "tenant {} is {} ({} attempts)",
+                t.slug, t.placement.state, t.placement.attempts
+            );
             Ok(ExitCode::SUCCESS)
         }
         TenantCommand::Discard(args) => {
             store.discard_tenant(&args.slug, false).await?;
-            println!("discarded tenant {} and everything its provisioning created", args.slug);
+            println!(
+                "discarded tenant {} and everything its provisioning created",
+                args.slug
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -84,7 +109,13 @@ async fn create(rt: &Runtime, args: TenantCreateArgs) -> anyhow::Result<ExitCode
     if args.json {
         println!("{}", serde_json::to_string_pretty(&t)?);
     } else {
-        println!("created tenant {} ({} mode, {}): {}", t.slug, t.mode, location(&t), url(&t.slug, rt.base_domain()));
+        println!(
+            "created tenant {} ({} mode, {}): {}",
+            t.slug,
+            t.mode,
+            location(&t),
+            url(&t.slug, rt.base_domain())
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -96,7 +127,8 @@ async fn find(rt: &Runtime, slug: &str) -> anyhow::Result<TenantRecord> {
 }
 
 async fn set_status(rt: &Runtime, slug: &str, status: TenantStatus) -> anyhow::Result<ExitCode> {
-    let parsed = Slug::parse(slug).map_err(|_| comply360_store::StoreError::UnknownTenant(slug.to_owned()))?;
+    let parsed = Slug::parse(slug)
+        .map_err(|_| comply360_store::StoreError::UnknownTenant(slug.to_owned()))?;
     let mut tx = rt.store.owner_pool().begin().await?;
     let t = catalog::tenant_by_slug(&mut *tx, slug)
         .await?
@@ -106,8 +138,19 @@ async fn set_status(rt: &Runtime, slug: &str, status: TenantStatus) -> anyhow::R
         return Ok(ExitCode::SUCCESS);
     }
     catalog::set_status(&mut *tx, &parsed, status).await?;
-    let action = if status == TenantStatus::Suspended { "tenant.suspended" } else { "tenant.reactivated" };
-    catalog::audit(&mut *tx, "operator", action, Some(t.id), serde_json::json!({"slug": slug})).await?;
+    let action = if status == TenantStatus::Suspended {
+        "tenant.suspended"
+    } else {
+        "tenant.reactivated"
+    };
+    catalog::audit(
+        &mut *tx,
+        "operator",
+        action,
+        Some(t.id),
+        serde_json::json!({"slug": slug}),
+    )
+    .await?;
     tx.commit().await?;
     println!("tenant {slug} is now {status}");
     Ok(ExitCode::SUCCESS)
@@ -133,7 +176,9 @@ fn row(t: &TenantRecord) -> Vec<String> {
         t.tier.to_string(),
         t.status.to_string(),
         t.placement.state.to_string(),
-        t.placement.schema_version.map_or("-".into(), |v| v.to_string()),
+        t.placement
+            .schema_version
+            .map_or("-".into(), |v| v.to_string()),
         location(t),
     ]
 }
@@ -147,11 +192,22 @@ fn print_details(t: &TenantRecord, base: &str) {
     println!("tier:          {}", t.tier);
     println!("mode:          {}", t.mode);
     println!("location:      {}", location(t));
-    println!("schema ver.:   {}", p.schema_version.map_or("-".into(), |v| v.to_string()));
-    println!("provisioning:  {} (last step: {}, attempts: {})", p.state, p.completed_step.map_or("none".into(), |s| s.to_string()), p.attempts);
+    println!(
+        "schema ver.:   {}",
+        p.schema_version.map_or("-".into(), |v| v.to_string())
+    );
+    println!(
+        "provisioning:  {} (last step: {}, attempts: {})",
+        p.state,
+        p.completed_step.map_or("none".into(), |s| s.to_string()),
+        p.attempts
+    );
     if let Some(err) = &p.last_error {
         println!("last error:    {err}");
     }
-    println!("created:       {}", t.created_at.format("%Y-%m-%d %H:%M:%S UTC"));
+    println!(
+        "created:       {}",
+        t.created_at.format("%Y-%m-%d %H:%M:%S UTC")
+    );
     println!("url:           {}", url(&t.slug, base));
 }

@@ -7,7 +7,11 @@ use uuid::Uuid;
 /// Inserts the sample rows unless the tenant already has clients. Returns whether it did.
 pub async fn seed(tx: &mut TenantTx, agency: &str) -> Result<bool, StoreError> {
     let t = tx.tenant_id().as_uuid();
-    let existing: i64 = tx.query_scalar("SELECT count(*) FROM clients WHERE tenant_id = $1").bind(t).fetch_one(tx.conn()).await?;
+    let existing: i64 = tx
+        .query_scalar("SELECT count(*) FROM clients WHERE tenant_id = $1")
+        .bind(t)
+        .fetch_one(tx.conn())
+        .await?;
     if existing > 0 {
         return Ok(false);
     }
@@ -21,8 +25,16 @@ pub async fn seed(tx: &mut TenantTx, agency: &str) -> Result<bool, StoreError> {
         .await?;
     let clients = [
         ("person", "Sipho Ndlovu", "sipho@client.example"),
-        ("organisation", "Karoo Solar (Pty) Ltd", "finance@karoosolar.example"),
-        ("organisation", "Harare Logistics (Private) Limited", "admin@hararelogistics.example"),
+        (
+            "organisation",
+            "Karoo Solar (Pty) Ltd",
+            "finance@karoosolar.example",
+        ),
+        (
+            "organisation",
+            "Harare Logistics (Private) Limited",
+            "admin@hararelogistics.example",
+        ),
     ];
     let mut client_ids = Vec::new();
     for (kind, name, email) in clients {

@@ -3,10 +3,16 @@
 use crate::{StoreError, TenantTx};
 use serde_json::Value;
 
-pub async fn get_many(tx: &mut TenantTx, keys: &[&str]) -> Result<Vec<(String, Value)>, StoreError> {
+pub async fn get_many(
+    tx: &mut TenantTx,
+    keys: &[&str],
+) -> Result<Vec<(String, Value)>, StoreError> {
     let keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
     let tenant = tx.tenant_id().as_uuid();
-    Ok(tx.query_as("SELECT key, value FROM settings WHERE tenant_id = $1 AND key = ANY($2) ORDER BY key")
+    Ok(tx
+        .query_as(
+            "SELECT key, value FROM settings WHERE tenant_id = $1 AND key = ANY($2) ORDER BY key",
+        )
         .bind(tenant)
         .bind(keys)
         .fetch_all(tx.conn())
