@@ -476,3 +476,71 @@ async fn serve_keeps_its_data_across_restarts_and_crashes() {
     terminate(server);
     stop_cluster(&dir);
 }
+
+#[tokio::test]
+async fn an_external_server_from_database_url() {
+    // An "external" server: a separate embedded cluster, reached only through DATABASE_URL.
+    let server_dir = data_dir();
+    let mut opts = EmbeddedOptions::new(&server_dir);
+    opts.unsafe_no_fsync = true;
+    let server = EmbeddedCluster::start(&opts).await.unwrap();
+    let addr = server.address();
+    let mut admin =
+        comply360_store::connect::connect_once(&addr.options("c360_admin", None, "postgres"))
+            .await
+            .unwrap();
+    sqlx::raw_sql("CREATE ROLE limited LOGIN")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    drop(admin);
+    let url = |user: &str| {
+        format!(
+            "postgres://{user}@localhost/postgres?host={}&port={}",
+            addr.host, addr.port
+        )
+    };
+    let unused = data_dir().join("unused");
+
+    // A user that may not create roles gets told exactly what to create.
+    let out = run(
+        &unused,
+        &["tenant", "list"],
+        &[("DATABASE_URL", &url("limited"))],
+    );
+    assert_one_line_error(&out, 1, "may not create roles");
+    assert!(
+        stderr(&out).contains("CREATE ROLE c360_owner LOGIN CREATEDB"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A superuser URL bootstraps everything; no embedded cluster is started.
+    let out = run(
+        &unused,
+        &[
+            "tenant", "create", "--slug", "external", "--name", "External", "--mode", "schema",
+        ],
+        &[("DATABASE_URL", &url("c360_admin"))],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !unused.exists(),
+        "with DATABASE_URL no data directory is used"
+    );
+
+    // Once the roles and database exist, the limited user is enough to run.
+    let out = run(
+        &unused,
+        &["tenant", "list", "--json"],
+        &[("DATABASE_URL", &url("limited"))],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("\"slug\": \"external\""),
+        "{}",
+        stdout(&out)
+    );
+    server.release().await.unwrap();
+    let _ = std::fs::remove_dir_all(&server_dir);
+}

@@ -57,6 +57,9 @@ pub enum StoreError {
     MigrationUnknown { kind: String, version: i32 },
     #[error("{0}")]
     Migration(String),
+    /// A migration gave up waiting for a lock; retried with backoff.
+    #[error("{0}")]
+    LockTimeout(String),
     #[error(
         "all {budget} database connections of the pool budget are in use; retry shortly or raise \
          COMPLY360_DB_POOL_BUDGET"
@@ -67,6 +70,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A lock wait ran past `lock_timeout` (SQLSTATE 55P03).
+    pub fn is_lock_timeout(&self) -> bool {
+        matches!(self, StoreError::LockTimeout(_)) || self.sqlstate().as_deref() == Some("55P03")
+    }
+
     /// The SQLSTATE of a database error, if this is one.
     pub fn sqlstate(&self) -> Option<String> {
         match self {

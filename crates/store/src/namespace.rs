@@ -92,7 +92,7 @@ pub async fn migrate_schema(
     let mut attempt = 0;
     loop {
         match try_migrate(conn, schema, set, locks).await {
-            Err(err) if err.sqlstate().as_deref() == Some("55P03") && attempt < locks.retries => {
+            Err(err) if err.is_lock_timeout() && attempt < locks.retries => {
                 attempt += 1;
                 let backoff = Duration::from_millis(200 * 2u64.pow(attempt.min(6)));
                 tracing::warn!(schema, attempt, "lock timeout while migrating; retrying");
@@ -135,11 +135,15 @@ async fn try_migrate(
         .map(|m| format!("-- {}\n{}\n;\n", m.file, m.sql))
         .collect();
     sqlx::raw_sql(&batch).execute(&mut *tx).await.map_err(|e| {
+        let lock_timeout =
+            matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"));
         let files: Vec<&str> = set.after(current).map(|m| m.file.as_str()).collect();
-        StoreError::Migration(format!(
-            "{} failed in schema {schema}: {e}",
-            files.join(", ")
-        ))
+        let message = format!("{} failed in schema {schema}: {e}", files.join(", "));
+        if lock_timeout {
+            StoreError::LockTimeout(message)
+        } else {
+            StoreError::Migration(message)
+        }
     })?;
     sqlx::query("UPDATE c360_schema_version SET version = $1, migrated_at = now()")
         .bind(set.latest())

@@ -218,3 +218,36 @@ async fn an_edited_control_migration_is_refused() {
         "{err}"
     );
 }
+
+/// A namespace whose table is locked by a long transaction is retried after the lock timeout,
+/// and completes once the lock is gone, without blocking the rest.
+#[tokio::test]
+async fn a_locked_namespace_is_retried_after_its_lock_timeout() {
+    let db = TestDb::with(|s| {
+        s.locks = comply360_store::namespace::LockPolicy {
+            lock_timeout: std::time::Duration::from_millis(100),
+            retries: 8,
+        }
+    })
+    .await;
+    for i in 0..4 {
+        create_tenant(&db.store, &format!("locked-{i}"), IsolationMode::Schema).await;
+    }
+    let store = db.reopen(v2()).await;
+    let mut holder = store.owner_pool().begin().await.unwrap();
+    sqlx::raw_sql("LOCK TABLE t_locked_0.clients IN ACCESS SHARE MODE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        holder.rollback().await.unwrap();
+    });
+    let report = store
+        .migrate_fleet(&FleetOptions::default(), |_| {})
+        .await
+        .unwrap();
+    release.await.unwrap();
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(report.migrated, 5, "pooled + 4 schema namespaces");
+}
