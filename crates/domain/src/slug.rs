@@ -56,8 +56,8 @@ pub const RESERVED: &[&str] = &[
     "support",
     "system",
     "template",
-    "test",
     "tenant",
+    "test",
     "www",
 ];
 
