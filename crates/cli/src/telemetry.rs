@@ -6,7 +6,11 @@ use tracing_subscriber::EnvFilter;
 /// `verbose`: `info` by default (the server); one-shot commands default to `warn` so their
 /// output is what the person asked for.
 pub fn init(json: bool, verbose: bool) {
-    let default = if verbose { "info,sqlx=warn" } else { "warn,sqlx=error" };
+    let default = if verbose {
+        "info,sqlx=warn"
+    } else {
+        "warn,sqlx=error"
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -28,7 +28,7 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .arg("--data-dir")
         .arg(dir)
         .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn");
+        .env_remove("RUST_LOG");
     for (k, v) in env {
         cmd.env(k, v);
     }
