@@ -447,6 +447,45 @@ async fn serve_keeps_its_data_across_restarts_and_crashes() {
         "Cedar Compliance Partners"
     );
 
+    // Commands beside a running serve share its cluster and leave it running.
+    let out = run(
+        &dir,
+        &[
+            "tenant",
+            "create",
+            "--slug",
+            "beside",
+            "--name",
+            "Beside Serve",
+            "--mode",
+            "schema",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(tenant_name(server.port, "beside").await, "Beside Serve");
+    let out = run(&dir, &["tenant", "suspend", "beside"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut status = 0;
+    for _ in 0..50 {
+        status = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{}/api/v1/tenant", server.port))
+            .header("X-Tenant", "beside")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if status == 423 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        status, 423,
+        "a suspension from the CLI reaches the running server"
+    );
+
     // Crash: kill serve and the postmaster with SIGKILL, leaving a stale postmaster.pid.
     let pid_text = std::fs::read_to_string(dir.join("pg/postmaster.pid")).unwrap();
     let postmaster: i32 = pid_text.lines().next().unwrap().trim().parse().unwrap();

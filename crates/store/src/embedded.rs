@@ -304,7 +304,18 @@ impl EmbeddedCluster {
             .is_some_and(|l| Path::new(l.trim()) == self.socket_dir);
         match (alive, port) {
             (true, Some(port)) if socket_ok => Ok(Some(port)),
-            _ => {
+            // Never remove the lock file of a live server: a second postmaster on the same data
+            // directory would corrupt it.
+            (true, _) => Err(EmbeddedError::Command {
+                step: "joining the running PostgreSQL".into(),
+                detail: format!(
+                    "a PostgreSQL server (pid {}) already runs on {} but not with this data \
+                     directory's socket; stop it first",
+                    pid.unwrap_or_default(),
+                    self.pg_data.display()
+                ),
+            }),
+            (false, _) => {
                 tracing::warn!(file = %pid_file.display(), "removing stale postmaster.pid left by a crash");
                 fs::remove_file(&pid_file).map_err(io_err(&pid_file))?;
                 Ok(None)
@@ -315,7 +326,7 @@ impl EmbeddedCluster {
     async fn pg_start(&self, opts: &EmbeddedOptions) -> Result<(), EmbeddedError> {
         let log = self.pg_data.join("server.log");
         let mut server_opts = format!(
-            "-k {} -p {} -c listen_addresses=127.0.0.1 -c max_connections={} -c unix_socket_permissions=0700",
+            "-k '{}' -p {} -c listen_addresses=127.0.0.1 -c max_connections={} -c unix_socket_permissions=0700",
             self.socket_dir.display(),
             self.port,
             opts.max_connections
