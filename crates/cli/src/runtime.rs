@@ -4,13 +4,11 @@ use crate::cli::GlobalArgs;
 use crate::settings::Settings;
 use anyhow::Context;
 use comply360_store::bootstrap::RolePasswords;
-use comply360_store::connect::ServerAddress;
+use comply360_store::connect::{ServerAddress, ServerUrl};
 use comply360_store::embedded::{EmbeddedCluster, EmbeddedOptions};
 use comply360_store::namespace::LockPolicy;
 use comply360_store::pools::PoolLimits;
 use comply360_store::{EMBEDDED_ADMIN_ROLE, Store, StoreSettings};
-use sqlx::postgres::PgConnectOptions;
-use std::str::FromStr;
 use std::time::Duration;
 
 pub struct Runtime {
@@ -69,40 +67,12 @@ impl Runtime {
 }
 
 fn external(settings: &Settings, url: &str) -> anyhow::Result<StoreSettings> {
-    anyhow::ensure!(
-        url.starts_with("postgres://") || url.starts_with("postgresql://"),
-        "DATABASE_URL must be a postgres://user:password@host:port/database URL"
-    );
-    let opts = PgConnectOptions::from_str(url).map_err(|e| {
-        anyhow::anyhow!(
-            "DATABASE_URL is not a valid postgres://user:password@host:port/database URL: {e}"
-        )
-    })?;
-    let host = match opts.get_socket() {
-        Some(dir) => dir.display().to_string(),
-        None => opts.get_host().to_owned(),
-    };
-    let mut s = StoreSettings::new(
-        ServerAddress {
-            host,
-            port: opts.get_port(),
-        },
-        opts.get_username(),
-    );
-    s.admin_password = password_of(url)?;
-    s.admin_database = opts.get_database().unwrap_or("postgres").to_owned();
+    let url = ServerUrl::parse(url, "DATABASE_URL")?;
+    let mut s = StoreSettings::new(url.address, url.user);
+    s.admin_password = url.password;
+    s.admin_database = url.database;
     apply(settings, &mut s)?;
     Ok(s)
-}
-
-/// sqlx keeps the password private; read it from the URL ourselves.
-fn password_of(url: &str) -> anyhow::Result<Option<String>> {
-    let parsed = url::Url::parse(url).context("DATABASE_URL is not a valid URL")?;
-    Ok(parsed.password().map(|pw| {
-        percent_encoding::percent_decode_str(pw)
-            .decode_utf8_lossy()
-            .into_owned()
-    }))
 }
 
 fn apply(settings: &Settings, s: &mut StoreSettings) -> anyhow::Result<()> {
@@ -141,21 +111,4 @@ fn apply(settings: &Settings, s: &mut StoreSettings) -> anyhow::Result<()> {
         retries: settings.migrate_lock_retries,
     };
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_are_read_from_urls() {
-        assert_eq!(
-            password_of("postgres://u:p%40ss@h:5432/db")
-                .unwrap()
-                .as_deref(),
-            Some("p@ss")
-        );
-        assert_eq!(password_of("postgres://u@h/db").unwrap(), None);
-        assert_eq!(password_of("postgres://h/db").unwrap(), None);
-    }
 }

@@ -260,14 +260,19 @@ fn tenant_lifecycle_from_the_command_line() {
     stop_cluster(&dir);
 }
 
+/// Another PostgreSQL server for a test: a separate embedded cluster in its own directory.
+async fn other_server() -> (EmbeddedCluster, PathBuf) {
+    let dir = data_dir();
+    let mut opts = EmbeddedOptions::new(&dir);
+    opts.unsafe_no_fsync = true;
+    (EmbeddedCluster::start(&opts).await.unwrap(), dir)
+}
+
 #[tokio::test]
 async fn database_tenants_on_a_second_server() {
     let dir = data_dir();
     // Another PostgreSQL server: a second embedded cluster, reached over its socket.
-    let second_dir = data_dir();
-    let mut opts = EmbeddedOptions::new(&second_dir);
-    opts.unsafe_no_fsync = true;
-    let second = EmbeddedCluster::start(&opts).await.unwrap();
+    let (second, second_dir) = other_server().await;
     let addr = second.address();
     let url = format!(
         "postgres://c360_admin@localhost/postgres?host={}&port={}",
@@ -519,10 +524,7 @@ async fn serve_keeps_its_data_across_restarts_and_crashes() {
 #[tokio::test]
 async fn an_external_server_from_database_url() {
     // An "external" server: a separate embedded cluster, reached only through DATABASE_URL.
-    let server_dir = data_dir();
-    let mut opts = EmbeddedOptions::new(&server_dir);
-    opts.unsafe_no_fsync = true;
-    let server = EmbeddedCluster::start(&opts).await.unwrap();
+    let (server, server_dir) = other_server().await;
     let addr = server.address();
     let mut admin =
         comply360_store::connect::connect_once(&addr.options("c360_admin", None, "postgres"))

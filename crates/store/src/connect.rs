@@ -3,6 +3,7 @@
 use crate::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sqlx::{ConnectOptions, Connection, PgConnection};
+use std::str::FromStr;
 use std::time::Duration;
 
 /// Where a server listens: a host name or address, or a Unix socket directory (starts with
@@ -94,5 +95,107 @@ pub fn describe_connect_error(opts: &PgConnectOptions, err: sqlx::Error) -> Stor
             ),
         },
         other => StoreError::Db(other),
+    }
+}
+
+/// A `postgres://user:password@host:port/database` URL, taken apart. `what` names the setting
+/// in error messages (`DATABASE_URL`, `--url`).
+#[derive(Clone)]
+pub struct ServerUrl {
+    pub address: ServerAddress,
+    pub user: String,
+    pub password: Option<String>,
+    pub database: String,
+    pub options: PgConnectOptions,
+}
+
+impl std::fmt::Debug for ServerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ServerUrl({}@{}/{})",
+            self.user, self.address, self.database
+        )
+    }
+}
+
+impl ServerUrl {
+    pub fn parse(url: &str, what: &str) -> Result<ServerUrl, StoreError> {
+        let invalid = |detail: String| {
+            StoreError::Invalid(format!(
+                "{what} must be a postgres://user:password@host:port/database URL{detail}"
+            ))
+        };
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(invalid(String::new()));
+        }
+        let options = PgConnectOptions::from_str(url).map_err(|e| invalid(format!(": {e}")))?;
+        // sqlx keeps the password private; read it from the URL ourselves.
+        let password = url::Url::parse(url)
+            .map_err(|e| invalid(format!(": {e}")))?
+            .password()
+            .map(|p| {
+                percent_encoding::percent_decode_str(p)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            });
+        let host = match options.get_socket() {
+            Some(dir) => dir.display().to_string(),
+            None => options.get_host().to_owned(),
+        };
+        Ok(ServerUrl {
+            address: ServerAddress {
+                host,
+                port: options.get_port(),
+            },
+            user: options.get_username().to_owned(),
+            password,
+            database: options.get_database().unwrap_or("postgres").to_owned(),
+            options,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_taken_apart() {
+        let u =
+            ServerUrl::parse("postgres://u:p%40ss@db.example:6543/app", "DATABASE_URL").unwrap();
+        assert_eq!(
+            u.address,
+            ServerAddress {
+                host: "db.example".into(),
+                port: 6543
+            }
+        );
+        assert_eq!(
+            (u.user.as_str(), u.password.as_deref(), u.database.as_str()),
+            ("u", Some("p@ss"), "app")
+        );
+        let s = ServerUrl::parse(
+            "postgres://u@localhost/postgres?host=/tmp/x/run&port=5999",
+            "--url",
+        )
+        .unwrap();
+        assert_eq!(
+            s.address,
+            ServerAddress {
+                host: "/tmp/x/run".into(),
+                port: 5999
+            }
+        );
+        assert_eq!(s.password, None);
+        let err = ServerUrl::parse("mysql://x", "DATABASE_URL").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "DATABASE_URL must be a postgres://user:password@host:port/database URL"
+        );
+        assert!(
+            format!("{u:?}").contains("u@db.example:6543/app")
+                && !format!("{u:?}").contains("p@ss")
+        );
     }
 }

@@ -6,11 +6,9 @@ use crate::runtime::Runtime;
 use comply360_domain::ServerId;
 use comply360_store::bootstrap::ensure_roles;
 use comply360_store::catalog;
-use comply360_store::connect::{ServerAddress, connect_once};
+use comply360_store::connect::{ServerUrl, connect_once};
 use sqlx::Connection;
-use sqlx::postgres::PgConnectOptions;
 use std::process::ExitCode;
-use std::str::FromStr;
 
 pub async fn run(global: &GlobalArgs, cmd: ServerCommand) -> anyhow::Result<ExitCode> {
     let rt = Runtime::open(global, false).await?;
@@ -40,25 +38,10 @@ async fn add(rt: &Runtime, args: ServerAddArgs) -> anyhow::Result<ExitCode> {
     {
         return Err(comply360_store::StoreError::ServerExists(args.name).into());
     }
-    let opts = PgConnectOptions::from_str(&args.url).map_err(|e| {
-        anyhow::anyhow!("--url is not a valid postgres://user:password@host:port/database URL: {e}")
-    })?;
-    let password = url::Url::parse(&args.url).ok().and_then(|u| {
-        u.password().map(|p| {
-            percent_encoding::percent_decode_str(p)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-    });
-    let host = opts
-        .get_socket()
-        .map_or_else(|| opts.get_host().to_owned(), |s| s.display().to_string());
-    let address = ServerAddress {
-        host,
-        port: opts.get_port(),
-    };
+    let url = ServerUrl::parse(&args.url, "--url")?;
+    let address = url.address.clone();
     // Prove we can reach it and prepare the roles before recording it.
-    let mut admin = connect_once(&opts).await?;
+    let mut admin = connect_once(&url.options).await?;
     ensure_roles(&mut admin, &rt.store.settings().passwords).await?;
     admin.close().await?;
     let id = ServerId::new();
@@ -69,8 +52,8 @@ async fn add(rt: &Runtime, args: ServerAddArgs) -> anyhow::Result<ExitCode> {
     .bind(&args.name)
     .bind(&address.host)
     .bind(i32::from(address.port))
-    .bind(opts.get_username())
-    .bind(password)
+    .bind(&url.user)
+    .bind(&url.password)
     .execute(rt.store.owner_pool())
     .await?;
     catalog::audit(
