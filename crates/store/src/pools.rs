@@ -70,38 +70,46 @@ impl PoolRegistry {
         (self.limits.budget / self.limits.per_database.max(1)).max(1) as usize
     }
 
-    /// The pool for `key`, opened with `options` on first use.
-    pub fn get(
+    /// The pool for `key`, opened with `options` on first use. When the budget is full and every
+    /// pool is busy, waits (up to the acquire timeout) for one to fall idle: a connection being
+    /// returned to its pool a moment ago is not yet counted as idle.
+    pub async fn get(
         &self,
         key: &PoolKey,
-        options: impl FnOnce() -> PgConnectOptions,
+        options: impl Fn() -> PgConnectOptions,
     ) -> Result<PgPool, StoreError> {
+        let deadline = Instant::now() + self.limits.acquire_timeout;
+        loop {
+            if let Some(pool) = self.try_get(key, &options) {
+                return Ok(pool);
+            }
+            if Instant::now() >= deadline {
+                return Err(StoreError::PoolBudgetExhausted {
+                    budget: self.limits.budget,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    fn try_get(&self, key: &PoolKey, options: &impl Fn() -> PgConnectOptions) -> Option<PgPool> {
         let mut pools = self
             .pools
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(entry) = pools.get_mut(key) {
             entry.last_used = Instant::now();
-            return Ok(entry.pool.clone());
+            return Some(entry.pool.clone());
         }
         if pools.len() >= self.max_pools() {
             let victim = pools
                 .iter()
                 .filter(|(_, e)| e.pool.size() as usize == e.pool.num_idle())
                 .min_by_key(|(_, e)| e.last_used)
-                .map(|(k, _)| k.clone());
-            match victim {
-                Some(k) => {
-                    if let Some(old) = pools.remove(&k) {
-                        tracing::debug!(database = %k.database, "closing least recently used pool");
-                        tokio::spawn(async move { old.pool.close().await });
-                    }
-                }
-                None => {
-                    return Err(StoreError::PoolBudgetExhausted {
-                        budget: self.limits.budget,
-                    });
-                }
+                .map(|(k, _)| k.clone())?;
+            if let Some(old) = pools.remove(&victim) {
+                tracing::debug!(database = %victim.database, "closing least recently used pool");
+                tokio::spawn(async move { old.pool.close().await });
             }
         }
         let pool = PgPoolOptions::new()
@@ -117,7 +125,7 @@ impl PoolRegistry {
                 last_used: Instant::now(),
             },
         );
-        Ok(pool)
+        Some(pool)
     }
 
     /// Closes pools unused for the idle timeout. Called periodically by the app.

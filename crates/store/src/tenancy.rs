@@ -258,7 +258,7 @@ impl Tenancy {
 
     /// For provisioning, which must write into a tenant that is not active yet.
     pub(crate) async fn begin_record(&self, record: &TenantRecord) -> Result<TenantTx, StoreError> {
-        let pool = self.pool_for(record)?;
+        let pool = self.pool_for(record).await?;
         let begin = format!(
             "BEGIN; SELECT set_config('search_path', {}, true), set_config('app.tenant_id', {}, true)",
             quote_literal(&quote_ident(&record.placement.schema)),
@@ -272,7 +272,7 @@ impl Tenancy {
         })
     }
 
-    fn pool_for(&self, record: &TenantRecord) -> Result<PgPool, StoreError> {
+    async fn pool_for(&self, record: &TenantRecord) -> Result<PgPool, StoreError> {
         let Some(database) = &record.placement.database else {
             return Ok(self.inner.main.clone());
         };
@@ -283,14 +283,17 @@ impl Tenancy {
         };
         let address = self.app_address_of(server)?;
         let cfg = &self.inner.config;
-        self.inner.registry.get(&key, || {
-            let opts = address.options(APP_ROLE, cfg.app_password.as_deref(), database);
-            if cfg.behind_pgbouncer {
-                opts.statement_cache_capacity(0)
-            } else {
-                opts
-            }
-        })
+        self.inner
+            .registry
+            .get(&key, || {
+                let opts = address.options(APP_ROLE, cfg.app_password.as_deref(), database);
+                if cfg.behind_pgbouncer {
+                    opts.statement_cache_capacity(0)
+                } else {
+                    opts
+                }
+            })
+            .await
     }
 
     fn app_address_of(&self, server: ServerId) -> Result<ServerAddress, StoreError> {
