@@ -8,18 +8,18 @@
 //! and `serve` surviving restarts and a crash.
 
 use comply360_store::embedded::{EmbeddedCluster, EmbeddedOptions};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_comply360");
 
-fn data_dir() -> PathBuf {
+/// A temporary directory removed when the guard drops (also when the test panics).
+fn data_dir() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("c360cli-")
         .tempdir_in("/tmp")
         .unwrap()
-        .keep()
 }
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -64,12 +64,12 @@ fn stop_cluster(dir: &Path) {
         "the embedded cluster was left running in {}",
         dir.display()
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn bad_input_gets_one_clear_line_and_no_partial_state() {
-    let dir = data_dir().join("never-created");
+    let root = data_dir();
+    let dir = root.path().join("never-created");
     let cases: [(&[&str], i32, &str); 5] = [
         (
             &[
@@ -122,7 +122,8 @@ fn bad_input_gets_one_clear_line_and_no_partial_state() {
     );
     assert!(stderr(&out).contains("apt-get install postgresql"));
 
-    let file = data_dir().join("a-file");
+    let file_root = data_dir();
+    let file = file_root.path().join("a-file");
     std::fs::write(&file, "not a directory").unwrap();
     let out = run(&file.join("data"), &["tenant", "list"], &[]);
     assert_one_line_error(&out, 1, "is not writable");
@@ -151,7 +152,8 @@ fn bad_input_gets_one_clear_line_and_no_partial_state() {
 
 #[test]
 fn tenant_lifecycle_from_the_command_line() {
-    let dir = data_dir();
+    let dir_guard = data_dir();
+    let dir = dir_guard.path().to_path_buf();
     let ok = |out: Output| {
         assert!(out.status.success(), "stderr: {}", stderr(&out));
         stdout(&out)
@@ -261,16 +263,17 @@ fn tenant_lifecycle_from_the_command_line() {
 }
 
 /// Another PostgreSQL server for a test: a separate embedded cluster in its own directory.
-async fn other_server() -> (EmbeddedCluster, PathBuf) {
+async fn other_server() -> (EmbeddedCluster, tempfile::TempDir) {
     let dir = data_dir();
-    let mut opts = EmbeddedOptions::new(&dir);
+    let mut opts = EmbeddedOptions::new(dir.path());
     opts.unsafe_no_fsync = true;
     (EmbeddedCluster::start(&opts).await.unwrap(), dir)
 }
 
 #[tokio::test]
 async fn database_tenants_on_a_second_server() {
-    let dir = data_dir();
+    let dir_guard = data_dir();
+    let dir = dir_guard.path().to_path_buf();
     // Another PostgreSQL server: a second embedded cluster, reached over its socket.
     let (second, second_dir) = other_server().await;
     let addr = second.address();
@@ -351,7 +354,7 @@ async fn database_tenants_on_a_second_server() {
     drop(conn);
     second.release().await.unwrap();
     stop_cluster(&dir);
-    let _ = std::fs::remove_dir_all(&second_dir);
+    drop(second_dir);
 }
 
 struct Server {
@@ -424,7 +427,8 @@ fn terminate(mut server: Server) {
 
 #[tokio::test]
 async fn serve_keeps_its_data_across_restarts_and_crashes() {
-    let dir = data_dir();
+    let dir_guard = data_dir();
+    let dir = dir_guard.path().to_path_buf();
     let server = start_serve(&dir, true).await;
     let names = [
         tenant_name(server.port, "acacia").await,
@@ -541,7 +545,8 @@ async fn an_external_server_from_database_url() {
             addr.host, addr.port
         )
     };
-    let unused = data_dir().join("unused");
+    let unused_root = data_dir();
+    let unused = unused_root.path().join("unused");
 
     // A user that may not create roles gets told exactly what to create.
     let out = run(
@@ -583,5 +588,5 @@ async fn an_external_server_from_database_url() {
         stdout(&out)
     );
     server.release().await.unwrap();
-    let _ = std::fs::remove_dir_all(&server_dir);
+    drop(server_dir);
 }
