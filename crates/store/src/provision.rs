@@ -257,44 +257,44 @@ impl Store {
 
     async fn step_create_namespace(&self, record: &TenantRecord) -> Result<(), StoreError> {
         let p = &record.placement;
-        let (kind, version) = match (record.mode, &p.database) {
-            (IsolationMode::Pooled, _) => ("pooled", None),
-            (IsolationMode::Schema, _) => {
-                let mut tx = self.bookkeeping_tx().await?;
-                create_schema(&mut tx, &p.schema).await?;
-                let version = local_version(&mut tx, &p.schema).await?;
-                tx.commit().await?;
-                ("schema", version)
+        // A tenant database on its server is created (durably) before the catalog records it.
+        let database_version = match (record.mode, &p.database) {
+            (IsolationMode::Database, Some(db)) => {
+                Some(self.create_database_from_template(p.server_id, db).await?)
             }
-            (IsolationMode::Database, Some(db)) => (
-                "database",
-                Some(self.create_database_from_template(p.server_id, db).await?),
-            ),
             (IsolationMode::Database, None) => {
                 return Err(StoreError::Invalid(
                     "database-mode placement without a database".into(),
                 ));
             }
+            _ => None,
         };
-        let ns = match kind {
-            "pooled" => {
-                catalog::namespace_by_location(self.owner_pool(), p.server_id, None, POOLED_SCHEMA)
+        let mut tx = self.bookkeeping_tx().await?;
+        let ns = match record.mode {
+            IsolationMode::Pooled => {
+                catalog::namespace_by_location(&mut *tx, p.server_id, None, POOLED_SCHEMA)
                     .await?
-                    .map(|n| n.id)
                     .ok_or_else(|| {
                         StoreError::Invalid(
                             "the pooled namespace is missing; run comply360 migrate".into(),
                         )
                     })?
+                    .id
             }
-            _ => {
+            IsolationMode::Schema => {
+                create_schema(&mut tx, &p.schema).await?;
+                let version = local_version(&mut tx, &p.schema).await?.unwrap_or(0);
+                catalog::upsert_namespace(&mut *tx, p.server_id, None, &p.schema, "schema", version)
+                    .await?
+            }
+            IsolationMode::Database => {
                 catalog::upsert_namespace(
-                    self.owner_pool(),
+                    &mut *tx,
                     p.server_id,
                     p.database.as_deref(),
                     &p.schema,
-                    kind,
-                    version.unwrap_or(0),
+                    "database",
+                    database_version.unwrap_or(0),
                 )
                 .await?
             }
@@ -302,46 +302,39 @@ impl Store {
         sqlx::query("UPDATE control.placements SET namespace_id = $2 WHERE tenant_id = $1")
             .bind(record.id.as_uuid())
             .bind(ns.as_uuid())
-            .execute(self.owner_pool())
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        Ok(tx.commit().await?)
     }
 
-    /// Brings the namespace to the latest version (schema mode: the whole snapshot in one
-    /// transaction; database mode: only if the template was behind; pooled: already there).
+    /// Brings the namespace to the latest version: schema mode builds the whole snapshot in one
+    /// transaction; a database copied from the template is normally current; the pooled
+    /// namespace is current unless a fleet migration is pending.
     async fn step_build_schema(&self, record: &TenantRecord) -> Result<(), StoreError> {
         let p = &record.placement;
         let set = self.tenant_migrations();
+        let locks = self.settings().locks;
         let version = match &p.database {
-            // In the app database: one transaction, committed without waiting for the flush
-            // (see bookkeeping_tx). The pooled namespace is usually current already.
-            None => {
-                if record.mode == IsolationMode::Pooled && p.schema_version == Some(set.latest()) {
-                    return Ok(());
-                }
-                let mut tx = self.bookkeeping_tx().await?;
-                let version =
-                    migrate_schema(&mut tx, &p.schema, set, self.settings().locks).await?;
-                tx.commit().await?;
-                version
-            }
             Some(db) => {
                 let mut conn = self.owner_connection(p.server_id, Some(db)).await?;
-                let version =
-                    migrate_schema(&mut conn, &p.schema, set, self.settings().locks).await?;
+                let version = migrate_schema(&mut conn, &p.schema, set, locks).await?;
                 conn.close().await?;
                 version
             }
+            None => 0,
         };
-        let ns = catalog::namespace_by_location(
-            self.owner_pool(),
-            p.server_id,
-            p.database.as_deref(),
-            &p.schema,
-        )
-        .await?
-        .ok_or_else(|| StoreError::Invalid(format!("namespace {} vanished", p.schema)))?;
-        catalog::set_namespace_version(self.owner_pool(), ns.id, version).await
+        let mut tx = self.bookkeeping_tx().await?;
+        let ns =
+            catalog::namespace_by_location(&mut *tx, p.server_id, p.database.as_deref(), &p.schema)
+                .await?
+                .ok_or_else(|| StoreError::Invalid(format!("namespace {} vanished", p.schema)))?;
+        let version = match &p.database {
+            Some(_) => version,
+            None if ns.schema_version >= set.latest() => return Ok(()),
+            None => migrate_schema(&mut tx, &p.schema, set, locks).await?,
+        };
+        catalog::set_namespace_version(&mut *tx, ns.id, version).await?;
+        Ok(tx.commit().await?)
     }
 
     async fn step_seed(&self, record: &TenantRecord) -> Result<(), StoreError> {
