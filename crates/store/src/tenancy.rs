@@ -137,6 +137,7 @@ struct Inner {
     servers: Mutex<HashMap<ServerId, ServerAddress>>,
     cache: Mutex<HashMap<String, Cached>>,
     stop: CancellationToken,
+    maintenance: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// Cheap to clone; shared by every request handler.
@@ -182,6 +183,7 @@ impl Tenancy {
                 servers: Mutex::new(HashMap::new()),
                 cache: Mutex::new(HashMap::new()),
                 stop: CancellationToken::new(),
+                maintenance: Mutex::new(None),
             }),
         }
     }
@@ -334,7 +336,13 @@ impl Tenancy {
     /// listener needs a session of its own, so it connects directly (never via PgBouncer).
     pub fn spawn_maintenance(&self, listen: sqlx::postgres::PgConnectOptions) {
         let this = self.clone();
-        tokio::spawn(async move { this.maintenance_loop(listen).await });
+        let handle = tokio::spawn(async move { this.maintenance_loop(listen).await });
+        let mut slot = self
+            .inner
+            .maintenance
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *slot = Some(handle);
     }
 
     async fn maintenance_loop(self, listen: sqlx::postgres::PgConnectOptions) {
@@ -363,7 +371,11 @@ impl Tenancy {
             let mut sweep = tokio::time::interval(Duration::from_secs(30));
             loop {
                 tokio::select! {
-                    _ = stop.cancelled() => return,
+                    _ = stop.cancelled() => {
+                        drop(listener);
+                        pool.close().await;
+                        return;
+                    }
                     _ = sweep.tick() => { self.inner.registry.close_idle(); }
                     // try_recv yields None when the connection was lost (it reconnects on the
                     // next call): notifications may have been missed, so forget everything.
@@ -384,8 +396,18 @@ impl Tenancy {
         }
     }
 
+    /// Stops the listener (and waits for it to close its connection), then closes every pool.
     pub async fn close(&self) {
         self.inner.stop.cancel();
+        let handle = self
+            .inner
+            .maintenance
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(handle) = handle {
+            let _ = handle.await;
+        }
         self.inner.registry.close_all().await;
         self.inner.main.close().await;
         self.inner.catalog.close().await;

@@ -70,7 +70,8 @@ pub async fn ensure(rt: &Runtime, port: u16) -> anyhow::Result<()> {
     println!("Demo agencies (one per isolation mode):");
     for (slug, name, mode, _) in DEMO_TENANTS {
         println!(
-            "  {name:<28} {mode:<9} http://{slug}.{}:{port}/api/v1/tenant",
+            "  {name:<28} {:<9} http://{slug}.{}:{port}/api/v1/tenant",
+            mode.as_str(),
             rt.base_domain()
         );
     }
