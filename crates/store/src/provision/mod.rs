@@ -2,19 +2,22 @@
 //!
 //! `requested → provisioning → active`, or `failed` with the error kept. Each step is
 //! idempotent, records itself in `placements.completed_step`, and has an undo
-//! ([`Store::discard_tenant`]). New namespaces are built from the latest version in one go: a
+//! ([`Store::discard_tenant`], in [`discard`]). New namespaces are built from the latest version in one go: a
 //! schema gets every migration in one transaction and one round trip; a database is copied from
 //! a template database kept at the latest version (`CREATE DATABASE … TEMPLATE`).
 
+mod discard;
+mod template;
+
 use crate::catalog::{self, TenantRecord};
 use crate::namespace::{create_schema, local_version, migrate_schema};
-use crate::{DATABASE_MODE_SCHEMA, POOLED_SCHEMA, Store, StoreError, bootstrap, quote_ident};
+use crate::{DATABASE_MODE_SCHEMA, POOLED_SCHEMA, Store, StoreError};
 use comply360_domain::{
     IsolationMode, ProvisioningState, ProvisioningStep, ServerId, Slug, TenantId, Tier,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::{Connection, PgConnection};
+use sqlx::Connection;
 
 /// What the operator asked for.
 #[derive(Clone, Debug)]
@@ -409,199 +412,6 @@ impl Store {
         )
         .await?;
         Ok(tx.commit().await?)
-    }
-
-    /// The template database of a server, at the latest version. Returns its name.
-    async fn ensure_template(
-        &self,
-        server: ServerId,
-        admin: &mut PgConnection,
-    ) -> Result<String, StoreError> {
-        let template = format!("{}template", self.settings().database_prefix);
-        let created = bootstrap::ensure_database(admin, &template).await?;
-        let mut conn = self.owner_connection(server, Some(&template)).await?;
-        if created {
-            bootstrap::lock_down_database(&mut conn, &template).await?;
-            // Nobody but the owner connects to a template: CREATE DATABASE needs it idle.
-            sqlx::raw_sql(&format!(
-                "REVOKE CONNECT ON DATABASE {} FROM c360_app",
-                quote_ident(&template)
-            ))
-            .execute(&mut conn)
-            .await?;
-        }
-        create_schema(&mut conn, DATABASE_MODE_SCHEMA).await?;
-        let version = migrate_schema(
-            &mut conn,
-            DATABASE_MODE_SCHEMA,
-            self.tenant_migrations(),
-            self.settings().locks,
-        )
-        .await?;
-        conn.close().await?;
-        let ns = catalog::upsert_namespace(
-            self.owner_pool(),
-            server,
-            Some(&template),
-            DATABASE_MODE_SCHEMA,
-            "template",
-            version,
-        )
-        .await?;
-        catalog::set_namespace_version(self.owner_pool(), ns, version).await?;
-        Ok(template)
-    }
-
-    /// `CREATE DATABASE … TEMPLATE`, holding the server's template lock so no migration of the
-    /// template runs meanwhile. Returns the new database's schema version.
-    async fn create_database_from_template(
-        &self,
-        server: ServerId,
-        database: &str,
-    ) -> Result<i32, StoreError> {
-        let mut lock = self.owner_pool().acquire().await?;
-        sqlx::query("SELECT pg_advisory_lock(hashtext('c360-template:' || $1::text))")
-            .bind(server.as_uuid())
-            .execute(&mut *lock)
-            .await?;
-        let result = async {
-            let mut owner = self.owner_connection(server, Some("postgres")).await?;
-            let exists: bool =
-                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-                    .bind(database)
-                    .fetch_one(&mut owner)
-                    .await?;
-            if !exists {
-                let template = self.ensure_template(server, &mut owner).await?;
-                sqlx::raw_sql(&format!(
-                    "CREATE DATABASE {} TEMPLATE {} OWNER c360_owner",
-                    quote_ident(database),
-                    quote_ident(&template)
-                ))
-                .execute(&mut owner)
-                .await?;
-            }
-            owner.close().await?;
-            let mut conn = self.owner_connection(server, Some(database)).await?;
-            bootstrap::lock_down_database(&mut conn, database).await?;
-            let version = local_version(&mut conn, DATABASE_MODE_SCHEMA).await?;
-            if version.is_none() {
-                create_schema(&mut conn, DATABASE_MODE_SCHEMA).await?;
-            }
-            conn.close().await?;
-            Ok::<i32, StoreError>(version.unwrap_or(0))
-        }
-        .await;
-        sqlx::query("SELECT pg_advisory_unlock(hashtext('c360-template:' || $1::text))")
-            .bind(server.as_uuid())
-            .execute(&mut *lock)
-            .await?;
-        result
-    }
-
-    /// The undo of provisioning: drops what the steps created (schema, database, or the
-    /// tenant's pooled rows, in batches) and the catalog rows. Refused for an active tenant
-    /// unless `force` (lifecycle deletion with export and grace period builds on this).
-    pub async fn discard_tenant(&self, slug: &str, force: bool) -> Result<(), StoreError> {
-        let record = catalog::tenant_by_slug(self.owner_pool(), slug)
-            .await?
-            .ok_or_else(|| StoreError::UnknownTenant(slug.to_owned()))?;
-        if record.placement.state == ProvisioningState::Active && !force {
-            return Err(StoreError::Invalid(format!(
-                "tenant {slug:?} is active; discarding is for failed provisioning (use force to drop an active tenant)"
-            )));
-        }
-        let p = &record.placement;
-        match record.mode {
-            IsolationMode::Pooled => self.delete_pooled_rows(&record).await?,
-            IsolationMode::Schema => {
-                sqlx::raw_sql(&format!(
-                    "DROP SCHEMA IF EXISTS {} CASCADE",
-                    quote_ident(&p.schema)
-                ))
-                .execute(self.owner_pool())
-                .await?;
-            }
-            IsolationMode::Database => {
-                if let Some(db) = &p.database {
-                    self.tenancy().close_database_pool(p.server_id, db).await;
-                    let mut owner = self.owner_connection(p.server_id, Some("postgres")).await?;
-                    sqlx::raw_sql(&format!(
-                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                        quote_ident(db)
-                    ))
-                    .execute(&mut owner)
-                    .await?;
-                    owner.close().await?;
-                }
-            }
-        }
-        let mut tx = self.owner_pool().begin().await?;
-        sqlx::query("DELETE FROM control.tenants WHERE id = $1")
-            .bind(record.id.as_uuid())
-            .execute(&mut *tx)
-            .await?;
-        if record.mode != IsolationMode::Pooled {
-            sqlx::query(
-                "DELETE FROM control.namespaces n WHERE n.server_id = $1 AND n.database_name IS NOT DISTINCT FROM $2
-                   AND n.schema_name = $3 AND n.kind <> 'pooled'",
-            )
-            .bind(p.server_id.as_uuid())
-            .bind(&p.database)
-            .bind(&p.schema)
-            .execute(&mut *tx)
-            .await?;
-        }
-        catalog::audit(
-            &mut *tx,
-            "operator",
-            "tenant.discarded",
-            Some(record.id),
-            json!({"slug": slug}),
-        )
-        .await?;
-        tx.commit().await?;
-        self.tenancy().invalidate(record.id);
-        Ok(())
-    }
-
-    /// Pooled rows go in batches so a large tenant never takes more locks than the lock table
-    /// holds, and children before parents. Runs as the owner (the audit log is append-only for
-    /// the app role) with the tenant's context, since forced RLS filters the owner too.
-    async fn delete_pooled_rows(&self, record: &TenantRecord) -> Result<(), StoreError> {
-        for table in [
-            "audit_log",
-            "commissions",
-            "documents",
-            "registrations",
-            "clients",
-            "settings",
-            "users",
-        ] {
-            loop {
-                let mut tx = self.owner_pool().begin().await?;
-                sqlx::query("SELECT set_config('search_path', $1, true), set_config('app.tenant_id', $2, true)")
-                    .bind(POOLED_SCHEMA)
-                    .bind(record.id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                let key = if table == "settings" { "key" } else { "id" };
-                let sql = format!(
-                    "DELETE FROM {table} WHERE tenant_id = $1 AND {key} IN
-                       (SELECT {key} FROM {table} WHERE tenant_id = $1 LIMIT 5000)"
-                );
-                let n = sqlx::query(&sql)
-                    .bind(record.id.as_uuid())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                tx.commit().await?;
-                if n == 0 {
-                    break;
-                }
-            }
-        }
-        Ok(())
     }
 }
 
