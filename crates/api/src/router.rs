@@ -1,10 +1,11 @@
 //! The route table, and the layers every request passes through.
 
 use crate::problem::Problem;
-use crate::{health, tenant_profile};
+use crate::{health, metrics, tenant_profile};
 use axum::Router;
 use axum::http::{HeaderName, StatusCode};
 use axum::routing::get;
+use comply360_integrations::{CallPolicy, Resilience};
 use comply360_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,17 +33,32 @@ impl Default for HttpSettings {
 pub struct AppState {
     pub store: Store,
     pub settings: Arc<HttpSettings>,
+    /// Circuits of outside systems, shared by every handler and job of this process.
+    pub resilience: Resilience,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: HttpSettings) -> AppState {
+        AppState {
+            store,
+            settings: Arc::new(settings),
+            resilience: Resilience::new(CallPolicy::default()),
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
+    metrics::handle();
     let request_id = HeaderName::from_static("x-request-id");
     let timeout = state.settings.request_timeout;
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
         .route("/api/v1/tenant", get(tenant_profile::show))
         .fallback(not_found)
         .with_state(state)
+        .route_layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(crate::problem::stamp_request_id))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

@@ -186,3 +186,45 @@ async fn a_client_supplied_request_id_is_echoed() {
         .unwrap();
     assert_eq!(res.headers()["x-request-id"], "abc-123");
 }
+
+#[tokio::test]
+async fn metrics_are_served_in_prometheus_format() {
+    let db = TestDb::new().await;
+    db.tenant("metered", IsolationMode::Pooled).await;
+    let app = spawn_app(db.store.clone()).await;
+    assert_eq!(
+        get(&app, None, Some("metered")).await.status(),
+        StatusCode::OK
+    );
+    let res = reqwest::get(app.url("/metrics")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = res.text().await.unwrap();
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with("http_requests_total{")
+                && l.contains("route=\"/api/v1/tenant\"")
+                && l.contains("status=\"200\"")
+        })
+        .unwrap_or_else(|| panic!("no request counter in:\n{text}"));
+    let count: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(count >= 1.0, "{line}");
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "latency is a histogram"
+    );
+    assert!(
+        text.contains("db_pool_connections{pool=\"main\"}"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("metered"),
+        "no tenant identifiers in metric labels"
+    );
+}

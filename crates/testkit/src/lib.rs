@@ -23,7 +23,6 @@ use comply360_store::connect::ServerAddress;
 use comply360_store::provision::{NewTenant, ProvisionOptions};
 use comply360_store::{Store, StoreSettings};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 pub use cluster::{TestCluster, test_cluster};
@@ -124,10 +123,7 @@ pub async fn spawn_app(store: Store) -> TestApp {
         .await
         .expect("bind a loopback port");
     let addr = listener.local_addr().expect("local address");
-    let state = AppState {
-        store: store.clone(),
-        settings: Arc::new(HttpSettings::default()),
-    };
+    let state = AppState::new(store.clone(), HttpSettings::default());
     let stop = CancellationToken::new();
     let token = stop.clone();
     tokio::spawn(async move {

@@ -6,7 +6,6 @@ use crate::runtime::Runtime;
 use comply360_api::{AppState, HttpSettings, serve};
 use comply360_store::fleet::FleetOptions;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -38,13 +37,13 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
                 args.listen
             )
         })?;
-    let state = AppState {
-        store: rt.store.clone(),
-        settings: Arc::new(HttpSettings {
+    let state = AppState::new(
+        rt.store.clone(),
+        HttpSettings {
             base_domain: rt.settings.base_domain.clone(),
             request_timeout: Duration::from_secs(rt.settings.request_timeout_secs),
-        }),
-    };
+        },
+    );
     tracing::info!(address = %args.listen, "serving");
     println!("Comply360 is listening on http://{}", args.listen);
     serve(listener, state, super::shutdown_signal()).await?;
