@@ -35,7 +35,8 @@ async fn the_lint_names_each_violation() {
     db.tenant("lint-bad", IsolationMode::Schema).await;
     let mut conn = db.store.owner_pool().acquire().await.unwrap();
     sqlx::raw_sql(
-        r#"SET search_path = t_lint_bad;
+        r#"BEGIN;
+        SELECT set_config('search_path', 't_lint_bad', true);
         CREATE TABLE no_tenant (id uuid PRIMARY KEY);
         CREATE TABLE wrong_keys (tenant_id uuid NOT NULL, id uuid NOT NULL, code text, client_id uuid,
             PRIMARY KEY (id, tenant_id), UNIQUE (code),
@@ -46,7 +47,7 @@ async fn the_lint_names_each_violation() {
         CREATE POLICY tenant_isolation ON not_forced USING (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid)) WITH CHECK (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid));
         CREATE POLICY back_door ON not_forced USING (true);
         ALTER TABLE clients NO FORCE ROW LEVEL SECURITY;
-        RESET search_path;"#,
+        COMMIT;"#,
     )
     .execute(&mut *conn)
     .await
