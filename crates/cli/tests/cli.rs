@@ -590,3 +590,68 @@ async fn an_external_server_from_database_url() {
     server.release().await.unwrap();
     drop(server_dir);
 }
+
+#[tokio::test]
+async fn migrate_reports_progress_and_a_summary() {
+    let dir_guard = data_dir();
+    let dir = dir_guard.path().to_path_buf();
+    for (slug, mode) in [
+        ("prog-a", "schema"),
+        ("prog-b", "schema"),
+        ("prog-c", "pooled"),
+    ] {
+        let out = run(
+            &dir,
+            &[
+                "tenant", "create", "--slug", slug, "--name", slug, "--mode", mode,
+            ],
+            &[],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    // Join the data directory's cluster ourselves (holding a lease keeps it running) and make the
+    // catalog believe every namespace is behind: migrate must repair it from each namespace's
+    // own ledger without re-running anything.
+    let cluster = EmbeddedCluster::start(&EmbeddedOptions::new(&dir))
+        .await
+        .unwrap();
+    let mut admin = comply360_store::connect::connect_once(&cluster.address().options(
+        "c360_admin",
+        None,
+        "comply360",
+    ))
+    .await
+    .unwrap();
+    let n = sqlx::query("UPDATE control.namespaces SET schema_version = 0")
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(n.rows_affected(), 3, "pooled + two schemas");
+
+    let out = run(&dir, &["migrate", "--concurrency", "2"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let progress = stderr(&out);
+    assert!(
+        progress.contains("migrating 3 namespaces to version 1"),
+        "{progress}"
+    );
+    for ns in ["pooled", "t_prog_a", "t_prog_b"] {
+        assert!(
+            progress.contains(&format!("migrated {ns} from 0 to 1")),
+            "{progress}"
+        );
+    }
+    assert!(
+        stdout(&out).starts_with("migrated 3 of 3 namespaces to version 1"),
+        "{}",
+        stdout(&out)
+    );
+    let again = stdout(&run(&dir, &["migrate"], &[]));
+    assert!(
+        again.starts_with("up to date: every namespace is at version 1"),
+        "{again}"
+    );
+    drop(admin);
+    cluster.release().await.unwrap();
+    stop_cluster(&dir);
+}
