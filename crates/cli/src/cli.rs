@@ -27,7 +27,13 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Where the embedded PostgreSQL keeps its data (ignored when DATABASE_URL is set).
-    #[arg(long, global = true, env = "COMPLY360_DATA_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "COMPLY360_DATA_DIR",
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
     pub data_dir: Option<PathBuf>,
     /// Use this PostgreSQL server instead of the embedded one; its user creates the roles and
     /// databases (or finds them created).
@@ -36,14 +42,21 @@ pub struct GlobalArgs {
         global = true,
         env = "DATABASE_URL",
         value_name = "URL",
-        hide_env_values = true
+        hide_env_values = true,
+        help_heading = "Global options"
     )]
     pub database_url: Option<String>,
     /// A TOML file with settings (environment variables override it).
-    #[arg(long, global = true, env = "COMPLY360_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "COMPLY360_CONFIG",
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
     pub config: Option<PathBuf>,
     /// Log lines as JSON (for log collectors) instead of text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub log_json: bool,
 }
 
@@ -87,6 +100,7 @@ pub struct MigrateArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
     /// Print the summary as JSON.
+    /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
     /// Afterwards, check every namespace against the tenancy contract (RLS forced, policies,
@@ -133,6 +147,7 @@ pub struct TenantCreateArgs {
     /// Invite this address as the agency's first administrator.
     #[arg(long, value_name = "EMAIL")]
     pub admin_email: Option<String>,
+    /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -153,12 +168,14 @@ pub struct SlugArg {
 #[derive(Debug, Args)]
 pub struct SlugJsonArgs {
     pub slug: String,
+    /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct JsonArg {
+    /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
 }
