@@ -121,7 +121,7 @@ async fn a_suspended_tenant_is_locked_until_reactivated() {
         .unwrap();
     // The placement cache learns of the change through LISTEN/NOTIFY.
     let mut status = StatusCode::OK;
-    for _ in 0..50 {
+    for _ in 0..250 {
         status = get(&app, None, Some("pausing")).await.status();
         if status == StatusCode::LOCKED {
             break;
@@ -140,7 +140,7 @@ async fn a_suspended_tenant_is_locked_until_reactivated() {
     catalog::set_status(db.store.owner_pool(), &slug, TenantStatus::Active)
         .await
         .unwrap();
-    for _ in 0..50 {
+    for _ in 0..250 {
         status = get(&app, None, Some("pausing")).await.status();
         if status == StatusCode::OK {
             break;

@@ -476,7 +476,7 @@ async fn serve_keeps_its_data_across_restarts_and_crashes() {
     let out = run(&dir, &["tenant", "suspend", "beside"], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let mut status = 0;
-    for _ in 0..50 {
+    for _ in 0..250 {
         status = reqwest::Client::new()
             .get(format!("http://127.0.0.1:{}/api/v1/tenant", server.port))
             .header("X-Tenant", "beside")
