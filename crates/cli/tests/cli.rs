@@ -128,6 +128,15 @@ fn bad_input_gets_one_clear_line_and_no_partial_state() {
     let out = run(&file.join("data"), &["tenant", "list"], &[]);
     assert_one_line_error(&out, 1, "is not writable");
 
+    if nix::unistd::Uid::effective().is_root() {
+        use std::os::unix::fs::PermissionsExt;
+        let closed = data_dir();
+        std::fs::set_permissions(closed.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        let out = run(closed.path(), &["tenant", "list"], &[]);
+        assert_one_line_error(&out, 1, "cannot enter");
+        assert!(stderr(&out).contains("chmod o+x"), "{}", stderr(&out));
+    }
+
     let out = run(
         &dir,
         &["tenant", "list"],

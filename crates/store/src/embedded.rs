@@ -35,8 +35,8 @@ pub enum EmbeddedError {
     )]
     NoUnprivilegedUser,
     #[error(
-        "the postgres user cannot reach {dir}; put the data directory where every user can \
-         traverse the parent directories (for example under /var/lib or /tmp)"
+        "the postgres user (which runs the embedded PostgreSQL when comply360 runs as root) \
+         cannot enter {dir}; allow it (chmod o+x {dir}) or choose another --data-dir"
     )]
     NotTraversable { dir: String },
     #[error(
@@ -430,10 +430,11 @@ fn run_as() -> Result<Option<RunAs>, EmbeddedError> {
     }
 }
 
-/// The unprivileged user needs execute permission on every ancestor of the data directory.
+/// The unprivileged user needs execute permission on the data directory and its ancestors.
 fn check_traversable(dir: &Path, ra: RunAs) -> Result<(), EmbeddedError> {
     use std::os::unix::fs::MetadataExt;
-    for ancestor in dir.ancestors().skip(1) {
+    // The data directory itself and every directory above it.
+    for ancestor in dir.ancestors() {
         let Ok(meta) = fs::metadata(ancestor) else {
             continue;
         };
