@@ -124,7 +124,8 @@ impl Store {
             ),
         };
         let id = TenantId::new();
-        let mut tx = self.owner_pool().begin().await?;
+        // Not flushed either: nothing has been acknowledged until the final `active` commit.
+        let mut tx = self.bookkeeping_tx().await?;
         let inserted = sqlx::query(
             "INSERT INTO control.tenants (id, slug, name, tier, isolation_mode) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (slug) DO NOTHING",
@@ -351,14 +352,19 @@ impl Store {
             ("currency", json!("ZAR")),
             ("timezone", json!("Africa/Johannesburg")),
         ];
-        for (key, value) in defaults {
-            tx.query("INSERT INTO settings (tenant_id, key, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(record.id.as_uuid())
-                .bind(key)
-                .bind(value)
-                .execute(tx.conn())
-                .await?;
-        }
+        // One statement for all defaults.
+        let keys: Vec<&str> = defaults.iter().map(|(k, _)| *k).collect();
+        let values: Vec<serde_json::Value> = defaults.iter().map(|(_, v)| v.clone()).collect();
+        tx.query(
+            "INSERT INTO settings (tenant_id, key, value)
+             SELECT $1, k, v FROM unnest($2::text[], $3::jsonb[]) AS d(k, v)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(record.id.as_uuid())
+        .bind(keys)
+        .bind(values)
+        .execute(tx.conn())
+        .await?;
         tx.commit().await
     }
 
