@@ -202,20 +202,6 @@ pub async fn primary_server<'c>(
     row.as_ref().map(server_from_row).transpose()
 }
 
-/// The admin password of a registered server. Only the owner role can read it.
-pub async fn server_admin_password<'c>(
-    db: impl PgExecutor<'c>,
-    id: ServerId,
-) -> Result<Option<String>, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT admin_password FROM control.servers WHERE id = $1")
-            .bind(id.as_uuid())
-            .fetch_optional(db)
-            .await?
-            .flatten(),
-    )
-}
-
 /// A namespace as the catalog records it.
 #[derive(Clone, Debug, Serialize)]
 pub struct NamespaceRecord {

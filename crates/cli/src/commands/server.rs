@@ -40,20 +40,20 @@ async fn add(rt: &Runtime, args: ServerAddArgs) -> anyhow::Result<ExitCode> {
     }
     let url = ServerUrl::parse(&args.url, "--url")?;
     let address = url.address.clone();
-    // Prove we can reach it and prepare the roles before recording it.
+    // Prove we can reach it and prepare the roles before recording it. The admin password is
+    // used for this and then forgotten: afterwards the owner role (CREATEDB) does all the work.
     let mut admin = connect_once(&url.options).await?;
     ensure_roles(&mut admin, &rt.store.settings().passwords).await?;
     admin.close().await?;
     let id = ServerId::new();
     sqlx::query(
-        "INSERT INTO control.servers (id, name, host, port, admin_user, admin_password) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO control.servers (id, name, host, port, admin_user) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id.as_uuid())
     .bind(&args.name)
     .bind(&address.host)
     .bind(i32::from(address.port))
     .bind(&url.user)
-    .bind(&url.password)
     .execute(rt.store.owner_pool())
     .await?;
     catalog::audit(
