@@ -94,19 +94,7 @@ impl FromRequestParts<AppState> for CurrentTenant {
     ) -> Result<Self, Self::Rejection> {
         let slug = requested_slug(parts, &state.settings.base_domain)?;
         let tenant = state.store.tenancy().resolve(slug.as_str()).await?;
-        if tenant.status() == comply360_domain::TenantStatus::Suspended {
-            return Err(comply360_store::StoreError::Suspended {
-                slug: slug.to_string(),
-            }
-            .into());
-        }
-        if !tenant.is_servable() {
-            return Err(comply360_store::StoreError::NotProvisioned {
-                slug: slug.to_string(),
-                state: tenant.record().placement.state.to_string(),
-            }
-            .into());
-        }
+        tenant.ensure_servable()?;
         Ok(CurrentTenant(tenant))
     }
 }

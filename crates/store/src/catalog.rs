@@ -102,6 +102,16 @@ pub async fn tenant_by_slug<'c>(
     row.as_ref().map(tenant_from_row).transpose()
 }
 
+/// As [`tenant_by_slug`], with an unknown slug as the error that tells the user what to do.
+pub async fn require_tenant<'c>(
+    db: impl PgExecutor<'c>,
+    slug: &str,
+) -> Result<TenantRecord, StoreError> {
+    tenant_by_slug(db, slug)
+        .await?
+        .ok_or_else(|| StoreError::UnknownTenant(slug.to_owned()))
+}
+
 pub async fn tenant_by_id<'c>(
     db: impl PgExecutor<'c>,
     id: TenantId,

@@ -46,9 +46,21 @@ impl Tenant {
     pub fn record(&self) -> &TenantRecord {
         &self.record
     }
-    pub fn is_servable(&self) -> bool {
-        self.record.status == TenantStatus::Active
-            && self.record.placement.state == ProvisioningState::Active
+    /// Whether requests for this tenant may be served: refused while suspended or while
+    /// provisioning is unfinished. The one place that rule lives.
+    pub fn ensure_servable(&self) -> Result<(), StoreError> {
+        if self.record.status == TenantStatus::Suspended {
+            return Err(StoreError::Suspended {
+                slug: self.record.slug.clone(),
+            });
+        }
+        if self.record.placement.state != ProvisioningState::Active {
+            return Err(StoreError::NotProvisioned {
+                slug: self.record.slug.clone(),
+                state: self.record.placement.state.to_string(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -203,9 +215,7 @@ impl Tenancy {
         if let Some(hit) = self.cached(slug) {
             return Ok(hit);
         }
-        let record = catalog::tenant_by_slug(&self.inner.catalog, slug)
-            .await?
-            .ok_or_else(|| StoreError::UnknownTenant(slug.to_owned()))?;
+        let record = catalog::require_tenant(&self.inner.catalog, slug).await?;
         let tenant = Arc::new(Tenant { record });
         self.lock_cache().insert(
             slug.to_owned(),
@@ -244,17 +254,7 @@ impl Tenancy {
     /// Opens a transaction in the tenant's namespace. Suspended or unprovisioned tenants are
     /// refused.
     pub async fn begin(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
-        if tenant.status() == TenantStatus::Suspended {
-            return Err(StoreError::Suspended {
-                slug: tenant.slug().to_owned(),
-            });
-        }
-        if tenant.record.placement.state != ProvisioningState::Active {
-            return Err(StoreError::NotProvisioned {
-                slug: tenant.slug().to_owned(),
-                state: tenant.record.placement.state.to_string(),
-            });
-        }
+        tenant.ensure_servable()?;
         self.begin_record(&tenant.record).await
     }
 

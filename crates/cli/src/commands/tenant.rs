@@ -63,7 +63,7 @@ async fn dispatch(rt: &Runtime, cmd: TenantCommand) -> anyhow::Result<ExitCode> 
             Ok(ExitCode::SUCCESS)
         }
         TenantCommand::Show(args) => {
-            let t = find(rt, &args.slug).await?;
+            let t = catalog::require_tenant(store.owner_pool(), &args.slug).await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&t)?);
             } else {
@@ -74,7 +74,6 @@ async fn dispatch(rt: &Runtime, cmd: TenantCommand) -> anyhow::Result<ExitCode> 
         TenantCommand::Suspend(args) => set_status(rt, &args.slug, TenantStatus::Suspended).await,
         TenantCommand::Reactivate(args) => set_status(rt, &args.slug, TenantStatus::Active).await,
         TenantCommand::Provision(args) => {
-            find(rt, &args.slug).await?;
             let t = store
                 .resume_provisioning(&args.slug, provision_options()?)
                 .await?;
@@ -120,19 +119,11 @@ async fn create(rt: &Runtime, args: TenantCreateArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-async fn find(rt: &Runtime, slug: &str) -> anyhow::Result<TenantRecord> {
-    catalog::tenant_by_slug(rt.store.owner_pool(), slug)
-        .await?
-        .ok_or_else(|| comply360_store::StoreError::UnknownTenant(slug.to_owned()).into())
-}
-
 async fn set_status(rt: &Runtime, slug: &str, status: TenantStatus) -> anyhow::Result<ExitCode> {
     let parsed = Slug::parse(slug)
         .map_err(|_| comply360_store::StoreError::UnknownTenant(slug.to_owned()))?;
     let mut tx = rt.store.owner_pool().begin().await?;
-    let t = catalog::tenant_by_slug(&mut *tx, slug)
-        .await?
-        .ok_or_else(|| comply360_store::StoreError::UnknownTenant(slug.to_owned()))?;
+    let t = catalog::require_tenant(&mut *tx, slug).await?;
     if t.status == status {
         println!("tenant {slug} is already {status}");
         return Ok(ExitCode::SUCCESS);

@@ -11,9 +11,7 @@ impl Store {
     /// tenant's pooled rows, in batches) and the catalog rows. Refused for an active tenant
     /// unless `force` (lifecycle deletion with export and grace period builds on this).
     pub async fn discard_tenant(&self, slug: &str, force: bool) -> Result<(), StoreError> {
-        let record = catalog::tenant_by_slug(self.owner_pool(), slug)
-            .await?
-            .ok_or_else(|| StoreError::UnknownTenant(slug.to_owned()))?;
+        let record = catalog::require_tenant(self.owner_pool(), slug).await?;
         if record.placement.state == ProvisioningState::Active && !force {
             return Err(StoreError::Invalid(format!(
                 "tenant {slug:?} is active; discarding is for failed provisioning (use force to drop an active tenant)"

@@ -78,9 +78,7 @@ impl Store {
         slug: &str,
         opts: ProvisionOptions,
     ) -> Result<TenantRecord, StoreError> {
-        let record = catalog::tenant_by_slug(self.owner_pool(), slug)
-            .await?
-            .ok_or_else(|| StoreError::UnknownTenant(slug.to_owned()))?;
+        let record = catalog::require_tenant(self.owner_pool(), slug).await?;
         if record.placement.state == ProvisioningState::Active {
             return Ok(record);
         }
