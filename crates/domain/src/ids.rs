@@ -66,6 +66,18 @@ uuid_id!(
     /// Identifies a PostgreSQL server registered in the catalog.
     ServerId
 );
+uuid_id!(
+    /// Identifies an event in a tenant's outbox (time-ordered, so ids sort by emission).
+    EventId
+);
+uuid_id!(
+    /// Identifies one delivery of an event to one handler.
+    JobId
+);
+uuid_id!(
+    /// Identifies a notification message (an email or an SMS) sent on a tenant's behalf.
+    MessageId
+);
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@ pub mod money;
 pub mod slug;
 pub mod tenancy;
 
-pub use ids::{NamespaceId, ServerId, TenantId};
+pub use ids::{EventId, JobId, MessageId, NamespaceId, ServerId, TenantId};
 pub use money::{Cents, Currency};
 pub use slug::{Slug, SlugError};
 pub use tenancy::{IsolationMode, ProvisioningState, ProvisioningStep, TenantStatus, Tier};

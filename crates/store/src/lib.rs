@@ -32,7 +32,7 @@ pub mod tenancy;
 
 pub use error::StoreError;
 pub use store::{Store, StoreSettings};
-pub use tenancy::{Tenancy, Tenant, TenantTx};
+pub use tenancy::{JOBS_CHANNEL, Tenancy, Tenant, TenantTx};
 
 /// Role that owns every table and runs migrations. Forced RLS filters it too.
 pub const OWNER_ROLE: &str = "c360_owner";

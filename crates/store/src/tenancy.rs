@@ -73,7 +73,15 @@ pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
     tenant_id: TenantId,
     persistent: bool,
+    /// Where the job workers listen when this transaction runs in another database (a
+    /// database-mode tenant): NOTIFY is per database, so the wake-up is sent there after
+    /// the commit. `None` when the transaction already runs in the app database.
+    wake_via: Option<PgPool>,
+    wake_requested: bool,
 }
+
+/// The channel job workers LISTEN on in the app database; the payload is a tenant id.
+pub const JOBS_CHANNEL: &str = "c360_jobs";
 
 impl TenantTx {
     pub fn tenant_id(&self) -> TenantId {
@@ -109,8 +117,39 @@ impl TenantTx {
         &mut self.tx
     }
 
+    /// Wakes the job workers once this transaction commits (and never if it rolls back).
+    /// In the app database the NOTIFY is part of the transaction; for a tenant database it
+    /// is sent to the app database right after the commit. A lost wake-up only delays the
+    /// work until the workers' next sweep.
+    pub async fn wake_workers_on_commit(&mut self) -> Result<(), StoreError> {
+        if self.wake_requested {
+            return Ok(());
+        }
+        self.wake_requested = true;
+        if self.wake_via.is_none() {
+            let tenant = self.tenant_id.to_string();
+            self.query("SELECT pg_notify($1, $2)")
+                .bind(JOBS_CHANNEL)
+                .bind(tenant)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.tx.commit().await?)
+        self.tx.commit().await?;
+        if let (true, Some(pool)) = (self.wake_requested, &self.wake_via) {
+            let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(JOBS_CHANNEL)
+                .bind(self.tenant_id.to_string())
+                .execute(pool)
+                .await;
+            if let Err(err) = sent {
+                tracing::debug!(error = %err, tenant = %self.tenant_id, "job wake-up not sent; the sweep will find the work");
+            }
+        }
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), StoreError> {
@@ -227,6 +266,43 @@ impl Tenancy {
         Ok(tenant)
     }
 
+    /// Resolves a tenant by id (job workers hear ids, not slugs), through the same cache.
+    pub async fn resolve_id(&self, id: TenantId) -> Result<Arc<Tenant>, StoreError> {
+        let hit = {
+            let cache = self.lock_cache();
+            cache
+                .values()
+                .find(|c| c.tenant.id() == id && c.at.elapsed() < self.inner.config.cache_ttl)
+                .map(|c| c.tenant.clone())
+        };
+        if let Some(hit) = hit {
+            return Ok(hit);
+        }
+        let record = catalog::tenant_by_id(&self.inner.catalog, id)
+            .await?
+            .ok_or_else(|| StoreError::UnknownTenant(id.to_string()))?;
+        let tenant = Arc::new(Tenant { record });
+        self.lock_cache().insert(
+            tenant.slug().to_owned(),
+            Cached {
+                tenant: tenant.clone(),
+                at: Instant::now(),
+            },
+        );
+        Ok(tenant)
+    }
+
+    /// Every tenant that may be served now (active and fully provisioned), fresh from the
+    /// catalog: what the job workers sweep.
+    pub async fn servable_tenants(&self) -> Result<Vec<Arc<Tenant>>, StoreError> {
+        let records = catalog::list_tenants(&self.inner.catalog).await?;
+        Ok(records
+            .into_iter()
+            .map(|record| Arc::new(Tenant { record }))
+            .filter(|t| t.ensure_servable().is_ok())
+            .collect())
+    }
+
     fn cached(&self, slug: &str) -> Option<Arc<Tenant>> {
         let cache = self.lock_cache();
         cache
@@ -271,6 +347,12 @@ impl Tenancy {
             tx,
             tenant_id: record.id,
             persistent: !self.inner.config.behind_pgbouncer,
+            wake_via: record
+                .placement
+                .database
+                .as_ref()
+                .map(|_| self.inner.catalog.clone()),
+            wake_requested: false,
         })
     }
 

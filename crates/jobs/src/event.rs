@@ -1,0 +1,154 @@
+//! Events: what happened in a tenant, as written to its outbox (DESIGN.md section 4).
+
+use chrono::{DateTime, Utc};
+use comply360_domain::{EventId, TenantId};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The event types of DESIGN.md section 4, plus `notification.queued` (a message waiting for
+/// its delivery job). Handlers subscribe to these names or to `prefix.*`.
+pub mod types {
+    pub const REGISTRATION_CREATED: &str = "registration.created";
+    pub const REGISTRATION_UPDATED: &str = "registration.updated";
+    pub const REGISTRATION_SUBMITTED: &str = "registration.submitted";
+    pub const REGISTRATION_APPROVED: &str = "registration.approved";
+    pub const REGISTRATION_REJECTED: &str = "registration.rejected";
+    pub const DOCUMENT_UPLOADED: &str = "document.uploaded";
+    pub const DOCUMENT_VERIFIED: &str = "document.verified";
+    pub const PAYMENT_RECEIVED: &str = "payment.received";
+    pub const COMMISSION_CALCULATED: &str = "commission.calculated";
+    pub const COMMISSION_APPROVED: &str = "commission.approved";
+    pub const COMMISSION_PAID: &str = "commission.paid";
+    pub const NOTIFICATION_QUEUED: &str = "notification.queued";
+    pub const NOTIFICATION_SENT: &str = "notification.sent";
+    pub const INTEGRATION_SYNCED: &str = "integration.synced";
+    pub const TENANT_PROVISIONED: &str = "tenant.provisioned";
+    pub const TENANT_SUSPENDED: &str = "tenant.suspended";
+    pub const TENANT_MOVED: &str = "tenant.moved";
+
+    pub const ALL: &[&str] = &[
+        REGISTRATION_CREATED,
+        REGISTRATION_UPDATED,
+        REGISTRATION_SUBMITTED,
+        REGISTRATION_APPROVED,
+        REGISTRATION_REJECTED,
+        DOCUMENT_UPLOADED,
+        DOCUMENT_VERIFIED,
+        PAYMENT_RECEIVED,
+        COMMISSION_CALCULATED,
+        COMMISSION_APPROVED,
+        COMMISSION_PAID,
+        NOTIFICATION_QUEUED,
+        NOTIFICATION_SENT,
+        INTEGRATION_SYNCED,
+        TENANT_PROVISIONED,
+        TENANT_SUSPENDED,
+        TENANT_MOVED,
+    ];
+}
+
+/// The RabbitMQ topic exchange an event type is published to (DESIGN.md section 4 names
+/// four). Business events other than documents, notifications and integrations travel with
+/// the registrations, since they are steps of the same workflows.
+pub fn exchange_for(event_type: &str) -> &'static str {
+    match event_type.split('.').next() {
+        Some("document") => "document.processing",
+        Some("notification") => "notification.events",
+        Some("integration") => "integration.sync",
+        _ => "registration.events",
+    }
+}
+
+/// Whether `event_type` matches a subscription pattern: an exact name, `prefix.*`, or `*`.
+pub fn matches(pattern: &str, event_type: &str) -> bool {
+    match pattern.strip_suffix(".*") {
+        _ if pattern == "*" => true,
+        Some(prefix) => event_type
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('.')),
+        None => pattern == event_type,
+    }
+}
+
+/// An event about to be emitted.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub event_type: &'static str,
+    /// Version of the payload's shape; bump it when a field changes meaning.
+    pub schema_version: i32,
+    pub aggregate_type: &'static str,
+    pub aggregate_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub payload: serde_json::Value,
+}
+
+impl NewEvent {
+    pub fn new(event_type: &'static str, aggregate_type: &'static str) -> NewEvent {
+        NewEvent {
+            event_type,
+            schema_version: 1,
+            aggregate_type,
+            aggregate_id: None,
+            actor_id: None,
+            payload: serde_json::Value::Object(Default::default()),
+        }
+    }
+
+    pub fn aggregate(mut self, id: Uuid) -> NewEvent {
+        self.aggregate_id = Some(id);
+        self
+    }
+
+    pub fn actor(mut self, id: Option<Uuid>) -> NewEvent {
+        self.actor_id = id;
+        self
+    }
+
+    pub fn payload(mut self, payload: serde_json::Value) -> NewEvent {
+        self.payload = payload;
+        self
+    }
+
+    pub fn version(mut self, schema_version: i32) -> NewEvent {
+        self.schema_version = schema_version;
+        self
+    }
+}
+
+/// An event as stored, and as published to RabbitMQ (the message body is this, as JSON).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Event {
+    pub id: EventId,
+    pub tenant_id: TenantId,
+    pub event_type: String,
+    pub schema_version: i32,
+    pub aggregate_type: String,
+    pub aggregate_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub payload: serde_json::Value,
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_whole_segments() {
+        assert!(matches("registration.created", "registration.created"));
+        assert!(matches("registration.*", "registration.created"));
+        assert!(matches("*", "tenant.moved"));
+        assert!(!matches("registration.*", "registrations.created"));
+        assert!(!matches("registration.created", "registration.createdx"));
+    }
+
+    #[test]
+    fn every_event_type_has_an_exchange() {
+        for t in types::ALL {
+            let exchange = exchange_for(t);
+            assert!(exchange.contains('.'), "{t} -> {exchange}");
+        }
+        assert_eq!(exchange_for("document.uploaded"), "document.processing");
+        assert_eq!(exchange_for("payment.received"), "registration.events");
+    }
+}

@@ -1,0 +1,55 @@
+//! What a subscriber implements, and what it is given when a job runs.
+
+use crate::event::Event;
+use crate::outbox::Outbox;
+use crate::{HandlerError, RetryPolicy};
+use async_trait::async_trait;
+use comply360_store::{Tenant, TenantTx};
+
+/// A subscriber to events. Each event it subscribes to becomes one job for it.
+///
+/// Delivery is at least once; the runner makes it **exactly once in effect** for everything
+/// the handler writes through `ctx.tx`: those writes, the handler's inbox row and the job's
+/// completion commit together. Calls to outside systems cannot be part of that transaction,
+/// so they must be idempotent on the provider's side (an idempotency key such as the event
+/// id) or record their own progress, as the notification sender does.
+#[async_trait]
+pub trait Handler: Send + Sync + 'static {
+    /// The stable name stored in job and inbox rows (`^[a-z][a-z0-9_.]*$`). Never rename a
+    /// handler that has work queued.
+    fn name(&self) -> &'static str;
+
+    /// Event types this handler receives: exact names, `prefix.*`, or `*`.
+    fn subscribes_to(&self) -> &'static [&'static str];
+
+    /// Attempts and backoff; `None` takes the configured default.
+    fn retry_policy(&self) -> Option<RetryPolicy> {
+        None
+    }
+
+    async fn handle(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError>;
+
+    /// Called in the transaction that parks the job as a dead letter, so the handler can make
+    /// the failure visible where users look (a message marked failed, say).
+    async fn on_dead(&self, _ctx: &mut JobContext<'_>, _error: &str) -> Result<(), HandlerError> {
+        Ok(())
+    }
+}
+
+/// One job's view of the world: its tenant's transaction, the event, and the outbox (handlers
+/// may emit follow-up events, which commit with everything else).
+pub struct JobContext<'a> {
+    pub tx: &'a mut TenantTx,
+    pub tenant: &'a Tenant,
+    pub event: &'a Event,
+    pub outbox: &'a Outbox,
+    /// 1 on the first attempt.
+    pub attempt: i32,
+    pub max_attempts: i32,
+}
+
+impl JobContext<'_> {
+    pub fn is_last_attempt(&self) -> bool {
+        self.attempt >= self.max_attempts
+    }
+}

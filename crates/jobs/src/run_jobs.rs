@@ -1,0 +1,130 @@
+//! The PostgreSQL transport's pass: claim due jobs with `FOR UPDATE SKIP LOCKED` and run them,
+//! refilling as they finish so `concurrency` jobs are always in flight.
+
+use crate::queue;
+use crate::runner::Runner;
+use crate::worker::{Pass, TenantWork};
+use crate::JobsError;
+use async_trait::async_trait;
+use comply360_store::Tenant;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+pub struct RunJobs {
+    runner: Runner,
+    worker_id: String,
+    lease: Duration,
+    pass_limit: usize,
+    concurrency: usize,
+    /// Shared by every tenant's pass: the process never runs more than `concurrency` jobs.
+    permits: Arc<Semaphore>,
+}
+
+impl RunJobs {
+    pub fn new(
+        runner: Runner,
+        worker_id: String,
+        lease: Duration,
+        concurrency: usize,
+        pass_limit: usize,
+    ) -> RunJobs {
+        let concurrency = concurrency.max(1);
+        RunJobs {
+            runner,
+            worker_id,
+            lease,
+            pass_limit: pass_limit.max(1),
+            concurrency,
+            permits: Arc::new(Semaphore::new(concurrency)),
+        }
+    }
+
+    async fn claim(&self, tenant: &Tenant, n: usize) -> Result<Vec<queue::ClaimedJob>, JobsError> {
+        let mut tx = self.runner.tenancy().begin(tenant).await?;
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        let jobs = queue::claim(&mut tx, &self.worker_id, self.lease, limit).await?;
+        tx.commit().await?;
+        Ok(jobs)
+    }
+}
+
+#[async_trait]
+impl TenantWork for RunJobs {
+    async fn pass(&self, tenant: Arc<Tenant>, stop: CancellationToken) -> Result<Pass, JobsError> {
+        let mut in_flight = FuturesUnordered::new();
+        let mut exhausted = false;
+        let mut started = 0usize;
+        let mut first_error = None;
+        loop {
+            // Refill when half the slots are free: one claim round trip serves many jobs.
+            let free = self.concurrency - in_flight.len();
+            if !exhausted
+                && !stop.is_cancelled()
+                && started < self.pass_limit
+                && (in_flight.is_empty() || free * 2 >= self.concurrency)
+            {
+                let want = free.min(self.pass_limit - started);
+                let jobs = match self.claim(&tenant, want).await {
+                    Ok(jobs) => jobs,
+                    Err(err) => {
+                        first_error.get_or_insert(err);
+                        exhausted = true;
+                        Vec::new()
+                    }
+                };
+                if jobs.len() < want {
+                    exhausted = true;
+                }
+                for job in jobs {
+                    started += 1;
+                    let runner = self.runner.clone();
+                    let permits = self.permits.clone();
+                    let tenant = tenant.clone();
+                    in_flight.push(async move {
+                        let _permit = permits.acquire_owned().await;
+                        let id = job.id;
+                        (id, runner.run(&tenant, job).await)
+                    });
+                }
+            }
+            match in_flight.next().await {
+                None => break,
+                Some((_, Ok(_))) => {}
+                Some((id, Err(err))) => {
+                    // The job keeps its lease and runs again when it expires.
+                    tracing::warn!(job = %id, error = %err, "job could not be recorded");
+                }
+            }
+        }
+        if let Some(err) = first_error {
+            return Err(err);
+        }
+        if !exhausted && !stop.is_cancelled() {
+            return Ok(Pass {
+                more: true,
+                next_due: None,
+            });
+        }
+        let mut tx = self.runner.tenancy().begin(&tenant).await?;
+        let next_due = queue::next_due(&mut tx).await?;
+        tx.commit().await?;
+        Ok(Pass {
+            more: false,
+            next_due,
+        })
+    }
+
+    async fn release(&self, tenant: Arc<Tenant>) -> Result<(), JobsError> {
+        let mut tx = self.runner.tenancy().begin(&tenant).await?;
+        let released = queue::release(&mut tx, &self.worker_id).await?;
+        tx.commit().await?;
+        if released > 0 {
+            tracing::info!(tenant = %tenant.slug(), released, "released claimed jobs");
+        }
+        Ok(())
+    }
+}
