@@ -5,13 +5,18 @@
 //!   responses. Internal details go to the log with the request id, never to the client.
 //! * [`tenant`]: resolving the tenant from the Host subdomain or `X-Tenant`.
 //! * [`metrics`]: `/metrics` (Prometheus) and the request counters.
-//! * [`health`], [`tenant_profile`]: handlers.
+//! * [`body`]: JSON bodies whose rejections are problems.
+//! * [`circuits`]: publishes this replica's circuit states for `integrations status`.
+//! * [`health`], [`tenant_profile`], [`registrations`]: handlers.
 
+pub mod body;
+pub mod circuits;
 pub mod health;
 pub mod metrics;
 pub mod problem;
+pub mod registrations;
 mod router;
 pub mod tenant;
 pub mod tenant_profile;
 
-pub use router::{AppState, HttpSettings, router, serve};
+pub use router::{AppState, HttpSettings, Surface, router, router_for, serve, serve_router};

@@ -80,8 +80,126 @@ pub enum Command {
     Server(ServerCommand),
     /// Create the three demo agencies (one per isolation mode) if absent, and print their URLs.
     Demo(DemoArgs),
-    /// Measure provisioning per mode and a fleet migration, on a throwaway cluster.
+    /// Measure provisioning and a fleet migration, or the job queue, on a throwaway cluster.
     Bench(BenchArgs),
+    /// Inspect the job queue and replay dead letters.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// The state of outside systems' circuit breakers, across every running replica.
+    #[command(subcommand)]
+    Integrations(IntegrationsCommand),
+    /// Email and SMS: send a test message through the configured channel.
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send the test message (with the agency's branding) and wait for the outcome.
+    Test(NotifyTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyTestArgs {
+    /// The agency whose branding and sender name the message carries.
+    #[arg(long, value_name = "SLUG")]
+    pub tenant: String,
+    /// An email address, or a phone number in E.164 form (+27...) for an SMS.
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: String,
+    /// How long to wait for delivery, retries included (e.g. 2m, 30s).
+    #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
+    pub wait: std::time::Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// The API and the background workers.
+    All,
+    /// Only the API (health and metrics included).
+    Api,
+    /// Only the background workers (serves health and metrics).
+    Worker,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Jobs waiting, running or dead (or the states given), oldest first.
+    List(JobsListArgs),
+    /// Dead letters: jobs that failed their last attempt, with the error.
+    Dead(JobsScopeArgs),
+    /// Queue one dead letter again with a fresh set of attempts.
+    Retry(JobsRetryArgs),
+    /// Queue every dead letter again.
+    RetryAllDead(JobsScopeArgs),
+    /// Delete dead letters older than the given age.
+    PurgeDead(JobsPurgeArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Dead,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Dead => "dead",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct JobsScopeArgs {
+    /// Only this agency (all agencies when omitted).
+    #[arg(long, value_name = "SLUG")]
+    pub tenant: Option<String>,
+    /// At most this many jobs per agency.
+    #[arg(long, default_value_t = 100)]
+    pub limit: i64,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JobsListArgs {
+    #[command(flatten)]
+    pub scope: JobsScopeArgs,
+    /// States to list (repeatable); queued, running and dead when omitted.
+    #[arg(long, value_enum)]
+    pub state: Vec<JobState>,
+}
+
+#[derive(Debug, Args)]
+pub struct JobsRetryArgs {
+    /// The job's id, as `jobs dead` shows it.
+    pub id: comply360_domain::JobId,
+    /// The agency the job belongs to (searched in all when omitted).
+    #[arg(long, value_name = "SLUG")]
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct JobsPurgeArgs {
+    /// Age of the dead letters to delete, e.g. 7d, 12h, 30m.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub older_than: std::time::Duration,
+    /// Only this agency (all agencies when omitted).
+    #[arg(long, value_name = "SLUG")]
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IntegrationsCommand {
+    /// Circuit state per outside system and agency, as each replica last reported it.
+    Status(JsonArg),
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +210,9 @@ pub struct ServeArgs {
     /// Also create the demo agencies and print where to find them.
     #[arg(long)]
     pub demo: bool,
+    /// What this process runs: the API, the background workers, or both.
+    #[arg(long, env = "COMPLY360_ROLE", value_enum, default_value = "all")]
+    pub role: Role,
 }
 
 #[derive(Debug, Args)]
@@ -205,8 +326,25 @@ pub struct DemoArgs {
     pub port: u16,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchSuite {
+    /// Provisioning latency per mode, then a fleet migration.
+    Provisioning,
+    /// Job queue throughput (emit to handler completion) and emit's cost in a request.
+    Jobs,
+}
+
 #[derive(Debug, Args)]
 pub struct BenchArgs {
+    /// What to measure.
+    #[arg(long, value_enum, default_value = "provisioning")]
+    pub suite: BenchSuite,
+    /// Jobs suite: events emitted (spread over one tenant per mode).
+    #[arg(long, default_value_t = 30_000)]
+    pub events: usize,
+    /// Jobs suite: jobs the worker runs at once.
+    #[arg(long, default_value_t = 8)]
+    pub jobs_concurrency: usize,
     /// Tenants provisioned per mode for the latency figures (database mode gets a fifth).
     #[arg(long, default_value_t = 50)]
     pub per_mode: usize,

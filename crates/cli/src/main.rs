@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod platform;
 mod runtime;
 mod settings;
 mod telemetry;

@@ -4,6 +4,7 @@
 
 use crate::cli::GlobalArgs;
 use anyhow::Context;
+use comply360_notify::NotifySettings;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,31 @@ pub struct Settings {
     /// Tenants are served at `<slug>.<base_domain>`.
     pub base_domain: String,
     pub request_timeout_secs: u64,
+    /// RabbitMQ (`COMPLY360_AMQP_URL`): when set, events travel through it; otherwise the
+    /// PostgreSQL job queue is the transport.
+    pub amqp_url: Option<String>,
+    /// Jobs one process runs at once.
+    pub jobs_concurrency: usize,
+    /// Attempts of a job before it is parked as a dead letter (handlers may use their own;
+    /// the long tail is 20 attempts with the delay capped at 7200 s).
+    pub jobs_max_attempts: i32,
+    /// Delay after the first failure; doubles per attempt, with jitter.
+    pub jobs_retry_first_delay_ms: u64,
+    pub jobs_retry_max_delay_secs: u64,
+    /// Every tenant is checked for due jobs this often even without a NOTIFY.
+    pub jobs_sweep_secs: u64,
+    /// A claimed job is its worker's for this long; a dead worker's jobs return after it.
+    pub jobs_lease_secs: u64,
+    pub jobs_timeout_secs: u64,
+    /// On shutdown, how long running jobs may take before they are released.
+    pub jobs_shutdown_grace_secs: u64,
+    /// Unacknowledged deliveries per RabbitMQ consumer.
+    pub amqp_prefetch: u16,
+    /// Events the relay publishes per tenant transaction.
+    pub amqp_relay_batch: u32,
+    /// Email and SMS transports (`COMPLY360_EMAIL_TRANSPORT`, `COMPLY360_SMTP_HOST`, ...).
+    #[serde(flatten)]
+    pub notify: NotifySettings,
 }
 
 impl Default for Settings {
@@ -62,6 +88,22 @@ impl Default for Settings {
             migrate_lock_retries: 5,
             base_domain: "localhost".into(),
             request_timeout_secs: 30,
+            amqp_url: None,
+            jobs_concurrency: 8,
+            jobs_max_attempts: 3,
+            jobs_retry_first_delay_ms: 5000,
+            jobs_retry_max_delay_secs: 60,
+            jobs_sweep_secs: 15,
+            jobs_lease_secs: 300,
+            jobs_timeout_secs: 120,
+            jobs_shutdown_grace_secs: 20,
+            amqp_prefetch: 16,
+            amqp_relay_batch: 256,
+            notify: NotifySettings {
+                // Empty: `mailbox/` inside the data directory (resolved in `load`).
+                mailbox_dir: PathBuf::new(),
+                ..NotifySettings::default()
+            },
         }
     }
 }
@@ -85,6 +127,16 @@ impl Settings {
             (&mut s.db_owner_password, "COMPLY360_DB_OWNER_PASSWORD_FILE"),
             (&mut s.db_app_password, "COMPLY360_DB_APP_PASSWORD_FILE"),
             (&mut s.database_url, "DATABASE_URL_FILE"),
+            (&mut s.amqp_url, "COMPLY360_AMQP_URL_FILE"),
+            (&mut s.notify.smtp_password, "COMPLY360_SMTP_PASSWORD_FILE"),
+            (
+                &mut s.notify.sendgrid_api_key,
+                "COMPLY360_SENDGRID_API_KEY_FILE",
+            ),
+            (
+                &mut s.notify.twilio_auth_token,
+                "COMPLY360_TWILIO_AUTH_TOKEN_FILE",
+            ),
         ] {
             if let Ok(path) = std::env::var(var) {
                 let value = std::fs::read_to_string(&path)
@@ -104,6 +156,20 @@ impl Settings {
         {
             s.database_url = None;
         }
+        if s.amqp_url.as_deref().is_some_and(|u| u.trim().is_empty()) {
+            s.amqp_url = None;
+        }
+        if s.notify.mailbox_dir.as_os_str().is_empty() {
+            s.notify.mailbox_dir = s.data_dir.join("mailbox");
+        }
+        anyhow::ensure!(
+            s.jobs_concurrency > 0 && s.jobs_max_attempts > 0,
+            "COMPLY360_JOBS_CONCURRENCY and COMPLY360_JOBS_MAX_ATTEMPTS must be at least 1"
+        );
+        anyhow::ensure!(
+            s.jobs_lease_secs > s.jobs_timeout_secs,
+            "COMPLY360_JOBS_LEASE_SECS must be longer than COMPLY360_JOBS_TIMEOUT_SECS, or a slow job would be taken over while it runs"
+        );
         anyhow::ensure!(
             s.db_pool_main > 0,
             "COMPLY360_DB_POOL_MAIN must be at least 1"

@@ -5,10 +5,12 @@
 
 pub mod ids;
 pub mod money;
+pub mod registration;
 pub mod slug;
 pub mod tenancy;
 
 pub use ids::{EventId, JobId, MessageId, NamespaceId, ServerId, TenantId};
 pub use money::{Cents, Currency};
+pub use registration::{Jurisdiction, RegistrationKind};
 pub use slug::{Slug, SlugError};
 pub use tenancy::{IsolationMode, ProvisioningState, ProvisioningStep, TenantStatus, Tier};

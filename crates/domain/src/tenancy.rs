@@ -57,6 +57,8 @@ macro_rules! text_enum {
     };
 }
 
+pub(crate) use text_enum;
+
 text_enum!(IsolationMode, "isolation mode", {
     Pooled => "pooled", Schema => "schema", Database => "database",
 });

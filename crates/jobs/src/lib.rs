@@ -11,6 +11,7 @@
 //! * [`admin`]: the operator's commands across tenants.
 
 pub mod admin;
+pub mod amqp;
 mod error;
 pub mod event;
 pub mod handler;
@@ -72,12 +73,19 @@ impl FromStr for Transport {
 /// A stable name for this worker process, stored as the lease holder of its jobs.
 pub fn worker_id() -> String {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "local".to_owned());
-    format!("{host}:{}:{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8])
+    format!(
+        "{host}:{}:{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
 }
 
 /// Runs every due job of one tenant in this process until none is left due; returns how
 /// many jobs ran. For the CLI (`notify test` waits for its message) and for tests.
-pub async fn run_due(runner: &Runner, tenant: &comply360_store::Tenant) -> Result<usize, JobsError> {
+pub async fn run_due(
+    runner: &Runner,
+    tenant: &comply360_store::Tenant,
+) -> Result<usize, JobsError> {
     let worker = worker_id();
     let mut ran = 0;
     loop {

@@ -37,7 +37,10 @@ pub fn describe(handlers: &[&'static str]) {
     metrics::describe_counter!("jobs_total", "Jobs finished, by handler and outcome.");
     metrics::describe_gauge!("jobs_queue_depth", "Jobs queued or running, by handler.");
     metrics::describe_gauge!("jobs_dead_letters", "Jobs parked as dead letters.");
-    metrics::describe_gauge!("outbox_unrelayed", "Events not yet handed to their transport.");
+    metrics::describe_gauge!(
+        "outbox_unrelayed",
+        "Events not yet handed to their transport."
+    );
     metrics::describe_histogram!("job_duration_seconds", "Time to run one job.");
     publish_queue(handlers, &[]);
 }

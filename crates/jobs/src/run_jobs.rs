@@ -1,10 +1,10 @@
 //! The PostgreSQL transport's pass: claim due jobs with `FOR UPDATE SKIP LOCKED` and run them,
 //! refilling as they finish so `concurrency` jobs are always in flight.
 
+use crate::JobsError;
 use crate::queue;
 use crate::runner::Runner;
 use crate::worker::{Pass, TenantWork};
-use crate::JobsError;
 use async_trait::async_trait;
 use comply360_store::Tenant;
 use futures::StreamExt;

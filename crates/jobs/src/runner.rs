@@ -74,9 +74,7 @@ impl Runner {
                 "no handler named {} runs in this deployment; deploy it, then `comply360 jobs retry {}`",
                 job.handler, job.id
             );
-            return self
-                .fail(tenant, job, HandlerError::Permanent(error))
-                .await;
+            return self.fail(tenant, job, HandlerError::Permanent(error)).await;
         };
         let mut tx = self.tenancy.begin(tenant).await?;
         if !queue::take_inbox_slot(&mut tx, &job.handler, job.event.id).await? {
@@ -88,9 +86,7 @@ impl Runner {
             // Its worker died during the last attempt and nothing was committed.
             tx.rollback().await?;
             let error = "the worker stopped during the last attempt".to_owned();
-            return self
-                .fail(tenant, job, HandlerError::Permanent(error))
-                .await;
+            return self.fail(tenant, job, HandlerError::Permanent(error)).await;
         }
         let result = {
             let mut ctx = JobContext {

@@ -1,8 +1,8 @@
 //! Which handlers receive which events.
 
+use crate::RetryPolicy;
 use crate::event::matches;
 use crate::handler::Handler;
-use crate::RetryPolicy;
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -16,6 +16,7 @@
 
 pub mod bootstrap;
 pub mod catalog;
+pub mod circuits;
 pub mod connect;
 pub mod control;
 pub mod embedded;

@@ -145,14 +145,19 @@ impl Store {
             }
         }
         if store.settings.maintenance {
-            let listen = store.settings.primary.options(
-                crate::APP_ROLE,
-                store.settings.passwords.app.as_deref(),
-                &store.settings.app_database,
-            );
-            store.tenancy.spawn_maintenance(listen);
+            store.tenancy.spawn_maintenance(store.listen_options());
         }
         Ok(store)
+    }
+
+    /// The app role on the app database, directly (never through PgBouncer): for LISTEN,
+    /// which needs a session of its own.
+    pub fn listen_options(&self) -> PgConnectOptions {
+        self.settings.primary.options(
+            crate::APP_ROLE,
+            self.settings.passwords.app.as_deref(),
+            &self.settings.app_database,
+        )
     }
 
     pub fn tenancy(&self) -> &Tenancy {

@@ -18,11 +18,14 @@ pub mod pgbouncer;
 
 use comply360_api::{AppState, HttpSettings, serve};
 use comply360_domain::{IsolationMode, Slug, Tier};
+use comply360_jobs::handlers::AuditTrail;
+use comply360_jobs::{Outbox, RetryPolicy, Subscriptions, Transport};
 use comply360_store::catalog::TenantRecord;
 use comply360_store::connect::ServerAddress;
 use comply360_store::provision::{NewTenant, ProvisionOptions};
 use comply360_store::{Store, StoreSettings};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 pub use cluster::{TestCluster, test_cluster};
@@ -118,12 +121,25 @@ impl Drop for TestApp {
     }
 }
 
+/// The platform's own handlers (the audit trail), on the PostgreSQL transport, for tests
+/// that do not bring their own subscriptions.
+pub fn default_outbox() -> Outbox {
+    let subs = Subscriptions::new(RetryPolicy::DEFAULT).with(AuditTrail);
+    Outbox::new(Arc::new(subs), Transport::Postgres)
+}
+
 pub async fn spawn_app(store: Store) -> TestApp {
+    let state = AppState::new(store.clone(), HttpSettings::default(), default_outbox());
+    spawn_app_with(state).await
+}
+
+/// Serves a prepared state (own outbox, own resilience settings).
+pub async fn spawn_app_with(state: AppState) -> TestApp {
+    let store = state.store.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a loopback port");
     let addr = listener.local_addr().expect("local address");
-    let state = AppState::new(store.clone(), HttpSettings::default());
     let stop = CancellationToken::new();
     let token = stop.clone();
     tokio::spawn(async move {

@@ -1,7 +1,7 @@
 //! `comply360 bench`: provisioning latency per isolation mode and a fleet migration, measured
 //! on a throwaway embedded cluster in a temporary directory (removed afterwards).
 
-use crate::cli::BenchArgs;
+use crate::cli::{BenchArgs, BenchSuite};
 use comply360_domain::{IsolationMode, Slug, Tier};
 use comply360_store::embedded::{EmbeddedCluster, EmbeddedOptions};
 use comply360_store::fleet::FleetOptions;
@@ -20,9 +20,24 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let cluster = EmbeddedCluster::start(&opts).await?;
     let mut settings = StoreSettings::new(cluster.address(), EMBEDDED_ADMIN_ROLE);
     settings.maintenance = false;
-    let result = bench(settings, &args).await;
+    let result = match args.suite {
+        BenchSuite::Provisioning => bench(settings, &args).await,
+        BenchSuite::Jobs => jobs_suite(settings, &args).await,
+    };
     cluster.release().await?;
     result.map(|()| ExitCode::SUCCESS)
+}
+
+async fn jobs_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> {
+    let store = Store::open(settings).await?;
+    println!(
+        "comply360 bench --suite jobs: {} cores, fsync {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if args.no_fsync { "off" } else { "on" }
+    );
+    let result = super::bench_jobs::bench(&store, args.events, args.jobs_concurrency).await;
+    store.close().await;
+    result
 }
 
 async fn bench(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> {
@@ -101,7 +116,11 @@ async fn bench(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn provision(store: &Store, slug: &str, mode: IsolationMode) -> anyhow::Result<()> {
+pub(super) async fn provision(
+    store: &Store,
+    slug: &str,
+    mode: IsolationMode,
+) -> anyhow::Result<()> {
     let new = NewTenant {
         slug: Slug::parse(slug)?,
         name: slug.to_owned(),
@@ -117,7 +136,7 @@ async fn provision(store: &Store, slug: &str, mode: IsolationMode) -> anyhow::Re
 }
 
 /// p50, p95 and max in milliseconds (nearest-rank).
-fn percentiles(times: &mut [Duration]) -> (f64, f64, f64) {
+pub(super) fn percentiles(times: &mut [Duration]) -> (f64, f64, f64) {
     if times.is_empty() {
         return (0.0, 0.0, 0.0);
     }

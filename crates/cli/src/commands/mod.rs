@@ -2,8 +2,12 @@
 //! line through `main`.
 
 mod bench;
+mod bench_jobs;
 mod demo;
+mod integrations;
+mod jobs;
 mod migrate;
+mod notify;
 mod serve;
 mod server;
 mod table;
@@ -20,6 +24,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Server(cmd) => server::run(&cli.global, cmd).await,
         Command::Demo(args) => demo::run(&cli.global, args).await,
         Command::Bench(args) => bench::run(args).await,
+        Command::Jobs(cmd) => jobs::run(&cli.global, cmd).await,
+        Command::Integrations(cmd) => integrations::run(&cli.global, cmd).await,
+        Command::Notify(cmd) => notify::run(&cli.global, cmd).await,
     }
 }
 

@@ -1,12 +1,16 @@
 //! `comply360 serve`: migrate, optionally create the demo, serve until Ctrl-C / SIGTERM, then
 //! finish in-flight requests, close pools and stop the embedded cluster.
 
-use crate::cli::{GlobalArgs, ServeArgs};
+use crate::cli::{GlobalArgs, Role, ServeArgs};
+use crate::platform;
 use crate::runtime::Runtime;
-use comply360_api::{AppState, HttpSettings, serve};
+use comply360_api::{AppState, HttpSettings, Surface, router_for, serve_router};
+use comply360_integrations::{CallPolicy, Resilience};
+use comply360_notify::EmailTransport;
 use comply360_store::fleet::FleetOptions;
 use std::process::ExitCode;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let rt = Runtime::open(global, true).await?;
@@ -37,15 +41,70 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
                 args.listen
             )
         })?;
+    let resilience = Resilience::new(CallPolicy::default());
+    let outbox = platform::outbox(&rt.settings, &rt.store, &resilience)?;
     let state = AppState::new(
         rt.store.clone(),
         HttpSettings {
             base_domain: rt.settings.base_domain.clone(),
             request_timeout: Duration::from_secs(rt.settings.request_timeout_secs),
         },
+        outbox.clone(),
+    )
+    .with_resilience(resilience.clone());
+
+    let stop = CancellationToken::new();
+    let workers = match args.role {
+        Role::All | Role::Worker => Some(platform::start_workers(
+            &rt.settings,
+            &rt.store,
+            &outbox,
+            stop.child_token(),
+        )?),
+        Role::Api => None,
+    };
+    let circuits = comply360_api::circuits::spawn_publisher(
+        &rt.store,
+        resilience,
+        comply360_jobs::worker_id(),
+        Duration::from_secs(5),
+        stop.child_token(),
     );
-    tracing::info!(address = %args.listen, "serving");
+    let surface = match args.role {
+        Role::Worker => Surface::OpsOnly,
+        Role::All | Role::Api => Surface::Api,
+    };
+    // The mailbox transport is for a laptop: what it "sent" is readable at /dev/mailbox.
+    let extra = if rt.settings.notify.email_transport == EmailTransport::Mailbox
+        && surface == Surface::Api
+    {
+        println!(
+            "Emails are written to {} and shown at http://{}/dev/mailbox",
+            rt.settings.notify.mailbox_dir.display(),
+            args.listen
+        );
+        comply360_notify::mailbox_router(rt.settings.notify.mailbox_dir.clone())
+    } else {
+        axum::Router::new()
+    };
+    tracing::info!(address = %args.listen, role = ?args.role, transport = %rt.settings.transport(), "serving");
     println!("Comply360 is listening on http://{}", args.listen);
-    serve(listener, state, super::shutdown_signal()).await?;
+    let signal = stop.clone();
+    tokio::spawn(async move {
+        super::shutdown_signal().await;
+        signal.cancel();
+    });
+    let http_stop = stop.clone();
+    let served = serve_router(listener, router_for(state, surface, extra), async move {
+        http_stop.cancelled().await
+    })
+    .await;
+    // HTTP has drained; now let the workers finish or release their jobs.
+    stop.cancel();
+    if let Some(workers) = workers {
+        workers.join().await;
+    }
+    let _ = circuits.await;
+    served?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,8 +1,8 @@
 //! Writes every business event into the tenant's audit log, so an agency sees in one place
 //! what happened to its registrations, documents, payments and commissions.
 
-use crate::handler::{Handler, JobContext};
 use crate::HandlerError;
+use crate::handler::{Handler, JobContext};
 use async_trait::async_trait;
 use uuid::Uuid;
 

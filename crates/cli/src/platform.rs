@@ -1,0 +1,132 @@
+//! What `serve` runs besides HTTP: the handlers of this deployment, the job workers of the
+//! chosen transport.
+
+use crate::settings::Settings;
+use comply360_integrations::Resilience;
+use comply360_jobs::amqp::{AmqpHandle, AmqpSettings};
+use comply360_jobs::handlers::AuditTrail;
+use comply360_jobs::run_jobs::RunJobs;
+use comply360_jobs::{
+    Outbox, RetryPolicy, Runner, Subscriptions, Transport, Worker, WorkerConfig, WorkerHandle,
+};
+use comply360_notify::{Channels, Deliver, NotifyEvents};
+use comply360_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+impl Settings {
+    pub fn transport(&self) -> Transport {
+        if self.amqp_url.is_some() {
+            Transport::Rabbitmq
+        } else {
+            Transport::Postgres
+        }
+    }
+
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.jobs_max_attempts,
+            first_delay: Duration::from_millis(self.jobs_retry_first_delay_ms),
+            max_delay: Duration::from_secs(self.jobs_retry_max_delay_secs),
+        }
+    }
+
+    pub fn worker_config(&self) -> WorkerConfig {
+        WorkerConfig {
+            concurrency: self.jobs_concurrency,
+            lease: Duration::from_secs(self.jobs_lease_secs),
+            sweep_interval: Duration::from_secs(self.jobs_sweep_secs),
+            shutdown_grace: Duration::from_secs(self.jobs_shutdown_grace_secs),
+            job_timeout: Duration::from_secs(self.jobs_timeout_secs),
+            ..WorkerConfig::default()
+        }
+    }
+}
+
+/// The handlers of this deployment and the outbox that writes their jobs. Fails when a
+/// configured channel lacks a setting (named in the error).
+pub fn outbox(
+    settings: &Settings,
+    store: &Store,
+    resilience: &Resilience,
+) -> anyhow::Result<Outbox> {
+    let channels = Channels::from_settings(&settings.notify)?;
+    let subs = Subscriptions::new(settings.retry_policy())
+        .with(AuditTrail)
+        .with(NotifyEvents::new(
+            settings.notify.notify_default_language.clone(),
+        ))
+        .with(Deliver::new(
+            store.tenancy().clone(),
+            channels,
+            resilience.clone(),
+        ));
+    Ok(Outbox::new(Arc::new(subs), settings.transport()))
+}
+
+/// The runner of this process's jobs.
+pub fn runner(settings: &Settings, store: &Store, outbox: &Outbox) -> Runner {
+    Runner::new(
+        store.tenancy().clone(),
+        outbox.clone(),
+        Duration::from_secs(settings.jobs_timeout_secs),
+    )
+}
+
+/// The background workers of whichever transport runs.
+pub enum Workers {
+    Postgres(WorkerHandle),
+    Rabbitmq(AmqpHandle),
+}
+
+impl Workers {
+    /// Waits until they have stopped (their stop token was cancelled).
+    pub async fn join(self) {
+        match self {
+            Workers::Postgres(h) => h.join().await,
+            Workers::Rabbitmq(h) => h.join().await,
+        }
+    }
+}
+
+/// Starts the workers of the configured transport.
+pub fn start_workers(
+    settings: &Settings,
+    store: &Store,
+    outbox: &Outbox,
+    stop: CancellationToken,
+) -> anyhow::Result<Workers> {
+    let config = settings.worker_config();
+    let runner = runner(settings, store, outbox);
+    match settings.transport() {
+        Transport::Postgres => {
+            let work = RunJobs::new(
+                runner,
+                comply360_jobs::worker_id(),
+                config.lease,
+                config.concurrency,
+                config.pass_limit,
+            );
+            let worker = Worker::new(
+                store.tenancy().clone(),
+                Arc::new(work),
+                store.listen_options(),
+                config,
+                outbox.subscriptions().names(),
+            );
+            Ok(Workers::Postgres(worker.spawn(stop)))
+        }
+        Transport::Rabbitmq => {
+            let amqp = AmqpSettings {
+                url: settings.amqp_url.clone().unwrap_or_default(),
+                prefetch: settings.amqp_prefetch,
+                relay_batch: settings.amqp_relay_batch,
+                ..AmqpSettings::default()
+            };
+            let handle =
+                comply360_jobs::amqp::start(runner, amqp, store.listen_options(), config, stop)?;
+            Ok(Workers::Rabbitmq(handle))
+        }
+    }
+}

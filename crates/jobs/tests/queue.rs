@@ -1,0 +1,550 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
+//! The PostgreSQL job queue against a real PostgreSQL, in all three isolation modes: emit is
+//! transactional, every event is handled exactly once in effect, failures retry with backoff
+//! and end as dead letters that can be replayed, shutdown releases claimed jobs, an expired
+//! lease is taken over, and no tenant sees another's events or jobs.
+
+use async_trait::async_trait;
+use comply360_domain::IsolationMode;
+use comply360_jobs::event::types;
+use comply360_jobs::handlers::AuditTrail;
+use comply360_jobs::run_jobs::RunJobs;
+use comply360_jobs::{
+    Handler, HandlerError, JobContext, NewEvent, Outbox, RetryPolicy, Runner, Subscriptions,
+    Transport, Worker, WorkerConfig, WorkerHandle, admin, queue,
+};
+use comply360_store::{Store, Tenant};
+use comply360_testkit::{TestDb, create_tenant};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+const MODES: [IsolationMode; 3] = [
+    IsolationMode::Pooled,
+    IsolationMode::Schema,
+    IsolationMode::Database,
+];
+
+fn fast_policy(max_attempts: i32) -> RetryPolicy {
+    RetryPolicy {
+        max_attempts,
+        first_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(200),
+    }
+}
+
+/// Fails while `broken` is set; counts its calls.
+struct Flaky {
+    broken: Arc<AtomicBool>,
+    calls: Arc<AtomicUsize>,
+    permanent: bool,
+}
+
+#[async_trait]
+impl Handler for Flaky {
+    fn name(&self) -> &'static str {
+        "test.flaky"
+    }
+    fn subscribes_to(&self) -> &'static [&'static str] {
+        &["payment.received"]
+    }
+    fn retry_policy(&self) -> Option<RetryPolicy> {
+        Some(fast_policy(3))
+    }
+    async fn handle(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(if self.permanent {
+                HandlerError::Permanent("the provider refused the payload".into())
+            } else {
+                HandlerError::Retryable("provider unavailable".into())
+            });
+        }
+        // An effect in the same transaction as the inbox row.
+        ctx.tx
+            .query("INSERT INTO settings (tenant_id, key, value) VALUES ($1, $2, 'true')")
+            .bind(ctx.tx.tenant_id().as_uuid())
+            .bind(format!("flaky.{}", ctx.event.id.as_uuid().simple()))
+            .execute(ctx.tx.conn())
+            .await?;
+        Ok(())
+    }
+}
+
+/// Holds every job until released, so a test can stop the worker mid-job.
+struct Slow {
+    started: Arc<AtomicUsize>,
+    release: Arc<tokio::sync::Notify>,
+}
+
+#[async_trait]
+impl Handler for Slow {
+    fn name(&self) -> &'static str {
+        "test.slow"
+    }
+    fn subscribes_to(&self) -> &'static [&'static str] {
+        &["commission.*"]
+    }
+    async fn handle(&self, _ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        self.release.notified().await;
+        Ok(())
+    }
+}
+
+fn outbox(subs: Subscriptions) -> Outbox {
+    Outbox::new(Arc::new(subs), Transport::Postgres)
+}
+
+fn start_worker(store: &Store, outbox: &Outbox, config: WorkerConfig) -> WorkerHandle {
+    let runner = Runner::new(store.tenancy().clone(), outbox.clone(), config.job_timeout);
+    let work = RunJobs::new(
+        runner,
+        comply360_jobs::worker_id(),
+        config.lease,
+        config.concurrency,
+        config.pass_limit,
+    );
+    Worker::new(
+        store.tenancy().clone(),
+        Arc::new(work),
+        store.listen_options(),
+        config,
+        outbox.subscriptions().names(),
+    )
+    .spawn(CancellationToken::new())
+}
+
+fn quick_config() -> WorkerConfig {
+    WorkerConfig {
+        sweep_interval: Duration::from_secs(30),
+        shutdown_grace: Duration::from_secs(5),
+        ..WorkerConfig::default()
+    }
+}
+
+async fn emit_many(
+    store: &Store,
+    outbox: &Outbox,
+    tenant: &Tenant,
+    event_type: &'static str,
+    n: usize,
+) -> Vec<Uuid> {
+    let mut ids = Vec::new();
+    for chunk in 0..n.div_ceil(50) {
+        let mut tx = store.tenancy().begin(tenant).await.unwrap();
+        for i in 0..50.min(n - chunk * 50) {
+            let event = NewEvent::new(event_type, "registration")
+                .aggregate(Uuid::now_v7())
+                .payload(serde_json::json!({ "n": chunk * 50 + i }));
+            ids.push(outbox.emit(&mut tx, event).await.unwrap().as_uuid());
+        }
+        tx.commit().await.unwrap();
+    }
+    ids
+}
+
+async fn count(store: &Store, tenant: &Tenant, sql: &str) -> i64 {
+    let mut tx = store.tenancy().begin(tenant).await.unwrap();
+    let n: i64 = tx
+        .query_scalar(sql)
+        .bind(tenant.id().as_uuid())
+        .fetch_one(tx.conn())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    n
+}
+
+async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// Audit rows per event id: the exactly-once check.
+async fn audit_counts(store: &Store, tenant: &Tenant) -> std::collections::HashMap<Uuid, i64> {
+    let mut tx = store.tenancy().begin(tenant).await.unwrap();
+    let rows: Vec<(String, i64)> = tx
+        .query_as(
+            "SELECT detail->>'event_id', count(*) FROM audit_log
+             WHERE tenant_id = $1 AND detail ? 'event_id' GROUP BY 1",
+        )
+        .bind(tenant.id().as_uuid())
+        .fetch_all(tx.conn())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    rows.into_iter()
+        .map(|(id, n)| (id.parse().unwrap(), n))
+        .collect()
+}
+
+#[tokio::test]
+async fn emitted_events_are_handled_exactly_once_in_every_mode() {
+    let db = TestDb::new().await;
+    let outbox = outbox(Subscriptions::new(RetryPolicy::DEFAULT).with(AuditTrail));
+    let mut tenants = Vec::new();
+    for (i, mode) in MODES.into_iter().enumerate() {
+        let record = create_tenant(&db.store, &format!("flow-{i}"), mode).await;
+        tenants.push(db.store.tenancy().resolve(&record.slug).await.unwrap());
+    }
+    let worker = start_worker(&db.store, &outbox, quick_config());
+    let mut emitted = Vec::new();
+    for t in &tenants {
+        emitted.push(emit_many(&db.store, &outbox, t, types::REGISTRATION_CREATED, 120).await);
+    }
+    for (t, ids) in tenants.iter().zip(&emitted) {
+        wait_until("every job done", Duration::from_secs(60), || async {
+            count(
+                &db.store,
+                t,
+                "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'done'",
+            )
+            .await
+                == 120
+        })
+        .await;
+        let audit = audit_counts(&db.store, t).await;
+        assert_eq!(audit.len(), 120, "{}", t.slug());
+        for id in ids {
+            assert_eq!(audit.get(id), Some(&1), "event {id} of {}", t.slug());
+        }
+        let inbox = count(
+            &db.store,
+            t,
+            "SELECT count(*) FROM inbox WHERE tenant_id = $1",
+        )
+        .await;
+        assert_eq!(inbox, 120);
+    }
+    // Each tenant sees only its own events and jobs.
+    for t in &tenants {
+        assert_eq!(
+            count(&db.store, t, "SELECT count(*) FROM outbox_events").await,
+            120,
+            "unfiltered count in {}",
+            t.slug()
+        );
+        assert_eq!(count(&db.store, t, "SELECT count(*) FROM jobs").await, 120);
+    }
+    worker.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_event_is_written_only_if_its_transaction_commits() {
+    let db = TestDb::new().await;
+    let outbox = outbox(Subscriptions::new(RetryPolicy::DEFAULT).with(AuditTrail));
+    for (i, mode) in MODES.into_iter().enumerate() {
+        let record = create_tenant(&db.store, &format!("txn-{i}"), mode).await;
+        let t = db.store.tenancy().resolve(&record.slug).await.unwrap();
+        let mut tx = db.store.tenancy().begin(&t).await.unwrap();
+        outbox
+            .emit(
+                &mut tx,
+                NewEvent::new(types::REGISTRATION_CREATED, "registration"),
+            )
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(
+            count(
+                &db.store,
+                &t,
+                "SELECT count(*) FROM outbox_events WHERE tenant_id = $1"
+            )
+            .await,
+            0
+        );
+        assert_eq!(
+            count(
+                &db.store,
+                &t,
+                "SELECT count(*) FROM jobs WHERE tenant_id = $1"
+            )
+            .await,
+            0
+        );
+
+        let mut tx = db.store.tenancy().begin(&t).await.unwrap();
+        outbox
+            .emit(
+                &mut tx,
+                NewEvent::new(types::REGISTRATION_CREATED, "registration"),
+            )
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            count(
+                &db.store,
+                &t,
+                "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'queued'"
+            )
+            .await,
+            1
+        );
+    }
+    // An unknown event type is refused before anything is written.
+    let t = db.store.tenancy().resolve("txn-0").await.unwrap();
+    let mut tx = db.store.tenancy().begin(&t).await.unwrap();
+    let err = outbox
+        .emit(
+            &mut tx,
+            NewEvent::new("registration.exploded", "registration"),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("registration.exploded"), "{err}");
+}
+
+#[tokio::test]
+async fn failures_retry_with_backoff_then_dead_letter_and_replay_after_a_fix() {
+    let db = TestDb::new().await;
+    let broken = Arc::new(AtomicBool::new(true));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let outbox = outbox(Subscriptions::new(RetryPolicy::DEFAULT).with(Flaky {
+        broken: broken.clone(),
+        calls: calls.clone(),
+        permanent: false,
+    }));
+    let record = create_tenant(&db.store, "poison", IsolationMode::Schema).await;
+    let t = db.store.tenancy().resolve(&record.slug).await.unwrap();
+    let worker = start_worker(&db.store, &outbox, quick_config());
+    let started = Instant::now();
+    emit_many(&db.store, &outbox, &t, types::PAYMENT_RECEIVED, 1).await;
+    wait_until("the job to die", Duration::from_secs(20), || async {
+        count(
+            &db.store,
+            &t,
+            "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'dead'",
+        )
+        .await
+            == 1
+    })
+    .await;
+    // Three attempts, with at least the first two backoff delays (25 ms + 50 ms minimum) between.
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert!(started.elapsed() >= Duration::from_millis(75));
+    let dead = admin::list(db.store.tenancy(), Some("poison"), &["dead"], 10)
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].job.attempts, 3);
+    assert_eq!(
+        dead[0].job.last_error.as_deref(),
+        Some("provider unavailable")
+    );
+    assert_eq!(
+        count(
+            &db.store,
+            &t,
+            "SELECT count(*) FROM inbox WHERE tenant_id = $1"
+        )
+        .await,
+        0,
+        "no inbox row for a failed job"
+    );
+
+    // Replaying a job that is not dead is refused; an unknown id is reported.
+    let err = admin::retry(
+        db.store.tenancy(),
+        None,
+        comply360_domain::JobId::new(),
+        Transport::Postgres,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("no job"), "{err}");
+
+    broken.store(false, Ordering::SeqCst);
+    let replayed = admin::retry(
+        db.store.tenancy(),
+        None,
+        dead[0].job.id,
+        Transport::Postgres,
+    )
+    .await
+    .unwrap();
+    assert_eq!(replayed.tenant, "poison");
+    wait_until(
+        "the replayed job to finish",
+        Duration::from_secs(20),
+        || async {
+            count(
+                &db.store,
+                &t,
+                "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'done'",
+            )
+            .await
+                == 1
+        },
+    )
+    .await;
+    assert_eq!(
+        count(
+            &db.store,
+            &t,
+            "SELECT count(*) FROM settings WHERE tenant_id = $1 AND key LIKE 'flaky.%'"
+        )
+        .await,
+        1
+    );
+    let err = admin::retry(
+        db.store.tenancy(),
+        Some("poison"),
+        dead[0].job.id,
+        Transport::Postgres,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("not dead"), "{err}");
+    worker.shutdown().await;
+}
+
+#[tokio::test]
+async fn permanent_failures_die_at_once_and_purge_removes_old_dead_letters() {
+    let db = TestDb::new().await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let outbox = outbox(Subscriptions::new(RetryPolicy::DEFAULT).with(Flaky {
+        broken: Arc::new(AtomicBool::new(true)),
+        calls: calls.clone(),
+        permanent: true,
+    }));
+    let record = create_tenant(&db.store, "refused", IsolationMode::Pooled).await;
+    let t = db.store.tenancy().resolve(&record.slug).await.unwrap();
+    emit_many(&db.store, &outbox, &t, types::PAYMENT_RECEIVED, 3).await;
+    let runner = Runner::new(
+        db.store.tenancy().clone(),
+        outbox.clone(),
+        Duration::from_secs(5),
+    );
+    comply360_jobs::run_due(&runner, &t).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "one attempt each");
+    assert_eq!(
+        count(
+            &db.store,
+            &t,
+            "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'dead'"
+        )
+        .await,
+        3
+    );
+
+    let none = admin::purge_dead(
+        db.store.tenancy(),
+        Some("refused"),
+        Duration::from_secs(3600),
+    )
+    .await
+    .unwrap();
+    assert!(none.is_empty(), "fresh dead letters are kept");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let purged = admin::purge_dead(
+        db.store.tenancy(),
+        Some("refused"),
+        Duration::from_millis(10),
+    )
+    .await
+    .unwrap();
+    assert_eq!(purged, vec![("refused".to_owned(), 3)]);
+    assert_eq!(
+        count(
+            &db.store,
+            &t,
+            "SELECT count(*) FROM jobs WHERE tenant_id = $1"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn shutdown_releases_claimed_jobs_and_an_expired_lease_is_taken_over() {
+    let db = TestDb::new().await;
+    let started = Arc::new(AtomicUsize::new(0));
+    let release = Arc::new(tokio::sync::Notify::new());
+    let outbox = outbox(Subscriptions::new(RetryPolicy::DEFAULT).with(Slow {
+        started: started.clone(),
+        release: release.clone(),
+    }));
+    let record = create_tenant(&db.store, "slowpoke", IsolationMode::Database).await;
+    let t = db.store.tenancy().resolve(&record.slug).await.unwrap();
+    emit_many(&db.store, &outbox, &t, types::COMMISSION_CALCULATED, 4).await;
+    let config = WorkerConfig {
+        shutdown_grace: Duration::from_millis(200),
+        concurrency: 4,
+        ..quick_config()
+    };
+    let worker = start_worker(&db.store, &outbox, config);
+    wait_until("four jobs running", Duration::from_secs(20), || async {
+        started.load(Ordering::SeqCst) == 4
+    })
+    .await;
+    assert_eq!(
+        count(
+            &db.store,
+            &t,
+            "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'running'"
+        )
+        .await,
+        4
+    );
+    // Grace runs out while the handlers still wait: the jobs are given back, attempt refunded.
+    worker.shutdown().await;
+    assert_eq!(count(&db.store, &t, "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'queued' AND attempts = 0 AND locked_by IS NULL").await, 4);
+
+    // A worker that vanishes without releasing: its lease runs out and another takes over.
+    let mut tx = db.store.tenancy().begin(&t).await.unwrap();
+    let claimed = queue::claim(&mut tx, "vanished-worker", Duration::from_millis(300), 10)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(claimed.len(), 4);
+    let runner = Runner::new(
+        db.store.tenancy().clone(),
+        outbox.clone(),
+        Duration::from_secs(5),
+    );
+    assert_eq!(
+        comply360_jobs::run_due(&runner, &t).await.unwrap(),
+        0,
+        "leased jobs are not taken early"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let handle = tokio::spawn({
+        let runner = runner.clone();
+        let t = t.clone();
+        async move { comply360_jobs::run_due(&runner, &t).await.unwrap() }
+    });
+    for _ in 0..40 {
+        release.notify_waiters();
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(handle.await.unwrap(), 4);
+    assert_eq!(
+        count(
+            &db.store,
+            &t,
+            "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'done' AND attempts = 2"
+        )
+        .await,
+        4
+    );
+}

@@ -1,0 +1,95 @@
+//! `notify.events`: business events that tell someone something become queued messages,
+//! in the event's job transaction (so a redelivered event finds its message already there).
+
+use crate::model::Recipient;
+use crate::queue::{NewMessage, queue};
+use crate::templates::Template;
+use async_trait::async_trait;
+use comply360_jobs::event::types;
+use comply360_jobs::{Handler, HandlerError, JobContext};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+pub struct NotifyEvents {
+    language: String,
+}
+
+impl NotifyEvents {
+    pub const NAME: &'static str = "notify.events";
+
+    /// `language`: for recipients whose language is not known (clients have none yet).
+    pub fn new(language: impl Into<String>) -> NotifyEvents {
+        NotifyEvents {
+            language: language.into(),
+        }
+    }
+}
+
+/// The part of `registration.created`'s payload this handler reads.
+#[derive(Deserialize)]
+struct RegistrationCreated {
+    client_id: Uuid,
+    kind: String,
+    reference: Option<String>,
+}
+
+impl NotifyEvents {
+    /// Tells the client their application was opened. A client without a (usable) email
+    /// address gets nothing, which is not an error.
+    async fn registration_created(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
+        let payload: RegistrationCreated = serde_json::from_value(ctx.event.payload.clone())
+            .map_err(|e| HandlerError::Permanent(format!("registration.created payload: {e}")))?;
+        let tenant = ctx.tx.tenant_id().as_uuid();
+        let client: Option<(String, Option<String>)> = ctx
+            .tx
+            .query_as(
+                "SELECT display_name, email FROM clients
+                 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
+            )
+            .bind(tenant)
+            .bind(payload.client_id)
+            .fetch_optional(ctx.tx.conn())
+            .await?;
+        let Some((client_name, Some(email))) = client else {
+            tracing::debug!(event = %ctx.event.id, "client has no email address; nothing to send");
+            return Ok(());
+        };
+        let Ok(recipient) = Recipient::email(&email) else {
+            tracing::info!(event = %ctx.event.id, "client email address unusable; nothing sent");
+            return Ok(());
+        };
+        let message = NewMessage {
+            template: Template::RegistrationCreated,
+            language: self.language.clone(),
+            recipient,
+            user_id: None,
+            event_id: Some(ctx.event.id),
+            vars: json!({
+                "client_name": client_name,
+                "kind": payload.kind,
+                "reference": payload.reference,
+            }),
+        };
+        queue(ctx.tx, ctx.outbox, message).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Handler for NotifyEvents {
+    fn name(&self) -> &'static str {
+        NotifyEvents::NAME
+    }
+
+    fn subscribes_to(&self) -> &'static [&'static str] {
+        &[types::REGISTRATION_CREATED]
+    }
+
+    async fn handle(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
+        match ctx.event.event_type.as_str() {
+            types::REGISTRATION_CREATED => self.registration_created(ctx).await,
+            _ => Ok(()),
+        }
+    }
+}
