@@ -228,3 +228,130 @@ async fn metrics_are_served_in_prometheus_format() {
         "no tenant identifiers in metric labels"
     );
 }
+
+async fn add_client(app: &comply360_testkit::TestApp, slug: &str) -> uuid::Uuid {
+    let tenant = app.store.tenancy().resolve(slug).await.unwrap();
+    let id = uuid::Uuid::now_v7();
+    let mut tx = app.store.tenancy().begin(&tenant).await.unwrap();
+    tx.query("INSERT INTO clients (tenant_id, id, kind, display_name) VALUES ($1, $2, 'organisation', 'Karoo Solar (Pty) Ltd')")
+        .bind(tenant.id().as_uuid())
+        .bind(id)
+        .execute(tx.conn())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// POST /api/v1/registrations: created with its event in one transaction, refused with field
+/// errors, and never across tenants (a client id or registration of A is unknown to B).
+#[tokio::test]
+async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
+    let db = TestDb::new().await;
+    for (slug, mode) in [
+        ("reg-pooled", IsolationMode::Pooled),
+        ("reg-schema", IsolationMode::Schema),
+        ("reg-db", IsolationMode::Database),
+        ("reg-other", IsolationMode::Schema),
+    ] {
+        db.tenant(slug, mode).await;
+    }
+    let app = spawn_app(db.store.clone()).await;
+    let http = reqwest::Client::new();
+    let post = |tenant: &'static str, body: Value| {
+        http.post(app.url("/api/v1/registrations"))
+            .header("X-Tenant", tenant)
+            .json(&body)
+            .send()
+    };
+    let other_client = add_client(&app, "reg-other").await;
+    for slug in ["reg-pooled", "reg-schema", "reg-db"] {
+        let client = add_client(&app, slug).await;
+        let res = post(
+            slug,
+            serde_json::json!({"client_id": client, "kind": "za_private_company"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["status"], "draft");
+        assert_eq!(body["jurisdiction"], "ZA");
+        let tenant = app.store.tenancy().resolve(slug).await.unwrap();
+        let mut tx = app.store.tenancy().begin(&tenant).await.unwrap();
+        let events: Vec<(String, Value)> = tx
+            .query_as("SELECT event_type, payload FROM outbox_events WHERE tenant_id = $1")
+            .bind(tenant.id().as_uuid())
+            .fetch_all(tx.conn())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(events.len(), 1, "{slug}");
+        assert_eq!(events[0].0, "registration.created");
+        assert_eq!(events[0].1["registration_id"], body["id"]);
+
+        // Readable in its tenant, unknown in another.
+        let own = http
+            .get(app.url(&location))
+            .header("X-Tenant", slug)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(own.status(), StatusCode::OK);
+        let foreign = http
+            .get(app.url(&location))
+            .header("X-Tenant", "reg-other")
+            .send()
+            .await
+            .unwrap();
+        problem(foreign, StatusCode::NOT_FOUND, "registration_not_found").await;
+
+        // Another tenant's client is unknown here; nothing is written.
+        let res = post(
+            slug,
+            serde_json::json!({"client_id": other_client, "kind": "zw_pbc"}),
+        )
+        .await
+        .unwrap();
+        let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert_eq!(body["errors"][0]["field"], "client_id");
+    }
+
+    // Every invalid field is reported at once.
+    let res = post(
+        "reg-pooled",
+        serde_json::json!({"client_id": "nope", "kind": "za_cc", "payload": [1]}),
+    )
+    .await
+    .unwrap();
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["client_id", "kind", "payload"]);
+    assert!(
+        body["errors"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("za_private_company"),
+        "{body}"
+    );
+    // A body that is not JSON, or lacks fields, is a problem too.
+    let res = http
+        .post(app.url("/api/v1/registrations"))
+        .header("X-Tenant", "reg-pooled")
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::BAD_REQUEST, "malformed_json").await;
+    let res = post("reg-pooled", serde_json::json!({"kind": "zw_pbc"}))
+        .await
+        .unwrap();
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+}

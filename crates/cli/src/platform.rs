@@ -57,11 +57,15 @@ pub fn outbox(
         .with(NotifyEvents::new(
             settings.notify.notify_default_language.clone(),
         ))
-        .with(Deliver::new(
-            store.tenancy().clone(),
-            channels,
-            resilience.clone(),
-        ));
+        .with(
+            Deliver::new(store.tenancy().clone(), channels, resilience.clone()).with_retry_policy(
+                RetryPolicy {
+                    max_attempts: settings.notify_max_attempts,
+                    first_delay: Duration::from_millis(settings.notify_retry_first_delay_ms),
+                    max_delay: Duration::from_secs(settings.notify_retry_max_delay_secs),
+                },
+            ),
+        );
     Ok(Outbox::new(Arc::new(subs), settings.transport()))
 }
 

@@ -58,6 +58,11 @@ pub struct Settings {
     pub jobs_timeout_secs: u64,
     /// On shutdown, how long running jobs may take before they are released.
     pub jobs_shutdown_grace_secs: u64,
+    /// Attempts and backoff of email/SMS delivery (kept apart from the default: a provider
+    /// outage can last hours, and a message should outlive it).
+    pub notify_max_attempts: i32,
+    pub notify_retry_first_delay_ms: u64,
+    pub notify_retry_max_delay_secs: u64,
     /// Unacknowledged deliveries per RabbitMQ consumer.
     pub amqp_prefetch: u16,
     /// Events the relay publishes per tenant transaction.
@@ -97,6 +102,9 @@ impl Default for Settings {
             jobs_lease_secs: 300,
             jobs_timeout_secs: 120,
             jobs_shutdown_grace_secs: 20,
+            notify_max_attempts: 8,
+            notify_retry_first_delay_ms: 30_000,
+            notify_retry_max_delay_secs: 1800,
             amqp_prefetch: 16,
             amqp_relay_batch: 256,
             notify: NotifySettings {
@@ -163,8 +171,8 @@ impl Settings {
             s.notify.mailbox_dir = s.data_dir.join("mailbox");
         }
         anyhow::ensure!(
-            s.jobs_concurrency > 0 && s.jobs_max_attempts > 0,
-            "COMPLY360_JOBS_CONCURRENCY and COMPLY360_JOBS_MAX_ATTEMPTS must be at least 1"
+            s.jobs_concurrency > 0 && s.jobs_max_attempts > 0 && s.notify_max_attempts > 0,
+            "COMPLY360_JOBS_CONCURRENCY, COMPLY360_JOBS_MAX_ATTEMPTS and COMPLY360_NOTIFY_MAX_ATTEMPTS must be at least 1"
         );
         anyhow::ensure!(
             s.jobs_lease_secs > s.jobs_timeout_secs,

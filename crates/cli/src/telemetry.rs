@@ -4,12 +4,13 @@
 use tracing_subscriber::EnvFilter;
 
 /// `verbose`: `info` by default (the server); one-shot commands default to `warn` so their
-/// output is what the person asked for.
+/// output is what the person asked for (and job and circuit warnings stay quiet there: a
+/// command that runs jobs, like `notify test`, reports their outcome itself).
 pub fn init(json: bool, verbose: bool) {
     let default = if verbose {
         "info,sqlx=warn"
     } else {
-        "warn,sqlx=error"
+        "warn,sqlx=error,comply360_jobs=error,comply360_integrations=error"
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()

@@ -345,6 +345,23 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
         1,
         "the failure is visible on the message"
     );
+    // The queue's series show the dead letter (the sweep refreshes the gauges).
+    eventually("jobs_dead_letters 1", Duration::from_secs(10), || async {
+        let m = http
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        m.lines().any(|l| l == "jobs_dead_letters 1")
+            && m.contains("jobs_total{handler=\"notify.deliver\",outcome=\"dead\"} 1")
+            && m.contains("jobs_total{handler=\"notify.deliver\",outcome=\"deferred\"}")
+            && m.contains("jobs_queue_depth{handler=\"notify.deliver\"}")
+            && m.lines().any(|l| l == "outbox_unrelayed 0")
+    })
+    .await;
     let dead = comply360(&db)
         .args(["jobs", "dead", "--tenant", "outage", "--json"])
         .output()

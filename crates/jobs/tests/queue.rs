@@ -548,3 +548,98 @@ async fn shutdown_releases_claimed_jobs_and_an_expired_lease_is_taken_over() {
         4
     );
 }
+
+/// Two tenants of the same mode: neither sees, claims, replays nor writes the other's
+/// events, jobs or inbox rows; a connection without tenant context sees none at all.
+async fn event_tables_are_isolated(mode: IsolationMode, tag: &str) {
+    let db = TestDb::new().await;
+    let outbox = outbox(Subscriptions::new(RetryPolicy::DEFAULT).with(AuditTrail));
+    let a = create_tenant(&db.store, &format!("{tag}-a"), mode).await;
+    let b = create_tenant(&db.store, &format!("{tag}-b"), mode).await;
+    let a = db.store.tenancy().resolve(&a.slug).await.unwrap();
+    let b = db.store.tenancy().resolve(&b.slug).await.unwrap();
+    emit_many(&db.store, &outbox, &a, types::REGISTRATION_CREATED, 5).await;
+
+    for table in ["outbox_events", "jobs", "inbox"] {
+        assert_eq!(
+            count(&db.store, &b, &format!("SELECT count(*) FROM {table}")).await,
+            0,
+            "{mode:?} {table}"
+        );
+    }
+    // B's worker claims nothing of A's, and A's dead letters cannot be replayed from B.
+    let mut tx = db.store.tenancy().begin(&b).await.unwrap();
+    assert!(
+        queue::claim(&mut tx, "b-worker", Duration::from_secs(60), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    tx.commit().await.unwrap();
+    let runner = Runner::new(
+        db.store.tenancy().clone(),
+        outbox.clone(),
+        Duration::from_secs(5),
+    );
+    assert_eq!(comply360_jobs::run_due(&runner, &b).await.unwrap(), 0);
+    let a_jobs = admin::list(db.store.tenancy(), Some(a.slug()), &["queued"], 10)
+        .await
+        .unwrap();
+    assert_eq!(a_jobs.len(), 5);
+    let err = admin::retry(
+        db.store.tenancy(),
+        Some(b.slug()),
+        a_jobs[0].job.id,
+        Transport::Postgres,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("no job"), "{err}");
+
+    // Writing a row that names A from B's transaction is refused by RLS (42501).
+    let mut tx = db.store.tenancy().begin(&b).await.unwrap();
+    let err = tx
+        .query("INSERT INTO outbox_events (tenant_id, id, event_type, aggregate_type) VALUES ($1, $2, 'registration.created', 'registration')")
+        .bind(a.id().as_uuid())
+        .bind(Uuid::now_v7())
+        .execute(tx.conn())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.as_database_error().and_then(|e| e.code()).as_deref(),
+        Some("42501"),
+        "{err}"
+    );
+    drop(tx);
+
+    // A's jobs run and fill only A's inbox.
+    assert_eq!(comply360_jobs::run_due(&runner, &a).await.unwrap(), 5);
+    assert_eq!(count(&db.store, &a, "SELECT count(*) FROM inbox").await, 5);
+    assert_eq!(count(&db.store, &b, "SELECT count(*) FROM inbox").await, 0);
+
+    // The app role with no tenant context sees nothing (pooled and schema live in the app db).
+    if mode != IsolationMode::Database {
+        let schema = &a.record().placement.schema;
+        let n: i64 =
+            sqlx::query_scalar(&format!("SELECT count(*) FROM \"{schema}\".outbox_events"))
+                .fetch_one(db.store.tenancy().app_pool())
+                .await
+                .unwrap();
+        assert_eq!(n, 0, "{mode:?}: no context, no rows");
+    }
+}
+
+#[tokio::test]
+async fn event_tables_are_isolated_pooled() {
+    event_tables_are_isolated(IsolationMode::Pooled, "evi-pooled").await;
+}
+
+#[tokio::test]
+async fn event_tables_are_isolated_schema() {
+    event_tables_are_isolated(IsolationMode::Schema, "evi-schema").await;
+}
+
+#[tokio::test]
+async fn event_tables_are_isolated_database() {
+    event_tables_are_isolated(IsolationMode::Database, "evi-db").await;
+}

@@ -815,7 +815,8 @@ async fn a_message_sent_by_an_attempt_whose_job_did_not_commit_is_not_sent_again
 
 #[tokio::test]
 async fn deliver_skips_messages_that_are_no_longer_queued() {
-    // A message that failed for good is not resent by a replayed job.
+    // A message suppressed by an opt-out is not sent by its job. (A *failed* one is: its job
+    // only runs again when an operator replays the dead letter; see the outage test.)
     let mailbox = tempfile::tempdir().unwrap();
     let db = TestDb::new().await;
     let t = tenant(&db, "replay", IsolationMode::Pooled).await;
@@ -835,12 +836,14 @@ async fn deliver_skips_messages_that_are_no_longer_queued() {
     )
     .await
     .unwrap();
-    tx.query("UPDATE notification_messages SET state = 'failed' WHERE tenant_id = $1 AND id = $2")
-        .bind(t.id().as_uuid())
-        .bind(q.id.as_uuid())
-        .execute(tx.conn())
-        .await
-        .unwrap();
+    tx.query(
+        "UPDATE notification_messages SET state = 'suppressed' WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.id().as_uuid())
+    .bind(q.id.as_uuid())
+    .execute(tx.conn())
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(comply360_jobs::run_due(&runner, &t).await.unwrap(), 1);
     assert_eq!(

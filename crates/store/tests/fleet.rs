@@ -15,10 +15,16 @@ use comply360_store::{StoreError, catalog};
 use comply360_testkit::{TestDb, create_tenant};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The version of the migration these tests add after the real ones.
+fn next() -> i32 {
+    MigrationSet::tenant().latest() + 1
+}
+
 fn v2() -> MigrationSet {
+    let n = next();
     MigrationSet::tenant().with(Migration::new(
-        2,
-        "migrations/tenant/0002_client_nickname.sql",
+        n,
+        format!("migrations/tenant/{n:04}_client_nickname.sql"),
         "ALTER TABLE clients ADD COLUMN nickname text;\nCREATE INDEX clients_by_nickname ON clients (tenant_id, nickname);",
     ))
 }
@@ -100,7 +106,7 @@ async fn fleet_of_200_tenants_migrates_resumes_and_isolates_failures() {
         "{first:?}"
     );
     assert_eq!(first.planned, namespaces.len());
-    let behind = catalog::namespaces_below(store.owner_pool(), 2)
+    let behind = catalog::namespaces_below(store.owner_pool(), next())
         .await
         .unwrap();
     assert_eq!(
@@ -108,7 +114,7 @@ async fn fleet_of_200_tenants_migrates_resumes_and_isolates_failures() {
         first.planned - first.migrated - first.failed.len() + first.failed.len()
     );
 
-    // 2. Resume: everything but the broken tenant reaches version 2; the broken one is named.
+    // 2. Resume: everything but the broken tenant reaches the new version; the broken one is named.
     let second = store
         .migrate_fleet(&FleetOptions::default(), |_| {})
         .await
@@ -117,11 +123,11 @@ async fn fleet_of_200_tenants_migrates_resumes_and_isolates_failures() {
     assert_eq!(second.failed.len(), 1, "{second:?}");
     assert_eq!(second.failed[0].tenants, vec!["fleet-002".to_owned()]);
     assert!(
-        second.failed[0].error.contains("0002_client_nickname.sql"),
+        second.failed[0].error.contains("_client_nickname.sql"),
         "{}",
         second.failed[0].error
     );
-    let behind = catalog::namespaces_below(store.owner_pool(), 2)
+    let behind = catalog::namespaces_below(store.owner_pool(), next())
         .await
         .unwrap();
     assert_eq!(behind.len(), 1);
@@ -152,7 +158,7 @@ async fn fleet_of_200_tenants_migrates_resumes_and_isolates_failures() {
     assert!(third.is_success(), "{third:?}");
     assert_eq!(third.migrated, 1);
     assert!(
-        catalog::namespaces_below(store.owner_pool(), 2)
+        catalog::namespaces_below(store.owner_pool(), next())
             .await
             .unwrap()
             .is_empty()
@@ -176,11 +182,11 @@ async fn fleet_of_200_tenants_migrates_resumes_and_isolates_failures() {
         Vec::<(String, String)>::new()
     );
 
-    // New tenants are built at version 2 (the template and the snapshot moved with the fleet).
+    // New tenants are built at the new version (the template and the snapshot moved with the fleet).
     let fresh_db = create_tenant(&store, "fleet-new-db", IsolationMode::Database).await;
     let fresh_schema = create_tenant(&store, "fleet-new-schema", IsolationMode::Schema).await;
-    assert_eq!(fresh_db.placement.schema_version, Some(2));
-    assert_eq!(fresh_schema.placement.schema_version, Some(2));
+    assert_eq!(fresh_db.placement.schema_version, Some(next()));
+    assert_eq!(fresh_schema.placement.schema_version, Some(next()));
     store.close().await;
 
     // 6. An applied migration whose file changed is refused, naming the file.

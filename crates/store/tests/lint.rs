@@ -20,7 +20,9 @@ async fn every_real_namespace_keeps_the_contract() {
         Vec::<(String, String)>::new()
     );
     let mut conn = db.store.owner_pool().acquire().await.unwrap();
-    assert_eq!(tenant_table_count(&mut conn, "pooled").await.unwrap(), 7);
+    // 0001: users, clients, registrations, documents, commissions, settings, audit_log;
+    // 0002: outbox_events, jobs, inbox; 0003: notification_messages, notification_preferences.
+    assert_eq!(tenant_table_count(&mut conn, "pooled").await.unwrap(), 12);
     assert!(
         lint_namespace(&mut conn, "pooled")
             .await

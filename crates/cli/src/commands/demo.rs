@@ -80,5 +80,20 @@ pub async fn ensure(rt: &Runtime, port: u16) -> anyhow::Result<()> {
         DEMO_TENANTS[0].0,
         rt.base_domain()
     );
+    // A client with an email, so the registration below also shows a notification.
+    let first = store.tenancy().resolve(DEMO_TENANTS[0].0).await?;
+    let mut tx = store.tenancy().begin(&first).await?;
+    let client: Option<uuid::Uuid> = tx
+        .query_scalar("SELECT id FROM clients WHERE tenant_id = $1 AND email IS NOT NULL ORDER BY display_name LIMIT 1")
+        .bind(first.id().as_uuid())
+        .fetch_optional(tx.conn())
+        .await?;
+    tx.commit().await?;
+    if let Some(client) = client {
+        println!(
+            "Open a registration (emits registration.created; the client's email appears at /dev/mailbox):\n  curl -H 'X-Tenant: {}' -H 'Content-Type: application/json' -d '{{\"client_id\": \"{client}\", \"kind\": \"za_private_company\"}}' http://127.0.0.1:{port}/api/v1/registrations",
+            DEMO_TENANTS[0].0
+        );
+    }
     Ok(())
 }

@@ -12,7 +12,12 @@ pub async fn run(global: &GlobalArgs, cmd: NotifyCommand) -> anyhow::Result<Exit
     let rt = Runtime::open(global, false).await?;
     let result = async {
         let NotifyCommand::Test(args) = cmd;
-        let resilience = Resilience::new(CallPolicy::default());
+        // A diagnostic send shows the channel's real error: no circuit breaker (it protects a
+        // running service from piling calls on a broken system; here there is one message).
+        let resilience = Resilience::new(CallPolicy {
+            failure_threshold: u32::MAX,
+            ..CallPolicy::default()
+        });
         let outbox = platform::outbox(&rt.settings, &rt.store, &resilience)?;
         let runner = platform::runner(&rt.settings, &rt.store, &outbox);
         let tenant = rt.store.tenancy().resolve(&args.tenant).await?;
