@@ -5,9 +5,9 @@ use crate::settings::Settings;
 use comply360_integrations::Resilience;
 use comply360_jobs::amqp::{AmqpHandle, AmqpSettings};
 use comply360_jobs::handlers::AuditTrail;
-use comply360_jobs::run_jobs::RunJobs;
+use comply360_jobs::run_jobs::postgres_worker;
 use comply360_jobs::{
-    Outbox, RetryPolicy, Runner, Subscriptions, Transport, Worker, WorkerConfig, WorkerHandle,
+    Outbox, RetryPolicy, Runner, Subscriptions, Transport, WorkerConfig, WorkerHandle,
 };
 use comply360_notify::{Channels, Deliver, NotifyEvents};
 use comply360_store::Store;
@@ -105,20 +105,7 @@ pub fn start_workers(
     let runner = runner(settings, store, outbox);
     match settings.transport() {
         Transport::Postgres => {
-            let work = RunJobs::new(
-                runner,
-                comply360_jobs::worker_id(),
-                config.lease,
-                config.concurrency,
-                config.pass_limit,
-            );
-            let worker = Worker::new(
-                store.tenancy().clone(),
-                Arc::new(work),
-                store.listen_options(),
-                config,
-                outbox.subscriptions().names(),
-            );
+            let worker = postgres_worker(runner, store.listen_options(), config);
             Ok(Workers::Postgres(worker.spawn(stop)))
         }
         Transport::Rabbitmq => {

@@ -18,8 +18,8 @@ use comply360_api::{AppState, HttpSettings};
 use comply360_domain::IsolationMode;
 use comply360_integrations::{CallPolicy, CircuitState, Resilience};
 use comply360_jobs::handlers::AuditTrail;
-use comply360_jobs::run_jobs::RunJobs;
-use comply360_jobs::{Outbox, RetryPolicy, Runner, Subscriptions, Transport, Worker, WorkerConfig};
+use comply360_jobs::run_jobs::postgres_worker;
+use comply360_jobs::{Outbox, RetryPolicy, Runner, Subscriptions, Transport, WorkerConfig};
 use comply360_notify::{Channels, Deliver, EmailTransport, NotifyEvents, NotifySettings};
 use comply360_store::{Store, Tenant};
 use comply360_testkit::{TestDb, create_tenant, spawn_app_with};
@@ -201,21 +201,8 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
         outbox.clone(),
         Duration::from_secs(10),
     );
-    let work = RunJobs::new(
-        runner,
-        comply360_jobs::worker_id(),
-        config.lease,
-        4,
-        config.pass_limit,
-    );
-    let worker = Worker::new(
-        db.store.tenancy().clone(),
-        Arc::new(work),
-        db.store.listen_options(),
-        config,
-        outbox.subscriptions().names(),
-    )
-    .spawn(CancellationToken::new());
+    let worker =
+        postgres_worker(runner, db.store.listen_options(), config).spawn(CancellationToken::new());
 
     let http = reqwest::Client::new();
     let create = |client: Uuid| {

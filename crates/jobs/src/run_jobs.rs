@@ -128,3 +128,22 @@ impl TenantWork for RunJobs {
         Ok(())
     }
 }
+
+/// The PostgreSQL transport's worker: [`RunJobs`] passes driven by a [`Worker`], with this
+/// process's lease-holder name. `listen` must reach the app database directly.
+pub fn postgres_worker(
+    runner: Runner,
+    listen: sqlx::postgres::PgConnectOptions,
+    config: crate::WorkerConfig,
+) -> crate::Worker {
+    let tenancy = runner.tenancy().clone();
+    let handlers = runner.outbox().subscriptions().names();
+    let work = RunJobs::new(
+        runner,
+        crate::worker_id(),
+        config.lease,
+        config.concurrency,
+        config.pass_limit,
+    );
+    crate::Worker::new(tenancy, Arc::new(work), listen, config, handlers)
+}

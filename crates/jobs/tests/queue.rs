@@ -13,10 +13,10 @@ use async_trait::async_trait;
 use comply360_domain::IsolationMode;
 use comply360_jobs::event::types;
 use comply360_jobs::handlers::AuditTrail;
-use comply360_jobs::run_jobs::RunJobs;
+use comply360_jobs::run_jobs::postgres_worker;
 use comply360_jobs::{
     Handler, HandlerError, JobContext, NewEvent, Outbox, RetryPolicy, Runner, Subscriptions,
-    Transport, Worker, WorkerConfig, WorkerHandle, admin, queue,
+    Transport, WorkerConfig, WorkerHandle, admin, queue,
 };
 use comply360_store::{Store, Tenant};
 use comply360_testkit::{TestDb, create_tenant};
@@ -105,21 +105,7 @@ fn outbox(subs: Subscriptions) -> Outbox {
 
 fn start_worker(store: &Store, outbox: &Outbox, config: WorkerConfig) -> WorkerHandle {
     let runner = Runner::new(store.tenancy().clone(), outbox.clone(), config.job_timeout);
-    let work = RunJobs::new(
-        runner,
-        comply360_jobs::worker_id(),
-        config.lease,
-        config.concurrency,
-        config.pass_limit,
-    );
-    Worker::new(
-        store.tenancy().clone(),
-        Arc::new(work),
-        store.listen_options(),
-        config,
-        outbox.subscriptions().names(),
-    )
-    .spawn(CancellationToken::new())
+    postgres_worker(runner, store.listen_options(), config).spawn(CancellationToken::new())
 }
 
 fn quick_config() -> WorkerConfig {

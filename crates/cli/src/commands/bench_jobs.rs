@@ -5,10 +5,10 @@ use super::bench::percentiles;
 use async_trait::async_trait;
 use comply360_domain::IsolationMode;
 use comply360_jobs::event::types;
-use comply360_jobs::run_jobs::RunJobs;
+use comply360_jobs::run_jobs::postgres_worker;
 use comply360_jobs::{
     Handler, HandlerError, JobContext, NewEvent, Outbox, RetryPolicy, Runner, Subscriptions,
-    Transport, Worker, WorkerConfig,
+    Transport, WorkerConfig,
 };
 use comply360_store::{Store, Tenant};
 use std::sync::Arc;
@@ -57,21 +57,8 @@ pub async fn bench(store: &Store, events: usize, concurrency: usize) -> anyhow::
         ..WorkerConfig::default()
     };
     let runner = Runner::new(store.tenancy().clone(), outbox.clone(), config.job_timeout);
-    let work = RunJobs::new(
-        runner,
-        comply360_jobs::worker_id(),
-        config.lease,
-        config.concurrency,
-        config.pass_limit,
-    );
-    let worker = Worker::new(
-        store.tenancy().clone(),
-        Arc::new(work),
-        store.listen_options(),
-        config,
-        outbox.subscriptions().names(),
-    )
-    .spawn(CancellationToken::new());
+    let worker =
+        postgres_worker(runner, store.listen_options(), config).spawn(CancellationToken::new());
 
     // Emit while the worker runs: the figure is emit -> handler completion, end to end.
     let started = Instant::now();
