@@ -27,6 +27,14 @@ pub trait Handler: Send + Sync + 'static {
         None
     }
 
+    /// Whether this handler's jobs may share one transaction, each under its own savepoint.
+    /// Only for handlers that do nothing but quick writes through `ctx.tx`: a handler that
+    /// calls an outside system would hold the batch's transaction open for its call. Batching
+    /// saves the BEGIN/COMMIT and the flush of every job.
+    fn runs_in_batches(&self) -> bool {
+        false
+    }
+
     async fn handle(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError>;
 
     /// Called in the transaction that parks the job as a dead letter, so the handler can make

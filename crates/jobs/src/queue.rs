@@ -147,6 +147,71 @@ pub async fn take_inbox_slot(
     Ok(fresh.unwrap_or(false))
 }
 
+/// [`take_inbox_slot`] for many jobs in one statement; returns the (handler, event) pairs
+/// that were fresh.
+pub async fn take_inbox_slots(
+    tx: &mut TenantTx,
+    slots: &[(String, EventId)],
+) -> Result<Vec<(String, EventId)>, JobsError> {
+    let tenant = tx.tenant_id().as_uuid();
+    let handlers: Vec<String> = slots.iter().map(|(h, _)| h.clone()).collect();
+    let events: Vec<uuid::Uuid> = slots.iter().map(|(_, e)| e.as_uuid()).collect();
+    let rows = tx
+        .query(
+            "INSERT INTO inbox (tenant_id, handler, event_id)
+             SELECT $1, s.handler, s.event_id FROM unnest($2::text[], $3::uuid[]) AS s(handler, event_id)
+             ON CONFLICT DO NOTHING RETURNING handler, event_id",
+        )
+        .bind(tenant)
+        .bind(handlers)
+        .bind(events)
+        .fetch_all(tx.conn())
+        .await?;
+    let mut fresh = Vec::with_capacity(rows.len());
+    for row in rows {
+        let handler: String = row.try_get("handler")?;
+        let event: uuid::Uuid = row.try_get("event_id")?;
+        fresh.push((handler, EventId::from_uuid(event)));
+    }
+    Ok(fresh)
+}
+
+/// Gives inbox slots back (their jobs failed inside a batch whose transaction commits).
+pub async fn drop_inbox_slots(
+    tx: &mut TenantTx,
+    slots: &[(String, EventId)],
+) -> Result<(), JobsError> {
+    let tenant = tx.tenant_id().as_uuid();
+    let handlers: Vec<String> = slots.iter().map(|(h, _)| h.clone()).collect();
+    let events: Vec<uuid::Uuid> = slots.iter().map(|(_, e)| e.as_uuid()).collect();
+    tx.query(
+        "DELETE FROM inbox WHERE tenant_id = $1 AND (handler, event_id) IN
+            (SELECT * FROM unnest($2::text[], $3::uuid[]))",
+    )
+    .bind(tenant)
+    .bind(handlers)
+    .bind(events)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// [`mark_done`] for many jobs in one statement.
+pub async fn mark_all_done(tx: &mut TenantTx, jobs: &[JobId]) -> Result<(), JobsError> {
+    let tenant = tx.tenant_id().as_uuid();
+    let ids: Vec<uuid::Uuid> = jobs.iter().map(|j| j.as_uuid()).collect();
+    tx.query(
+        "UPDATE jobs SET state = 'done', finished_at = now(), updated_at = now(),
+                locked_by = NULL, locked_until = NULL, last_error = NULL
+         WHERE tenant_id = $1 AND id = ANY($2)",
+    )
+    .bind(tenant)
+    .bind(ids)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
 pub async fn mark_done(tx: &mut TenantTx, job: JobId) -> Result<(), JobsError> {
     let tenant = tx.tenant_id().as_uuid();
     tx.query(

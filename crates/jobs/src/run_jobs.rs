@@ -14,6 +14,12 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+/// Jobs claimed per free slot (see `pass`).
+const BATCH_PER_SLOT: usize = 8;
+
+type JobFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = (String, Result<(), JobsError>)> + Send>>;
+
 pub struct RunJobs {
     runner: Runner,
     worker_id: String,
@@ -44,7 +50,7 @@ impl RunJobs {
     }
 
     async fn claim(&self, tenant: &Tenant, n: usize) -> Result<Vec<queue::ClaimedJob>, JobsError> {
-        let mut tx = self.runner.tenancy().begin(tenant).await?;
+        let mut tx = self.runner.tenancy().begin_relaxed(tenant).await?;
         let limit = i64::try_from(n).unwrap_or(i64::MAX);
         let jobs = queue::claim(&mut tx, &self.worker_id, self.lease, limit).await?;
         tx.commit().await?;
@@ -55,7 +61,7 @@ impl RunJobs {
 #[async_trait]
 impl TenantWork for RunJobs {
     async fn pass(&self, tenant: Arc<Tenant>, stop: CancellationToken) -> Result<Pass, JobsError> {
-        let mut in_flight = FuturesUnordered::new();
+        let mut in_flight: FuturesUnordered<JobFuture> = FuturesUnordered::new();
         let mut exhausted = false;
         let mut started = 0usize;
         let mut first_error = None;
@@ -67,7 +73,9 @@ impl TenantWork for RunJobs {
                 && started < self.pass_limit
                 && (in_flight.is_empty() || free * 2 >= self.concurrency)
             {
-                let want = free.min(self.pass_limit - started);
+                // Batching handlers take a whole batch in one transaction, so claim more
+                // than there are free slots; lone jobs still wait for a permit each.
+                let want = (free * BATCH_PER_SLOT).min(self.pass_limit - started);
                 let jobs = match self.claim(&tenant, want).await {
                     Ok(jobs) => jobs,
                     Err(err) => {
@@ -79,24 +87,39 @@ impl TenantWork for RunJobs {
                 if jobs.len() < want {
                     exhausted = true;
                 }
-                for job in jobs {
-                    started += 1;
+                started += jobs.len();
+                let subs = self.runner.outbox().subscriptions();
+                let (batched, alone): (Vec<_>, Vec<_>) = jobs.into_iter().partition(|job| {
+                    subs.get(&job.handler)
+                        .is_some_and(|s| s.handler.runs_in_batches())
+                });
+                if !batched.is_empty() {
                     let runner = self.runner.clone();
                     let permits = self.permits.clone();
                     let tenant = tenant.clone();
-                    in_flight.push(async move {
+                    in_flight.push(Box::pin(async move {
                         let _permit = permits.acquire_owned().await;
-                        let id = job.id;
-                        (id, runner.run(&tenant, job).await)
-                    });
+                        let what = format!("batch of {}", batched.len());
+                        (what, runner.run_batch(tenant, batched).await)
+                    }) as JobFuture);
+                }
+                for job in alone {
+                    let runner = self.runner.clone();
+                    let permits = self.permits.clone();
+                    let tenant = tenant.clone();
+                    in_flight.push(Box::pin(async move {
+                        let _permit = permits.acquire_owned().await;
+                        let what = format!("job {}", job.id);
+                        (what, runner.run(&tenant, job).await.map(|_| ()))
+                    }));
                 }
             }
             match in_flight.next().await {
                 None => break,
-                Some((_, Ok(_))) => {}
-                Some((id, Err(err))) => {
-                    // The job keeps its lease and runs again when it expires.
-                    tracing::warn!(job = %id, error = %err, "job could not be recorded");
+                Some((_, Ok(()))) => {}
+                Some((what, Err(err))) => {
+                    // The jobs keep their lease and run again when it expires.
+                    tracing::warn!(error = %err, "{what} could not be recorded");
                 }
             }
         }
@@ -130,7 +153,9 @@ impl TenantWork for RunJobs {
 }
 
 /// The PostgreSQL transport's worker: [`RunJobs`] passes driven by a [`Worker`], with this
-/// process's lease-holder name. `listen` must reach the app database directly.
+/// process's lease-holder name and relaxed commits for claims and completions (a completion
+/// lost in a server crash leaves the job `running`; its lease runs out and it is claimed
+/// again). `listen` must reach the app database directly.
 pub fn postgres_worker(
     runner: Runner,
     listen: sqlx::postgres::PgConnectOptions,
@@ -139,7 +164,7 @@ pub fn postgres_worker(
     let tenancy = runner.tenancy().clone();
     let handlers = runner.outbox().subscriptions().names();
     let work = RunJobs::new(
-        runner,
+        runner.with_relaxed_commits(),
         crate::worker_id(),
         config.lease,
         config.concurrency,

@@ -6,7 +6,11 @@ use crate::metrics;
 use crate::outbox::Outbox;
 use crate::queue::{self, ClaimedJob};
 use crate::{HandlerError, JobsError};
+use comply360_domain::EventId;
 use comply360_store::{Tenancy, Tenant};
+use futures::FutureExt;
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What became of a job.
@@ -41,6 +45,7 @@ pub struct Runner {
     tenancy: Tenancy,
     outbox: Outbox,
     job_timeout: Duration,
+    relaxed_commits: bool,
 }
 
 impl Runner {
@@ -49,7 +54,25 @@ impl Runner {
             tenancy,
             outbox,
             job_timeout,
+            relaxed_commits: false,
         }
+    }
+
+    /// Job transactions commit without waiting for the WAL flush. Safe only where a lost
+    /// completion is found again: on the PostgreSQL transport the job stays `running` and is
+    /// claimed again when its lease expires (effects and inbox row were lost with it). Not on
+    /// RabbitMQ, where the message is acknowledged after the commit and would be gone.
+    pub fn with_relaxed_commits(mut self) -> Runner {
+        self.relaxed_commits = true;
+        self
+    }
+
+    async fn begin(&self, tenant: &Tenant) -> Result<comply360_store::TenantTx, JobsError> {
+        Ok(if self.relaxed_commits {
+            self.tenancy.begin_relaxed(tenant).await?
+        } else {
+            self.tenancy.begin(tenant).await?
+        })
     }
 
     pub fn tenancy(&self) -> &Tenancy {
@@ -76,7 +99,7 @@ impl Runner {
             );
             return self.fail(tenant, job, HandlerError::Permanent(error)).await;
         };
-        let mut tx = self.tenancy.begin(tenant).await?;
+        let mut tx = self.begin(tenant).await?;
         if !queue::take_inbox_slot(&mut tx, &job.handler, job.event.id).await? {
             queue::mark_done(&mut tx, job.id).await?;
             tx.commit().await?;
@@ -118,6 +141,159 @@ impl Runner {
         }
     }
 
+    /// Runs jobs of batching handlers ([`crate::Handler::runs_in_batches`]) in one
+    /// transaction, each under a savepoint: one BEGIN, one inbox statement, one completion
+    /// statement and one commit for the lot, and two round trips per job (its savepoint) besides its
+    /// own statements. A job that fails is rolled back to its savepoint (its inbox slot given
+    /// back) and recorded after the commit, as [`Runner::run`] does. If the batch's
+    /// transaction itself fails, each job runs again on its own.
+    pub async fn run_batch(
+        &self,
+        tenant: Arc<Tenant>,
+        jobs: Vec<ClaimedJob>,
+    ) -> Result<(), JobsError> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let jobs = Arc::new(jobs);
+        let batch = self
+            .clone()
+            .try_batch(tenant.clone(), jobs.clone())
+            .boxed()
+            .await;
+        let (outcomes, failures) = match batch {
+            Ok(result) => result,
+            Err(err) => {
+                tracing::debug!(error = %err, jobs = jobs.len(), "batch failed; running its jobs one by one");
+                for i in 0..jobs.len() {
+                    let job = jobs[i].clone();
+                    self.clone().run_owned(tenant.clone(), job).boxed().await?;
+                }
+                return Ok(());
+            }
+        };
+        let each = started.elapsed() / u32::try_from(jobs.len()).unwrap_or(u32::MAX);
+        for (i, outcome) in outcomes {
+            metrics::job_finished(&jobs[i].handler, outcome, each);
+        }
+        for (i, err) in failures {
+            let job = jobs[i].clone();
+            let outcome = self
+                .clone()
+                .fail_owned(tenant.clone(), job, err)
+                .boxed()
+                .await?;
+            metrics::job_finished(&jobs[i].handler, outcome, each);
+        }
+        Ok(())
+    }
+
+    async fn run_owned(self, tenant: Arc<Tenant>, job: ClaimedJob) -> Result<Outcome, JobsError> {
+        self.run(&tenant, job).await
+    }
+
+    async fn fail_owned(
+        self,
+        tenant: Arc<Tenant>,
+        job: ClaimedJob,
+        err: HandlerError,
+    ) -> Result<Outcome, JobsError> {
+        self.fail(&tenant, &job, err).await
+    }
+
+    /// The batch's transaction; returns the outcomes (by index) and the failures to record.
+    #[allow(
+        clippy::type_complexity,
+        reason = "two lists of (index, result), used once"
+    )]
+    // Owned arguments: with borrowed ones the compiler cannot prove the future `Send` for
+    // every lifetime once the pass boxes it (rust-lang/rust#102211 and relatives).
+    async fn try_batch(
+        self,
+        tenant: Arc<Tenant>,
+        jobs: Arc<Vec<ClaimedJob>>,
+    ) -> Result<(Vec<(usize, Outcome)>, Vec<(usize, HandlerError)>), JobsError> {
+        {
+            let tenant: &Tenant = &tenant;
+            let subs = self.outbox.subscriptions().clone();
+            let mut tx = self.begin(tenant).boxed().await?;
+            let slots: Vec<(String, EventId)> = jobs
+                .iter()
+                .map(|job| (job.handler.clone(), job.event.id))
+                .collect();
+            let fresh: HashSet<(String, EventId)> = queue::take_inbox_slots(&mut tx, &slots)
+                .boxed()
+                .await?
+                .into_iter()
+                .collect();
+            let mut done = Vec::new();
+            let mut outcomes = Vec::new();
+            let mut failures = Vec::new();
+            let mut given_back: Vec<(String, EventId)> = Vec::new();
+            // Indexes rather than an iterator: a slice iterator held across an await trips
+            // the same compiler limitation as above.
+            for i in 0..jobs.len() {
+                let job = &jobs[i];
+                if !fresh.contains(&(job.handler.clone(), job.event.id)) {
+                    done.push(job.id);
+                    outcomes.push((i, Outcome::Duplicate));
+                    continue;
+                }
+                let handler = match subs.get(&job.handler) {
+                    Some(sub) if job.attempt <= job.max_attempts => sub.handler.clone(),
+                    _ => {
+                        // Not runnable here (see `attempt`): recorded as a permanent failure.
+                        given_back.push((job.handler.clone(), job.event.id));
+                        let error = "the worker stopped during the last attempt, or the handler is not deployed";
+                        failures.push((i, HandlerError::Permanent(error.to_owned())));
+                        continue;
+                    }
+                };
+                // One round trip: end the previous job's savepoint and open this one's.
+                savepoint_op(&mut tx, "SAVEPOINT job").await?;
+                let result = {
+                    let mut ctx = JobContext {
+                        tx: &mut tx,
+                        tenant,
+                        event: &job.event,
+                        outbox: &self.outbox,
+                        attempt: job.attempt,
+                        max_attempts: job.max_attempts,
+                    };
+                    match tokio::time::timeout(self.job_timeout, handler.handle(&mut ctx)).await {
+                        Ok(result) => result,
+                        Err(_) => Err(HandlerError::Retryable(format!(
+                            "timed out after {:?}",
+                            self.job_timeout
+                        ))),
+                    }
+                };
+                match result {
+                    Ok(()) => {
+                        savepoint_op(&mut tx, "RELEASE SAVEPOINT job").await?;
+                        done.push(job.id);
+                        outcomes.push((i, Outcome::Done));
+                    }
+                    Err(err) => {
+                        savepoint_op(&mut tx, "ROLLBACK TO SAVEPOINT job").await?;
+                        savepoint_op(&mut tx, "RELEASE SAVEPOINT job").await?;
+                        given_back.push((job.handler.clone(), job.event.id));
+                        failures.push((i, err));
+                    }
+                }
+            }
+            if !given_back.is_empty() {
+                queue::drop_inbox_slots(&mut tx, &given_back)
+                    .boxed()
+                    .await?;
+            }
+            queue::mark_all_done(&mut tx, &done).boxed().await?;
+            tx.commit().boxed().await?;
+            Ok((outcomes, failures))
+        }
+    }
+
     /// Records a failure: back in the queue with backoff, deferred, or dead.
     async fn fail(
         &self,
@@ -132,7 +308,7 @@ impl Runner {
             .map(|s| s.policy)
             .unwrap_or_else(|| self.outbox.subscriptions().default_policy());
         let error = err.to_string();
-        let mut tx = self.tenancy.begin(tenant).await?;
+        let mut tx = self.begin(tenant).await?;
         let outcome = match err {
             HandlerError::Deferred { after, .. } => {
                 queue::reschedule(&mut tx, job.id, after, &error, true).await?;
@@ -160,7 +336,7 @@ impl Runner {
                         // The dead letter matters more than the hook: record it without.
                         tracing::warn!(job = %job.id, error = %hook, "on_dead hook failed");
                         tx.rollback().await?;
-                        tx = self.tenancy.begin(tenant).await?;
+                        tx = self.begin(tenant).await?;
                         queue::mark_dead(&mut tx, job.id, &error).await?;
                     }
                 }
@@ -172,4 +348,13 @@ impl Runner {
         tx.commit().await?;
         Ok(outcome)
     }
+}
+
+/// A savepoint statement in the batch's transaction.
+async fn savepoint_op(
+    tx: &mut comply360_store::TenantTx,
+    sql: &'static str,
+) -> Result<(), JobsError> {
+    tx.query(sql).execute(tx.conn()).await?;
+    Ok(())
 }

@@ -629,3 +629,88 @@ async fn event_tables_are_isolated_schema() {
 async fn event_tables_are_isolated_database() {
     event_tables_are_isolated(IsolationMode::Database, "evi-db").await;
 }
+
+/// A batching handler that refuses odd-numbered events: inside one batch the refused jobs are
+/// rolled back to their savepoints and dead-lettered, the others commit with their effects.
+struct Picky;
+
+#[async_trait]
+impl Handler for Picky {
+    fn name(&self) -> &'static str {
+        "test.picky"
+    }
+    fn subscribes_to(&self) -> &'static [&'static str] {
+        &["document.*"]
+    }
+    fn runs_in_batches(&self) -> bool {
+        true
+    }
+    async fn handle(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
+        let n = ctx.event.payload["n"].as_u64().unwrap();
+        // Write first, then fail: the savepoint must take the write back.
+        ctx.tx
+            .query("INSERT INTO settings (tenant_id, key, value) VALUES ($1, $2, 'true')")
+            .bind(ctx.tx.tenant_id().as_uuid())
+            .bind(format!("picky.n{n}"))
+            .execute(ctx.tx.conn())
+            .await?;
+        if n % 2 == 1 {
+            return Err(HandlerError::Permanent(format!("odd: {n}")));
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_batch_commits_its_successes_and_rolls_back_each_failure_alone() {
+    let db = TestDb::new().await;
+    let outbox = outbox(Subscriptions::new(RetryPolicy::DEFAULT).with(Picky));
+    let record = create_tenant(&db.store, "batchy", IsolationMode::Schema).await;
+    let t = db.store.tenancy().resolve(&record.slug).await.unwrap();
+    emit_many(&db.store, &outbox, &t, types::DOCUMENT_UPLOADED, 40).await;
+    let worker = start_worker(&db.store, &outbox, quick_config());
+    wait_until("every job settled", Duration::from_secs(30), || async {
+        count(
+            &db.store,
+            &t,
+            "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state IN ('done', 'dead')",
+        )
+        .await
+            == 40
+    })
+    .await;
+    worker.shutdown().await;
+    assert_eq!(
+        count(
+            &db.store,
+            &t,
+            "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'done'"
+        )
+        .await,
+        20
+    );
+    assert_eq!(count(&db.store, &t, "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'dead' AND last_error LIKE 'odd: %'").await, 20);
+    assert_eq!(
+        count(
+            &db.store,
+            &t,
+            "SELECT count(*) FROM inbox WHERE tenant_id = $1"
+        )
+        .await,
+        20,
+        "only successes keep an inbox row"
+    );
+    let mut tx = db.store.tenancy().begin(&t).await.unwrap();
+    let keys: Vec<String> = tx
+        .query_scalar("SELECT key FROM settings WHERE tenant_id = $1 AND key LIKE 'picky.%'")
+        .bind(t.id().as_uuid())
+        .fetch_all(tx.conn())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(keys.len(), 20, "{keys:?}");
+    for key in keys {
+        let n: u64 = key.trim_start_matches("picky.n").parse().unwrap();
+        assert_eq!(n % 2, 0, "an odd event's write survived: {key}");
+    }
+}

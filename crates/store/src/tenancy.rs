@@ -80,6 +80,13 @@ pub struct TenantTx {
     wake_requested: bool,
 }
 
+/// Whether a commit waits for its WAL to reach disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Durability {
+    Flushed,
+    Relaxed,
+}
+
 /// The channel job workers LISTEN on in the app database; the payload is a tenant id.
 pub const JOBS_CHANNEL: &str = "c360_jobs";
 
@@ -331,16 +338,40 @@ impl Tenancy {
     /// refused.
     pub async fn begin(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
         tenant.ensure_servable()?;
-        self.begin_record(&tenant.record).await
+        self.begin_record_with(&tenant.record, Durability::Flushed)
+            .await
+    }
+
+    /// A transaction whose commit does not wait for the WAL flush (`synchronous_commit =
+    /// off`, in the same round trip as BEGIN). Only for work that is safe to lose in a server
+    /// crash because it is redone: the job queue's claims and completions, whose effects
+    /// commit with them, so a lost completion is a job that runs again, inbox and all.
+    /// Never for a user's change (nor the events it emits).
+    pub async fn begin_relaxed(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
+        tenant.ensure_servable()?;
+        self.begin_record_with(&tenant.record, Durability::Relaxed)
+            .await
     }
 
     /// For provisioning, which must write into a tenant that is not active yet.
     pub(crate) async fn begin_record(&self, record: &TenantRecord) -> Result<TenantTx, StoreError> {
+        self.begin_record_with(record, Durability::Flushed).await
+    }
+
+    async fn begin_record_with(
+        &self,
+        record: &TenantRecord,
+        durability: Durability,
+    ) -> Result<TenantTx, StoreError> {
         let pool = self.pool_for(record).await?;
         let begin = format!(
-            "BEGIN; SELECT set_config('search_path', {}, true), set_config('app.tenant_id', {}, true)",
+            "BEGIN; SELECT set_config('search_path', {}, true), set_config('app.tenant_id', {}, true){}",
             quote_literal(&quote_ident(&record.placement.schema)),
             quote_literal(&record.id.to_string()),
+            match durability {
+                Durability::Flushed => "",
+                Durability::Relaxed => ", set_config('synchronous_commit', 'off', true)",
+            }
         );
         let tx = pool.begin_with(begin).await?;
         Ok(TenantTx {

@@ -24,6 +24,10 @@ impl Handler for AuditTrail {
         ]
     }
 
+    fn runs_in_batches(&self) -> bool {
+        true
+    }
+
     async fn handle(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
         let event = ctx.event;
         let tenant = ctx.tx.tenant_id().as_uuid();
