@@ -67,15 +67,17 @@ impl TenantWork for RunJobs {
         let mut first_error = None;
         loop {
             // Refill when half the slots are free: one claim round trip serves many jobs.
-            let free = self.concurrency - in_flight.len();
+            // (Lone jobs from a large claim may outnumber the slots while they wait for a
+            // permit, hence the saturation.)
+            let free = self.concurrency.saturating_sub(in_flight.len());
             if !exhausted
                 && !stop.is_cancelled()
                 && started < self.pass_limit
-                && (in_flight.is_empty() || free * 2 >= self.concurrency)
+                && (in_flight.is_empty() || (free > 0 && free * 2 >= self.concurrency))
             {
                 // Batching handlers take a whole batch in one transaction, so claim more
                 // than there are free slots; lone jobs still wait for a permit each.
-                let want = (free * BATCH_PER_SLOT).min(self.pass_limit - started);
+                let want = (free.max(1) * BATCH_PER_SLOT).min(self.pass_limit - started);
                 let jobs = match self.claim(&tenant, want).await {
                     Ok(jobs) => jobs,
                     Err(err) => {
