@@ -865,8 +865,22 @@ async fn shutdown_lets_started_deliveries_finish_and_settle() {
         .copied()
         .unwrap_or(0);
     assert_eq!(usize::try_from(done).unwrap(), started);
-    let left = queue_depth(&vhost, "c360.test.slow").await;
-    assert_eq!(left as usize, 3 - started, "acks lost on shutdown");
+    // The broker puts unacknowledged deliveries back asynchronously after the connection
+    // closes, so the count of ready messages settles rather than being right at once. A
+    // finished delivery that was not acked would come back too and leave it above 3 - started.
+    eventually(
+        Duration::from_secs(10),
+        "the queue to hold exactly what never ran (acks lost on shutdown?)",
+        || async {
+            let left = queue_depth(&vhost, "c360.test.slow").await as usize;
+            if left == 3 - started {
+                Ok(())
+            } else {
+                Err(format!("{left} messages ready, {started} started"))
+            }
+        },
+    )
+    .await;
     assert!(
         stopped < Duration::from_secs(5),
         "shutdown took {stopped:?}"
