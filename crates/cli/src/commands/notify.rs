@@ -12,6 +12,13 @@ pub async fn run(global: &GlobalArgs, cmd: NotifyCommand) -> anyhow::Result<Exit
     let rt = Runtime::open(global, false).await?;
     let result = async {
         let NotifyCommand::Test(args) = cmd;
+        // Refused before anything is written: a queued SMS with no channel could only fail.
+        anyhow::ensure!(
+            !(args.to.starts_with('+')
+                && rt.settings.notify.sms_transport == comply360_notify::SmsTransport::None),
+            "{} is a phone number but no SMS transport is configured; set COMPLY360_SMS_TRANSPORT=twilio",
+            args.to
+        );
         // A diagnostic send shows the channel's real error: no circuit breaker (it protects a
         // running service from piling calls on a broken system; here there is one message).
         let resilience = Resilience::new(CallPolicy {
