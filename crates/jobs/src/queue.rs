@@ -213,17 +213,7 @@ pub async fn mark_all_done(tx: &mut TenantTx, jobs: &[JobId]) -> Result<(), Jobs
 }
 
 pub async fn mark_done(tx: &mut TenantTx, job: JobId) -> Result<(), JobsError> {
-    let tenant = tx.tenant_id().as_uuid();
-    tx.query(
-        "UPDATE jobs SET state = 'done', finished_at = now(), updated_at = now(),
-                locked_by = NULL, locked_until = NULL, last_error = NULL
-         WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(tenant)
-    .bind(job.as_uuid())
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+    mark_all_done(tx, &[job]).await
 }
 
 /// Puts the job back in the queue to run after `delay`. `refund` gives the attempt back
