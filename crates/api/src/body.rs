@@ -44,6 +44,11 @@ fn problem_for(rejection: JsonRejection) -> Problem {
                 err.body_text()
             ),
         ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the body is larger than this service accepts (COMPLY360_MAX_BODY_BYTES)",
+        ),
         other => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
     }
 }

@@ -9,14 +9,21 @@
 //! * [`circuits`]: publishes this replica's circuit states for `integrations status`.
 //! * [`health`], [`tenant_profile`], [`registrations`]: handlers.
 
+pub mod auth;
 pub mod body;
 pub mod circuits;
+pub mod gateway;
 pub mod health;
 pub mod metrics;
+pub mod platform;
+pub mod portal;
 pub mod problem;
 pub mod registrations;
 mod router;
+pub mod routes;
 pub mod tenant;
 pub mod tenant_profile;
 
-pub use router::{AppState, HttpSettings, Surface, router, router_for, serve, serve_router};
+pub use router::{
+    AppState, HttpSettings, Surface, router, router_for, routes, serve, serve_router,
+};

@@ -4,8 +4,9 @@
 //! [`Problem`] here and nowhere else. A 5xx says only "internal error" plus the request id; the
 //! full error goes to the log.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use comply360_identity::AuthError;
 use comply360_store::StoreError;
 use serde::Serialize;
 
@@ -22,6 +23,8 @@ pub struct Problem {
     pub code: &'static str,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// The body as RFC 9457 lays it out.
@@ -44,7 +47,13 @@ impl Problem {
             code,
             detail: detail.into(),
             errors: Vec::new(),
+            headers: Vec::new(),
         }
+    }
+
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Problem {
+        self.headers.push((name, value));
+        self
     }
 
     pub fn with_field(mut self, field: &str, message: impl Into<String>) -> Problem {
@@ -114,7 +123,69 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        for (name, value) in self.headers {
+            res.headers_mut().insert(name, value);
+        }
         res
+    }
+}
+
+/// Maps an identity error. Refusals of credentials are 401 and never say whether an account
+/// exists; internal errors are logged in full and reported as "internal error".
+pub fn from_auth(err: &AuthError) -> Problem {
+    match err {
+        AuthError::InvalidCredentials => Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            err.to_string(),
+        ),
+        AuthError::InvalidCode => Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_mfa_code",
+            err.to_string(),
+        ),
+        AuthError::InvalidToken(_) => {
+            Problem::new(StatusCode::UNAUTHORIZED, "invalid_token", err.to_string())
+        }
+        AuthError::RefreshReused => Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "refresh_token_reused",
+            err.to_string(),
+        ),
+        AuthError::WeakPassword(v) => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "the password is not acceptable",
+        )
+        .with_field("password", v.to_string()),
+        AuthError::Invalid { field, message } => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("{field} {message}"),
+        )
+        .with_field(field, message.clone()),
+        AuthError::NotFound(what) => Problem::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such {what} in this agency"),
+        ),
+        AuthError::Conflict(detail) => {
+            Problem::new(StatusCode::CONFLICT, "conflict", detail.clone())
+        }
+        AuthError::Forbidden(detail) => {
+            Problem::new(StatusCode::FORBIDDEN, "forbidden", detail.clone())
+        }
+        AuthError::Store(store) => Problem::from_store(store),
+        AuthError::Internal(detail) => {
+            tracing::error!(error = %detail, "internal error in identity");
+            Problem::internal()
+        }
+    }
+}
+
+impl From<AuthError> for Problem {
+    fn from(err: AuthError) -> Problem {
+        from_auth(&err)
     }
 }
 

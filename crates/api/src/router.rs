@@ -1,10 +1,14 @@
 //! The route table, and the layers every request passes through.
 
+use crate::auth::{self, api_keys, me, roles, sign_in, users};
 use crate::problem::Problem;
-use crate::{health, metrics, registrations, tenant_profile};
-use axum::Router;
-use axum::http::{HeaderName, StatusCode};
-use axum::routing::{get, post};
+use crate::routes::{Access, Routes};
+use crate::{gateway, health, metrics, platform, portal, registrations, tenant_profile};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, Method, StatusCode};
+use axum::{Json, Router};
+use comply360_identity::Identity;
+use comply360_identity::ratelimit::{Quota, RateLimiter};
 use comply360_integrations::{CallPolicy, Resilience};
 use comply360_jobs::Outbox;
 use comply360_store::Store;
@@ -19,6 +23,15 @@ pub struct HttpSettings {
     /// Tenants are `<slug>.<base_domain>`.
     pub base_domain: String,
     pub request_timeout: Duration,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Requests per tenant to the API (token bucket).
+    pub api_quota: Quota,
+    /// Sign-in attempts per client IP and account.
+    pub signin_quota: Quota,
+    /// Whether a proxy in front sets `X-Forwarded-For`/`X-Forwarded-Proto` (then the client
+    /// IP and TLS are taken from them; never enable it when clients reach the app directly).
+    pub trust_proxy: bool,
 }
 
 impl Default for HttpSettings {
@@ -26,6 +39,13 @@ impl Default for HttpSettings {
         HttpSettings {
             base_domain: "localhost".into(),
             request_timeout: Duration::from_secs(30),
+            max_body_bytes: 1024 * 1024,
+            api_quota: Quota::per_second(100, 200),
+            signin_quota: Quota {
+                burst: 10,
+                per: Duration::from_secs(90),
+            },
+            trust_proxy: false,
         }
     }
 }
@@ -38,15 +58,27 @@ pub struct AppState {
     pub resilience: Resilience,
     /// Where handlers emit events; it knows the subscriptions, so jobs are written with them.
     pub outbox: Outbox,
+    /// Sign-in, tokens, RBAC, API keys.
+    pub identity: Identity,
+    /// Rate limits: in process, or in Redis shared by every replica.
+    pub limiter: RateLimiter,
 }
 
 impl AppState {
-    pub fn new(store: Store, settings: HttpSettings, outbox: Outbox) -> AppState {
+    pub fn new(
+        store: Store,
+        settings: HttpSettings,
+        outbox: Outbox,
+        identity: Identity,
+        limiter: RateLimiter,
+    ) -> AppState {
         AppState {
             store,
             settings: Arc::new(settings),
             resilience: Resilience::new(CallPolicy::default()),
             outbox,
+            identity,
+            limiter,
         }
     }
 
@@ -69,28 +101,342 @@ pub fn router(state: AppState) -> Router {
     router_for(state, Surface::Api, Router::new())
 }
 
+/// Every route of `surface` with the access it needs (see [`crate::routes`]).
+pub fn routes(state: &AppState, surface: Surface) -> Routes {
+    use Access::{MfaSetup, Platform, Public, SignedIn, Tenant};
+    let ops = Routes::new(state.clone())
+        .route(Method::GET, "/healthz", Public, "liveness", health::healthz)
+        .route(
+            Method::GET,
+            "/readyz",
+            Public,
+            "readiness: database reachable, migrations current",
+            health::readyz,
+        )
+        .route(
+            Method::GET,
+            "/metrics",
+            Public,
+            "Prometheus metrics",
+            metrics::render,
+        );
+    if surface == Surface::OpsOnly {
+        return ops;
+    }
+    ops.route(
+        Method::GET,
+        "/.well-known/jwks.json",
+        Public,
+        "public keys that verify access tokens",
+        auth::jwks,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/openapi.json",
+        Public,
+        "this document",
+        openapi_document,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/tenant",
+        Public,
+        "the agency's public profile and branding",
+        tenant_profile::show,
+    )
+    // Signing in and out.
+    .route(
+        Method::POST,
+        "/api/v1/auth/login",
+        Public,
+        "sign in with email and password",
+        sign_in::tenant_login,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/auth/mfa/verify",
+        Public,
+        "finish signing in with a TOTP or recovery code",
+        sign_in::tenant_mfa_verify,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/auth/refresh",
+        Public,
+        "rotate a refresh token for new tokens",
+        sign_in::tenant_refresh,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/auth/logout",
+        SignedIn,
+        "end this session",
+        sign_in::logout,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/auth/logout-all",
+        SignedIn,
+        "end every session of this account",
+        sign_in::logout_all,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/auth/password/forgot",
+        Public,
+        "email a password-reset link",
+        sign_in::forgot,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/auth/password/reset",
+        Public,
+        "set a new password with a reset token",
+        sign_in::reset,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/auth/invitations/accept",
+        Public,
+        "accept an invitation and choose a password",
+        sign_in::accept_invitation,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/platform/auth/login",
+        Public,
+        "operator sign-in",
+        sign_in::platform_login,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/platform/auth/mfa/verify",
+        Public,
+        "operator sign-in, second step",
+        sign_in::platform_mfa_verify,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/platform/auth/refresh",
+        Public,
+        "operator token refresh",
+        sign_in::platform_refresh,
+    )
+    // The caller's own account.
+    .route(
+        Method::GET,
+        "/api/v1/me",
+        SignedIn,
+        "who is signed in, and what they may do",
+        me::show,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/me/password",
+        SignedIn,
+        "change the password (other sessions end)",
+        me::change_password,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/me/mfa/enrol",
+        MfaSetup,
+        "start TOTP enrolment: secret, otpauth URI, QR code",
+        me::mfa_enrol,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/me/mfa/confirm",
+        MfaSetup,
+        "turn MFA on with a first code; returns recovery codes",
+        me::mfa_confirm,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/me/mfa/disable",
+        SignedIn,
+        "turn MFA off (needs the password)",
+        me::mfa_disable,
+    )
+    // Administration.
+    .route(
+        Method::GET,
+        "/api/v1/users",
+        Tenant("users:read"),
+        "list the agency's users",
+        users::list,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/users",
+        Tenant("users:manage"),
+        "invite a user by email and role",
+        users::invite,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/users/{id}",
+        Tenant("users:read"),
+        "one user",
+        users::show,
+    )
+    .route(
+        Method::PATCH,
+        "/api/v1/users/{id}",
+        Tenant("users:manage"),
+        "change a user's role, status or name",
+        users::update,
+    )
+    .route(
+        Method::DELETE,
+        "/api/v1/users/{id}",
+        Tenant("users:manage"),
+        "disable a user",
+        users::disable,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/users/{id}/unlock",
+        Tenant("users:manage"),
+        "end a lockout",
+        users::unlock,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/users/{id}/invitation",
+        Tenant("users:manage"),
+        "send a fresh invitation",
+        users::resend_invitation,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/permissions",
+        Tenant("roles:manage"),
+        "the permissions a role can hold",
+        roles::permissions,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/roles",
+        Tenant("users:read"),
+        "built-in and custom roles",
+        roles::list,
+    )
+    .route(
+        Method::PUT,
+        "/api/v1/roles/{key}",
+        Tenant("roles:manage"),
+        "create or replace a custom role",
+        roles::put,
+    )
+    .route(
+        Method::DELETE,
+        "/api/v1/roles/{key}",
+        Tenant("roles:manage"),
+        "delete a custom role nobody holds",
+        roles::delete,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/api-keys",
+        Tenant("api_keys:manage"),
+        "the agency's API keys",
+        api_keys::list,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/api-keys",
+        Tenant("api_keys:manage"),
+        "create an API key (shown once)",
+        api_keys::create,
+    )
+    .route(
+        Method::DELETE,
+        "/api/v1/api-keys/{id}",
+        Tenant("api_keys:manage"),
+        "revoke an API key",
+        api_keys::revoke,
+    )
+    // The product.
+    .route(
+        Method::POST,
+        "/api/v1/registrations",
+        Tenant("registrations:draft"),
+        "open a draft registration",
+        registrations::create,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/registrations/{id}",
+        Tenant("registrations:read"),
+        "one registration",
+        registrations::show,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/platform/tenants",
+        Platform("platform:tenants:read"),
+        "the agencies on the platform",
+        platform::tenants,
+    )
+    // The portal's pages authenticate with their session cookie themselves.
+    .route(
+        Method::GET,
+        "/",
+        Public,
+        "portal: home (redirects to sign-in)",
+        portal::home,
+    )
+    .route(
+        Method::GET,
+        "/login",
+        Public,
+        "portal: sign-in form",
+        portal::login_page,
+    )
+    .route(
+        Method::POST,
+        "/login",
+        Public,
+        "portal: sign-in (CSRF-checked form)",
+        portal::login_submit,
+    )
+    .route(
+        Method::POST,
+        "/login/mfa",
+        Public,
+        "portal: sign-in second step",
+        portal::mfa_submit,
+    )
+    .route(
+        Method::POST,
+        "/logout",
+        Public,
+        "portal: sign out (CSRF-checked form)",
+        portal::logout,
+    )
+}
+
+async fn openapi_document(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(crate::routes::openapi(routes(&state, Surface::Api).specs()))
+}
+
 /// The router for `surface`, with `extra` routes (e.g. the dev mailbox page) merged in.
 pub fn router_for(state: AppState, surface: Surface, extra: Router) -> Router {
     metrics::handle();
     let request_id = HeaderName::from_static("x-request-id");
     let timeout = state.settings.request_timeout;
-    let mut routes = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render));
-    if surface == Surface::Api {
-        routes = routes
-            .route("/api/v1/tenant", get(tenant_profile::show))
-            .route("/api/v1/registrations", post(registrations::create))
-            .route("/api/v1/registrations/{id}", get(registrations::show));
-    }
-    routes
-        .fallback(not_found)
-        .with_state(state)
+    let (api, _) = routes(&state, surface).into_parts();
+    api.fallback(not_found)
+        .with_state(state.clone())
         .merge(extra)
         .route_layer(axum::middleware::from_fn(metrics::track))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(gateway::cors::layer(state.clone()))
         .layer(axum::middleware::from_fn(crate::problem::stamp_request_id))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(axum::middleware::from_fn_with_state(state, gateway::headers::security_headers))
+        .layer(axum::middleware::from_fn(gateway::access_log::access_log))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -121,7 +467,11 @@ pub async fn serve_router(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address is the client IP for rate limits and the audit log.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

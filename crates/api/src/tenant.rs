@@ -12,6 +12,7 @@ use comply360_store::Tenant;
 use std::sync::Arc;
 
 /// A resolved, servable tenant (active and provisioned).
+#[derive(Clone)]
 pub struct CurrentTenant(pub Arc<Tenant>);
 
 /// The tenant slug named by the Host header under `base_domain`, if any.
@@ -30,6 +31,20 @@ pub fn slug_from_host(host: &str, base_domain: &str) -> Option<String> {
 
 /// The slug a request names, or a problem saying how to name one.
 pub fn requested_slug(parts: &Parts, base_domain: &str) -> Result<Slug, Problem> {
+    requested_slug_if_any(parts, base_domain)?.ok_or_else(|| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "tenant_required",
+            format!(
+                "no agency named: use https://<agency>.{base_domain}/ or send an X-Tenant header"
+            ),
+        )
+    })
+}
+
+/// The slug a request names, if it names one; a problem when the naming itself is wrong
+/// (host and header disagree, unreadable header, malformed slug).
+pub fn requested_slug_if_any(parts: &Parts, base_domain: &str) -> Result<Option<Slug>, Problem> {
     let from_host = parts
         .headers
         .get(header::HOST)
@@ -64,17 +79,9 @@ pub fn requested_slug(parts: &Parts, base_domain: &str) -> Result<Slug, Problem>
         }
         (Some(h), _) => h,
         (None, Some(x)) => x,
-        (None, None) => {
-            return Err(Problem::new(
-                StatusCode::BAD_REQUEST,
-                "tenant_required",
-                format!(
-                    "no agency named: use https://<agency>.{base_domain}/ or send an X-Tenant header"
-                ),
-            ));
-        }
+        (None, None) => return Ok(None),
     };
-    Slug::parse(&raw).map_err(|e| {
+    Slug::parse(&raw).map(Some).map_err(|e| {
         // A malformed or reserved slug can never name a tenant: same answer as an unknown one.
         Problem::new(
             StatusCode::NOT_FOUND,
@@ -92,6 +99,11 @@ impl FromRequestParts<AppState> for CurrentTenant {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // The gateway has already resolved (and matched with the credential) the tenant of
+        // an authenticated request.
+        if let Some(CurrentTenant(tenant)) = parts.extensions.get::<CurrentTenant>() {
+            return Ok(CurrentTenant(tenant.clone()));
+        }
         let slug = requested_slug(parts, &state.settings.base_domain)?;
         let tenant = state.store.tenancy().resolve(slug.as_str()).await?;
         tenant.ensure_servable()?;

@@ -258,9 +258,15 @@ async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
     }
     let app = spawn_app(db.store.clone()).await;
     let http = reqwest::Client::new();
+    let mut tokens = std::collections::HashMap::new();
+    for slug in ["reg-pooled", "reg-schema", "reg-db", "reg-other"] {
+        tokens.insert(slug, app.token_for(slug, "agent").await);
+    }
+    let tokens = &tokens;
     let post = |tenant: &'static str, body: Value| {
         http.post(app.url("/api/v1/registrations"))
             .header("X-Tenant", tenant)
+            .bearer_auth(&tokens[tenant])
             .json(&body)
             .send()
     };
@@ -295,6 +301,7 @@ async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
         let own = http
             .get(app.url(&location))
             .header("X-Tenant", slug)
+            .bearer_auth(&tokens[slug])
             .send()
             .await
             .unwrap();
@@ -302,10 +309,20 @@ async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
         let foreign = http
             .get(app.url(&location))
             .header("X-Tenant", "reg-other")
+            .bearer_auth(&tokens["reg-other"])
             .send()
             .await
             .unwrap();
         problem(foreign, StatusCode::NOT_FOUND, "registration_not_found").await;
+        // This tenant's token on the other tenant's host is refused outright.
+        let crossed = http
+            .get(app.url(&location))
+            .header("X-Tenant", "reg-other")
+            .bearer_auth(&tokens[slug])
+            .send()
+            .await
+            .unwrap();
+        problem(crossed, StatusCode::FORBIDDEN, "tenant_mismatch").await;
 
         // Another tenant's client is unknown here; nothing is written.
         let res = post(
@@ -344,6 +361,7 @@ async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
     let res = http
         .post(app.url("/api/v1/registrations"))
         .header("X-Tenant", "reg-pooled")
+        .bearer_auth(&tokens["reg-pooled"])
         .header("content-type", "application/json")
         .body("{not json")
         .send()

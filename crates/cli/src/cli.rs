@@ -91,6 +91,66 @@ pub enum Command {
     /// Email and SMS: send a test message through the configured channel.
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Agency users: create one with a password (e.g. the first administrator).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Platform operators (super_admin, global_support).
+    #[command(name = "platform-user", subcommand)]
+    PlatformUser(PlatformUserCommand),
+    /// The access-token signing keys: list them, or rotate to a new one.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an active user with a password (an invited user with that email is activated).
+    Create(UserCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserCreateArgs {
+    /// The agency.
+    #[arg(long, value_name = "SLUG")]
+    pub tenant: String,
+    #[arg(long)]
+    pub email: String,
+    /// tenant_admin, agent, agent_assistant, or one of the agency's custom roles.
+    #[arg(long, default_value = "agent")]
+    pub role: String,
+    #[arg(long, default_value = "")]
+    pub name: String,
+    /// Read the password from this file (first line); otherwise from standard input.
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlatformUserCommand {
+    /// Create a platform operator with a password.
+    Create(PlatformUserCreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlatformUserCreateArgs {
+    #[arg(long)]
+    pub email: String,
+    /// super_admin or global_support.
+    #[arg(long, default_value = "global_support")]
+    pub role: String,
+    #[arg(long, default_value = "")]
+    pub name: String,
+    /// Read the password from this file (first line); otherwise from standard input.
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Every signing key: which one signs, which still verify.
+    List,
+    /// Add a new signing key; tokens signed by older keys verify until they expire.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,9 @@
 //! chosen transport.
 
 use crate::settings::Settings;
+use comply360_identity::Identity;
+use comply360_identity::ratelimit::RateLimiter;
+use comply360_identity::sealed::MasterKey;
 use comply360_integrations::Resilience;
 use comply360_jobs::amqp::{AmqpHandle, AmqpSettings};
 use comply360_jobs::handlers::AuditTrail;
@@ -119,5 +122,51 @@ pub fn start_workers(
                 comply360_jobs::amqp::start(runner, amqp, store.listen_options(), config, stop)?;
             Ok(Workers::Rabbitmq(handle))
         }
+    }
+}
+
+/// The master key: `COMPLY360_MASTER_KEY`, else `master.key` in the data directory (created
+/// on first use).
+pub fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
+    match &settings.master_key {
+        Some(key) => {
+            MasterKey::from_base64(key).map_err(|e| anyhow::anyhow!("COMPLY360_MASTER_KEY: {e}"))
+        }
+        None => {
+            let path = settings.data_dir.join("master.key");
+            if settings.database_url.is_some() {
+                tracing::warn!(path = %path.display(), "COMPLY360_MASTER_KEY is not set: using a key file; every replica must share the same key");
+            }
+            std::fs::create_dir_all(&settings.data_dir)?;
+            MasterKey::load_or_create(&path)
+                .map_err(|e| anyhow::anyhow!("master key {}: {e}", path.display()))
+        }
+    }
+}
+
+/// Identity and access for this process (`port`: where `serve` listens, for portal links).
+pub async fn identity(
+    settings: &Settings,
+    store: &Store,
+    outbox: &Outbox,
+    port: u16,
+) -> anyhow::Result<Identity> {
+    let master = master_key(settings)?;
+    Ok(Identity::start(
+        store.clone(),
+        outbox.clone(),
+        settings.identity(port),
+        master,
+    )
+    .await?)
+}
+
+/// The rate limiter: Redis when `COMPLY360_REDIS_URL` is set, else in process.
+pub async fn limiter(settings: &Settings) -> anyhow::Result<RateLimiter> {
+    match &settings.redis_url {
+        Some(url) => Ok(RateLimiter::redis(url)
+            .await
+            .map_err(|e| anyhow::anyhow!("COMPLY360_REDIS_URL: {e}"))?),
+        None => Ok(RateLimiter::in_process()),
     }
 }

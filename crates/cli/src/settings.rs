@@ -4,11 +4,15 @@
 
 use crate::cli::GlobalArgs;
 use anyhow::Context;
+use comply360_identity::IdentitySettings;
+use comply360_identity::password::HashParams;
+use comply360_identity::ratelimit::Quota;
 use comply360_notify::NotifySettings;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -67,6 +71,35 @@ pub struct Settings {
     pub amqp_prefetch: u16,
     /// Events the relay publishes per tenant transaction.
     pub amqp_relay_batch: u32,
+    /// Seals signing keys and TOTP secrets at rest: 32 bytes, base64 (`openssl rand -base64
+    /// 32`). Unset: `master.key` in the data directory, created on first start. Every replica
+    /// must use the same key.
+    pub master_key: Option<String>,
+    /// Redis (`COMPLY360_REDIS_URL`): when set, rate limits are shared by every replica.
+    pub redis_url: Option<String>,
+    /// API requests per tenant, as a token bucket: `<n>/<s|min|h> [burst <b>]`.
+    pub rate_limit_api: String,
+    /// Sign-in attempts per client IP and account.
+    pub rate_limit_signin: String,
+    /// Whether a proxy in front sets X-Forwarded-For / X-Forwarded-Proto (trusted).
+    pub trust_proxy: bool,
+    pub max_body_bytes: usize,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
+    pub password_reset_ttl_secs: u64,
+    pub invitation_ttl_secs: u64,
+    /// Consecutive failed sign-ins that lock an account, and for how long.
+    pub lockout_threshold: u32,
+    pub lockout_secs: u64,
+    /// Argon2id cost (OWASP's recommendation by default).
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    /// The portal's address in emailed links, `{tenant}` standing for the agency's slug.
+    /// Unset: `http://{tenant}.<base_domain>:<port>` of `serve --listen`.
+    pub portal_url: Option<String>,
     /// Email and SMS transports (`COMPLY360_EMAIL_TRANSPORT`, `COMPLY360_SMTP_HOST`, ...).
     #[serde(flatten)]
     pub notify: NotifySettings,
@@ -107,6 +140,24 @@ impl Default for Settings {
             notify_retry_max_delay_secs: 1800,
             amqp_prefetch: 16,
             amqp_relay_batch: 256,
+            master_key: None,
+            redis_url: None,
+            rate_limit_api: "100/s burst 200".into(),
+            rate_limit_signin: "40/h burst 10".into(),
+            trust_proxy: false,
+            max_body_bytes: 1024 * 1024,
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_secs: 7 * 86_400,
+            password_reset_ttl_secs: 1800,
+            invitation_ttl_secs: 7 * 86_400,
+            lockout_threshold: 5,
+            lockout_secs: 900,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+            jwt_issuer: "comply360".into(),
+            jwt_audience: "comply360-api".into(),
+            portal_url: None,
             notify: NotifySettings {
                 // Empty: `mailbox/` inside the data directory (resolved in `load`).
                 mailbox_dir: PathBuf::new(),
@@ -136,6 +187,8 @@ impl Settings {
             (&mut s.db_app_password, "COMPLY360_DB_APP_PASSWORD_FILE"),
             (&mut s.database_url, "DATABASE_URL_FILE"),
             (&mut s.amqp_url, "COMPLY360_AMQP_URL_FILE"),
+            (&mut s.master_key, "COMPLY360_MASTER_KEY_FILE"),
+            (&mut s.redis_url, "COMPLY360_REDIS_URL_FILE"),
             (&mut s.notify.smtp_password, "COMPLY360_SMTP_PASSWORD_FILE"),
             (
                 &mut s.notify.sendgrid_api_key,
@@ -164,9 +217,25 @@ impl Settings {
         {
             s.database_url = None;
         }
-        if s.amqp_url.as_deref().is_some_and(|u| u.trim().is_empty()) {
-            s.amqp_url = None;
+        for optional in [&mut s.amqp_url, &mut s.redis_url, &mut s.master_key] {
+            if optional.as_deref().is_some_and(|u| u.trim().is_empty()) {
+                *optional = None;
+            }
         }
+        for (value, var) in [
+            (&s.rate_limit_api, "COMPLY360_RATE_LIMIT_API"),
+            (&s.rate_limit_signin, "COMPLY360_RATE_LIMIT_SIGNIN"),
+        ] {
+            value
+                .parse::<Quota>()
+                .map_err(|e| anyhow::anyhow!("{var}: {e}"))?;
+        }
+        anyhow::ensure!(
+            s.lockout_threshold > 0
+                && s.access_token_ttl_secs > 0
+                && s.refresh_token_ttl_secs > s.access_token_ttl_secs,
+            "COMPLY360_LOCKOUT_THRESHOLD and COMPLY360_ACCESS_TOKEN_TTL_SECS must be at least 1, and COMPLY360_REFRESH_TOKEN_TTL_SECS longer than the access token's"
+        );
         if s.notify.mailbox_dir.as_os_str().is_empty() {
             s.notify.mailbox_dir = s.data_dir.join("mailbox");
         }
@@ -187,5 +256,49 @@ impl Settings {
             "COMPLY360_DB_POOL_BUDGET must be at least COMPLY360_DB_POOL_PER_DATABASE (and both above 0)"
         );
         Ok(s)
+    }
+}
+
+impl Settings {
+    /// The HTTP layer's settings; `port` is where `serve` listens.
+    pub fn http(&self) -> comply360_api::HttpSettings {
+        comply360_api::HttpSettings {
+            base_domain: self.base_domain.clone(),
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            max_body_bytes: self.max_body_bytes,
+            // Both were checked in `load`.
+            api_quota: self
+                .rate_limit_api
+                .parse()
+                .unwrap_or(Quota::per_second(100, 200)),
+            signin_quota: self
+                .rate_limit_signin
+                .parse()
+                .unwrap_or(Quota::per_minute(1, 10)),
+            trust_proxy: self.trust_proxy,
+        }
+    }
+
+    pub fn identity(&self, port: u16) -> IdentitySettings {
+        IdentitySettings {
+            issuer: self.jwt_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+            access_ttl: Duration::from_secs(self.access_token_ttl_secs),
+            refresh_ttl: Duration::from_secs(self.refresh_token_ttl_secs),
+            reset_ttl: Duration::from_secs(self.password_reset_ttl_secs),
+            invite_ttl: Duration::from_secs(self.invitation_ttl_secs),
+            lockout_threshold: self.lockout_threshold,
+            lockout_duration: Duration::from_secs(self.lockout_secs),
+            hash: HashParams {
+                memory_kib: self.argon2_memory_kib,
+                iterations: self.argon2_iterations,
+                parallelism: self.argon2_parallelism,
+            },
+            portal_url: self
+                .portal_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{{tenant}}.{}:{port}", self.base_domain)),
+            ..IdentitySettings::default()
+        }
     }
 }

@@ -14,7 +14,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use comply360_api::{AppState, HttpSettings};
 use comply360_domain::IsolationMode;
 use comply360_integrations::{CallPolicy, CircuitState, Resilience};
 use comply360_jobs::handlers::AuditTrail;
@@ -22,7 +21,7 @@ use comply360_jobs::run_jobs::postgres_worker;
 use comply360_jobs::{Outbox, RetryPolicy, Runner, Subscriptions, Transport, WorkerConfig};
 use comply360_notify::{Channels, Deliver, EmailTransport, NotifyEvents, NotifySettings};
 use comply360_store::{Store, Tenant};
-use comply360_testkit::{TestDb, create_tenant, spawn_app_with};
+use comply360_testkit::{TestDb, app_state, create_tenant, spawn_app_with};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -180,9 +179,11 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
         .with(NotifyEvents::new("en"))
         .with(deliver);
     let outbox = Outbox::new(Arc::new(subs), Transport::Postgres);
-    let state = AppState::new(db.store.clone(), HttpSettings::default(), outbox.clone())
+    let state = app_state(&db.store, outbox.clone())
+        .await
         .with_resilience(resilience.clone());
     let app = spawn_app_with(state).await;
+    let token = app.token_for("outage", "agent").await;
     let publisher = comply360_api::circuits::spawn_publisher(
         &db.store,
         resilience.clone(),
@@ -208,11 +209,13 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
     let create = |client: Uuid| {
         let http = http.clone();
         let url = app.url("/api/v1/registrations");
+        let token = token.clone();
         async move {
             let started = Instant::now();
             let res = http
                 .post(url)
                 .header("X-Tenant", "outage")
+                .bearer_auth(token)
                 .json(&serde_json::json!({ "client_id": client, "kind": "za_private_company" }))
                 .send()
                 .await

@@ -52,11 +52,11 @@ macro_rules! embedded {
 
 impl MigrationSet {
     pub fn control() -> MigrationSet {
-        embedded!("control", [1 => "0001_catalog.sql", 2 => "0002_integration_circuits.sql"])
+        embedded!("control", [1 => "0001_catalog.sql", 2 => "0002_integration_circuits.sql", 3 => "0003_identity.sql"])
     }
 
     pub fn tenant() -> MigrationSet {
-        embedded!("tenant", [1 => "0001_core.sql", 2 => "0002_events.sql", 3 => "0003_notifications.sql"])
+        embedded!("tenant", [1 => "0001_core.sql", 2 => "0002_events.sql", 3 => "0003_notifications.sql", 4 => "0004_identity.sql"])
     }
 
     /// Reads `NNNN_*.sql` files from a directory (used by tests and by operators who ship

@@ -18,6 +18,9 @@ pub mod pgbouncer;
 
 use comply360_api::{AppState, HttpSettings, serve};
 use comply360_domain::{IsolationMode, Slug, Tier};
+use comply360_identity::ratelimit::RateLimiter;
+use comply360_identity::sealed::MasterKey;
+use comply360_identity::{Identity, IdentitySettings};
 use comply360_jobs::handlers::AuditTrail;
 use comply360_jobs::{Outbox, RetryPolicy, Subscriptions, Transport};
 use comply360_store::catalog::TenantRecord;
@@ -106,13 +109,88 @@ pub async fn create_tenant(store: &Store, slug: &str, mode: IsolationMode) -> Te
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Store,
+    /// The state it serves (identity, limiter, outbox).
+    pub state: AppState,
     stop: CancellationToken,
 }
+
+/// A password every test account uses: strong enough for the policy.
+pub const TEST_PASSWORD: &str = "Marula-Kestrel-Quartz-1987";
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
+
+    /// Creates an active user of `tenant` with [`TEST_PASSWORD`]; its id.
+    pub async fn create_user(&self, tenant: &str, email: &str, role: &str) -> uuid::Uuid {
+        let t = self
+            .store
+            .tenancy()
+            .resolve(tenant)
+            .await
+            .expect("tenant exists");
+        self.state
+            .identity
+            .create_user(&t, email, role, "", TEST_PASSWORD)
+            .await
+            .expect("create the user")
+            .id
+    }
+
+    /// Signs in over HTTP; the access token.
+    pub async fn login(&self, tenant: &str, email: &str) -> String {
+        let res = reqwest::Client::new()
+            .post(self.url("/api/v1/auth/login"))
+            .header("x-tenant", tenant)
+            .json(&serde_json::json!({"email": email, "password": TEST_PASSWORD}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(res.status(), 200, "login of {email} in {tenant}");
+        let body: serde_json::Value = res.json().await.expect("login body");
+        body["access_token"]
+            .as_str()
+            .expect("an access token (no MFA on test users)")
+            .to_owned()
+    }
+
+    /// A user with `role` in `tenant` and their access token.
+    pub async fn token_for(&self, tenant: &str, role: &str) -> String {
+        let email = format!("{role}-{}@{tenant}.example", uuid::Uuid::now_v7().simple());
+        self.create_user(tenant, &email, role).await;
+        self.login(tenant, &email).await
+    }
+}
+
+/// The master key of test processes (fixed, so keys sealed by one test store open in another).
+pub fn test_master_key() -> MasterKey {
+    MasterKey::from_base64("Y29tcGx5MzYwLXRlc3QtbWFzdGVyLWtleS0zMmJ5dGU=")
+        .expect("a valid test master key")
+}
+
+/// Identity for a test store.
+pub async fn test_identity(store: &Store, outbox: &Outbox) -> Identity {
+    Identity::start(
+        store.clone(),
+        outbox.clone(),
+        IdentitySettings::default(),
+        test_master_key(),
+    )
+    .await
+    .expect("start identity")
+}
+
+/// The app's state for a test store, with `outbox`, default settings and in-process limits.
+pub async fn app_state(store: &Store, outbox: Outbox) -> AppState {
+    let identity = test_identity(store, &outbox).await;
+    AppState::new(
+        store.clone(),
+        HttpSettings::default(),
+        outbox,
+        identity,
+        RateLimiter::in_process(),
+    )
 }
 
 impl Drop for TestApp {
@@ -129,7 +207,7 @@ pub fn default_outbox() -> Outbox {
 }
 
 pub async fn spawn_app(store: Store) -> TestApp {
-    let state = AppState::new(store.clone(), HttpSettings::default(), default_outbox());
+    let state = app_state(&store, default_outbox()).await;
     spawn_app_with(state).await
 }
 
@@ -142,10 +220,16 @@ pub async fn spawn_app_with(state: AppState) -> TestApp {
     let addr = listener.local_addr().expect("local address");
     let stop = CancellationToken::new();
     let token = stop.clone();
+    let served = state.clone();
     tokio::spawn(async move {
-        let _ = serve(listener, state, async move { token.cancelled().await }).await;
+        let _ = serve(listener, served, async move { token.cancelled().await }).await;
     });
-    TestApp { addr, store, stop }
+    TestApp {
+        addr,
+        store,
+        state,
+        stop,
+    }
 }
 
 /// The address of the test cluster's server as a [`ServerAddress`].

@@ -6,12 +6,14 @@ mod bench_jobs;
 mod demo;
 mod integrations;
 mod jobs;
+mod keys;
 mod migrate;
 mod notify;
 mod serve;
 mod server;
 mod table;
 mod tenant;
+mod users;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -27,6 +29,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Jobs(cmd) => jobs::run(&cli.global, cmd).await,
         Command::Integrations(cmd) => integrations::run(&cli.global, cmd).await,
         Command::Notify(cmd) => notify::run(&cli.global, cmd).await,
+        Command::User(cmd) => users::run_user(&cli.global, cmd).await,
+        Command::PlatformUser(cmd) => users::run_platform_user(&cli.global, cmd).await,
+        Command::Keys(cmd) => keys::run(&cli.global, cmd).await,
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::cli::{GlobalArgs, Role, ServeArgs};
 use crate::platform;
 use crate::runtime::Runtime;
-use comply360_api::{AppState, HttpSettings, Surface, router_for, serve_router};
+use comply360_api::{AppState, Surface, router_for, serve_router};
 use comply360_integrations::{CallPolicy, Resilience};
 use comply360_notify::EmailTransport;
 use comply360_store::fleet::FleetOptions;
@@ -43,13 +43,15 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
         })?;
     let resilience = Resilience::new(CallPolicy::default());
     let outbox = platform::outbox(&rt.settings, &rt.store, &resilience)?;
+    let identity = platform::identity(&rt.settings, &rt.store, &outbox, args.listen.port()).await?;
+    let limiter = platform::limiter(&rt.settings).await?;
+    tracing::info!(backend = limiter.backend_name(), "rate limits");
     let state = AppState::new(
         rt.store.clone(),
-        HttpSettings {
-            base_domain: rt.settings.base_domain.clone(),
-            request_timeout: Duration::from_secs(rt.settings.request_timeout_secs),
-        },
+        rt.settings.http(),
         outbox.clone(),
+        identity,
+        limiter,
     )
     .with_resilience(resilience.clone());
 

@@ -1,0 +1,293 @@
+//! `POST /api/v1/auth/*` (tenant users, the agency named by host or `X-Tenant`) and
+//! `POST /api/v1/platform/auth/*` (operators): login, the MFA step, refresh, logout, and the
+//! password-reset and invitation flows.
+//!
+//! Sign-in attempts are rate-limited per client IP and account (the email), on top of the
+//! account lockout: the lockout stops guessing one account from anywhere, the rate limit
+//! stops one client from hammering (and from locking accounts out at will).
+
+use crate::auth::caller::Caller;
+use crate::auth::fields::Fields;
+use crate::body::JsonBody;
+use crate::gateway::auth::too_many;
+use crate::gateway::client::Client;
+use crate::problem::Problem;
+use crate::router::AppState;
+use crate::tenant::CurrentTenant;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use comply360_identity::ratelimit::Decision;
+use comply360_identity::{ClientInfo, Realm, SignIn, TokenPair};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    email: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct MfaVerifyRequest {
+    mfa_token: Option<String>,
+    code: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct RefreshRequest {
+    refresh_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ForgotRequest {
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ResetRequest {
+    token: Option<String>,
+    password: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct AcceptRequest {
+    token: Option<String>,
+    password: Option<String>,
+    full_name: Option<String>,
+}
+
+async fn limit(state: &AppState, key: String) -> Result<(), Problem> {
+    match state.limiter.check(&key, state.settings.signin_quota).await {
+        Decision::Limited { retry_after } => Err(too_many(retry_after)),
+        Decision::Allowed { .. } => Ok(()),
+    }
+}
+
+fn ip(client: &ClientInfo) -> String {
+    client
+        .ip
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+}
+
+async fn login(
+    state: &AppState,
+    realm: Realm,
+    client: ClientInfo,
+    body: LoginRequest,
+) -> Result<Json<SignIn>, Problem> {
+    let mut fields = Fields::default();
+    let email = fields.required("email", &body.email, 254).trim().to_owned();
+    let password = fields.required("password", &body.password, 1024).to_owned();
+    fields.finish()?;
+    limit(
+        state,
+        format!(
+            "signin:{}:{}:{}",
+            realm.key(),
+            ip(&client),
+            email.to_lowercase()
+        ),
+    )
+    .await?;
+    Ok(Json(
+        state
+            .identity
+            .login(&realm, &email, &password, &client)
+            .await?,
+    ))
+}
+
+pub async fn tenant_login(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    Client(client): Client,
+    JsonBody(body): JsonBody<LoginRequest>,
+) -> Result<Json<SignIn>, Problem> {
+    login(&state, Realm::Tenant(tenant), client, body).await
+}
+
+pub async fn platform_login(
+    State(state): State<AppState>,
+    Client(client): Client,
+    JsonBody(body): JsonBody<LoginRequest>,
+) -> Result<Json<SignIn>, Problem> {
+    login(&state, Realm::Platform, client, body).await
+}
+
+async fn mfa_verify(
+    state: &AppState,
+    realm: Realm,
+    client: ClientInfo,
+    body: MfaVerifyRequest,
+) -> Result<Json<TokenPair>, Problem> {
+    let mut fields = Fields::default();
+    let token = fields
+        .required("mfa_token", &body.mfa_token, 4096)
+        .to_owned();
+    let code = fields.required("code", &body.code, 64).to_owned();
+    fields.finish()?;
+    limit(state, format!("mfa:{}:{}", realm.key(), ip(&client))).await?;
+    Ok(Json(
+        state
+            .identity
+            .verify_mfa(&realm, &token, &code, &client)
+            .await?,
+    ))
+}
+
+pub async fn tenant_mfa_verify(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    Client(client): Client,
+    JsonBody(body): JsonBody<MfaVerifyRequest>,
+) -> Result<Json<TokenPair>, Problem> {
+    mfa_verify(&state, Realm::Tenant(tenant), client, body).await
+}
+
+pub async fn platform_mfa_verify(
+    State(state): State<AppState>,
+    Client(client): Client,
+    JsonBody(body): JsonBody<MfaVerifyRequest>,
+) -> Result<Json<TokenPair>, Problem> {
+    mfa_verify(&state, Realm::Platform, client, body).await
+}
+
+async fn refresh(
+    state: &AppState,
+    realm: Realm,
+    client: ClientInfo,
+    body: RefreshRequest,
+) -> Result<Json<TokenPair>, Problem> {
+    let mut fields = Fields::default();
+    let token = fields
+        .required("refresh_token", &body.refresh_token, 256)
+        .to_owned();
+    fields.finish()?;
+    Ok(Json(state.identity.refresh(&realm, &token, &client).await?))
+}
+
+pub async fn tenant_refresh(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    Client(client): Client,
+    JsonBody(body): JsonBody<RefreshRequest>,
+) -> Result<Json<TokenPair>, Problem> {
+    refresh(&state, Realm::Tenant(tenant), client, body).await
+}
+
+pub async fn platform_refresh(
+    State(state): State<AppState>,
+    Client(client): Client,
+    JsonBody(body): JsonBody<RefreshRequest>,
+) -> Result<Json<TokenPair>, Problem> {
+    refresh(&state, Realm::Platform, client, body).await
+}
+
+/// `POST /auth/logout`: ends the session of the access token presented.
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    Client(client): Client,
+) -> Result<StatusCode, Problem> {
+    let user = caller.user()?;
+    state
+        .identity
+        .logout(&caller.realm(), user.id, user.session, &client)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /auth/logout-all`: ends every session of the account.
+pub async fn logout_all(
+    State(state): State<AppState>,
+    caller: Caller,
+    Client(client): Client,
+) -> Result<Json<Value>, Problem> {
+    let user = caller.user()?;
+    let n = state
+        .identity
+        .logout_all(&caller.realm(), user.id, &client)
+        .await?;
+    Ok(Json(json!({ "sessions_revoked": n })))
+}
+
+/// `POST /auth/password/forgot`: always 202, whether or not the email has an account.
+pub async fn forgot(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    Client(client): Client,
+    JsonBody(body): JsonBody<ForgotRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let mut fields = Fields::default();
+    let email = fields.required("email", &body.email, 254).trim().to_owned();
+    fields.finish()?;
+    let realm = Realm::Tenant(tenant);
+    limit(
+        &state,
+        format!(
+            "forgot:{}:{}:{}",
+            realm.key(),
+            ip(&client),
+            email.to_lowercase()
+        ),
+    )
+    .await?;
+    state
+        .identity
+        .forgot_password(&realm, &email, &client)
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"detail": "if the address has an account here, a reset link is on its way"})),
+    ))
+}
+
+/// `POST /auth/password/reset`: a new password with the emailed token.
+pub async fn reset(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    Client(client): Client,
+    JsonBody(body): JsonBody<ResetRequest>,
+) -> Result<StatusCode, Problem> {
+    let mut fields = Fields::default();
+    let token = fields.required("token", &body.token, 256).to_owned();
+    let password = fields.required("password", &body.password, 1024).to_owned();
+    fields.finish()?;
+    state
+        .identity
+        .reset_password(&Realm::Tenant(tenant), &token, &password, &client)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /auth/invitations/accept`: the invitee chooses a password.
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    Client(client): Client,
+    JsonBody(body): JsonBody<AcceptRequest>,
+) -> Result<StatusCode, Problem> {
+    let mut fields = Fields::default();
+    let token = fields.required("token", &body.token, 256).to_owned();
+    let password = fields.required("password", &body.password, 1024).to_owned();
+    if body
+        .full_name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 200)
+    {
+        fields.error("full_name", "must be at most 200 characters");
+    }
+    fields.finish()?;
+    state
+        .identity
+        .accept_invitation(
+            &Realm::Tenant(tenant),
+            &token,
+            &password,
+            body.full_name.as_deref(),
+            &client,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

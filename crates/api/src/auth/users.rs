@@ -1,0 +1,170 @@
+//! `/api/v1/users`: the agency's accounts, for administrators (`users:read`, `users:manage`).
+
+use crate::auth::caller::Caller;
+use crate::auth::fields::Fields;
+use crate::body::JsonBody;
+use crate::gateway::client::Client;
+use crate::problem::Problem;
+use crate::router::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use comply360_identity::admin::{UserChange, UserView};
+use serde::Deserialize;
+use uuid::Uuid;
+
+fn user_id(raw: &str) -> Result<Uuid, Problem> {
+    raw.parse().map_err(|_| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such user in this agency",
+        )
+        .with_field("id", "must be a user id (a UUID)")
+    })
+}
+
+/// The acting account for audit; an API key acts as nobody in particular.
+fn actor(caller: &Caller) -> Uuid {
+    caller.principal.user_id().unwrap_or_else(Uuid::nil)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<UserView>>, Problem> {
+    Ok(Json(state.identity.list_users(caller.tenant()?).await?))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, Problem> {
+    Ok(Json(
+        state
+            .identity
+            .get_user(caller.tenant()?, user_id(&id)?)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Invite {
+    email: Option<String>,
+    role: Option<String>,
+    full_name: Option<String>,
+}
+
+/// `POST /api/v1/users`: invites by email and role; the invitee gets a link by email.
+pub async fn invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    Client(client): Client,
+    JsonBody(body): JsonBody<Invite>,
+) -> Result<(StatusCode, Json<UserView>), Problem> {
+    let mut fields = Fields::default();
+    let email = fields.required("email", &body.email, 254).to_owned();
+    let role = fields.required("role", &body.role, 40).trim().to_owned();
+    if body
+        .full_name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 200)
+    {
+        fields.error("full_name", "must be at most 200 characters");
+    }
+    fields.finish()?;
+    let view = state
+        .identity
+        .invite(
+            caller.tenant()?,
+            caller.principal.user_id(),
+            &email,
+            &role,
+            body.full_name.as_deref(),
+            &client,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    role: Option<String>,
+    status: Option<String>,
+    full_name: Option<String>,
+}
+
+/// `PATCH /api/v1/users/{id}`: role, status (`active`/`disabled`) or name.
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Client(client): Client,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Change>,
+) -> Result<Json<UserView>, Problem> {
+    let id = user_id(&id)?;
+    let change = UserChange {
+        role: body.role.map(|r| r.trim().to_owned()),
+        status: body.status.map(|s| s.trim().to_owned()),
+        full_name: body.full_name,
+    };
+    Ok(Json(
+        state
+            .identity
+            .update_user(caller.tenant()?, actor(&caller), id, change, &client)
+            .await?,
+    ))
+}
+
+/// `DELETE /api/v1/users/{id}`: disables the account (its records stay, attributed to it).
+pub async fn disable(
+    State(state): State<AppState>,
+    caller: Caller,
+    Client(client): Client,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, Problem> {
+    let id = user_id(&id)?;
+    let change = UserChange {
+        status: Some("disabled".into()),
+        ..UserChange::default()
+    };
+    Ok(Json(
+        state
+            .identity
+            .update_user(caller.tenant()?, actor(&caller), id, change, &client)
+            .await?,
+    ))
+}
+
+/// `POST /api/v1/users/{id}/unlock`: ends a lockout.
+pub async fn unlock(
+    State(state): State<AppState>,
+    caller: Caller,
+    Client(client): Client,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, Problem> {
+    let id = user_id(&id)?;
+    Ok(Json(
+        state
+            .identity
+            .unlock_user(caller.tenant()?, actor(&caller), id, &client)
+            .await?,
+    ))
+}
+
+/// `POST /api/v1/users/{id}/invitation`: sends a fresh invitation link.
+pub async fn resend_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Client(client): Client,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    let id = user_id(&id)?;
+    state
+        .identity
+        .resend_invitation(caller.tenant()?, actor(&caller), id, &client)
+        .await?;
+    Ok(StatusCode::ACCEPTED)
+}

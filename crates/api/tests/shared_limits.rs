@@ -1,0 +1,130 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
+//! Rate limits across replicas: two app servers sharing one Redis hold one limit between
+//! them; with in-process limits each server would allow its own.
+
+mod support;
+
+use comply360_api::HttpSettings;
+use comply360_domain::IsolationMode;
+use comply360_identity::ratelimit::{Quota, RateLimiter};
+use comply360_testkit::{TestApp, TestDb, app_state, default_outbox, spawn_app_with};
+use reqwest::StatusCode;
+use std::time::Duration;
+use support::Http;
+
+fn redis_url() -> String {
+    std::env::var("COMPLY360_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A replica: its own limiter (its own Redis connection when `redis`), the same database.
+async fn replica(db: &TestDb, redis: bool, settings: HttpSettings) -> Option<TestApp> {
+    let limiter = if redis {
+        match RateLimiter::redis(&redis_url()).await {
+            Ok(l) => l,
+            Err(err) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("Redis is required under CI=true: {err}")
+            }
+            Err(err) => {
+                eprintln!("skipped: no Redis ({err}); scripts/test starts one");
+                return None;
+            }
+        }
+    } else {
+        RateLimiter::in_process()
+    };
+    let mut state = app_state(&db.store, default_outbox()).await;
+    state.limiter = limiter;
+    state.settings = std::sync::Arc::new(settings);
+    Some(spawn_app_with(state).await)
+}
+
+/// Wrong-password attempts alternating between the two replicas until the first 429.
+async fn attempts_before_429(a: &TestApp, b: &TestApp, email: &str) -> usize {
+    for i in 0..40 {
+        let app = if i % 2 == 0 { a } else { b };
+        let res = Http::new(app)
+            .login("shared", email, "Not-The-Password-1")
+            .await;
+        match res.status() {
+            StatusCode::UNAUTHORIZED => continue,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(res.headers().contains_key("retry-after"));
+                return i;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    40
+}
+
+#[tokio::test]
+async fn sign_in_limits_hold_across_two_servers_sharing_redis() {
+    let db = TestDb::new().await;
+    db.tenant("shared", IsolationMode::Pooled).await;
+    let settings = HttpSettings {
+        signin_quota: Quota {
+            burst: 6,
+            per: Duration::from_secs(600),
+        },
+        ..HttpSettings::default()
+    };
+    let Some(a) = replica(&db, true, settings.clone()).await else {
+        return;
+    };
+    let b = replica(&db, true, settings.clone()).await.unwrap();
+    assert_eq!(a.state.limiter.backend_name(), "redis");
+    a.create_user("shared", "ayanda@shared.example", "agent")
+        .await;
+    // Six attempts in all, whichever server they reach.
+    assert_eq!(
+        attempts_before_429(&a, &b, "ayanda@shared.example").await,
+        6
+    );
+    // And then both servers refuse.
+    for app in [&a, &b] {
+        let res = Http::new(app)
+            .login("shared", "ayanda@shared.example", "Not-The-Password-1")
+            .await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+
+    // The contrast: in-process limits let each server allow its own six.
+    let c = replica(&db, false, settings.clone()).await.unwrap();
+    let d = replica(&db, false, settings).await.unwrap();
+    assert_eq!(
+        attempts_before_429(&c, &d, "other@shared.example").await,
+        12
+    );
+}
+
+#[tokio::test]
+async fn the_per_tenant_api_limit_is_shared_too() {
+    let db = TestDb::new().await;
+    db.tenant("shared", IsolationMode::Schema).await;
+    let settings = HttpSettings {
+        api_quota: Quota {
+            burst: 5,
+            per: Duration::from_secs(600),
+        },
+        ..HttpSettings::default()
+    };
+    let Some(a) = replica(&db, true, settings.clone()).await else {
+        return;
+    };
+    let b = replica(&db, true, settings).await.unwrap();
+    let token = a.token_for("shared", "tenant_admin").await;
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        let res = Http::new(app)
+            .get(Some("shared"), "/api/v1/users", Some(&token))
+            .await;
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
+}
