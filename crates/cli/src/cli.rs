@@ -392,6 +392,8 @@ pub enum BenchSuite {
     Provisioning,
     /// Job queue throughput (emit to handler completion) and emit's cost in a request.
     Jobs,
+    /// Sign-in latency over HTTP, and the token check + RBAC decision of each request.
+    Auth,
 }
 
 #[derive(Debug, Args)]

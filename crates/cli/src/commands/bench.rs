@@ -23,6 +23,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let result = match args.suite {
         BenchSuite::Provisioning => bench(settings, &args).await,
         BenchSuite::Jobs => jobs_suite(settings, &args).await,
+        BenchSuite::Auth => auth_suite(settings, &args).await,
     };
     cluster.release().await?;
     result.map(|()| ExitCode::SUCCESS)
@@ -36,6 +37,18 @@ async fn jobs_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result
         if args.no_fsync { "off" } else { "on" }
     );
     let result = super::bench_jobs::bench(&store, args.events, args.jobs_concurrency).await;
+    store.close().await;
+    result
+}
+
+async fn auth_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> {
+    let store = Store::open(settings).await?;
+    println!(
+        "comply360 bench --suite auth: {} cores, fsync {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if args.no_fsync { "off" } else { "on" }
+    );
+    let result = super::bench_auth::bench(&store, 200, 20_000).await;
     store.close().await;
     result
 }

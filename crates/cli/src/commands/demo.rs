@@ -1,12 +1,18 @@
 //! The demo agencies: one per isolation mode, with sample rows.
 
 use crate::cli::{DemoArgs, GlobalArgs};
+use crate::platform;
 use crate::runtime::Runtime;
 use comply360_domain::{IsolationMode, ProvisioningState, Slug, Tier};
+use comply360_identity::AuthError;
+use comply360_integrations::{CallPolicy, Resilience};
 use comply360_store::catalog;
 use comply360_store::provision::{NewTenant, ProvisionOptions};
 use comply360_store::repo::demo;
 use std::process::ExitCode;
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "Demo-Baobab-Sunrise-2026";
 
 pub const DEMO_TENANTS: [(&str, &str, IsolationMode, Tier); 3] = [
     (
@@ -67,18 +73,39 @@ pub async fn ensure(rt: &Runtime, port: u16) -> anyhow::Result<()> {
         demo::seed(&mut tx, slug).await?;
         tx.commit().await?;
     }
+    // Demo accounts sign in with a known password (a laptop demo, never a deployment).
+    let resilience = Resilience::new(CallPolicy::default());
+    let outbox = platform::outbox(&rt.settings, store, &resilience)?;
+    let identity = platform::identity(&rt.settings, store, &outbox, port).await?;
+    for (slug, _, _, _) in DEMO_TENANTS {
+        let tenant = store.tenancy().resolve(slug).await?;
+        for (email, role, name) in [
+            (
+                format!("admin@{slug}.example"),
+                "tenant_admin",
+                "Demo Administrator",
+            ),
+            (format!("thandi@{slug}.example"), "agent", "Thandi Mokoena"),
+        ] {
+            match identity
+                .create_user(&tenant, &email, role, name, DEMO_PASSWORD)
+                .await
+            {
+                Ok(_) | Err(AuthError::Conflict(_)) => {}
+                Err(err) => anyhow::bail!("demo user {email}: {err}"),
+            }
+        }
+    }
     println!("Demo agencies (one per isolation mode):");
     for (slug, name, mode, _) in DEMO_TENANTS {
         println!(
-            "  {name:<28} {:<9} http://{slug}.{}:{port}/api/v1/tenant",
+            "  {name:<28} {:<9} http://{slug}.{}:{port}/login",
             mode.as_str(),
             rt.base_domain()
         );
     }
     println!(
-        "  or: curl -H 'Host: {}.{}:{port}' http://127.0.0.1:{port}/api/v1/tenant",
-        DEMO_TENANTS[0].0,
-        rt.base_domain()
+        "Sign in as admin@<agency>.example (tenant_admin) or thandi@<agency>.example (agent), password {DEMO_PASSWORD}"
     );
     // A client with an email, so the registration below also shows a notification.
     let first = store.tenancy().resolve(DEMO_TENANTS[0].0).await?;
@@ -90,9 +117,9 @@ pub async fn ensure(rt: &Runtime, port: u16) -> anyhow::Result<()> {
         .await?;
     tx.commit().await?;
     if let Some(client) = client {
+        let slug = DEMO_TENANTS[0].0;
         println!(
-            "Open a registration (emits registration.created; the client's email appears at /dev/mailbox):\n  curl -H 'X-Tenant: {}' -H 'Content-Type: application/json' -d '{{\"client_id\": \"{client}\", \"kind\": \"za_private_company\"}}' http://127.0.0.1:{port}/api/v1/registrations",
-            DEMO_TENANTS[0].0
+            "Through the API: sign in, then open a registration (emits registration.created; the client's email appears at /dev/mailbox):\n  TOKEN=$(curl -s -H 'X-Tenant: {slug}' -H 'Content-Type: application/json' -d '{{\"email\": \"thandi@{slug}.example\", \"password\": \"{DEMO_PASSWORD}\"}}' http://127.0.0.1:{port}/api/v1/auth/login | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n  curl -H 'X-Tenant: {slug}' -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{{\"client_id\": \"{client}\", \"kind\": \"za_private_company\"}}' http://127.0.0.1:{port}/api/v1/registrations"
         );
     }
     Ok(())

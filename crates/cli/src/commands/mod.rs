@@ -2,6 +2,7 @@
 //! line through `main`.
 
 mod bench;
+mod bench_auth;
 mod bench_jobs;
 mod demo;
 mod integrations;

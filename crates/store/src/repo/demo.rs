@@ -17,7 +17,7 @@ pub async fn seed(tx: &mut TenantTx, agency: &str) -> Result<bool, StoreError> {
     }
     let domain = format!("{agency}.example");
     let agent = Uuid::now_v7();
-    tx.query("INSERT INTO users (tenant_id, id, email, full_name, role, status) VALUES ($1, $2, $3, 'Thandi Mokoena', 'agent', 'active') ON CONFLICT DO NOTHING")
+    tx.query("INSERT INTO users (tenant_id, id, email, full_name, role, status) VALUES ($1, $2, $3, 'Thandi Mokoena', 'agent', 'invited') ON CONFLICT DO NOTHING")
         .bind(t)
         .bind(agent)
         .bind(format!("thandi@{domain}"))
