@@ -1,6 +1,6 @@
 //! The route table, and the layers every request passes through.
 
-use crate::auth::{self, api_keys, me, roles, sign_in, users};
+use crate::auth::{self, api_keys, me, roles, security, sign_in, users};
 use crate::problem::Problem;
 use crate::routes::{Access, Routes};
 use crate::{gateway, health, metrics, platform, portal, registrations, tenant_profile};
@@ -335,6 +335,20 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
         Tenant("roles:manage"),
         "delete a custom role nobody holds",
         roles::delete,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/security",
+        Tenant("settings:manage"),
+        "the agency's security settings (MFA policy, CORS origins)",
+        security::show,
+    )
+    .route(
+        Method::PUT,
+        "/api/v1/security",
+        Tenant("settings:manage"),
+        "change the agency's security settings",
+        security::update,
     )
     .route(
         Method::GET,

@@ -2,6 +2,7 @@
 //! domain `localhost`) or the `X-Tenant` header (API clients). When both are present they must
 //! agree.
 
+use crate::gateway::access_log::AccessNote;
 use crate::problem::Problem;
 use crate::router::AppState;
 use axum::extract::FromRequestParts;
@@ -107,6 +108,9 @@ impl FromRequestParts<AppState> for CurrentTenant {
         let slug = requested_slug(parts, &state.settings.base_domain)?;
         let tenant = state.store.tenancy().resolve(slug.as_str()).await?;
         tenant.ensure_servable()?;
+        if let Some(note) = parts.extensions.get::<AccessNote>() {
+            note.record(Some(tenant.slug().to_owned()), None);
+        }
         Ok(CurrentTenant(tenant))
     }
 }

@@ -228,6 +228,42 @@ async fn api_keys_are_bound_to_their_tenant_and_scope() {
     let body = problem(res, StatusCode::FORBIDDEN, "tenant_mismatch").await;
     leaks_nothing(&body, &[&key]);
 
+    // A key past its expiry: 401.
+    let res = http
+        .post(
+            Some("key-a"),
+            "/api/v1/api-keys",
+            Some(&admin),
+            json!({"name": "short-lived", "permissions": ["users:read"], "expires_at": "2099-01-01T00:00:00Z"}),
+        )
+        .await;
+    let short: Value = res.json().await.unwrap();
+    let short_key = short["key"].as_str().unwrap();
+    assert_eq!(
+        http.get(Some("key-a"), "/api/v1/users", Some(short_key))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let t = app.store.tenancy().resolve("key-a").await.unwrap();
+    let mut tx = app.store.tenancy().begin(&t).await.unwrap();
+    tx.query("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND id = $2")
+        .bind(t.id().as_uuid())
+        .bind(uuid::Uuid::parse_str(short["id"].as_str().unwrap()).unwrap())
+        .execute(tx.conn())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let res = http
+        .get(Some("key-a"), "/api/v1/users", Some(short_key))
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED, "invalid_api_key").await;
+    let res = http
+        .post(Some("key-a"), "/api/v1/api-keys", Some(&admin), json!({"name": "past", "permissions": ["users:read"], "expires_at": "2001-01-01T00:00:00Z"}))
+        .await;
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "expires_at");
+
     // A wrong secret with a real key id, and a revoked key: 401.
     let mut raw = unb64(key.trim_start_matches("c360_"));
     raw[40] ^= 1;
@@ -257,9 +293,15 @@ async fn api_keys_are_bound_to_their_tenant_and_scope() {
         .unwrap();
     let text = list.to_string();
     assert!(!text.contains(&key[12..]), "{text}");
-    assert!(list[0]["revoked_at"].is_string());
+    let sync = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "ERP sync")
+        .unwrap();
+    assert!(sync["revoked_at"].is_string());
     assert!(
-        list[0]["last_used_at"].is_string(),
+        sync["last_used_at"].is_string(),
         "last use recorded: {list}"
     );
 }

@@ -289,14 +289,51 @@ async fn a_tenant_that_requires_mfa_makes_users_enrol_before_signing_in() {
         .await;
     app.create_user("strict", "agent@strict.example", "agent")
         .await;
-    let tenant = app.store.tenancy().resolve("strict").await.unwrap();
-    let mut tx = app.store.tenancy().begin(&tenant).await.unwrap();
-    tx.query("INSERT INTO settings (tenant_id, key, value) VALUES ($1, 'security.mfa_required', '\"admins\"')")
-        .bind(tenant.id().as_uuid())
-        .execute(tx.conn())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    // The administrator sets the policy (bad values refused with the field named).
+    let boss = app.token_for("strict", "tenant_admin").await;
+    let res = http
+        .send(
+            Method::PUT,
+            Some("strict"),
+            "/api/v1/security",
+            Some(&boss),
+            Some(json!({"mfa_required": "sometimes", "cors_origins": []})),
+        )
+        .await;
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "mfa_required");
+    let res = http
+        .send(
+            Method::PUT,
+            Some("strict"),
+            "/api/v1/security",
+            Some(&boss),
+            Some(json!({"mfa_required": "admins", "cors_origins": ["https://x.example/path"]})),
+        )
+        .await;
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "cors_origins");
+    let res = http
+        .send(
+            Method::PUT,
+            Some("strict"),
+            "/api/v1/security",
+            Some(&boss),
+            Some(json!({"mfa_required": "admins", "cors_origins": []})),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let agent = app.token_for("strict", "agent").await;
+    let res = http
+        .send(
+            Method::PUT,
+            Some("strict"),
+            "/api/v1/security",
+            Some(&agent),
+            Some(json!({"mfa_required": "none", "cors_origins": []})),
+        )
+        .await;
+    problem(res, StatusCode::FORBIDDEN, "permission_denied").await;
 
     // Agents are not affected by an admins-only policy.
     http.signed_in("strict", "agent@strict.example").await;
@@ -491,6 +528,28 @@ async fn password_reset_and_invitations_go_by_email_and_work_once() {
         .login("reset", "amahle@reset.example", "Lantern-Savanna-Copper-58")
         .await;
     assert_eq!(ok.status(), StatusCode::OK);
+
+    // A password change needs the current password and ends the other sessions, not this one.
+    let here: Value = ok.json().await.unwrap();
+    let other: Value = http
+        .login("reset", "amahle@reset.example", "Lantern-Savanna-Copper-58")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = http
+        .post(Some("reset"), "/api/v1/me/password", here["access_token"].as_str(), json!({"current_password": "Lantern-Savanna-Copper-58", "new_password": "Meerkat-Horizon-Ember-64"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let refresh = |v: &Value| json!({"refresh_token": v["refresh_token"]});
+    let res = http
+        .post(Some("reset"), "/api/v1/auth/refresh", None, refresh(&other))
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    let res = http
+        .post(Some("reset"), "/api/v1/auth/refresh", None, refresh(&here))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -1145,15 +1204,63 @@ async fn responses_carry_security_headers_and_cors_follows_the_tenants_list() {
         !h.contains_key("strict-transport-security"),
         "no HSTS over plain HTTP"
     );
-
-    let tenant = app.store.tenancy().resolve("cors").await.unwrap();
-    let mut tx = app.store.tenancy().begin(&tenant).await.unwrap();
-    tx.query("INSERT INTO settings (tenant_id, key, value) VALUES ($1, 'security.cors_origins', '[\"https://portal.cors.example\"]')")
-        .bind(tenant.id().as_uuid())
-        .execute(tx.conn())
+    // Behind a trusted proxy that terminated TLS: HSTS, and the client IP it reports.
+    let mut state =
+        comply360_testkit::app_state(&db.store, comply360_testkit::default_outbox()).await;
+    state.settings = std::sync::Arc::new(comply360_api::HttpSettings {
+        trust_proxy: true,
+        ..comply360_api::HttpSettings::default()
+    });
+    let proxied = comply360_testkit::spawn_app_with(state).await;
+    let res = reqwest::Client::new()
+        .get(proxied.url("/healthz"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+    proxied
+        .create_user("cors", "proxied@cors.example", "agent")
+        .await;
+    let res = reqwest::Client::new()
+        .post(proxied.url("/api/v1/auth/login"))
+        .header("x-tenant", "cors")
+        .header("x-forwarded-for", "198.51.100.7, 10.0.0.1")
+        .header("user-agent", "audit-check/1.0")
+        .json(&json!({"email": "proxied@cors.example", "password": TEST_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let t = proxied.store.tenancy().resolve("cors").await.unwrap();
+    let mut tx = proxied.store.tenancy().begin(&t).await.unwrap();
+    let (ip, ua): (String, String) = tx
+        .query_as("SELECT host(ip), user_agent FROM audit_log WHERE tenant_id = $1 AND action = 'auth.login_succeeded'")
+        .bind(t.id().as_uuid())
+        .fetch_one(tx.conn())
         .await
         .unwrap();
     tx.commit().await.unwrap();
+    assert_eq!(
+        (ip.as_str(), ua.as_str()),
+        ("198.51.100.7", "audit-check/1.0")
+    );
+
+    let admin = app.token_for("cors", "tenant_admin").await;
+    let res = reqwest::Client::new()
+        .put(app.url("/api/v1/security"))
+        .header("x-tenant", "cors")
+        .bearer_auth(&admin)
+        .json(&json!({"mfa_required": "none", "cors_origins": ["https://portal.cors.example"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
     let preflight = |origin: &'static str| {
         reqwest::Client::new()
             .request(Method::OPTIONS, app.url("/api/v1/me"))

@@ -15,8 +15,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return cli::report_parse_error(err),
     };
-    let verbose = matches!(cli.command, cli::Command::Serve(_) | cli::Command::Bench(_));
-    telemetry::init(cli.global.log_format(), verbose);
+    let default_filter = match cli.command {
+        cli::Command::Serve(_) => telemetry::SERVER,
+        cli::Command::Bench(_) => telemetry::BENCH,
+        _ => telemetry::ONE_SHOT,
+    };
+    telemetry::init(cli.global.log_format(), default_filter);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -35,6 +35,14 @@ impl Fields {
         }
     }
 
+    /// An optional text field of at most `max` characters.
+    pub fn optional(&mut self, name: &'static str, value: &Option<String>, max: usize) {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            self.errors
+                .push((name, format!("must be at most {max} characters")));
+        }
+    }
+
     pub fn error(&mut self, name: &'static str, message: impl Into<String>) {
         self.errors.push((name, message.into()));
     }

@@ -7,6 +7,7 @@ pub mod caller;
 pub mod fields;
 pub mod me;
 pub mod roles;
+pub mod security;
 pub mod sign_in;
 pub mod users;
 

@@ -271,13 +271,7 @@ pub async fn accept_invitation(
     let mut fields = Fields::default();
     let token = fields.required("token", &body.token, 256).to_owned();
     let password = fields.required("password", &body.password, 1024).to_owned();
-    if body
-        .full_name
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > 200)
-    {
-        fields.error("full_name", "must be at most 200 characters");
-    }
+    fields.optional("full_name", &body.full_name, 200);
     fields.finish()?;
     state
         .identity

@@ -66,13 +66,7 @@ pub async fn invite(
     let mut fields = Fields::default();
     let email = fields.required("email", &body.email, 254).to_owned();
     let role = fields.required("role", &body.role, 40).trim().to_owned();
-    if body
-        .full_name
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > 200)
-    {
-        fields.error("full_name", "must be at most 200 characters");
-    }
+    fields.optional("full_name", &body.full_name, 200);
     fields.finish()?;
     let view = state
         .identity

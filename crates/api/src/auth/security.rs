@@ -1,0 +1,34 @@
+//! `/api/v1/security`: the agency's security settings — whether MFA is required (of nobody,
+//! administrators, or everyone) and which browser origins may call the API.
+
+use crate::auth::caller::Caller;
+use crate::body::JsonBody;
+use crate::gateway::client::Client;
+use crate::problem::Problem;
+use crate::router::AppState;
+use axum::Json;
+use axum::extract::State;
+use comply360_identity::admin::SecuritySettings;
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<SecuritySettings>, Problem> {
+    Ok(Json(
+        state.identity.security_settings(caller.tenant()?).await?,
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Client(client): Client,
+    JsonBody(body): JsonBody<SecuritySettings>,
+) -> Result<Json<SecuritySettings>, Problem> {
+    Ok(Json(
+        state
+            .identity
+            .set_security_settings(caller.tenant()?, caller.principal.user_id(), body, &client)
+            .await?,
+    ))
+}
