@@ -1000,6 +1000,34 @@ async fn platform_operators_sign_in_apart_from_tenants() {
         claims_of(token).get("tid").is_none(),
         "no tenant in a platform token"
     );
+    // Operators' refresh tokens rotate like anyone's, in the platform realm only.
+    let res = http
+        .post(
+            None,
+            "/api/v1/platform/auth/refresh",
+            None,
+            json!({"refresh_token": body["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = http
+        .post(
+            Some("plat"),
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": body["refresh_token"]}),
+        )
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    let res = http
+        .post(
+            None,
+            "/api/v1/platform/auth/refresh",
+            None,
+            json!({"refresh_token": body["refresh_token"]}),
+        )
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED, "refresh_token_reused").await;
     let res = http
         .get(None, "/api/v1/platform/tenants", Some(token))
         .await;
