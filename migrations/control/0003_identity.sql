@@ -49,6 +49,13 @@ CREATE TABLE platform_recovery_codes (
     PRIMARY KEY (user_id, code_hash)
 );
 
+-- Sessions ended within the last access-token lifetime: every replica refuses their tokens.
+CREATE TABLE revoked_sessions (
+    session_id      uuid PRIMARY KEY,
+    expires_at      timestamptz NOT NULL
+);
+CREATE INDEX revoked_sessions_by_expiry ON revoked_sessions (expires_at);
+
 CREATE TABLE signing_keys (
     kid             text PRIMARY KEY,
     algorithm       text NOT NULL CHECK (algorithm = 'EdDSA'),
@@ -81,4 +88,4 @@ GRANT SELECT ON signing_keys, role_permissions TO c360_app;
 GRANT UPDATE (failed_logins, locked_until, password_hash, password_changed_at, last_login_at,
     mfa_secret, mfa_enabled_at, mfa_last_step, status, updated_at) ON platform_users TO c360_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON platform_sessions, platform_refresh_tokens,
-    platform_recovery_codes TO c360_app;
+    platform_recovery_codes, revoked_sessions TO c360_app;

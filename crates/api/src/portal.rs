@@ -306,7 +306,10 @@ async fn portal_user(
     let token = cookie(headers, ACCESS_COOKIE)?;
     let claims = state.identity.keys().verify(&token).await.ok()?;
     let user = UserPrincipal::from_claims(claims);
-    (user.tenant == Some(tenant.id()) && user.restriction.is_none()).then_some(user)
+    (user.tenant == Some(tenant.id())
+        && user.restriction.is_none()
+        && !state.identity.session_ended(user.session))
+    .then_some(user)
 }
 
 pub async fn home(

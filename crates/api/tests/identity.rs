@@ -92,11 +92,53 @@ async fn the_same_email_signs_in_separately_in_two_tenants_and_me_says_who() {
         .unwrap();
     assert_eq!(me_b["role"], "tenant_admin");
 
-    // Logout ends the session: its refresh token no longer works.
+    // A second replica of the app on the same database.
+    let replica = comply360_testkit::spawn_app_with(
+        comply360_testkit::app_state(&db.store, comply360_testkit::default_outbox()).await,
+    )
+    .await;
+    let on_replica = Http::new(&replica);
+    assert_eq!(
+        on_replica
+            .get(None, "/api/v1/me", Some(token_a))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    // Logout ends the session: its access token is refused at once, here and (as soon as the
+    // announcement arrives) on the other replica; its refresh token no longer works.
     let res = http
         .post(None, "/api/v1/auth/logout", Some(token_a), json!({}))
         .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = http.get(None, "/api/v1/me", Some(token_a)).await;
+    problem(res, StatusCode::UNAUTHORIZED, "session_ended").await;
+    let mut status = StatusCode::OK;
+    for _ in 0..100 {
+        status = on_replica
+            .get(None, "/api/v1/me", Some(token_a))
+            .await
+            .status();
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the replica heard of the logout"
+    );
+    // A replica that starts later knows too (it loads the ended sessions).
+    let late = comply360_testkit::spawn_app_with(
+        comply360_testkit::app_state(&db.store, comply360_testkit::default_outbox()).await,
+    )
+    .await;
+    let res = Http::new(&late)
+        .get(None, "/api/v1/me", Some(token_a))
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED, "session_ended").await;
     let res = http
         .post(
             Some("two-a"),
@@ -767,6 +809,16 @@ async fn rbac_holds_for_built_in_roles_custom_roles_and_admin_actions() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // The old token (still carrying role "agent") stops working at once.
+    let res = http
+        .post(
+            Some("rbac"),
+            "/api/v1/registrations",
+            session["access_token"].as_str(),
+            json!({}),
+        )
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED, "session_ended").await;
     let again = http.signed_in("rbac", email).await;
     assert_eq!(
         claims_of(again["access_token"].as_str().unwrap())["role"],
@@ -1000,34 +1052,6 @@ async fn platform_operators_sign_in_apart_from_tenants() {
         claims_of(token).get("tid").is_none(),
         "no tenant in a platform token"
     );
-    // Operators' refresh tokens rotate like anyone's, in the platform realm only.
-    let res = http
-        .post(
-            None,
-            "/api/v1/platform/auth/refresh",
-            None,
-            json!({"refresh_token": body["refresh_token"]}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let res = http
-        .post(
-            Some("plat"),
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": body["refresh_token"]}),
-        )
-        .await;
-    problem(res, StatusCode::UNAUTHORIZED, "invalid_token").await;
-    let res = http
-        .post(
-            None,
-            "/api/v1/platform/auth/refresh",
-            None,
-            json!({"refresh_token": body["refresh_token"]}),
-        )
-        .await;
-    problem(res, StatusCode::UNAUTHORIZED, "refresh_token_reused").await;
     let res = http
         .get(None, "/api/v1/platform/tenants", Some(token))
         .await;
@@ -1067,7 +1091,39 @@ async fn platform_operators_sign_in_apart_from_tenants() {
     assert_eq!(
         me["permissions"],
         json!(["platform:tenants:read", "platform:audit:read"])
-    );
+    ); // Operators' refresh tokens rotate like anyone's, in the platform realm only.
+    let res = http
+        .post(
+            None,
+            "/api/v1/platform/auth/refresh",
+            None,
+            json!({"refresh_token": body["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = http
+        .post(
+            Some("plat"),
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": body["refresh_token"]}),
+        )
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED, "invalid_token").await;
+    let res = http
+        .post(
+            None,
+            "/api/v1/platform/auth/refresh",
+            None,
+            json!({"refresh_token": body["refresh_token"]}),
+        )
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED, "refresh_token_reused").await;
+    // The reuse ended the session: its access token is refused from now on.
+    let res = http
+        .get(None, "/api/v1/platform/tenants", Some(token))
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED, "session_ended").await;
 }
 
 #[tokio::test]

@@ -307,15 +307,17 @@ impl Identity {
         .await?;
         let role_changed = change.role.as_ref().is_some_and(|r| *r != before.role);
         let disabled = change.status.as_deref() == Some("disabled") && before.status != "disabled";
-        if role_changed || disabled {
+        let ended = if role_changed || disabled {
             sessions::revoke_all(
                 &mut tx,
                 id,
                 None,
                 if disabled { "disabled" } else { "role_changed" },
             )
-            .await?;
-        }
+            .await?
+        } else {
+            Vec::new()
+        };
         if role_changed {
             audit::record(
                 &mut tx,
@@ -340,6 +342,7 @@ impl Identity {
         }
         let view = user_view(&mut tx, id).await?;
         tx.commit().await?;
+        self.ended(&ended).await;
         Ok(view)
     }
 

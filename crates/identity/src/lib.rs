@@ -12,6 +12,7 @@ pub mod ratelimit;
 pub mod rbac;
 pub mod realm;
 pub mod recovery;
+pub mod revocation;
 pub mod sealed;
 pub mod secret_token;
 pub mod service;

@@ -91,10 +91,11 @@ impl Identity {
             Entry::new("auth.password_changed")
                 .actor(user)
                 .on("user", user)
-                .detail(json!({"sessions_revoked": revoked})),
+                .detail(json!({"sessions_revoked": revoked.len()})),
         )
         .await?;
         tx.commit().await?;
+        self.ended(&revoked).await;
         Ok(())
     }
 
@@ -179,10 +180,11 @@ impl Identity {
             Entry::new("auth.password_reset")
                 .actor(user)
                 .on("user", user)
-                .detail(json!({"sessions_revoked": revoked})),
+                .detail(json!({"sessions_revoked": revoked.len()})),
         )
         .await?;
         tx.commit().await?;
+        self.ended(&revoked).await;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 
 use crate::password::{PasswordError, PasswordHasher, PolicyViolation};
 use crate::rbac::{Rbac, RbacError};
+use crate::revocation::Revocations;
 use crate::sealed::MasterKey;
 use crate::settings::IdentitySettings;
 use crate::signing::{self, KeyError, KeyStore};
@@ -75,6 +76,8 @@ pub enum StartError {
     Rbac(#[from] RbacError),
     #[error("password hashing: {0}")]
     Hash(#[from] PasswordError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Identity and access for one process.
@@ -91,11 +94,12 @@ pub(crate) struct Inner {
     pub(crate) master: MasterKey,
     pub(crate) rbac: Rbac,
     pub(crate) outbox: Outbox,
+    pub(crate) revocations: Arc<Revocations>,
 }
 
 impl Identity {
-    /// Makes sure a signing key exists, loads the keys and the access policies, and keeps the
-    /// keys fresh in the background.
+    /// Makes sure a signing key exists, loads the keys, the access policies and the ended
+    /// sessions, and (in long-running processes) keeps keys and ended sessions fresh.
     pub async fn start(
         store: Store,
         outbox: Outbox,
@@ -113,9 +117,19 @@ impl Identity {
             )
             .await?,
         );
-        keys.spawn_reloader();
+        // Long-running processes keep keys and ended sessions fresh in the background;
+        // one-shot commands (maintenance off) need neither.
+        let background = store.settings().maintenance;
+        if background {
+            keys.spawn_reloader();
+        }
         let rbac = Rbac::load(&store).await?;
         let hasher = PasswordHasher::new(settings.hash)?;
+        let revocations = Arc::new(Revocations::new(&store, settings.access_ttl));
+        revocations.load().await?;
+        if background {
+            revocations.spawn_listener(store.listen_options());
+        }
         Ok(Identity {
             inner: Arc::new(Inner {
                 store,
@@ -125,6 +139,7 @@ impl Identity {
                 master,
                 rbac,
                 outbox,
+                revocations,
             }),
         })
     }
@@ -147,5 +162,19 @@ impl Identity {
 
     pub fn hasher(&self) -> &PasswordHasher {
         &self.inner.hasher
+    }
+
+    /// Whether the session a token belongs to has ended (logout, password change, …).
+    pub fn session_ended(&self, session: uuid::Uuid) -> bool {
+        self.inner.revocations.is_revoked(session)
+    }
+
+    /// Announces ended sessions to every replica. Their sessions are already revoked in the
+    /// database (refresh fails); a failed announcement only lets their access tokens live out
+    /// their lifetime, so it is logged, not returned.
+    pub(crate) async fn ended(&self, sessions: &[uuid::Uuid]) {
+        if let Err(err) = self.inner.revocations.announce(sessions).await {
+            tracing::warn!(error = %err, "ended sessions not announced; their access tokens expire by themselves");
+        }
     }
 }

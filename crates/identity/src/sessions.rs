@@ -163,27 +163,27 @@ pub async fn revoke(tx: &mut RealmTx, session: Uuid, reason: &str) -> Result<boo
     Ok(done.rows_affected() == 1)
 }
 
-/// Revokes every live session of `user` except `keep`; how many.
+/// Revokes every live session of `user` except `keep`; the ones revoked.
 pub async fn revoke_all(
     tx: &mut RealmTx,
     user: Uuid,
     keep: Option<Uuid>,
     reason: &str,
-) -> Result<u64, AuthError> {
+) -> Result<Vec<Uuid>, AuthError> {
     let t = tx.tenant_uuid();
-    let done = tx
-        .query(
+    Ok(tx
+        .query_scalar(
             "UPDATE {sessions} SET revoked_at = now(), revoked_reason = $3
              WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL
-               AND id IS DISTINCT FROM $4",
+               AND id IS DISTINCT FROM $4
+             RETURNING id",
         )
         .bind(t)
         .bind(user)
         .bind(reason)
         .bind(keep)
-        .execute(tx.conn())
-        .await?;
-    Ok(done.rows_affected())
+        .fetch_all(tx.conn())
+        .await?)
 }
 
 /// Whether a session is live (not revoked).

@@ -304,6 +304,7 @@ impl Identity {
                 )
                 .await?;
                 tx.commit().await?;
+                self.ended(&[session]).await;
                 Err(AuthError::RefreshReused)
             }
             Rotation::Rotated(r) => {
@@ -323,7 +324,7 @@ impl Identity {
         client: &ClientInfo,
     ) -> Result<(), AuthError> {
         let mut tx = realm.begin(&self.inner.store).await?;
-        sessions::revoke(&mut tx, session, "logout").await?;
+        let ended = sessions::revoke(&mut tx, session, "logout").await?;
         audit::record(
             &mut tx,
             client,
@@ -333,6 +334,9 @@ impl Identity {
         )
         .await?;
         tx.commit().await?;
+        if ended {
+            self.ended(&[session]).await;
+        }
         Ok(())
     }
 
@@ -344,17 +348,18 @@ impl Identity {
         client: &ClientInfo,
     ) -> Result<u64, AuthError> {
         let mut tx = realm.begin(&self.inner.store).await?;
-        let n = sessions::revoke_all(&mut tx, user, None, "logout_all").await?;
+        let ended = sessions::revoke_all(&mut tx, user, None, "logout_all").await?;
         audit::record(
             &mut tx,
             client,
             Entry::new("auth.logout_all")
                 .actor(user)
-                .detail(json!({"sessions": n})),
+                .detail(json!({"sessions": ended.len()})),
         )
         .await?;
         tx.commit().await?;
-        Ok(n)
+        self.ended(&ended).await;
+        Ok(ended.len() as u64)
     }
 
     /// A failed password or code: counts toward the lockout; the attempt that locks sends the

@@ -108,6 +108,12 @@ async fn admit(g: &Guard, mut req: Request) -> Result<Request, Problem> {
             .verify(&credential)
             .await
             .map_err(token_problem)?;
+        if state.identity.session_ended(claims.sid) {
+            return Err(unauthorized(
+                "session_ended",
+                "this session has ended (signed out, password changed or access changed); sign in again",
+            ));
+        }
         Principal::User(UserPrincipal::from_claims(claims))
     };
 
