@@ -1367,3 +1367,72 @@ async fn responses_carry_security_headers_and_cors_follows_the_tenants_list() {
             .is_none()
     );
 }
+
+/// Enrols and confirms MFA for the holder of `token`; the authenticator.
+async fn enable_mfa(http: &Http<'_>, tenant: &str, token: &str) -> Totp {
+    let enrolment: Value = http
+        .post(Some(tenant), "/api/v1/me/mfa/enrol", Some(token), json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let totp = totp_from(&enrolment);
+    let res = http
+        .post(
+            Some(tenant),
+            "/api/v1/me/mfa/confirm",
+            Some(token),
+            json!({"code": totp.code_at(now())}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    totp
+}
+
+/// The right password does not wipe the count of wrong codes: guessing codes still ends in
+/// the lockout, and the right code is then refused too.
+#[tokio::test]
+async fn wrong_mfa_codes_lock_the_account_even_after_right_passwords() {
+    let db = TestDb::new().await;
+    db.tenant("guess", IsolationMode::Database).await;
+    let app = spawn_app(db.store.clone()).await;
+    let http = Http::new(&app);
+    app.create_user("guess", "sizwe@guess.example", "agent")
+        .await;
+    let session = http.signed_in("guess", "sizwe@guess.example").await;
+    let totp = enable_mfa(&http, "guess", session["access_token"].as_str().unwrap()).await;
+    let mut last_token = String::new();
+    for _ in 0..5 {
+        let step: Value = http
+            .login("guess", "sizwe@guess.example", TEST_PASSWORD)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(step["status"], "mfa_required", "{step}");
+        last_token = step["mfa_token"].as_str().unwrap().to_owned();
+        let res = http
+            .post(
+                Some("guess"),
+                "/api/v1/auth/mfa/verify",
+                None,
+                json!({"mfa_token": last_token, "code": "000000"}),
+            )
+            .await;
+        problem(res, StatusCode::UNAUTHORIZED, "invalid_mfa_code").await;
+    }
+    // Locked: the password step and the right code are both refused.
+    let res = http
+        .login("guess", "sizwe@guess.example", TEST_PASSWORD)
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    let res = http
+        .post(
+            Some("guess"),
+            "/api/v1/auth/mfa/verify",
+            None,
+            json!({"mfa_token": last_token, "code": totp.code_at(now() + 30)}),
+        )
+        .await;
+    problem(res, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+}

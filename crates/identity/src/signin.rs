@@ -113,9 +113,13 @@ impl Identity {
         };
 
         let mut tx = realm.begin(&inner.store).await?;
-        accounts::record_success(&mut tx, account.id).await?;
         if let Some(new) = &upgraded {
             accounts::upgrade_hash(&mut tx, account.id, &stored, new).await?;
+        }
+        // The failure count restarts only once the sign-in is complete: a right password
+        // followed by wrong codes must still lead to the lockout.
+        if !account.mfa_enabled() {
+            accounts::record_success(&mut tx, account.id).await?;
         }
         let outcome = if account.mfa_enabled() {
             audit::record(
