@@ -144,6 +144,10 @@ pub fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
     }
 }
 
+/// The port emailed links name when a command does not know where `serve` listens (unless
+/// `COMPLY360_PORTAL_URL` says where the portal is): `serve --listen`'s default.
+pub const DEFAULT_PORT: u16 = 8080;
+
 /// Identity and access for this process (`port`: where `serve` listens, for portal links).
 pub async fn identity(
     settings: &Settings,

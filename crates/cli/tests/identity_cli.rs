@@ -61,7 +61,7 @@ async fn accounts_and_keys_from_the_command_line_then_a_served_sign_in() {
         .tempdir_in("/tmp")
         .unwrap();
     let dir = dir_guard.path();
-    ok(&run(
+    let created = ok(&run(
         dir,
         &[
             "tenant",
@@ -72,9 +72,15 @@ async fn accounts_and_keys_from_the_command_line_then_a_served_sign_in() {
             "Umoya Secretarial",
             "--mode",
             "schema",
+            "--admin-email",
+            "owner@umoya.example",
         ],
         None,
     ));
+    assert!(
+        created.contains("invited owner@umoya.example as the agency's administrator"),
+        "{created}"
+    );
     let create = |email: &str, role: &str, password: Option<&str>| {
         run(
             dir,

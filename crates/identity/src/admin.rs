@@ -704,3 +704,41 @@ impl Identity {
         Ok(new)
     }
 }
+
+impl Identity {
+    /// Sends the invitation of the administrator that provisioning created (an invited
+    /// account with `email`); false when there is no such invited account.
+    pub async fn invite_provisioned_admin(
+        &self,
+        tenant: &Arc<Tenant>,
+        email: &str,
+    ) -> Result<bool, AuthError> {
+        let realm = Realm::Tenant(tenant.clone());
+        let mut tx = realm.begin(&self.inner.store).await?;
+        let t = tx.tenant_uuid();
+        let found: Option<(Uuid, String, String)> = tx
+            .query_as(
+                "SELECT id, email, role FROM users
+                 WHERE tenant_id = $1 AND lower(email) = lower($2) AND status = 'invited'",
+            )
+            .bind(t)
+            .bind(email.trim())
+            .fetch_optional(tx.conn())
+            .await?;
+        let Some((id, email, role)) = found else {
+            return Ok(false);
+        };
+        self.send_invitation(&mut tx, tenant.slug(), id, &email, &role)
+            .await?;
+        audit::record(
+            &mut tx,
+            &ClientInfo::default(),
+            Entry::new("user.invited")
+                .on("user", id)
+                .detail(json!({"email": email, "role": role, "by": "provisioning"})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

@@ -2,9 +2,11 @@
 
 use super::table;
 use crate::cli::{GlobalArgs, TenantCommand, TenantCreateArgs};
+use crate::platform;
 use crate::runtime::Runtime;
 use anyhow::Context;
 use comply360_domain::{ProvisioningStep, Slug, TenantStatus};
+use comply360_integrations::{CallPolicy, Resilience};
 use comply360_store::catalog::{self, TenantRecord};
 use comply360_store::provision::{NewTenant, ProvisionOptions};
 use std::process::ExitCode;
@@ -104,7 +106,26 @@ async fn create(rt: &Runtime, args: TenantCreateArgs) -> anyhow::Result<ExitCode
         server: args.server,
         admin_email: args.admin_email,
     };
+    let admin_email = new.admin_email.clone();
     let t = rt.store.create_tenant(new, provision_options()?).await?;
+    // The first administrator chooses a password through an emailed invitation (sent by the
+    // workers of a running `serve`).
+    let invited = match &admin_email {
+        Some(email) => {
+            let resilience = Resilience::new(CallPolicy::default());
+            let outbox = platform::outbox(&rt.settings, &rt.store, &resilience)?;
+            let identity =
+                platform::identity(&rt.settings, &rt.store, &outbox, platform::DEFAULT_PORT)
+                    .await?;
+            let tenant = rt.store.tenancy().resolve(&t.slug).await?;
+            identity
+                .invite_provisioned_admin(&tenant, email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .then_some(email.clone())
+        }
+        None => None,
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&t)?);
     } else {
@@ -115,6 +136,11 @@ async fn create(rt: &Runtime, args: TenantCreateArgs) -> anyhow::Result<ExitCode
             location(&t),
             url(&t.slug, rt.base_domain())
         );
+        if let Some(email) = invited {
+            println!(
+                "invited {email} as the agency's administrator (the email goes out with the running service's workers)"
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -48,7 +48,7 @@ fn explain(err: AuthError) -> anyhow::Error {
 async fn identity(rt: &Runtime) -> anyhow::Result<comply360_identity::Identity> {
     let resilience = Resilience::new(CallPolicy::default());
     let outbox = platform::outbox(&rt.settings, &rt.store, &resilience)?;
-    platform::identity(&rt.settings, &rt.store, &outbox, 8080).await
+    platform::identity(&rt.settings, &rt.store, &outbox, platform::DEFAULT_PORT).await
 }
 
 pub async fn run_user(global: &GlobalArgs, cmd: UserCommand) -> anyhow::Result<ExitCode> {
