@@ -98,6 +98,8 @@ impl Revocations {
                 let Some(this) = me.upgrade() else { return };
                 match listen_once(&this, &listen).await {
                     Ok(()) => return,
+                    // The store closed: the process is shutting down.
+                    Err(_) if this.pool.is_closed() => return,
                     Err(err) => {
                         tracing::warn!(error = %err, "session revocation listener lost; reconnecting");
                     }

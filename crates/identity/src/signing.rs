@@ -144,6 +144,9 @@ impl KeyStore {
             loop {
                 tokio::time::sleep(RELOAD_EVERY).await;
                 let Some(keys) = keys.upgrade() else { return };
+                if keys.pool.is_closed() {
+                    return;
+                }
                 keys.reload_if_due(RELOAD_EVERY / 2).await;
             }
         });

@@ -4,7 +4,7 @@ use crate::cli::{DemoArgs, GlobalArgs};
 use crate::platform;
 use crate::runtime::Runtime;
 use comply360_domain::{IsolationMode, ProvisioningState, Slug, Tier};
-use comply360_identity::AuthError;
+use comply360_identity::{AuthError, Identity};
 use comply360_integrations::{CallPolicy, Resilience};
 use comply360_store::catalog;
 use comply360_store::provision::{NewTenant, ProvisionOptions};
@@ -37,13 +37,19 @@ pub const DEMO_TENANTS: [(&str, &str, IsolationMode, Tier); 3] = [
 
 pub async fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let rt = Runtime::open(global, false).await?;
-    let result = ensure(&rt, args.port).await;
+    let result = async {
+        let resilience = Resilience::new(CallPolicy::default());
+        let outbox = platform::outbox(&rt.settings, &rt.store, &resilience)?;
+        let identity = platform::identity(&rt.settings, &rt.store, &outbox, args.port).await?;
+        ensure(&rt, &identity, args.port).await
+    }
+    .await;
     rt.close().await?;
     result.map(|()| ExitCode::SUCCESS)
 }
 
 /// Creates the demo agencies that are missing (or finishes them) and prints their URLs.
-pub async fn ensure(rt: &Runtime, port: u16) -> anyhow::Result<()> {
+pub async fn ensure(rt: &Runtime, identity: &Identity, port: u16) -> anyhow::Result<()> {
     let store = &rt.store;
     for (slug, name, mode, tier) in DEMO_TENANTS {
         let existing = catalog::tenant_by_slug(store.owner_pool(), slug).await?;
@@ -74,9 +80,6 @@ pub async fn ensure(rt: &Runtime, port: u16) -> anyhow::Result<()> {
         tx.commit().await?;
     }
     // Demo accounts sign in with a known password (a laptop demo, never a deployment).
-    let resilience = Resilience::new(CallPolicy::default());
-    let outbox = platform::outbox(&rt.settings, store, &resilience)?;
-    let identity = platform::identity(&rt.settings, store, &outbox, port).await?;
     for (slug, _, _, _) in DEMO_TENANTS {
         let tenant = store.tenancy().resolve(slug).await?;
         for (email, role, name) in [

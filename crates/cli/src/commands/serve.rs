@@ -30,8 +30,11 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
             tracing::error!(namespace = %f.namespace, error = %f.error, "namespace failed to migrate");
         }
     }
+    let resilience = Resilience::new(CallPolicy::default());
+    let outbox = platform::outbox(&rt.settings, &rt.store, &resilience)?;
+    let identity = platform::identity(&rt.settings, &rt.store, &outbox, args.listen.port()).await?;
     if args.demo {
-        super::demo::ensure(rt, args.listen.port()).await?;
+        super::demo::ensure(rt, &identity, args.listen.port()).await?;
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -41,9 +44,6 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
                 args.listen
             )
         })?;
-    let resilience = Resilience::new(CallPolicy::default());
-    let outbox = platform::outbox(&rt.settings, &rt.store, &resilience)?;
-    let identity = platform::identity(&rt.settings, &rt.store, &outbox, args.listen.port()).await?;
     let limiter = platform::limiter(&rt.settings).await?;
     tracing::info!(backend = limiter.backend_name(), "rate limits");
     let state = AppState::new(
