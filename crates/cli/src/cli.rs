@@ -100,6 +100,34 @@ pub enum Command {
     /// The access-token signing keys: list them, or rotate to a new one.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Check identifiers (SA ID, tax reference, VAT, CIPC registration number); exit 1 if any
+    /// is invalid.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckKind {
+    /// South African ID number (13 digits).
+    SaId,
+    /// SARS income-tax reference number (10 digits).
+    TaxRef,
+    /// SARS VAT number (10 digits starting with 4).
+    Vat,
+    /// CIPC registration or enterprise number (2015/255566/07, K2015/255566/07).
+    CompanyReg,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// What the values are.
+    #[arg(value_enum)]
+    pub kind: CheckKind,
+    /// The values; `-` reads one per line from standard input.
+    #[arg(required = true)]
+    pub values: Vec<String>,
+    /// One JSON object per value (input, valid, reason, warnings, parsed fields).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_auth;
 mod bench_jobs;
+mod check;
 mod demo;
 mod integrations;
 mod jobs;
@@ -33,6 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => users::run_user(&cli.global, cmd).await,
         Command::PlatformUser(cmd) => users::run_platform_user(&cli.global, cmd).await,
         Command::Keys(cmd) => keys::run(&cli.global, cmd).await,
+        Command::Check(args) => check::run(args),
     }
 }
 
