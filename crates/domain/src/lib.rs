@@ -3,6 +3,7 @@
 //! Values here are parsed once at the edge ("parse, don't validate"): a [`Slug`]
 //! or an [`IsolationMode`] that exists is valid, so code further in never checks again.
 
+pub mod calendar;
 pub mod identifiers;
 pub mod ids;
 pub mod money;
