@@ -115,6 +115,8 @@ pub enum CheckKind {
     Vat,
     /// CIPC registration or enterprise number (2015/255566/07, K2015/255566/07).
     CompanyReg,
+    /// South African company name; its ending says the type ("Karoo Solar (Pty) Ltd").
+    CompanyName,
 }
 
 #[derive(Debug, Args)]

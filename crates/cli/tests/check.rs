@@ -136,6 +136,42 @@ fn tax_references_and_vat_numbers() {
 }
 
 #[test]
+fn company_names_say_their_type_or_what_is_wrong() {
+    let out = check(
+        &[
+            "company-name",
+            "--json",
+            "Karoo Solar (Pty) Ltd",
+            "Karoo Solar",
+            "2011/000123/07 (Pty) Ltd",
+            "Eskom Holdings SOC Ltd",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let objs: Vec<serde_json::Value> = lines(&out)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objs[0]["company_type"], "private_company");
+    assert_eq!(objs[0]["distinctive_part"], "Karoo Solar");
+    assert!(
+        objs[1]["reason"].as_str().unwrap().contains("(Pty) Ltd"),
+        "{}",
+        objs[1]
+    );
+    assert!(
+        objs[2]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("(South Africa)"),
+        "{}",
+        objs[2]
+    );
+    assert_eq!(objs[3]["company_type"], "state_owned_company");
+}
+
+#[test]
 fn bad_usage_is_one_line() {
     let out = check(&["sa-id", "-"], "\n\n");
     assert_eq!(out.status.code(), Some(1));

@@ -1,11 +1,11 @@
-//! `comply360 check sa-id|tax-ref|vat|company-reg VALUE…`: verdicts on identifiers, with the
+//! `comply360 check sa-id|tax-ref|vat|company-reg|company-name VALUE…`: verdicts on identifiers, with the
 //! reason and what the value says (date of birth, gender, citizenship; registration year and
 //! type). `-` reads one value per line from standard input. No database is needed.
 
 use crate::cli::{CheckArgs, CheckKind};
 use chrono::NaiveDate;
 use comply360_domain::identifiers::{
-    IncomeTaxReference, RegistrationNumber, SaIdNumber, VatNumber,
+    CompanyName, IncomeTaxReference, RegistrationNumber, SaIdNumber, VatNumber,
 };
 use serde_json::{Map, Value, json};
 use std::io::BufRead;
@@ -45,6 +45,19 @@ fn verdict(kind: CheckKind, input: &str, today: NaiveDate) -> Verdict {
             .map_err(|e| e.to_string()),
         CheckKind::Vat => VatNumber::parse(input)
             .map(|n| n.warnings())
+            .map_err(|e| e.to_string()),
+        CheckKind::CompanyName => CompanyName::parse_sa_any(input)
+            .map(|(name, kind)| {
+                field("company_type", json!(kind.as_str()));
+                field("distinctive_part", json!(name.base()));
+                if name.is_ring_fenced() {
+                    field("ring_fenced", json!(true));
+                }
+                if name.is_number_name() {
+                    field("number_name", json!(true));
+                }
+                Vec::new()
+            })
             .map_err(|e| e.to_string()),
         CheckKind::CompanyReg => RegistrationNumber::parse(input, today)
             .map(|n| {

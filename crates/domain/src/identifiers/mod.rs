@@ -6,16 +6,20 @@
 //! * [`VatNumber`]: SARS VAT number (10 digits starting with 4; the check digit is not
 //!   published by SARS, so a Luhn failure is only a warning).
 //! * [`RegistrationNumber`]: CIPC `YYYY/NNNNNN/NN`, with the K/M/B/C enterprise prefix.
+//! * [`CompanyName`]: allowed characters, paired brackets, the ending the company type needs,
+//!   number-names with `(South Africa)`, `(RF)`; Zimbabwean `(Private) Limited` and PBC.
 //!
 //! A parse that succeeds may still carry warnings (facts that are not errors but deserve a
 //! person's attention, such as an unmapped company-type suffix).
 
 mod cipc;
+mod company_name;
 pub mod luhn;
 mod sa_id;
 mod tax;
 
 pub use cipc::{CompanyType, EnterprisePrefix, RegistrationNumber, RegistrationNumberError};
+pub use company_name::{CompanyName, CompanyNameError, SaCompanyKind, ZwEntityKind};
 pub use sa_id::{Citizenship, Gender, SaIdError, SaIdNumber};
 pub use tax::{IncomeTaxReference, TaxNumberError, VatNumber};
 
