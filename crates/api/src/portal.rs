@@ -212,12 +212,7 @@ pub async fn login_submit(
         );
         (status, page).into_response()
     };
-    let key = format!(
-        "signin:{}:{}:{}",
-        realm.key(),
-        client.ip.map(|ip| ip.to_string()).unwrap_or_default(),
-        form.email.trim().to_lowercase()
-    );
+    let key = crate::auth::sign_in::signin_key(&realm, &client, &form.email);
     if let comply360_identity::ratelimit::Decision::Limited { retry_after } =
         state.limiter.check(&key, state.settings.signin_quota).await
     {

@@ -8,8 +8,17 @@ use chrono::{DateTime, Utc};
 use std::time::Duration;
 use uuid::Uuid;
 
-const COLUMNS: &str = "id, email, role, status, password_hash, failed_logins, locked_until, \
-                       mfa_secret, mfa_enabled_at, mfa_last_step";
+/// The columns of an [`Account`], shared by its statements (a macro so that `concat!` builds
+/// each statement at compile time).
+macro_rules! account {
+    ($($rest:literal),+) => {
+        concat!(
+            "SELECT id, email, role, status, password_hash, failed_logins, locked_until, \
+             mfa_secret, mfa_enabled_at, mfa_last_step FROM {users} ",
+            $($rest),+
+        )
+    };
+}
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Account {
@@ -47,7 +56,9 @@ pub fn totp_context(tenant: Uuid, user: Uuid) -> Vec<u8> {
 pub async fn by_email(tx: &mut RealmTx, email: &str) -> Result<Option<Account>, AuthError> {
     let t = tx.tenant_uuid();
     Ok(tx
-        .query_as::<Account>(const_format_by_email())
+        .query_as::<Account>(account!(
+            "WHERE tenant_id = $1 AND lower(email) = lower($2)"
+        ))
         .bind(t)
         .bind(email.trim())
         .fetch_optional(tx.conn())
@@ -57,34 +68,11 @@ pub async fn by_email(tx: &mut RealmTx, email: &str) -> Result<Option<Account>, 
 pub async fn by_id(tx: &mut RealmTx, id: Uuid) -> Result<Option<Account>, AuthError> {
     let t = tx.tenant_uuid();
     Ok(tx
-        .query_as::<Account>(const_format_by_id())
+        .query_as::<Account>(account!("WHERE tenant_id = $1 AND id = $2"))
         .bind(t)
         .bind(id)
         .fetch_optional(tx.conn())
         .await?)
-}
-
-// The column list is shared; the statements are built once (the realm caches them).
-fn const_format_by_email() -> &'static str {
-    static SQL: std::sync::LazyLock<&'static str> = std::sync::LazyLock::new(|| {
-        Box::leak(
-            format!(
-                "SELECT {COLUMNS} FROM {{users}} WHERE tenant_id = $1 AND lower(email) = lower($2)"
-            )
-            .into_boxed_str(),
-        )
-    });
-    *SQL
-}
-
-fn const_format_by_id() -> &'static str {
-    static SQL: std::sync::LazyLock<&'static str> = std::sync::LazyLock::new(|| {
-        Box::leak(
-            format!("SELECT {COLUMNS} FROM {{users}} WHERE tenant_id = $1 AND id = $2")
-                .into_boxed_str(),
-        )
-    });
-    *SQL
 }
 
 /// Counts a failed attempt; the `threshold`th in a row locks the account for `lock_for` and

@@ -28,9 +28,18 @@ pub struct UserView {
     pub created_at: DateTime<Utc>,
 }
 
-const USER_VIEW: &str = "SELECT id, email, full_name, role, status, mfa_enabled_at IS NOT NULL AS mfa_enabled,
-        CASE WHEN locked_until > now() THEN locked_until END AS locked_until, last_login_at, created_at
-     FROM users WHERE tenant_id = $1";
+/// A [`UserView`] statement: the view's columns, then `$rest` (built at compile time).
+macro_rules! user_view {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, email, full_name, role, status, mfa_enabled_at IS NOT NULL AS mfa_enabled,
+                    CASE WHEN locked_until > now() THEN locked_until END AS locked_until,
+                    last_login_at, created_at
+             FROM users WHERE tenant_id = $1 ",
+            $rest
+        )
+    };
+}
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RoleView {
@@ -241,9 +250,8 @@ impl Identity {
         let realm = Realm::Tenant(tenant.clone());
         let mut tx = realm.begin(&self.inner.store).await?;
         let t = tx.tenant_uuid();
-        let sql: &'static str = const_list();
         let users = tx
-            .query_as::<UserView>(sql)
+            .query_as::<UserView>(user_view!("ORDER BY lower(email)"))
             .bind(t)
             .fetch_all(tx.conn())
             .await?;
@@ -563,22 +571,9 @@ impl Identity {
     }
 }
 
-fn const_list() -> &'static str {
-    static SQL: std::sync::LazyLock<&'static str> = std::sync::LazyLock::new(|| {
-        Box::leak(format!("{USER_VIEW} ORDER BY lower(email)").into_boxed_str())
-    });
-    *SQL
-}
-
-fn const_one() -> &'static str {
-    static SQL: std::sync::LazyLock<&'static str> =
-        std::sync::LazyLock::new(|| Box::leak(format!("{USER_VIEW} AND id = $2").into_boxed_str()));
-    *SQL
-}
-
 async fn user_view(tx: &mut RealmTx, id: Uuid) -> Result<UserView, AuthError> {
     let t = tx.tenant_uuid();
-    tx.query_as::<UserView>(const_one())
+    tx.query_as::<UserView>(user_view!("AND id = $2"))
         .bind(t)
         .bind(id)
         .fetch_optional(tx.conn())

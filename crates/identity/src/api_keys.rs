@@ -91,8 +91,17 @@ pub struct AuthenticatedKey {
     pub permissions: Vec<String>,
 }
 
-const VIEW: &str = "SELECT id, name, prefix, permissions, created_by, created_at, expires_at, revoked_at, last_used_at
-                    FROM api_keys WHERE tenant_id = $1";
+/// An [`ApiKeyView`] statement: the view's columns, then `$rest` (built at compile time).
+macro_rules! key_view {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, name, prefix, permissions, created_by, created_at, expires_at, revoked_at,
+                    last_used_at
+             FROM api_keys WHERE tenant_id = $1 ",
+            $rest
+        )
+    };
+}
 
 impl Identity {
     /// Creates a key. `creator_role` bounds its permissions: a key never holds more than the
@@ -196,7 +205,7 @@ impl Identity {
         let mut tx = realm.begin(&self.inner.store).await?;
         let t = tx.tenant_uuid();
         let keys = tx
-            .query_as::<ApiKeyView>(list_sql())
+            .query_as::<ApiKeyView>(key_view!("ORDER BY created_at DESC"))
             .bind(t)
             .fetch_all(tx.conn())
             .await?;
@@ -284,22 +293,9 @@ impl Identity {
     }
 }
 
-fn list_sql() -> &'static str {
-    static SQL: std::sync::LazyLock<&'static str> = std::sync::LazyLock::new(|| {
-        Box::leak(format!("{VIEW} ORDER BY created_at DESC").into_boxed_str())
-    });
-    *SQL
-}
-
-fn one_sql() -> &'static str {
-    static SQL: std::sync::LazyLock<&'static str> =
-        std::sync::LazyLock::new(|| Box::leak(format!("{VIEW} AND id = $2").into_boxed_str()));
-    *SQL
-}
-
 async fn key_view(tx: &mut crate::realm::RealmTx, id: Uuid) -> Result<ApiKeyView, AuthError> {
     let t = tx.tenant_uuid();
-    tx.query_as::<ApiKeyView>(one_sql())
+    tx.query_as::<ApiKeyView>(key_view!("AND id = $2"))
         .bind(t)
         .bind(id)
         .fetch_optional(tx.conn())

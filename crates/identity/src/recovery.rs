@@ -254,7 +254,8 @@ impl Identity {
         Ok(())
     }
 
-    async fn notify(
+    /// Queues a message to `email` in the tenant's transaction (nothing for the platform).
+    pub(crate) async fn notify(
         &self,
         tx: &mut RealmTx,
         template: Template,

@@ -12,7 +12,7 @@ use crate::realm::{Realm, RealmTx};
 use crate::service::{AuthError, Identity};
 use crate::sessions::{self, Rotation};
 use crate::totp::Totp;
-use comply360_notify::{NewMessage, Recipient, Template};
+use comply360_notify::{Recipient, Template};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -401,26 +401,19 @@ impl Identity {
                 ),
             )
             .await?;
-            if let Some(ttx) = tx.tenant_tx()
-                && let Ok(recipient) = Recipient::email(&account.email)
-            {
-                comply360_notify::queue(
-                    ttx,
-                    &self.inner.outbox,
-                    NewMessage {
-                        template: Template::AccountLocked,
-                        language: "en".into(),
-                        recipient,
-                        user_id: Some(account.id),
-                        event_id: None,
-                        vars: json!({
-                            "name": account.email,
-                            "unlock_minutes": settings.lockout_duration.as_secs().div_ceil(60),
-                        }),
-                    },
+            // An address that cannot be mailed must not stop the lockout itself.
+            if Recipient::email(&account.email).is_ok() {
+                self.notify(
+                    &mut tx,
+                    Template::AccountLocked,
+                    &account.email,
+                    Some(account.id),
+                    json!({
+                        "name": account.email,
+                        "unlock_minutes": settings.lockout_duration.as_secs().div_ceil(60),
+                    }),
                 )
-                .await
-                .map_err(|e| AuthError::Internal(e.to_string()))?;
+                .await?;
             }
         }
         tx.commit().await?;

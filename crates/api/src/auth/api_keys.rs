@@ -86,7 +86,7 @@ pub async fn revoke(
             "no such API key in this agency",
         )
     })?;
-    let actor = caller.principal.user_id().unwrap_or_else(Uuid::nil);
+    let actor = caller.actor();
     Ok(Json(
         state
             .identity

@@ -28,6 +28,11 @@ impl Caller {
         }
     }
 
+    /// The account acting, for the audit trail; an API key acts as nobody in particular (nil).
+    pub fn actor(&self) -> uuid::Uuid {
+        self.principal.user_id().unwrap_or_else(uuid::Uuid::nil)
+    }
+
     pub fn realm(&self) -> Realm {
         match &self.tenant {
             Some(t) => Realm::Tenant(t.clone()),

@@ -14,7 +14,6 @@ use comply360_identity::admin::RoleView;
 use comply360_identity::rbac::TENANT_PERMISSIONS;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 pub async fn permissions() -> Json<Value> {
     Json(json!(
@@ -55,7 +54,7 @@ pub async fn put(
         );
     }
     fields.finish()?;
-    let actor = caller.principal.user_id().unwrap_or_else(Uuid::nil);
+    let actor = caller.actor();
     Ok(Json(
         state
             .identity
@@ -77,7 +76,7 @@ pub async fn delete(
     Client(client): Client,
     Path(key): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    let actor = caller.principal.user_id().unwrap_or_else(Uuid::nil);
+    let actor = caller.actor();
     state
         .identity
         .delete_role(caller.tenant()?, actor, &key, &client)

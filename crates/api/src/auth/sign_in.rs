@@ -64,6 +64,16 @@ async fn limit(state: &AppState, key: String) -> Result<(), Problem> {
     }
 }
 
+/// The sign-in bucket of a client IP and account, shared by the API and the portal's form.
+pub(crate) fn signin_key(realm: &Realm, client: &ClientInfo, email: &str) -> String {
+    format!(
+        "signin:{}:{}:{}",
+        realm.key(),
+        ip(client),
+        email.trim().to_lowercase()
+    )
+}
+
 fn ip(client: &ClientInfo) -> String {
     client
         .ip
@@ -80,16 +90,7 @@ async fn login(
     let email = fields.required("email", &body.email, 254).trim().to_owned();
     let password = fields.required("password", &body.password, 1024).to_owned();
     fields.finish()?;
-    limit(
-        state,
-        format!(
-            "signin:{}:{}:{}",
-            realm.key(),
-            ip(&client),
-            email.to_lowercase()
-        ),
-    )
-    .await?;
+    limit(state, signin_key(&realm, &client, &email)).await?;
     Ok(Json(
         state
             .identity

@@ -24,11 +24,6 @@ fn user_id(raw: &str) -> Result<Uuid, Problem> {
     })
 }
 
-/// The acting account for audit; an API key acts as nobody in particular.
-fn actor(caller: &Caller) -> Uuid {
-    caller.principal.user_id().unwrap_or_else(Uuid::nil)
-}
-
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -107,7 +102,7 @@ pub async fn update(
     Ok(Json(
         state
             .identity
-            .update_user(caller.tenant()?, actor(&caller), id, change, &client)
+            .update_user(caller.tenant()?, caller.actor(), id, change, &client)
             .await?,
     ))
 }
@@ -127,7 +122,7 @@ pub async fn disable(
     Ok(Json(
         state
             .identity
-            .update_user(caller.tenant()?, actor(&caller), id, change, &client)
+            .update_user(caller.tenant()?, caller.actor(), id, change, &client)
             .await?,
     ))
 }
@@ -143,7 +138,7 @@ pub async fn unlock(
     Ok(Json(
         state
             .identity
-            .unlock_user(caller.tenant()?, actor(&caller), id, &client)
+            .unlock_user(caller.tenant()?, caller.actor(), id, &client)
             .await?,
     ))
 }
@@ -158,7 +153,7 @@ pub async fn resend_invitation(
     let id = user_id(&id)?;
     state
         .identity
-        .resend_invitation(caller.tenant()?, actor(&caller), id, &client)
+        .resend_invitation(caller.tenant()?, caller.actor(), id, &client)
         .await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -92,10 +92,15 @@ async fn admit(g: &Guard, mut req: Request) -> Result<Request, Problem> {
         None => None,
     };
 
-    let principal = if api_keys::looks_like_key(&credential) {
-        let Some(key) = PresentedKey::parse(&credential) else {
-            return Err(unauthorized("invalid_api_key", "the API key is malformed"));
-        };
+    let presented_key = if api_keys::looks_like_key(&credential) {
+        Some(
+            PresentedKey::parse(&credential)
+                .ok_or_else(|| unauthorized("invalid_api_key", "the API key is malformed"))?,
+        )
+    } else {
+        None
+    };
+    let principal = if let Some(key) = &presented_key {
         Principal::ApiKey(KeyPrincipal {
             id: key.id,
             tenant: key.tenant,
@@ -146,16 +151,14 @@ async fn admit(g: &Guard, mut req: Request) -> Result<Request, Problem> {
     }
 
     // An API key is checked against its tenant now that the tenant is known.
-    let principal = match principal {
-        Principal::ApiKey(k) => {
+    let principal = match (principal, &presented_key) {
+        (Principal::ApiKey(k), Some(key)) => {
             let t = tenant
                 .as_ref()
                 .ok_or_else(|| unauthorized("invalid_api_key", "the API key is not valid"))?;
-            let key = PresentedKey::parse(&credential)
-                .ok_or_else(|| unauthorized("invalid_api_key", "the API key is malformed"))?;
             let found = state
                 .identity
-                .authenticate_api_key(t, &key)
+                .authenticate_api_key(t, key)
                 .await
                 .map_err(|e| crate::problem::from_auth(&e))?
                 .ok_or_else(|| {
@@ -170,7 +173,7 @@ async fn admit(g: &Guard, mut req: Request) -> Result<Request, Problem> {
                 permissions: found.permissions,
             })
         }
-        user => user,
+        (user, _) => user,
     };
 
     if let Some(note) = req.extensions().get::<AccessNote>() {
