@@ -52,3 +52,31 @@ fn problem_for(rejection: JsonRejection) -> Problem {
         other => Problem::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
     }
 }
+
+/// Query parameters whose rejections are problems (a bad UUID or date names the parameter).
+pub struct QueryParams<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for QueryParams<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(QueryParams(value)),
+            Err(rejection) => Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                format!(
+                    "the query parameters are invalid: {}",
+                    rejection.body_text()
+                ),
+            )),
+        }
+    }
+}

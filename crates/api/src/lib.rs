@@ -7,7 +7,8 @@
 //! * [`metrics`]: `/metrics` (Prometheus) and the request counters.
 //! * [`body`]: JSON bodies whose rejections are problems.
 //! * [`circuits`]: publishes this replica's circuit states for `integrations status`.
-//! * [`health`], [`tenant_profile`], [`registrations`]: handlers.
+//! * [`health`], [`tenant_profile`]: handlers; [`practice`]: clients, companies, registrations,
+//!   obligations.
 
 pub mod auth;
 pub mod body;
@@ -17,8 +18,8 @@ pub mod health;
 pub mod metrics;
 pub mod platform;
 pub mod portal;
+pub mod practice;
 pub mod problem;
-pub mod registrations;
 mod router;
 pub mod routes;
 pub mod tenant;

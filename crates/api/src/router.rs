@@ -1,9 +1,10 @@
 //! The route table, and the layers every request passes through.
 
 use crate::auth::{self, api_keys, me, roles, security, sign_in, users};
+use crate::practice::{clients, companies, obligations, registrations};
 use crate::problem::Problem;
 use crate::routes::{Access, Routes};
-use crate::{gateway, health, metrics, platform, portal, registrations, tenant_profile};
+use crate::{gateway, health, metrics, platform, portal, tenant_profile};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, Method, StatusCode};
 use axum::{Json, Router};
@@ -373,6 +374,139 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
     )
     // The product.
     .route(
+        Method::GET,
+        "/api/v1/registration-types",
+        SignedIn,
+        "the registration types: wizard steps, fields, documents, checks",
+        registrations::types,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/registration-types/{key}",
+        SignedIn,
+        "one registration type",
+        registrations::one_type,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/clients",
+        Tenant("clients:read"),
+        "clients: search (q), filter (agent, status, deleted), cursor-paginated",
+        clients::list,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/clients",
+        Tenant("clients:write"),
+        "create a client",
+        clients::create,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/clients/import",
+        Tenant("clients:write"),
+        "import clients from CSV (text/csv; dry_run, skip_invalid)",
+        clients::import_csv,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/clients/{id}",
+        Tenant("clients:read"),
+        "one client",
+        clients::show,
+    )
+    .route(
+        Method::PATCH,
+        "/api/v1/clients/{id}",
+        Tenant("clients:write"),
+        "change a client's fields",
+        clients::update,
+    )
+    .route(
+        Method::DELETE,
+        "/api/v1/clients/{id}",
+        Tenant("clients:write"),
+        "delete a client (soft; restorable)",
+        clients::delete,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/clients/{id}/restore",
+        Tenant("clients:write"),
+        "restore a deleted client",
+        clients::restore,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/clients/{id}/history",
+        Tenant("clients:read"),
+        "a client's history",
+        clients::history,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/companies",
+        Tenant("clients:read"),
+        "companies: search (q), filter (client_id, agent), cursor-paginated",
+        companies::list,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/companies",
+        Tenant("clients:write"),
+        "record a company a client holds, with its people",
+        companies::create,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/companies/{id}",
+        Tenant("clients:read"),
+        "one company with its directors, members and shareholders",
+        companies::show,
+    )
+    .route(
+        Method::DELETE,
+        "/api/v1/companies/{id}",
+        Tenant("clients:write"),
+        "delete a company (soft; restorable)",
+        companies::delete,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/companies/{id}/restore",
+        Tenant("clients:write"),
+        "restore a deleted company",
+        companies::restore,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/companies/{id}/people",
+        Tenant("clients:write"),
+        "appoint a director, member or shareholder",
+        companies::add_person,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/companies/{id}/people/{person}/resign",
+        Tenant("clients:write"),
+        "record a resignation",
+        companies::resign_person,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/companies/{id}/history",
+        Tenant("clients:read"),
+        "a company's history",
+        companies::history,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/registrations",
+        Tenant("registrations:read"),
+        "registrations: filter (status, kind, agent, client_id, due_before), cursor-paginated",
+        registrations::list,
+    )
+    .route(
         Method::POST,
         "/api/v1/registrations",
         Tenant("registrations:draft"),
@@ -383,8 +517,99 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
         Method::GET,
         "/api/v1/registrations/{id}",
         Tenant("registrations:read"),
-        "one registration",
+        "one registration with its validation",
         registrations::show,
+    )
+    .route(
+        Method::PATCH,
+        "/api/v1/registrations/{id}/steps/{step}",
+        Tenant("registrations:draft"),
+        "save one wizard step (If-Match: version)",
+        registrations::patch_step,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/registrations/{id}/validate",
+        Tenant("registrations:read"),
+        "check the draft against its type",
+        registrations::validate,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/registrations/{id}/submit",
+        Tenant("registrations:write"),
+        "submit (validates first)",
+        registrations::submit,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/registrations/{id}/transitions",
+        Tenant("registrations:draft"),
+        "take a workflow action (each action checks its own permission)",
+        registrations::transition,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/registrations/{id}/assign",
+        Tenant("registrations:write"),
+        "assign to an agent and set the due date",
+        registrations::assign,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/registrations/{id}/timeline",
+        Tenant("registrations:read"),
+        "every step taken: who, when, what, note",
+        registrations::timeline,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/registrations/{id}/summary",
+        Tenant("registrations:read"),
+        "the filled summary to paste or print (text)",
+        registrations::summary_text,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/registrations/{id}/documents",
+        Tenant("documents:read"),
+        "the registry's documents on a registration",
+        registrations::documents,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/registrations/{id}/documents/{doc}",
+        Tenant("documents:read"),
+        "download a document",
+        registrations::document,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/obligations",
+        Tenant("clients:read"),
+        "the compliance calendar: filter (status, kind, agent, client_id, company_id, due_before, overdue)",
+        obligations::list,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/obligations/{id}/status",
+        Tenant("clients:write"),
+        "mark an obligation done, waived or open",
+        obligations::set_status,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/obligations/feed",
+        Tenant("clients:read"),
+        "the signed-in agent's secret iCalendar address",
+        obligations::feed_url,
+    )
+    .route(
+        Method::GET,
+        "/ical/{file}",
+        Public,
+        "an agent's iCalendar feed (the secret address is the credential)",
+        obligations::feed,
     )
     .route(
         Method::GET,

@@ -338,7 +338,7 @@ async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
     // Every invalid field is reported at once.
     let res = post(
         "reg-pooled",
-        serde_json::json!({"client_id": "nope", "kind": "za_cc", "payload": [1]}),
+        serde_json::json!({"client_id": "nope", "kind": "za_cc", "steps": [1]}),
     )
     .await
     .unwrap();
@@ -349,7 +349,7 @@ async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
         .iter()
         .map(|e| e["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, ["client_id", "kind", "payload"]);
+    assert_eq!(fields, ["client_id", "kind", "steps"]);
     assert!(
         body["errors"][1]["message"]
             .as_str()
@@ -371,5 +371,13 @@ async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
     let res = post("reg-pooled", serde_json::json!({"kind": "zw_pbc"}))
         .await
         .unwrap();
+    let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(body["errors"][0]["field"], "client_id");
+    let res = post(
+        "reg-pooled",
+        serde_json::json!({"kind": "zw_pbc", "colour": "red"}),
+    )
+    .await
+    .unwrap();
     problem(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
 }

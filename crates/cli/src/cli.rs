@@ -103,6 +103,73 @@ pub enum Command {
     /// Check identifiers (SA ID, tax reference, VAT, CIPC registration number); exit 1 if any
     /// is invalid.
     Check(CheckArgs),
+    /// Bring an agency's records in from spreadsheets (CSV).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Run the local registry simulator: an HTTP registry that reserves names and incorporates
+    /// companies asynchronously (for the automated filing path and tests).
+    #[command(name = "registry-sim")]
+    RegistrySim(RegistrySimArgs),
+    /// The compliance calendar: recompute obligations and emit the reminders due now.
+    #[command(subcommand)]
+    Obligations(ObligationsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import clients from a CSV file (UTF-8, a header row; `comply360 import clients --help`
+    /// lists the columns). All rows or none, unless --skip-invalid.
+    Clients(ImportClientsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Columns (any order; a name column is required): kind, display_name, first_names, surname, email, phone, id_number, passport_number, passport_country, registration_number, tax_reference, address_line1, address_line2, address_city, address_postal_code, address_province, address_country, notes, external_ref, agent_email"
+)]
+pub struct ImportClientsArgs {
+    /// The agency.
+    #[arg(long, value_name = "SLUG")]
+    pub tenant: String,
+    /// The CSV file; `-` reads standard input.
+    pub file: std::path::PathBuf,
+    /// Check every row and report, without writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write the valid rows and report the others (default: one bad row writes nothing).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistrySimArgs {
+    #[arg(long, default_value = "127.0.0.1:8790")]
+    pub listen: std::net::SocketAddr,
+    /// How long a filing stays pending before its answer shows (e.g. 2s, 500ms).
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    pub answer_after: std::time::Duration,
+    /// A name already on the register (repeatable).
+    #[arg(long = "seed", value_name = "NAME")]
+    pub seed: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ObligationsCommand {
+    /// Recompute every company's obligations and emit `obligation.due` for those due soon
+    /// (what `serve` does every COMPLY360_OBLIGATION_SWEEP_SECS).
+    Remind(RemindArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    /// Only this agency (default: every agency).
+    #[arg(long, value_name = "SLUG")]
+    pub tenant: Option<String>,
+    /// The day to compute for (default: today in South Africa), YYYY-MM-DD.
+    #[arg(long)]
+    pub today: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

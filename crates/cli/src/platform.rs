@@ -6,6 +6,7 @@ use comply360_identity::Identity;
 use comply360_identity::ratelimit::RateLimiter;
 use comply360_identity::sealed::MasterKey;
 use comply360_integrations::Resilience;
+use comply360_integrations::registry::{ManualGateway, RegistryGateway, SimulatorGateway};
 use comply360_jobs::amqp::{AmqpHandle, AmqpSettings};
 use comply360_jobs::handlers::AuditTrail;
 use comply360_jobs::run_jobs::postgres_worker;
@@ -13,6 +14,8 @@ use comply360_jobs::{
     Outbox, RetryPolicy, Runner, Subscriptions, Transport, WorkerConfig, WorkerHandle,
 };
 use comply360_notify::{Channels, Deliver, NotifyEvents};
+use comply360_practice::filing::RegistryFiling;
+use comply360_practice::reminders::ReminderSettings;
 use comply360_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +60,11 @@ pub fn outbox(
     let channels = Channels::from_settings(&settings.notify)?;
     let subs = Subscriptions::new(settings.retry_policy())
         .with(AuditTrail)
+        .with(RegistryFiling::new(
+            registry_gateway(settings)?,
+            resilience.clone(),
+            Duration::from_secs(settings.registry_poll_secs.max(1)),
+        ))
         .with(NotifyEvents::new(
             settings.notify.notify_default_language.clone(),
         ))
@@ -70,6 +78,29 @@ pub fn outbox(
             ),
         );
     Ok(Outbox::new(Arc::new(subs), settings.transport()))
+}
+
+/// The registry gateway of `filing_path: gateway` registrations: the simulator's HTTP API when
+/// `registry_gateway_url` is set, else the manual gateway (which says to file by hand).
+pub fn registry_gateway(settings: &Settings) -> anyhow::Result<Arc<dyn RegistryGateway>> {
+    match &settings.registry_gateway_url {
+        Some(url) => {
+            let url = url::Url::parse(url).map_err(|e| {
+                anyhow::anyhow!("COMPLY360_REGISTRY_GATEWAY_URL {url:?} is not a URL ({e}); e.g. http://127.0.0.1:8790")
+            })?;
+            Ok(Arc::new(SimulatorGateway::new(url, reqwest::Client::new())))
+        }
+        None => Ok(Arc::new(ManualGateway::default())),
+    }
+}
+
+/// The obligation reminder sweep's settings.
+pub fn reminder_settings(settings: &Settings) -> ReminderSettings {
+    ReminderSettings {
+        lead_days: settings.obligation_reminder_lead_days,
+        every_days: settings.obligation_reminder_every_days,
+        interval: Duration::from_secs(settings.obligation_sweep_secs.max(1)),
+    }
 }
 
 /// The runner of this process's jobs.

@@ -100,6 +100,18 @@ pub struct Settings {
     /// The portal's address in emailed links, `{tenant}` standing for the agency's slug.
     /// Unset: `http://{tenant}.<base_domain>:<port>` of `serve --listen`.
     pub portal_url: Option<String>,
+    /// A registry gateway speaking the simulator's HTTP API (`comply360 registry-sim`), for
+    /// registrations filed with `filing_path: gateway`. Unset: such filings fail with a note
+    /// to file by hand (no real registry offers a filing API).
+    pub registry_gateway_url: Option<String>,
+    /// How often an unanswered gateway filing is polled.
+    pub registry_poll_secs: u64,
+    /// Obligations due within this many days (or overdue) are reminded...
+    pub obligation_reminder_lead_days: i64,
+    /// ...at most once every this many days each.
+    pub obligation_reminder_every_days: i64,
+    /// How often `serve` looks for obligations to remind (every agency, one transaction each).
+    pub obligation_sweep_secs: u64,
     /// Email and SMS transports (`COMPLY360_EMAIL_TRANSPORT`, `COMPLY360_SMTP_HOST`, ...).
     #[serde(flatten)]
     pub notify: NotifySettings,
@@ -136,6 +148,11 @@ impl Default for Settings {
             jobs_timeout_secs: 120,
             jobs_shutdown_grace_secs: 20,
             notify_max_attempts: 8,
+            registry_gateway_url: None,
+            registry_poll_secs: 15,
+            obligation_reminder_lead_days: 30,
+            obligation_reminder_every_days: 7,
+            obligation_sweep_secs: 3600,
             notify_retry_first_delay_ms: 30_000,
             notify_retry_max_delay_secs: 1800,
             amqp_prefetch: 16,

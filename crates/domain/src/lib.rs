@@ -4,15 +4,19 @@
 //! or an [`IsolationMode`] that exists is valid, so code further in never checks again.
 
 pub mod calendar;
+pub mod contact;
 pub mod identifiers;
 pub mod ids;
 pub mod money;
 pub mod registration;
+pub mod rules;
 pub mod slug;
 pub mod tenancy;
 
+pub use contact::{EmailAddress, EmailError, PhoneError, PhoneNumber, Region};
 pub use ids::{EventId, JobId, MessageId, NamespaceId, ServerId, TenantId};
 pub use money::{Cents, Currency};
 pub use registration::{Jurisdiction, RegistrationKind};
+pub use rules::{RuleError, Rules};
 pub use slug::{Slug, SlugError};
 pub use tenancy::{IsolationMode, ProvisioningState, ProvisioningStep, TenantStatus, Tier};

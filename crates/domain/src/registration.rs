@@ -23,6 +23,8 @@ pub enum RegistrationKind {
     ZaVatRegistration,
     ZaBeneficialOwnership,
     ZaAnnualReturn,
+    /// Refused for new registrations since 1 May 2011; kept so the refusal can say why.
+    ZaCloseCorporation,
     ZwPrivateLimited,
     ZwPbc,
     ZwReRegistration,
@@ -35,6 +37,7 @@ text_enum!(RegistrationKind, "registration kind", {
     ZaVatRegistration => "za_vat_registration",
     ZaBeneficialOwnership => "za_beneficial_ownership",
     ZaAnnualReturn => "za_annual_return",
+    ZaCloseCorporation => "za_close_corporation",
     ZwPrivateLimited => "zw_private_limited",
     ZwPbc => "zw_pbc",
     ZwReRegistration => "zw_re_registration",

@@ -108,6 +108,12 @@ impl Identity {
         }
     }
 
+    /// A keyed hash under the master key, for tokens other crates mint (e.g. the secret
+    /// address of a calendar feed); `purpose` separates the uses.
+    pub fn keyed_hash(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
+        self.inner.master.keyed_hash(purpose, data)
+    }
+
     /// The realm of a signed-in account.
     pub fn realm_of(&self, tenant: Option<&Arc<Tenant>>) -> Realm {
         match tenant {

@@ -1,7 +1,18 @@
 //! Outside systems (registries, Odoo, payments, messages, storage, OCR) sit behind traits in
 //! this crate, and every call to one goes through [`resilience`]: a timeout, retries with
 //! backoff for retryable errors only, and a circuit breaker per (tenant, system).
+//!
+//! * [`registry`]: companies registries (CIPC, CIPZ) for filings, by hand in production and
+//!   against a local simulator in tests and demos.
+//! * [`cipc`]: CIPC's read-only Companies and Beneficial Ownership API, to prefill a client's
+//!   company from its enterprise number.
 
+pub mod cipc;
+pub mod registry;
 pub mod resilience;
 
+pub use cipc::{CipcClient, CipcConfig, CipcCredentials, CipcError, CompanyPrefill};
+pub use registry::{
+    ManualGateway, RegistryError, RegistryGateway, RegistrySimulator, SimulatorGateway,
+};
 pub use resilience::{CallError, CallPolicy, CircuitState, CircuitStatus, Resilience, Retryable};

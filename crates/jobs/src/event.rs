@@ -25,6 +25,8 @@ pub mod types {
     pub const TENANT_PROVISIONED: &str = "tenant.provisioned";
     pub const TENANT_SUSPENDED: &str = "tenant.suspended";
     pub const TENANT_MOVED: &str = "tenant.moved";
+    /// An obligation of the compliance calendar is due soon or overdue (a reminder).
+    pub const OBLIGATION_DUE: &str = "obligation.due";
 
     pub const ALL: &[&str] = &[
         REGISTRATION_CREATED,
@@ -44,6 +46,7 @@ pub mod types {
         TENANT_PROVISIONED,
         TENANT_SUSPENDED,
         TENANT_MOVED,
+        OBLIGATION_DUE,
     ];
 }
 

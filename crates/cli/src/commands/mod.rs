@@ -6,11 +6,14 @@ mod bench_auth;
 mod bench_jobs;
 mod check;
 mod demo;
+mod import;
 mod integrations;
 mod jobs;
 mod keys;
 mod migrate;
 mod notify;
+mod obligations;
+mod registry_sim;
 mod serve;
 mod server;
 mod table;
@@ -35,6 +38,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::PlatformUser(cmd) => users::run_platform_user(&cli.global, cmd).await,
         Command::Keys(cmd) => keys::run(&cli.global, cmd).await,
         Command::Check(args) => check::run(args),
+        Command::Import(cmd) => import::run(&cli.global, cmd).await,
+        Command::RegistrySim(args) => registry_sim::run(args).await,
+        Command::Obligations(cmd) => obligations::run(&cli.global, cmd).await,
     }
 }
 

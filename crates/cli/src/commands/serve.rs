@@ -65,6 +65,14 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
         )?),
         Role::Api => None,
     };
+    let reminders = matches!(args.role, Role::All | Role::Worker).then(|| {
+        comply360_practice::reminders::spawn(
+            rt.store.clone(),
+            outbox.clone(),
+            platform::reminder_settings(&rt.settings),
+            stop.child_token(),
+        )
+    });
     let circuits = comply360_api::circuits::spawn_publisher(
         &rt.store,
         resilience,
@@ -105,6 +113,9 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
     stop.cancel();
     if let Some(workers) = workers {
         workers.join().await;
+    }
+    if let Some(reminders) = reminders {
+        let _ = reminders.await;
     }
     let _ = circuits.await;
     served?;

@@ -76,6 +76,58 @@ impl NotifyEvents {
     }
 }
 
+/// The part of `obligation.due`'s payload this handler reads.
+#[derive(Deserialize)]
+struct ObligationDue {
+    company_name: String,
+    agent_id: Option<Uuid>,
+    kind: String,
+    period: String,
+    due_on: String,
+    overdue: bool,
+}
+
+impl NotifyEvents {
+    /// Reminds the obligation's agent, or every administrator when nobody is assigned.
+    async fn obligation_due(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
+        let payload: ObligationDue = serde_json::from_value(ctx.event.payload.clone())
+            .map_err(|e| HandlerError::Permanent(format!("obligation.due payload: {e}")))?;
+        let tenant = ctx.tx.tenant_id().as_uuid();
+        let people: Vec<(Uuid, String, String)> = ctx
+            .tx
+            .query_as(
+                "SELECT id, full_name, email FROM users WHERE tenant_id = $1 AND status = 'active'
+                 AND (id = $2 OR ($2 IS NULL AND role = 'tenant_admin')) ORDER BY email",
+            )
+            .bind(tenant)
+            .bind(payload.agent_id)
+            .fetch_all(ctx.tx.conn())
+            .await?;
+        for (user_id, name, email) in people {
+            let Ok(recipient) = Recipient::email(&email) else {
+                continue;
+            };
+            let message = NewMessage {
+                template: Template::ObligationDue,
+                language: self.language.clone(),
+                recipient,
+                user_id: Some(user_id),
+                event_id: Some(ctx.event.id),
+                vars: json!({
+                    "name": if name.trim().is_empty() { email.clone() } else { name },
+                    "company_name": payload.company_name,
+                    "kind": payload.kind,
+                    "period": payload.period,
+                    "due_on": payload.due_on,
+                    "overdue": payload.overdue,
+                }),
+            };
+            queue(ctx.tx, ctx.outbox, message).await?;
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Handler for NotifyEvents {
     fn name(&self) -> &'static str {
@@ -83,12 +135,13 @@ impl Handler for NotifyEvents {
     }
 
     fn subscribes_to(&self) -> &'static [&'static str] {
-        &[types::REGISTRATION_CREATED]
+        &[types::REGISTRATION_CREATED, types::OBLIGATION_DUE]
     }
 
     async fn handle(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
         match ctx.event.event_type.as_str() {
             types::REGISTRATION_CREATED => self.registration_created(ctx).await,
+            types::OBLIGATION_DUE => self.obligation_due(ctx).await,
             _ => Ok(()),
         }
     }

@@ -13,7 +13,20 @@ pub fn registration_kind(kind: &str) -> String {
         "za_annual_return" => "annual return (CIPC)",
         "zw_private_limited" => "private limited company registration (DCIP)",
         "zw_pbc" => "private business corporation registration (DCIP)",
-        "zw_re_registration" => "company re-registration (DCIP)",
+        "zw_re_registration" => "company re-registration (CIPZ)",
+        "za_close_corporation" => "close corporation registration (CIPC)",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// An obligation of the compliance calendar, as a person reads it.
+pub fn obligation_kind(kind: &str) -> String {
+    match kind {
+        "annual_return" => "annual return (CIPC)",
+        "beneficial_ownership" => "beneficial ownership filing (CIPC)",
+        "vat_registration" => "VAT registration (SARS)",
+        "zw_re_registration" => "re-registration on the CIPZ electronic registry",
         other => other,
     }
     .to_owned()

@@ -33,15 +33,20 @@ pub enum Template {
     Invitation,
     /// Variables: `name`, `unlock_minutes` (or null: an administrator unlocks it).
     AccountLocked,
+    /// To an agent (or the administrators): a compliance obligation is due or overdue.
+    /// Variables: `name`, `company_name`, `kind` (an obligation kind), `period`, `due_on`,
+    /// `overdue`.
+    ObligationDue,
 }
 
 impl Template {
-    pub const ALL: [Template; 5] = [
+    pub const ALL: [Template; 6] = [
         Template::Test,
         Template::RegistrationCreated,
         Template::PasswordReset,
         Template::Invitation,
         Template::AccountLocked,
+        Template::ObligationDue,
     ];
 
     /// The stored name (`notification_messages.template`) and file stem.
@@ -52,13 +57,14 @@ impl Template {
             Template::PasswordReset => "password_reset",
             Template::Invitation => "invitation",
             Template::AccountLocked => "account_locked",
+            Template::ObligationDue => "obligation_due",
         }
     }
 
     pub fn category(self) -> Category {
         match self {
             Template::Test => Category::System,
-            Template::RegistrationCreated => Category::Registrations,
+            Template::RegistrationCreated | Template::ObligationDue => Category::Registrations,
             Template::PasswordReset | Template::AccountLocked => Category::Security,
             Template::Invitation => Category::Account,
         }
@@ -66,7 +72,10 @@ impl Template {
 
     /// Essential messages are sent whatever the recipient opted out of.
     pub fn essential(self) -> bool {
-        !matches!(self, Template::RegistrationCreated)
+        !matches!(
+            self,
+            Template::RegistrationCreated | Template::ObligationDue
+        )
     }
 
     pub fn has_channel(self, channel: Channel) -> bool {
@@ -129,6 +138,9 @@ const FILES: &[(&str, &str)] = embedded![
     "en/account_locked.txt",
     "en/account_locked.html",
     "en/account_locked.sms",
+    "en/obligation_due.subject",
+    "en/obligation_due.txt",
+    "en/obligation_due.html",
 ];
 
 /// A rendered message. Email has all three parts; an SMS has only `text`.
@@ -159,6 +171,7 @@ fn build_env() -> Result<Environment<'static>, String> {
     });
     env.add_filter("registration_kind", |v: &str| labels::registration_kind(v));
     env.add_filter("role_label", |v: &str| labels::role(v));
+    env.add_filter("obligation_kind", |v: &str| labels::obligation_kind(v));
     for (name, source) in FILES {
         env.add_template(name, source)
             .map_err(|e| format!("template {name}: {e}"))?;

@@ -33,6 +33,10 @@ fn sample_vars(t: Template) -> serde_json::Value {
             "link": "https://baobab.example/invite?t=abc", "role": "agent", "expires_days": 7
         }),
         Template::AccountLocked => json!({"name": "Thandi", "unlock_minutes": null}),
+        Template::ObligationDue => json!({
+            "name": "Thandi", "company_name": "Karoo Solar (Pty) Ltd", "kind": "annual_return",
+            "period": "2026", "due_on": "2026-04-15", "overdue": false,
+        }),
     }
 }
 

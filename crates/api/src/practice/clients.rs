@@ -1,0 +1,149 @@
+//! `/api/v1/clients`: CRUD, search, soft delete and restore, history, CSV import.
+
+use super::{path_id, today};
+use crate::auth::caller::Caller;
+use crate::body::{JsonBody, QueryParams};
+use crate::problem::Problem;
+use crate::router::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use comply360_practice::clients::{self, Client, ClientFilter, ClientInput};
+use comply360_practice::history::{self, HistoryEntry};
+use comply360_practice::import::{self, ImportOptions, ImportReport};
+use comply360_practice::page::Page;
+use serde::Deserialize;
+use serde_json::Value;
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(filter): QueryParams<ClientFilter>,
+) -> Result<Json<Page<Client>>, Problem> {
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let page = clients::list(&mut tx, &filter).await?;
+    tx.commit().await?;
+    Ok(Json(page))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(input): JsonBody<ClientInput>,
+) -> Result<(StatusCode, Json<Client>), Problem> {
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let client = clients::create(&mut tx, caller.actor(), &input, today()).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(client)))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Client>, Problem> {
+    let id = path_id(&id, "client")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let client = clients::get(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(Json(client))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(patch): JsonBody<Value>,
+) -> Result<Json<Client>, Problem> {
+    let id = path_id(&id, "client")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let client = clients::update(&mut tx, caller.actor(), id, &patch, today()).await?;
+    tx.commit().await?;
+    Ok(Json(client))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Client>, Problem> {
+    let id = path_id(&id, "client")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let client = clients::set_deleted(&mut tx, caller.actor(), id, true).await?;
+    tx.commit().await?;
+    Ok(Json(client))
+}
+
+pub async fn restore(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Client>, Problem> {
+    let id = path_id(&id, "client")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let client = clients::set_deleted(&mut tx, caller.actor(), id, false).await?;
+    tx.commit().await?;
+    Ok(Json(client))
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<HistoryEntry>>, Problem> {
+    let id = path_id(&id, "client")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    clients::get(&mut tx, id, true).await?;
+    let entries = history::of(&mut tx, "client", id).await?;
+    tx.commit().await?;
+    Ok(Json(entries))
+}
+
+#[derive(Deserialize)]
+pub struct ImportQuery {
+    #[serde(default)]
+    dry_run: bool,
+    #[serde(default)]
+    skip_invalid: bool,
+}
+
+/// `POST /api/v1/clients/import` with the CSV as the body (`Content-Type: text/csv`).
+/// 200 with the report when rows were written (or a clean dry run); 422 with the same report
+/// when nothing was written because of errors.
+pub async fn import_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<ImportQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<ImportReport>), Problem> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("text/csv") {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the file as the body with Content-Type: text/csv",
+        ));
+    }
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let options = ImportOptions {
+        dry_run: q.dry_run,
+        skip_invalid: q.skip_invalid,
+    };
+    let report = import::clients(&mut tx, caller.actor(), &body, options, today()).await?;
+    let status = if report.errors.is_empty() || report.written > 0 {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    if q.dry_run || report.written == 0 {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok((status, Json(report)))
+}

@@ -1,0 +1,84 @@
+//! The HTTP surface of the practice: clients, companies, registrations and their types, and
+//! obligations (with the iCalendar feed). Handlers are thin: parse, open the tenant's
+//! transaction, call `comply360_practice`, commit, answer.
+
+pub mod clients;
+pub mod companies;
+pub mod obligations;
+pub mod registrations;
+
+use crate::auth::caller::Caller;
+use crate::problem::Problem;
+use crate::router::AppState;
+use axum::http::StatusCode;
+use chrono::{Duration, NaiveDate, Utc};
+use comply360_practice::PracticeError;
+use comply360_practice::registrations::Actor;
+use uuid::Uuid;
+
+impl From<PracticeError> for Problem {
+    fn from(err: PracticeError) -> Problem {
+        match err {
+            PracticeError::Invalid { detail, issues } => {
+                let mut p = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    detail,
+                );
+                for i in issues {
+                    p = p.with_field(&i.field, i.message);
+                }
+                p
+            }
+            PracticeError::NotFound(what) => Problem::new(
+                StatusCode::NOT_FOUND,
+                match what {
+                    "client" => "client_not_found",
+                    "company" => "company_not_found",
+                    "registration" => "registration_not_found",
+                    "obligation" => "obligation_not_found",
+                    _ => "not_found",
+                },
+                format!("no {what} with this id in your agency"),
+            ),
+            PracticeError::Conflict { code, detail } => {
+                Problem::new(StatusCode::CONFLICT, code, detail)
+            }
+            PracticeError::Forbidden(permission) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "permission_denied",
+                format!("this action needs the permission {permission}"),
+            ),
+            PracticeError::Store(e) => Problem::from_store(&e),
+        }
+    }
+}
+
+/// Today in South Africa (SAST, UTC+2 all year): deadlines are South African dates.
+pub(crate) fn today() -> NaiveDate {
+    (Utc::now() + Duration::hours(2)).date_naive()
+}
+
+/// A path id; anything but a UUID is simply not found.
+pub(crate) fn path_id(text: &str, what: &'static str) -> Result<Uuid, Problem> {
+    text.parse()
+        .map_err(|_| Problem::from(PracticeError::NotFound(what)))
+}
+
+/// The caller as an actor of the workflow, with the permissions its actions need.
+pub(crate) async fn actor(state: &AppState, caller: &Caller) -> Actor {
+    let mut granted = Vec::new();
+    for p in ["registrations:draft", "registrations:write"] {
+        if state
+            .identity
+            .authorize(&caller.principal, caller.tenant.as_ref(), p)
+            .await
+        {
+            granted.push(p);
+        }
+    }
+    Actor {
+        id: caller.actor(),
+        granted: Some(granted),
+    }
+}

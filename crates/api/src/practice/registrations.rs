@@ -1,0 +1,348 @@
+//! `/api/v1/registrations` and `/api/v1/registration-types`: drafts, wizard steps,
+//! validation, the workflow's transitions, the timeline, assignment, the filing summary and
+//! the registry's documents.
+
+use super::{actor, path_id, today};
+use crate::auth::caller::Caller;
+use crate::body::{JsonBody, QueryParams};
+use crate::problem::Problem;
+use crate::router::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use comply360_domain::RegistrationKind;
+use comply360_practice::page::Page;
+use comply360_practice::registration_types::{RegistrationType, RegistrationTypes, Validation};
+use comply360_practice::registrations::{
+    self, AssignInput, NewDraft, Registration, RegistrationFilter, StepPatch, TransitionInput,
+};
+use comply360_practice::timeline::{self, Entry};
+use comply360_practice::{PracticeError, summary};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use uuid::Uuid;
+
+pub async fn types() -> Json<&'static [RegistrationType]> {
+    Json(RegistrationTypes::built_in().all())
+}
+
+pub async fn one_type(Path(key): Path<String>) -> Result<Json<&'static RegistrationType>, Problem> {
+    key.parse::<RegistrationKind>()
+        .ok()
+        .and_then(|k| RegistrationTypes::built_in().get(k))
+        .map(Json)
+        .ok_or_else(|| Problem::from(PracticeError::NotFound("registration type")))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(filter): QueryParams<RegistrationFilter>,
+) -> Result<Json<Page<Registration>>, Problem> {
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let page = registrations::list(&mut tx, &filter).await?;
+    tx.commit().await?;
+    Ok(Json(page))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(draft): JsonBody<NewDraft>,
+) -> Result<(StatusCode, HeaderMap, Json<Registration>), Problem> {
+    let actor = actor(&state, &caller).await;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let r = registrations::create_draft(&mut tx, &state.outbox, &actor, &draft).await?;
+    tx.commit().await?;
+    let mut headers = HeaderMap::new();
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/registrations/{}", r.id)) {
+        headers.insert(header::LOCATION, location);
+    }
+    Ok((StatusCode::CREATED, headers, Json(r)))
+}
+
+#[derive(Serialize)]
+pub struct WithValidation {
+    #[serde(flatten)]
+    registration: Registration,
+    validation: Validation,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<WithValidation>, Problem> {
+    let id = path_id(&id, "registration")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let registration = registrations::get(&mut tx, id).await?;
+    let validation = registrations::check(&mut tx, id, today()).await?;
+    tx.commit().await?;
+    Ok(Json(WithValidation {
+        registration,
+        validation,
+    }))
+}
+
+/// The version a client read, from `If-Match: "N"` (optimistic concurrency).
+fn if_match(headers: &HeaderMap) -> Result<Option<i32>, Problem> {
+    match headers
+        .get(header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or("").trim().trim_matches('"').to_owned())
+    {
+        None => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_if_match",
+                "If-Match must be the registration's version in quotes, e.g. \"3\"",
+            )
+        }),
+    }
+}
+
+pub async fn patch_step(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, step)): Path<(String, String)>,
+    headers: HeaderMap,
+    JsonBody(value): JsonBody<Value>,
+) -> Result<Json<WithValidation>, Problem> {
+    let id = path_id(&id, "registration")?;
+    let version = if_match(&headers)?;
+    let actor = actor(&state, &caller).await;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let (registration, validation) = registrations::patch_step(
+        &mut tx,
+        &state.outbox,
+        &actor,
+        id,
+        StepPatch {
+            step: &step,
+            value: &value,
+            expected_version: version,
+        },
+        today(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(WithValidation {
+        registration,
+        validation,
+    }))
+}
+
+pub async fn validate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Validation>, Problem> {
+    let id = path_id(&id, "registration")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let v = registrations::check(&mut tx, id, today()).await?;
+    tx.commit().await?;
+    Ok(Json(v))
+}
+
+async fn run_transition(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    input: &TransitionInput,
+) -> Result<Json<Registration>, Problem> {
+    let actor = actor(state, caller).await;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let r = registrations::transition(&mut tx, &state.outbox, &actor, id, input, today()).await?;
+    tx.commit().await?;
+    Ok(Json(r))
+}
+
+pub async fn transition(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<TransitionInput>,
+) -> Result<Json<Registration>, Problem> {
+    let id = path_id(&id, "registration")?;
+    run_transition(&state, &caller, id, &input).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitInput {
+    #[serde(default)]
+    note: String,
+    expected_version: Option<i32>,
+}
+
+/// `POST /api/v1/registrations/{id}/submit`; the body (`note`, `expected_version`) is optional.
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Registration>, Problem> {
+    let id = path_id(&id, "registration")?;
+    let body: SubmitInput = if body.iter().all(u8::is_ascii_whitespace) {
+        SubmitInput::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("the body does not have the expected fields: {e}"),
+            )
+        })?
+    };
+    let input = TransitionInput {
+        action: Some("submit".into()),
+        note: body.note,
+        outcome: None,
+        expected_version: body.expected_version,
+    };
+    run_transition(&state, &caller, id, &input).await
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<AssignInput>,
+) -> Result<Json<Registration>, Problem> {
+    let id = path_id(&id, "registration")?;
+    let actor = actor(&state, &caller).await;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let r = registrations::assign(&mut tx, &state.outbox, &actor, id, &input).await?;
+    tx.commit().await?;
+    Ok(Json(r))
+}
+
+pub async fn timeline(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Entry>>, Problem> {
+    let id = path_id(&id, "registration")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    registrations::get(&mut tx, id).await?;
+    let entries = timeline::of(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Json(entries))
+}
+
+/// `GET /api/v1/registrations/{id}/summary`: the filled summary to paste or print.
+pub async fn summary_text(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = path_id(&id, "registration")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let r = registrations::get(&mut tx, id).await?;
+    let client: String = tx
+        .query_scalar("SELECT display_name FROM clients WHERE tenant_id = $1 AND id = $2")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(r.client_id)
+        .fetch_one(tx.conn())
+        .await
+        .map_err(comply360_store::StoreError::from)?;
+    tx.commit().await?;
+    let ty = r.registration_type()?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        summary::text(ty, &r, &client),
+    )
+        .into_response())
+}
+
+#[derive(Serialize)]
+pub struct DocumentView {
+    id: Uuid,
+    kind: String,
+    file_name: String,
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn documents(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<DocumentView>>, Problem> {
+    let id = path_id(&id, "registration")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    registrations::get(&mut tx, id).await?;
+    let rows = tx
+        .query("SELECT id, kind, file_name, content_type, size_bytes, sha256, created_at FROM documents WHERE tenant_id = $1 AND registration_id = $2 ORDER BY created_at")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .fetch_all(tx.conn())
+        .await
+        .map_err(comply360_store::StoreError::from)?;
+    tx.commit().await?;
+    let docs = rows
+        .iter()
+        .map(|r| {
+            Ok(DocumentView {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                file_name: r.try_get("file_name")?,
+                content_type: r.try_get("content_type")?,
+                size_bytes: r.try_get("size_bytes")?,
+                sha256: r.try_get("sha256")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(comply360_store::StoreError::from)?;
+    Ok(Json(docs))
+}
+
+pub async fn document(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, doc)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let id = path_id(&id, "registration")?;
+    let doc = path_id(&doc, "document")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let row = tx
+        .query(
+            "SELECT d.file_name, d.content_type, c.content FROM documents d \
+             JOIN document_contents c ON c.tenant_id = d.tenant_id AND c.document_id = d.id \
+             WHERE d.tenant_id = $1 AND d.registration_id = $2 AND d.id = $3",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .bind(doc)
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(comply360_store::StoreError::from)?;
+    tx.commit().await?;
+    let row = row.ok_or_else(|| Problem::from(PracticeError::NotFound("document")))?;
+    let name: String = row
+        .try_get("file_name")
+        .map_err(comply360_store::StoreError::from)?;
+    let content_type: String = row
+        .try_get("content_type")
+        .map_err(comply360_store::StoreError::from)?;
+    let content: Vec<u8> = row
+        .try_get("content")
+        .map_err(comply360_store::StoreError::from)?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        name.replace(['"', '\\', '\r', '\n'], "_")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        content,
+    )
+        .into_response())
+}

@@ -1,0 +1,50 @@
+//! The iCalendar feed of an agent's obligations (RFC 5545), for the calendar app they already
+//! use: one all-day event per open obligation on its due date, with a reminder a week before.
+
+use crate::obligations::Obligation;
+use chrono::{DateTime, Utc};
+use icalendar::{Alarm, Calendar, Component, Event, EventLike, Trigger};
+
+fn title(o: &Obligation) -> String {
+    let what = match o.kind.as_str() {
+        "annual_return" => format!("Annual return {}", o.period),
+        "beneficial_ownership" => "Beneficial ownership filing".to_owned(),
+        "vat_registration" => "VAT registration".to_owned(),
+        "zw_re_registration" => "CIPZ re-registration".to_owned(),
+        other => other.replace('_', " "),
+    };
+    format!("{what}: {}", o.company_name)
+}
+
+/// The feed; `now` stamps every event (DTSTAMP) so the output is reproducible in tests.
+pub fn feed(calendar_name: &str, obligations: &[Obligation], now: DateTime<Utc>) -> String {
+    let mut cal = Calendar::new();
+    cal.name(calendar_name);
+    for o in obligations.iter().filter(|o| o.status == "open") {
+        let rule = o
+            .detail
+            .get("rule")
+            .and_then(|r| r.as_str())
+            .unwrap_or_default();
+        let mut description = format!("Due {}.", o.due_on);
+        if let Some(opens) = o.opens_on {
+            description.push_str(&format!(" Opens {opens}."));
+        }
+        if !rule.is_empty() {
+            description.push_str(&format!(" Rule: {rule}."));
+        }
+        let event = Event::new()
+            .uid(&format!("{}@comply360", o.id))
+            .summary(&title(o))
+            .description(&description)
+            .all_day(o.due_on)
+            .timestamp(now)
+            .alarm(Alarm::display(
+                &title(o),
+                Trigger::before_start(chrono::Duration::days(7)),
+            ))
+            .done();
+        cal.push(event);
+    }
+    cal.done().to_string()
+}

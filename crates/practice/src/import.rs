@@ -1,0 +1,435 @@
+//! Importing clients from a spreadsheet (CSV, UTF-8, a header row of column names).
+//!
+//! Every row is checked by the same parser as the API ([`ClientInput::parse`]) and every
+//! problem is reported with its line and column. A real run writes all the valid rows in the
+//! caller's one transaction; unless `skip_invalid`, one bad row means nothing is written.
+//! A dry run checks everything (including duplicates against the agency's clients) and writes
+//! nothing.
+
+use crate::clients::{self, ClientInput};
+use crate::error::PracticeError;
+use chrono::NaiveDate;
+use comply360_store::TenantTx;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The columns a file may have (any order, any subset with a name).
+pub const COLUMNS: &[&str] = &[
+    "kind",
+    "display_name",
+    "first_names",
+    "surname",
+    "email",
+    "phone",
+    "id_number",
+    "passport_number",
+    "passport_country",
+    "registration_number",
+    "tax_reference",
+    "address_line1",
+    "address_line2",
+    "address_city",
+    "address_postal_code",
+    "address_province",
+    "address_country",
+    "notes",
+    "external_ref",
+    "agent_email",
+];
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImportOptions {
+    pub dry_run: bool,
+    pub skip_invalid: bool,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct RowError {
+    /// 1-based line of the file (the header is line 1).
+    pub line: u64,
+    /// The column, when the problem is one field's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "line {}, column {c}: {}", self.line, self.message),
+            None => write!(f, "line {}: {}", self.line, self.message),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub rows: usize,
+    pub valid: usize,
+    pub written: usize,
+    pub errors: Vec<RowError>,
+    /// Ids of the clients written, in file order.
+    pub created: Vec<Uuid>,
+}
+
+struct Row {
+    line: u64,
+    input: ClientInput,
+    agent_email: Option<String>,
+}
+
+fn header_error(message: impl Into<String>) -> RowError {
+    RowError {
+        line: 1,
+        column: None,
+        message: message.into(),
+    }
+}
+
+/// Reads the file into rows, or the problems that stop it being read at all.
+fn read(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut errors = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let header = match reader.byte_headers() {
+        Ok(h) => h.clone(),
+        Err(e) => {
+            return (
+                Vec::new(),
+                vec![header_error(format!("cannot read the header row: {e}"))],
+            );
+        }
+    };
+    let mut columns = Vec::new();
+    for (i, raw) in header.iter().enumerate() {
+        let Ok(name) = std::str::from_utf8(raw) else {
+            errors.push(RowError {
+                line: 1,
+                column: Some(format!("#{}", i + 1)),
+                message: "the header is not UTF-8 text; save the file as \"CSV UTF-8\"".into(),
+            });
+            continue;
+        };
+        let name = name.trim().to_lowercase().replace([' ', '-'], "_");
+        if !COLUMNS.contains(&name.as_str()) {
+            errors.push(RowError {
+                line: 1,
+                column: Some(name.clone()),
+                message: format!("unknown column; the columns are {}", COLUMNS.join(", ")),
+            });
+        } else if columns.contains(&name) {
+            errors.push(RowError {
+                line: 1,
+                column: Some(name.clone()),
+                message: "this column appears twice".into(),
+            });
+        }
+        columns.push(name);
+    }
+    if header.is_empty() || bytes.is_empty() {
+        return (
+            Vec::new(),
+            vec![header_error(
+                "the file is empty; the first line must name the columns",
+            )],
+        );
+    }
+    if !columns
+        .iter()
+        .any(|c| c == "display_name" || c == "first_names" || c == "surname")
+    {
+        errors.push(header_error(
+            "no name column: give display_name, or first_names and surname",
+        ));
+    }
+    if !errors.is_empty() {
+        return (Vec::new(), errors);
+    }
+    let mut rows = Vec::new();
+    let mut records = reader.byte_records().peekable();
+    while let Some(record) = records.next() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => {
+                        format!(
+                            "has {len} fields but the header has {expected_len}; check for a missing or extra comma, or a quote that is not closed"
+                        )
+                    }
+                    _ => format!("cannot be read as CSV: {e}"),
+                };
+                errors.push(RowError {
+                    line,
+                    column: None,
+                    message,
+                });
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let is_last = records.peek().is_none();
+        let mut fields = Map::new();
+        let mut agent_email = None;
+        let mut ok = true;
+        for (name, raw) in columns.iter().zip(record.iter()) {
+            let Ok(text) = std::str::from_utf8(raw) else {
+                errors.push(RowError {
+                    line,
+                    column: Some(name.clone()),
+                    message:
+                        "not UTF-8 text (the file may be in Windows-1252); save it as \"CSV UTF-8\""
+                            .into(),
+                });
+                ok = false;
+                continue;
+            };
+            // A quote opened and never closed swallows the rest of the file into one field.
+            if is_last && text.contains('\n') && !ends_with_closing_quote(bytes) {
+                errors.push(RowError {
+                    line,
+                    column: Some(name.clone()),
+                    message: "a quoted field is not closed (a \" without its closing \")".into(),
+                });
+                ok = false;
+                continue;
+            }
+            if text.is_empty() {
+                continue;
+            }
+            if name == "agent_email" {
+                agent_email = Some(text.to_owned());
+            } else if let Some(part) = name.strip_prefix("address_") {
+                let address = fields
+                    .entry("address")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Some(obj) = address.as_object_mut() {
+                    obj.insert(part.to_owned(), Value::String(text.to_owned()));
+                }
+            } else {
+                fields.insert(name.clone(), Value::String(text.to_owned()));
+            }
+        }
+        if !ok {
+            continue;
+        }
+        match serde_json::from_value::<ClientInput>(Value::Object(fields)) {
+            Ok(input) => rows.push(Row {
+                line,
+                input,
+                agent_email,
+            }),
+            Err(e) => errors.push(RowError {
+                line,
+                column: None,
+                message: e.to_string(),
+            }),
+        }
+    }
+    (rows, errors)
+}
+
+fn ends_with_closing_quote(bytes: &[u8]) -> bool {
+    let trimmed = bytes.trim_ascii_end();
+    trimmed.ends_with(b"\"") && trimmed.iter().filter(|b| **b == b'"').count() % 2 == 0
+}
+
+/// The column an input field comes from.
+fn column_of(field: &str) -> String {
+    match field {
+        "address" => "address_line1".into(),
+        "assigned_agent_id" => "agent_email".into(),
+        other => other.to_owned(),
+    }
+}
+
+/// Checks (and unless a dry run, writes) the clients of a CSV file in `tx`. The caller
+/// commits when the report says so: always for a dry run's rollback, and for a real run
+/// only when `written > 0` or the file was empty of rows.
+pub async fn clients(
+    tx: &mut TenantTx,
+    actor: Uuid,
+    bytes: &[u8],
+    options: ImportOptions,
+    today: NaiveDate,
+) -> Result<ImportReport, PracticeError> {
+    let (rows, mut errors) = read(bytes);
+    let total = rows.len()
+        + errors
+            .iter()
+            .filter(|e| e.line > 1)
+            .map(|e| e.line)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+    let agents: HashMap<String, Uuid> = {
+        let found: Vec<(String, Uuid)> = tx
+            .query_as(
+                "SELECT lower(email), id FROM users WHERE tenant_id = $1 AND status <> 'disabled'",
+            )
+            .bind(tx.tenant_id().as_uuid())
+            .fetch_all(tx.conn())
+            .await?;
+        found.into_iter().collect()
+    };
+    let mut seen_ids: HashMap<String, u64> = HashMap::new();
+    let mut seen_emails: HashMap<String, u64> = HashMap::new();
+    let mut valid = Vec::new();
+    for mut row in rows {
+        let mut row_errors = Vec::new();
+        if let Some(email) = &row.agent_email {
+            match agents.get(&email.to_lowercase()) {
+                Some(id) => row.input.assigned_agent_id = Some(*id),
+                None => row_errors.push(RowError {
+                    line: row.line,
+                    column: Some("agent_email".into()),
+                    message: format!("no active user {email} in your agency"),
+                }),
+            }
+        }
+        match row.input.parse(today) {
+            Ok(client) => {
+                if let Some(id) = &client.id_number
+                    && let Some(first) = seen_ids.insert(id.clone(), row.line)
+                {
+                    row_errors.push(RowError {
+                        line: row.line,
+                        column: Some("id_number".into()),
+                        message: format!("the same ID number is on line {first}"),
+                    });
+                }
+                if let Some(email) = &client.email
+                    && let Some(first) = seen_emails.insert(email.to_lowercase(), row.line)
+                {
+                    row_errors.push(RowError {
+                        line: row.line,
+                        column: Some("email".into()),
+                        message: format!("the same email is on line {first}"),
+                    });
+                }
+                if row_errors.is_empty() {
+                    valid.push((row.line, client));
+                }
+            }
+            Err(issues) => {
+                for i in issues {
+                    row_errors.push(RowError {
+                        line: row.line,
+                        column: Some(column_of(&i.field)),
+                        message: i.message,
+                    });
+                }
+            }
+        }
+        errors.extend(row_errors);
+    }
+    // Clients the agency already has, by ID number or registration number.
+    let ids: Vec<String> = valid
+        .iter()
+        .filter_map(|(_, c)| c.id_number.clone())
+        .collect();
+    let regs: Vec<String> = valid
+        .iter()
+        .filter_map(|(_, c)| c.registration_number.clone())
+        .collect();
+    let existing: Vec<(Option<String>, Option<String>)> = tx
+        .query_as(
+            "SELECT id_number, registration_number FROM clients WHERE tenant_id = $1 AND deleted_at IS NULL \
+             AND (id_number = ANY($2) OR registration_number = ANY($3))",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .bind(&ids)
+        .bind(&regs)
+        .fetch_all(tx.conn())
+        .await?;
+    valid.retain(|(line, c)| {
+        let dup_id = c.id_number.is_some() && existing.iter().any(|(i, _)| i == &c.id_number);
+        let dup_reg = c.registration_number.is_some()
+            && existing.iter().any(|(_, r)| r == &c.registration_number);
+        if dup_id {
+            errors.push(RowError {
+                line: *line,
+                column: Some("id_number".into()),
+                message: "your agency already has a client with this ID number".into(),
+            });
+        }
+        if dup_reg {
+            errors.push(RowError {
+                line: *line,
+                column: Some("registration_number".into()),
+                message: "your agency already has a client with this registration number".into(),
+            });
+        }
+        !(dup_id || dup_reg)
+    });
+    errors.sort_by_key(|e| e.line);
+    let mut report = ImportReport {
+        dry_run: options.dry_run,
+        rows: total,
+        valid: valid.len(),
+        written: 0,
+        errors,
+        created: Vec::new(),
+    };
+    if options.dry_run || (!report.errors.is_empty() && !options.skip_invalid) {
+        return Ok(report);
+    }
+    for (_, client) in &valid {
+        report
+            .created
+            .push(clients::insert(tx, actor, client).await?);
+    }
+    report.written = report.created.len();
+    Ok(report)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_read_with_their_lines() {
+        let (rows, errors) = read(b"\xEF\xBB\xBFdisplay_name,email,address_city\nAcme,a@acme.co.za,Durban\n\"Multi\nLine\",b@x.co.za,\n");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(rows[0].input.address.as_ref().unwrap()["city"], "Durban");
+    }
+
+    #[test]
+    fn malformed_files_are_reported_by_line_and_column() {
+        let (_, errors) = read(b"name,email\nA,b\n");
+        assert_eq!(errors[0].column.as_deref(), Some("name"));
+        assert!(errors.iter().any(|e| e.message.contains("no name column")));
+
+        let (rows, errors) = read(b"display_name,email\nA,a@x.co.za\nB\nC,c@x.co.za,extra\n");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), [3, 4]);
+        assert!(
+            errors[0]
+                .message
+                .contains("has 1 fields but the header has 2"),
+            "{}",
+            errors[0]
+        );
+
+        let (_, errors) = read(b"display_name,email\nCaf\xe9,a@x.co.za\n");
+        assert_eq!(
+            errors[0].to_string(),
+            "line 2, column display_name: not UTF-8 text (the file may be in Windows-1252); save it as \"CSV UTF-8\""
+        );
+
+        let (_, errors) = read(b"display_name,notes\nA,\"never closed\nB,x\n");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.contains("not closed"), "{}", errors[0]);
+        assert_eq!(errors[0].line, 2);
+    }
+}
