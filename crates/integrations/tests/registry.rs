@@ -36,7 +36,8 @@ fn reservation(names: &[&str]) -> NameReservationRequest {
     NameReservationRequest {
         jurisdiction: Jurisdiction::SouthAfrica,
         names: names.iter().map(|n| (*n).to_owned()).collect(),
-        applicant_reference: "registration-1".to_owned(),
+        // A fresh idempotency key per request (a repeated key returns the first filing).
+        applicant_reference: uuid::Uuid::new_v4().to_string(),
     }
 }
 
@@ -67,7 +68,7 @@ fn incorporation(
             })
             .collect(),
         financial_year_end: Some("February".to_owned()),
-        applicant_reference: "registration-2".to_owned(),
+        applicant_reference: uuid::Uuid::new_v4().to_string(),
     }
 }
 

@@ -4,7 +4,7 @@
 //! (approve + complete, or reject), so the timeline reads the same either way.
 //!
 //! Delivery is at least once and the gateway call cannot join our transaction, so the call
-//! carries the registration id as its idempotency key (`applicant_reference`): filing again
+//! carries the registration id and submission time as its idempotency key (`applicant_reference`): filing again
 //! after a crash returns the same filing. While the registry has not answered, the job is
 //! deferred (no attempt used) and polls again after `poll_every`.
 
@@ -122,7 +122,7 @@ fn incorporation(r: &Registration, company_type: &str) -> IncorporationRequest {
             .get("company_details")
             .and_then(|s| s.get("financial_year_end"))
             .map(|m| m.to_string()),
-        applicant_reference: r.id.to_string(),
+        applicant_reference: applicant_reference(r),
     }
 }
 
@@ -142,6 +142,18 @@ fn e_is_retryable(e: &RegistryError) -> bool {
     e.is_retryable()
 }
 
+/// The idempotency key of one submission: the registration and when it was submitted, so a
+/// retried job files nothing new while a resubmission after a refusal is a new filing.
+fn applicant_reference(r: &Registration) -> String {
+    format!(
+        "{}@{}",
+        r.id,
+        r.submitted_at
+            .map(|t| t.timestamp_micros())
+            .unwrap_or_default()
+    )
+}
+
 impl RegistryFiling {
     async fn file(
         &self,
@@ -157,7 +169,7 @@ impl RegistryFiling {
                 let request = NameReservationRequest {
                     jurisdiction: jurisdiction(r),
                     names: names(r),
-                    applicant_reference: r.id.to_string(),
+                    applicant_reference: applicant_reference(r),
                 };
                 self.resilience
                     .call(tenant, "registry", || gateway.reserve_name(&request))

@@ -152,6 +152,7 @@ fn read(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
         return (Vec::new(), errors);
     }
     let mut rows = Vec::new();
+    let unbalanced = bytes.iter().filter(|b| **b == b'"').count() % 2 == 1;
     let mut records = reader.byte_records().peekable();
     while let Some(record) = records.next() {
         let record = match record {
@@ -193,8 +194,9 @@ fn read(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
                 ok = false;
                 continue;
             };
-            // A quote opened and never closed swallows the rest of the file into one field.
-            if is_last && text.contains('\n') && !ends_with_closing_quote(bytes) {
+            // A quote opened and never closed swallows the rest of the file into one field
+            // (and leaves the file with an odd number of quote characters).
+            if is_last && unbalanced && text.contains('\n') {
                 errors.push(RowError {
                     line,
                     column: Some(name.clone()),
@@ -236,11 +238,6 @@ fn read(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
         }
     }
     (rows, errors)
-}
-
-fn ends_with_closing_quote(bytes: &[u8]) -> bool {
-    let trimmed = bytes.trim_ascii_end();
-    trimmed.ends_with(b"\"") && trimmed.iter().filter(|b| **b == b'"').count() % 2 == 0
 }
 
 /// The column an input field comes from.

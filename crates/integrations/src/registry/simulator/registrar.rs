@@ -661,8 +661,27 @@ mod tests {
             name_reservation_number: None,
             directors: vec![director("Thabo Mokoena", "8001015009087")],
             financial_year_end: None,
-            applicant_reference: "reg-1".into(),
+            // A fresh reference per request: the same reference would get the first filing back.
+            applicant_reference: uuid::Uuid::new_v4().to_string(),
         }
+    }
+
+    #[test]
+    fn filing_again_with_the_same_reference_returns_the_first_filing() {
+        let mut registrar = Registrar::new(&[]);
+        let request = NameReservationRequest {
+            jurisdiction: Jurisdiction::SouthAfrica,
+            names: vec!["Umoya Bakery".into()],
+            applicant_reference: "registration-7".into(),
+        };
+        let first = registrar.reserve(&request, now());
+        let again = registrar.reserve(&request, now() + chrono::Duration::seconds(5));
+        assert_eq!(first, again);
+        // Without the key, the retry would have been refused as a duplicate of itself.
+        assert!(matches!(
+            decided(&registrar, &again),
+            FilingOutcome::NameReserved { .. }
+        ));
     }
 
     fn decided(registrar: &Registrar, receipt: &Receipt) -> FilingOutcome {
@@ -715,6 +734,8 @@ mod tests {
         let mut registrar = Registrar::new(&[]);
         let rule = rules::company_type("non_profit_company").unwrap();
         let mut request = incorporation(None, "non_profit_company");
+        request.applicant_reference = uuid::Uuid::new_v4().to_string();
+
         let receipt = registrar.incorporate(&request, rule, now());
         let FilingOutcome::Rejected { reason, document } = decided(&registrar, &receipt) else {
             panic!("not rejected");
@@ -725,6 +746,8 @@ mod tests {
             .iter()
             .map(|id| director("A Director", id))
             .collect();
+        request.applicant_reference = uuid::Uuid::new_v4().to_string();
+
         let receipt = registrar.incorporate(&request, rule, now());
         let FilingOutcome::Rejected { reason, .. } = decided(&registrar, &receipt) else {
             panic!("not rejected");
@@ -738,6 +761,8 @@ mod tests {
         let rule = rules::company_type("private_company").unwrap();
         let mut request = incorporation(Some("Karoo Solar"), "private_company");
         request.directors = vec![director("Thabo Mokoena", "8001015009088")];
+        request.applicant_reference = uuid::Uuid::new_v4().to_string();
+
         let receipt = registrar.incorporate(&request, rule, now());
         let FilingOutcome::Rejected { reason, .. } = decided(&registrar, &receipt) else {
             panic!("not rejected");
@@ -748,6 +773,8 @@ mod tests {
             id_number: None,
             passport: None,
         }];
+        request.applicant_reference = uuid::Uuid::new_v4().to_string();
+
         let receipt = registrar.incorporate(&request, rule, now());
         let FilingOutcome::Rejected { reason, .. } = decided(&registrar, &receipt) else {
             panic!("not rejected");
@@ -764,12 +791,16 @@ mod tests {
         let rule = rules::company_type("zw_private_limited").unwrap();
         let mut request = incorporation(Some("Msasa Holdings"), "zw_private_limited");
         request.jurisdiction = Jurisdiction::Zimbabwe;
+        request.applicant_reference = uuid::Uuid::new_v4().to_string();
+
         let receipt = registrar.incorporate(&request, rule, now());
         assert!(matches!(
             decided(&registrar, &receipt),
             FilingOutcome::Rejected { .. }
         ));
         request.name = Some("Kopje Mining".into());
+        request.applicant_reference = uuid::Uuid::new_v4().to_string();
+
         let receipt = registrar.incorporate(&request, rule, now());
         let FilingOutcome::Incorporated {
             registration_number,
