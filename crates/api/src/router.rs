@@ -445,6 +445,20 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
     )
     .route(
         Method::GET,
+        "/api/v1/clients/{id}/contacts",
+        Tenant("clients:read"),
+        "a client's contact people",
+        clients::contacts,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/clients/{id}/contacts",
+        Tenant("clients:write"),
+        "add a contact person",
+        clients::add_contact,
+    )
+    .route(
+        Method::GET,
         "/api/v1/companies",
         Tenant("clients:read"),
         "companies: search (q), filter (client_id, agent), cursor-paginated",

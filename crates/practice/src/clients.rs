@@ -509,6 +509,125 @@ pub async fn set_deleted(
     get(tx, id, true).await
 }
 
+/// A contact person of a client (an organisation's people, a person's alternates).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    pub full_name: Option<String>,
+    #[serde(default)]
+    pub role: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub is_primary: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Contact {
+    pub id: Uuid,
+    pub full_name: String,
+    pub role: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub is_primary: bool,
+}
+
+pub async fn add_contact(
+    tx: &mut TenantTx,
+    actor: Uuid,
+    client: Uuid,
+    c: &ContactInput,
+) -> Result<Contact, PracticeError> {
+    get(tx, client, false).await?;
+    let mut p = Problems::default();
+    let full_name = given(&c.full_name).unwrap_or_default();
+    if full_name.is_empty() || full_name.chars().count() > 200 {
+        p.add(
+            "full_name",
+            "the contact's name is required (at most 200 characters)",
+        );
+    }
+    let email = given(&c.email).and_then(|e| match EmailAddress::parse(&e) {
+        Ok(e) => Some(e.to_string()),
+        Err(err) => {
+            p.add("email", err.to_string());
+            None
+        }
+    });
+    let phone = given(&c.phone).and_then(|t| match PhoneNumber::parse(&t, Region::SouthAfrica) {
+        Ok(n) => Some(n.as_e164().to_owned()),
+        Err(err) => {
+            p.add("phone", err.to_string());
+            None
+        }
+    });
+    p.finish("the contact has invalid fields")?;
+    let id = Uuid::now_v7();
+    if c.is_primary {
+        tx.query(
+            "UPDATE client_contacts SET is_primary = false WHERE tenant_id = $1 AND client_id = $2",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .bind(client)
+        .execute(tx.conn())
+        .await?;
+    }
+    tx.query(
+        "INSERT INTO client_contacts (tenant_id, id, client_id, full_name, role, email, phone, is_primary) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id)
+    .bind(client)
+    .bind(&full_name)
+    .bind(c.role.trim())
+    .bind(&email)
+    .bind(&phone)
+    .bind(c.is_primary)
+    .execute(tx.conn())
+    .await?;
+    history::record(
+        tx,
+        actor,
+        "client.contact_added",
+        "client",
+        client,
+        json!({"contact_id": id, "full_name": full_name}),
+    )
+    .await?;
+    Ok(Contact {
+        id,
+        full_name,
+        role: c.role.trim().to_owned(),
+        email,
+        phone,
+        is_primary: c.is_primary,
+    })
+}
+
+pub async fn contacts(tx: &mut TenantTx, client: Uuid) -> Result<Vec<Contact>, PracticeError> {
+    get(tx, client, true).await?;
+    let rows = tx
+        .query("SELECT id, full_name, role, email, phone, is_primary FROM client_contacts WHERE tenant_id = $1 AND client_id = $2 ORDER BY is_primary DESC, created_at")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(client)
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Contact {
+                id: r.try_get("id")?,
+                full_name: r.try_get("full_name")?,
+                role: r.try_get("role")?,
+                email: r.try_get("email")?,
+                phone: r.try_get("phone")?,
+                is_primary: r.try_get("is_primary")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(PracticeError::from)
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ClientFilter {
     /// Words of the name or email (prefix match), or an exact ID, registration number or email.

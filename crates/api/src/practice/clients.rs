@@ -9,7 +9,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use comply360_practice::clients::{self, Client, ClientFilter, ClientInput};
+use comply360_practice::clients::{self, Client, ClientFilter, ClientInput, Contact, ContactInput};
 use comply360_practice::history::{self, HistoryEntry};
 use comply360_practice::import::{self, ImportOptions, ImportReport};
 use comply360_practice::page::Page;
@@ -146,4 +146,29 @@ pub async fn import_csv(
         tx.commit().await?;
     }
     Ok((status, Json(report)))
+}
+
+pub async fn contacts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Contact>>, Problem> {
+    let id = path_id(&id, "client")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let list = clients::contacts(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Json(list))
+}
+
+pub async fn add_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ContactInput>,
+) -> Result<(StatusCode, Json<Contact>), Problem> {
+    let id = path_id(&id, "client")?;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let contact = clients::add_contact(&mut tx, caller.actor(), id, &input).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(contact)))
 }
