@@ -81,6 +81,19 @@ struct Row {
     agent_email: Option<String>,
 }
 
+/// Common spreadsheet spellings of our column names.
+fn alias(name: &str) -> String {
+    match name {
+        "e_mail" | "email_address" => "email",
+        "first_name" | "given_names" => "first_names",
+        "last_name" | "family_name" => "surname",
+        "mobile" | "cell" | "cellphone" | "phone_number" => "phone",
+        "id" | "id_no" | "sa_id" => "id_number",
+        other => other,
+    }
+    .to_owned()
+}
+
 fn header_error(message: impl Into<String>) -> RowError {
     RowError {
         line: 1,
@@ -116,7 +129,7 @@ fn read(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
             });
             continue;
         };
-        let name = name.trim().to_lowercase().replace([' ', '-'], "_");
+        let name = alias(&name.trim().to_lowercase().replace([' ', '-'], "_"));
         if !COLUMNS.contains(&name.as_str()) {
             errors.push(RowError {
                 line: 1,
