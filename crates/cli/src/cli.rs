@@ -491,6 +491,8 @@ pub enum BenchSuite {
     Jobs,
     /// Sign-in latency over HTTP, and the token check + RBAC decision of each request.
     Auth,
+    /// Listing 50 registrations by status from a tenant holding 100,000.
+    Registrations,
 }
 
 #[derive(Debug, Args)]

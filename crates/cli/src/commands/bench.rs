@@ -24,6 +24,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         BenchSuite::Provisioning => bench(settings, &args).await,
         BenchSuite::Jobs => jobs_suite(settings, &args).await,
         BenchSuite::Auth => auth_suite(settings, &args).await,
+        BenchSuite::Registrations => registrations_suite(settings, &args).await,
     };
     cluster.release().await?;
     result.map(|()| ExitCode::SUCCESS)
@@ -49,6 +50,18 @@ async fn auth_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result
         if args.no_fsync { "off" } else { "on" }
     );
     let result = super::bench_auth::bench(&store, 200, 20_000).await;
+    store.close().await;
+    result
+}
+
+async fn registrations_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> {
+    let store = Store::open(settings).await?;
+    println!(
+        "comply360 bench --suite registrations: {} cores, fsync {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if args.no_fsync { "off" } else { "on" }
+    );
+    let result = super::bench_registrations::bench(&store, 100_000, 2000).await;
     store.close().await;
     result
 }

@@ -1,0 +1,139 @@
+//! `comply360 bench --suite registrations`: the list agents live in. A pooled tenant holds
+//! 100,000 registrations (and a pooled neighbour as many, sharing the table); listing one
+//! page of 50 filtered by status, newest first, is timed at the database: the tenant
+//! transaction (BEGIN + context in one round trip), the keyset query, COMMIT.
+
+use comply360_domain::{IsolationMode, Slug, Tier};
+use comply360_practice::registrations::{self, RegistrationFilter};
+use comply360_store::Store;
+use comply360_store::provision::{NewTenant, ProvisionOptions};
+use std::time::{Duration, Instant};
+
+const STATUSES: [&str; 8] = [
+    "draft",
+    "ready",
+    "submitted",
+    "info_requested",
+    "approved",
+    "rejected",
+    "completed",
+    "cancelled",
+];
+
+async fn fill(store: &Store, slug: &str, rows: i64) -> anyhow::Result<()> {
+    let record = store
+        .create_tenant(
+            NewTenant {
+                slug: Slug::parse(slug)?,
+                name: slug.into(),
+                mode: IsolationMode::Pooled,
+                tier: Tier::Starter,
+                server: None,
+                admin_email: None,
+            },
+            ProvisionOptions::default(),
+        )
+        .await?;
+    let tenant = store.tenancy().resolve(&record.slug).await?;
+    let mut tx = store.tenancy().begin(&tenant).await?;
+    tx.query(
+        "INSERT INTO clients (tenant_id, id, kind, display_name) \
+         SELECT $1, md5($2 || g)::uuid, 'person', 'Client ' || g FROM generate_series(0, 999) g",
+    )
+    .bind(tenant.id().as_uuid())
+    .bind(slug)
+    .execute(tx.conn())
+    .await?;
+    tx.query(
+        "INSERT INTO registrations (tenant_id, id, client_id, jurisdiction, kind, status, created_at) \
+         SELECT $1, gen_random_uuid(), md5($2 || (g % 1000))::uuid, 'ZA', \
+                (ARRAY['za_name_reservation','za_private_company','za_non_profit_company','za_vat_registration','za_beneficial_ownership','za_annual_return'])[1 + g % 6], \
+                (ARRAY['draft','ready','submitted','info_requested','approved','rejected','completed','cancelled'])[1 + (g * 7) % 8], \
+                now() - make_interval(secs => g * 37) \
+         FROM generate_series(1, $3) g",
+    )
+    .bind(tenant.id().as_uuid())
+    .bind(slug)
+    .bind(rows)
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+pub async fn bench(store: &Store, rows: i64, samples: usize) -> anyhow::Result<()> {
+    let started = Instant::now();
+    fill(store, "bench-regs", rows).await?;
+    fill(store, "bench-neighbour", rows).await?;
+    sqlx::query("ANALYZE pooled.registrations")
+        .execute(store.owner_pool())
+        .await?;
+    println!(
+        "loaded {rows} registrations into each of two pooled tenants in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let tenant = store.tenancy().resolve("bench-regs").await?;
+
+    // The plan, for the record.
+    let mut tx = store.tenancy().begin(&tenant).await?;
+    let plan: Vec<String> = tx
+        .query_scalar(
+            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM registrations WHERE tenant_id = $1 AND status = 'submitted' \
+             ORDER BY created_at DESC, id DESC LIMIT 51",
+        )
+        .bind(tenant.id().as_uuid())
+        .fetch_all(tx.conn())
+        .await?;
+    tx.commit().await?;
+    for line in plan.iter().take(12) {
+        println!("  plan: {line}");
+    }
+
+    for (label, deep) in [("first page", false), ("page 20 (cursor)", true)] {
+        let mut times = Vec::with_capacity(samples);
+        for i in 0..samples {
+            let status = STATUSES[i % STATUSES.len()];
+            let mut filter = RegistrationFilter {
+                status: Some(status.into()),
+                limit: Some(50),
+                ..Default::default()
+            };
+            if deep {
+                // Walk to page 20 once per status, untimed, then time fetching it.
+                let mut tx = store.tenancy().begin(&tenant).await?;
+                for _ in 0..19 {
+                    let page = registrations::list(&mut tx, &filter)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    filter.cursor = page.next_cursor;
+                }
+                tx.commit().await?;
+            }
+            let t = Instant::now();
+            let mut tx = store.tenancy().begin(&tenant).await?;
+            let page = registrations::list(&mut tx, &filter)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            tx.commit().await?;
+            times.push(t.elapsed());
+            anyhow::ensure!(
+                page.items.len() == 50 && page.items.iter().all(|r| r.status == status),
+                "wrong page"
+            );
+        }
+        times.sort();
+        println!(
+            "list 50 by status, {label}: {samples} samples  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
+            percentile(&times, 0.50),
+            percentile(&times, 0.95),
+            percentile(&times, 0.99),
+            percentile(&times, 1.0)
+        );
+    }
+    Ok(())
+}
