@@ -564,6 +564,13 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
     )
     .route(
         Method::POST,
+        "/api/v1/registrations/{id}/extend",
+        Tenant("registrations:write"),
+        "extend a reserved name for good cause (60 business days, once)",
+        registrations::extend,
+    )
+    .route(
+        Method::POST,
         "/api/v1/registrations/{id}/assign",
         Tenant("registrations:write"),
         "assign to an agent and set the due date",

@@ -24,7 +24,9 @@ use comply360_integrations::{CallPolicy, Resilience};
 use comply360_jobs::handlers::AuditTrail;
 use comply360_jobs::run_jobs::postgres_worker;
 use comply360_jobs::{Outbox, RetryPolicy, Runner, Subscriptions, Transport, WorkerConfig};
+use comply360_notify::NotifyEvents;
 use comply360_practice::filing::RegistryFiling;
+use comply360_practice::reminders::{ReminderSettings, sweep_tenant};
 use comply360_testkit::{TestApp, TestDb, spawn_app_with, test_identity};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -65,6 +67,7 @@ async fn practice(db: &TestDb) -> Practice {
     ));
     let subs = Subscriptions::new(RetryPolicy::DEFAULT)
         .with(AuditTrail)
+        .with(NotifyEvents::new("en"))
         .with(RegistryFiling::new(
             gateway,
             resilience.clone(),
@@ -536,6 +539,48 @@ async fn a_private_company_is_registered_by_hand_recording_each_outcome() {
         .await;
     assert_eq!(done["status"], "completed");
     assert_eq!(done["outcome"]["document"], "CoR 9.4");
+    // An extension for good cause: 60 business days after the expiry, once.
+    let expiry: NaiveDate = done["outcome"]["expires_on"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (status, body) = a
+        .call(
+            Method::POST,
+            &format!("/api/v1/registrations/{rid}/extend"),
+            &a.agent,
+            Some(json!({})),
+        )
+        .await;
+    problem_of(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "reason");
+    let extended = a
+        .ok(
+            Method::POST,
+            &format!("/api/v1/registrations/{rid}/extend"),
+            Some(json!({"reason": "awaiting the client's MOI signature"})),
+        )
+        .await;
+    assert_eq!(
+        extended["outcome"]["expires_on"],
+        BusinessCalendar::default()
+            .add_business_days(expiry, 60)
+            .to_string()
+    );
+    assert_eq!(extended["outcome"]["extended_from"], expiry.to_string());
+    let (status, body) = a
+        .call(
+            Method::POST,
+            &format!("/api/v1/registrations/{rid}/extend"),
+            &a.agent,
+            Some(json!({"reason": "again"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_extended")),
+        "{body}"
+    );
 
     let pty = a
         .ok(
@@ -1182,6 +1227,67 @@ async fn clients_companies_and_the_compliance_calendar() {
         ),
     )
     .await;
+    // Reminders: the sweep emits obligation.due once (not again within the week), and the
+    // notifications handler queues an email to the company's agent.
+    let tenant = p.app.store.tenancy().resolve(&a.slug).await.unwrap();
+    let settings = ReminderSettings {
+        lead_days: 400,
+        every_days: 7,
+        interval: Duration::from_secs(3600),
+    };
+    let sent = sweep_tenant(
+        &p.app.store,
+        &p.app.state.outbox,
+        &tenant,
+        &settings,
+        today(),
+    )
+    .await
+    .unwrap();
+    assert!(sent >= 3, "{sent} reminders");
+    assert_eq!(
+        sweep_tenant(
+            &p.app.store,
+            &p.app.state.outbox,
+            &tenant,
+            &settings,
+            today()
+        )
+        .await
+        .unwrap(),
+        0
+    );
+    let mut queued = Vec::new();
+    for _ in 0..100 {
+        let mut tx = p.app.store.tenancy().begin(&tenant).await.unwrap();
+        queued = tx
+            .query_as::<(String, String)>("SELECT template, recipient FROM notification_messages WHERE tenant_id = $1 AND template = 'obligation_due'")
+            .bind(tenant.id().as_uuid())
+            .fetch_all(tx.conn())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        if queued
+            .iter()
+            .any(|(_, to)| to == &format!("agent@{}.example", a.slug))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        queued
+            .iter()
+            .any(|(_, to)| to == &format!("agent@{}.example", a.slug)),
+        "{queued:?}"
+    );
+    assert!(
+        queued
+            .iter()
+            .any(|(_, to)| to == &format!("admin@{}.example", a.slug)),
+        "unassigned obligations go to the administrators: {queued:?}"
+    );
+
     let feed = a.ok(Method::GET, "/api/v1/obligations/feed", None).await;
     let path = feed["path"].as_str().unwrap();
     let ics = reqwest::get(p.app.url(path)).await.unwrap();

@@ -297,6 +297,11 @@ async fn suite(mode: IsolationMode, tag: &str) {
             Some(json!({"due_on": "2030-01-01"})),
         ),
         (
+            Method::POST,
+            format!("/api/v1/registrations/{}/extend", a.registration),
+            Some(json!({"reason": "x"})),
+        ),
+        (
             Method::GET,
             format!("/api/v1/registrations/{}/timeline", a.registration),
             None,

@@ -346,3 +346,33 @@ pub async fn document(
     )
         .into_response())
 }
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Extension {
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /api/v1/registrations/{id}/extend`: a reserved name's extension for good cause.
+pub async fn extend(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Extension>,
+) -> Result<Json<Registration>, Problem> {
+    let id = path_id(&id, "registration")?;
+    let actor = actor(&state, &caller).await;
+    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let r = registrations::extend_reservation(
+        &mut tx,
+        &state.outbox,
+        &actor,
+        id,
+        &body.reason,
+        today(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(r))
+}
