@@ -609,6 +609,55 @@ async fn a_private_company_is_registered_by_hand_recording_each_outcome() {
         Some(json!({"action": "mark_ready"})),
     )
     .await;
+    // The administrator assigns it to the agent with a due date; the list filters by both.
+    let agent_id = support::claims_of(&a.agent)["sub"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, assigned) = a
+        .call(
+            Method::POST,
+            &format!("/api/v1/registrations/{id}/assign"),
+            &a.admin,
+            Some(json!({"agent_id": agent_id, "due_on": "2030-01-31", "note": "Thabo's file"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{assigned}");
+    assert_eq!(assigned["agent_id"], agent_id.as_str());
+    let mine = a
+        .ok(
+            Method::GET,
+            &format!("/api/v1/registrations?agent={agent_id}&status=ready&due_before=2030-02-01"),
+            None,
+        )
+        .await;
+    let ids: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [id.as_str()]);
+    let none = a
+        .ok(
+            Method::GET,
+            &format!("/api/v1/registrations?agent={agent_id}&due_before=2030-01-31"),
+            None,
+        )
+        .await;
+    assert!(
+        none["items"].as_array().unwrap().is_empty(),
+        "due_before is exclusive: {none}"
+    );
+    let (status, _) = a
+        .call(
+            Method::POST,
+            &format!("/api/v1/registrations/{id}/assign"),
+            &a.assistant,
+            Some(json!({"agent_id": agent_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     a.ok(
         Method::POST,
         &format!("/api/v1/registrations/{id}/submit"),
@@ -698,6 +747,7 @@ async fn a_private_company_is_registered_by_hand_recording_each_outcome() {
         actions(&timeline)[7..],
         [
             "mark_ready",
+            "assigned",
             "submit",
             "request_info",
             "resubmit",
