@@ -1,7 +1,7 @@
 //! The route table, and the layers every request passes through.
 
 use crate::auth::{self, api_keys, me, roles, security, sign_in, users};
-use crate::practice::{clients, companies, obligations, registrations};
+use crate::practice::{cipc, clients, companies, obligations, registrations};
 use crate::problem::Problem;
 use crate::routes::{Access, Routes};
 use crate::{gateway, health, metrics, platform, portal, tenant_profile};
@@ -470,6 +470,20 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
         Tenant("clients:write"),
         "record a company a client holds, with its people",
         companies::create,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/companies/lookup",
+        Tenant("clients:read"),
+        "prefill a company from CIPC (enterprise_number)",
+        cipc::lookup,
+    )
+    .route(
+        Method::PUT,
+        "/api/v1/integrations/cipc",
+        Tenant("settings:manage"),
+        "the agency's CIPC API credentials (secrets sealed)",
+        cipc::put_settings,
     )
     .route(
         Method::GET,

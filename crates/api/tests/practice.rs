@@ -1515,3 +1515,162 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// CIPC lookup with the agency's own credentials (sealed at rest), against a stand-in that
+/// speaks CIPC's HTTP shapes: prefill, wrong credentials, unknown and malformed numbers, and
+/// another agency that has none configured.
+#[tokio::test]
+async fn companies_are_prefilled_from_cipc_with_the_agencys_credentials() {
+    use comply360_integrations::cipc::standin::{CipcStandIn, StandInConfig};
+    let db = TestDb::new().await;
+    let p = practice(&db).await;
+    let a = agency(&p, &db, "cipc-pooled", IsolationMode::Pooled).await;
+    let b = agency(&p, &db, "cipc-schema", IsolationMode::Schema).await;
+    let standin = CipcStandIn::start(StandInConfig::default()).await.unwrap();
+    let creds = standin.credentials();
+    let lookup = |_: &Agency<'_>, n: &str| {
+        format!(
+            "/api/v1/companies/lookup?enterprise_number={}",
+            urlencode(n)
+        )
+    };
+
+    // Not configured yet: says who fixes it and how.
+    let (status, body) = a
+        .call(Method::GET, &lookup(&a, "K2015/255566/07"), &a.agent, None)
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("cipc_not_configured")),
+        "{body}"
+    );
+    // Only an administrator sets the credentials; every missing field is named.
+    let settings = json!({"base_url": standin.base_url().to_string(), "client_id": creds.client_id, "username": creds.username,
+        "password": creds.password, "subscription_key": creds.subscription_key, "scope": creds.scope});
+    let (status, _) = a
+        .call(
+            Method::PUT,
+            "/api/v1/integrations/cipc",
+            &a.agent,
+            Some(settings.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = a
+        .call(
+            Method::PUT,
+            "/api/v1/integrations/cipc",
+            &a.admin,
+            Some(json!({"base_url": "ftp://x"})),
+        )
+        .await;
+    problem_of(status, &body, StatusCode::UNPROCESSABLE_ENTITY, "base_url");
+    assert_eq!(body["errors"].as_array().unwrap().len(), 5, "{body}");
+    let (status, shown) = a
+        .call(
+            Method::PUT,
+            "/api/v1/integrations/cipc",
+            &a.admin,
+            Some(settings.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(shown["password"], "(set)");
+    assert!(
+        !shown.to_string().contains(&creds.password),
+        "secrets are never shown"
+    );
+    // Sealed at rest.
+    let tenant = p.app.store.tenancy().resolve(&a.slug).await.unwrap();
+    let mut tx = p.app.store.tenancy().begin(&tenant).await.unwrap();
+    let stored: Value = tx
+        .query_scalar(
+            "SELECT value FROM settings WHERE tenant_id = $1 AND key = 'integrations.cipc'",
+        )
+        .bind(tenant.id().as_uuid())
+        .fetch_one(tx.conn())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(
+        !stored.to_string().contains(&creds.password)
+            && !stored.to_string().contains(&creds.subscription_key),
+        "{stored}"
+    );
+
+    // The prefill: profile, directors, filings.
+    let prefill = a
+        .ok(Method::GET, &lookup(&a, "K2015/255566/07"), None)
+        .await;
+    assert_eq!(prefill["name"], "Karoo Sunlight Traders (Pty) Ltd");
+    assert_eq!(prefill["registration_number"], "2015/255566/07");
+    let directors: Vec<&str> = prefill["directors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["full_name"].as_str().unwrap())
+        .collect();
+    assert!(directors.contains(&"Thandiwe Mokoena"), "{prefill}");
+    assert!(
+        !prefill["filings"].as_array().unwrap().is_empty(),
+        "{prefill}"
+    );
+    assert!(standin.counters().sign_ins >= 1);
+    // Unknown and malformed numbers.
+    let (status, body) = a
+        .call(Method::GET, &lookup(&a, "2019/000001/07"), &a.agent, None)
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("cipc_company_not_found")),
+        "{body}"
+    );
+    let before = standin.counters().api_requests;
+    let (status, body) = a
+        .call(Method::GET, &lookup(&a, "2019-1-07"), &a.agent, None)
+        .await;
+    problem_of(
+        status,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "enterprise_number",
+    );
+    assert_eq!(
+        standin.counters().api_requests,
+        before,
+        "a malformed number is refused before any request"
+    );
+    // Wrong credentials: the error says what to fix.
+    let mut wrong = settings.clone();
+    wrong["password"] = json!("not-the-password");
+    let (status, _) = a
+        .call(
+            Method::PUT,
+            "/api/v1/integrations/cipc",
+            &a.admin,
+            Some(wrong),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = a
+        .call(Method::GET, &lookup(&a, "K2015/255566/07"), &a.agent, None)
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_GATEWAY, Some("cipc_refused")),
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().unwrap().contains("password"),
+        "{body}"
+    );
+    // Another agency has its own (no) credentials.
+    let (status, body) = b
+        .call(Method::GET, &lookup(&b, "K2015/255566/07"), &b.agent, None)
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("cipc_not_configured")),
+        "{body}"
+    );
+}

@@ -108,6 +108,17 @@ impl Identity {
         }
     }
 
+    /// Seals an agency's secret (an integration password) under the master key; `context`
+    /// binds it to its owner and purpose, so a sealed value cannot be moved to another.
+    pub fn seal(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8> {
+        self.inner.master.seal(plaintext, context)
+    }
+
+    /// Opens what [`Identity::seal`] sealed with the same context; None if it does not open.
+    pub fn open(&self, sealed: &[u8], context: &[u8]) -> Option<Vec<u8>> {
+        self.inner.master.open(sealed, context).ok()
+    }
+
     /// A keyed hash under the master key, for tokens other crates mint (e.g. the secret
     /// address of a calendar feed); `purpose` separates the uses.
     pub fn keyed_hash(&self, purpose: &str, data: &[u8]) -> [u8; 32] {

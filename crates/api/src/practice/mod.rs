@@ -2,6 +2,7 @@
 //! obligations (with the iCalendar feed). Handlers are thin: parse, open the tenant's
 //! transaction, call `comply360_practice`, commit, answer.
 
+pub mod cipc;
 pub mod clients;
 pub mod companies;
 pub mod obligations;
