@@ -332,6 +332,29 @@ pub(crate) async fn check_agent(
     }
 }
 
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds a client's fields as $3..$18, in the order both the INSERT and the UPDATE name them.
+fn bind_fields<'q>(query: PgQuery<'q>, c: &'q ValidClient) -> PgQuery<'q> {
+    query
+        .bind(c.kind)
+        .bind(&c.display_name)
+        .bind(&c.first_names)
+        .bind(&c.surname)
+        .bind(&c.email)
+        .bind(&c.phone)
+        .bind(&c.id_number)
+        .bind(c.date_of_birth)
+        .bind(&c.passport_number)
+        .bind(&c.passport_country)
+        .bind(&c.registration_number)
+        .bind(&c.tax_reference)
+        .bind(&c.address)
+        .bind(&c.notes)
+        .bind(c.assigned_agent_id)
+        .bind(&c.external_ref)
+}
+
 /// Inserts a checked client; returns its id. The caller commits.
 pub async fn insert(
     tx: &mut TenantTx,
@@ -339,32 +362,15 @@ pub async fn insert(
     c: &ValidClient,
 ) -> Result<Uuid, PracticeError> {
     let id = Uuid::now_v7();
-    tx.query(
+    let query = tx.query(
         "INSERT INTO clients (tenant_id, id, kind, display_name, first_names, surname, email, phone, \
          id_number, date_of_birth, passport_number, passport_country, registration_number, \
          tax_reference, address, notes, assigned_agent_id, external_ref) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(tx.tenant_id().as_uuid())
-    .bind(id)
-    .bind(c.kind)
-    .bind(&c.display_name)
-    .bind(&c.first_names)
-    .bind(&c.surname)
-    .bind(&c.email)
-    .bind(&c.phone)
-    .bind(&c.id_number)
-    .bind(c.date_of_birth)
-    .bind(&c.passport_number)
-    .bind(&c.passport_country)
-    .bind(&c.registration_number)
-    .bind(&c.tax_reference)
-    .bind(&c.address)
-    .bind(&c.notes)
-    .bind(c.assigned_agent_id)
-    .bind(&c.external_ref)
-    .execute(tx.conn())
-    .await?;
+    );
+    bind_fields(query.bind(tx.tenant_id().as_uuid()).bind(id), c)
+        .execute(tx.conn())
+        .await?;
     history::record(
         tx,
         actor,
@@ -424,32 +430,15 @@ pub async fn update(
         .parse(today)
         .map_err(|issues| PracticeError::invalid("the client has invalid fields", issues))?;
     check_agent(tx, c.assigned_agent_id, "assigned_agent_id").await?;
-    tx.query(
+    let query = tx.query(
         "UPDATE clients SET kind = $3, display_name = $4, first_names = $5, surname = $6, email = $7, \
          phone = $8, id_number = $9, date_of_birth = $10, passport_number = $11, passport_country = $12, \
          registration_number = $13, tax_reference = $14, address = $15, notes = $16, \
          assigned_agent_id = $17, external_ref = $18 WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(tx.tenant_id().as_uuid())
-    .bind(id)
-    .bind(c.kind)
-    .bind(&c.display_name)
-    .bind(&c.first_names)
-    .bind(&c.surname)
-    .bind(&c.email)
-    .bind(&c.phone)
-    .bind(&c.id_number)
-    .bind(c.date_of_birth)
-    .bind(&c.passport_number)
-    .bind(&c.passport_country)
-    .bind(&c.registration_number)
-    .bind(&c.tax_reference)
-    .bind(&c.address)
-    .bind(&c.notes)
-    .bind(c.assigned_agent_id)
-    .bind(&c.external_ref)
-    .execute(tx.conn())
-    .await?;
+    );
+    bind_fields(query.bind(tx.tenant_id().as_uuid()).bind(id), &c)
+        .execute(tx.conn())
+        .await?;
     let after = get(tx, id, false).await?;
     let changes = history::diff(
         &serde_json::to_value(&before).unwrap_or_default(),
