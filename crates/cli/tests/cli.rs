@@ -482,6 +482,26 @@ async fn serve_keeps_its_data_across_restarts_and_crashes() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(tenant_name(server.port, "beside").await, "Beside Serve");
+    // The demo company's calendar: its 2027 annual return is due within 30 days of 20 April
+    // 2027, so a sweep for that day emits its reminder.
+    let out = run(
+        &dir,
+        &[
+            "obligations",
+            "remind",
+            "--tenant",
+            "acacia",
+            "--today",
+            "2027-04-20",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        said.trim().ends_with("reminders emitted for 2027-04-20") && !said.starts_with("0 "),
+        "{said}"
+    );
     let out = run(&dir, &["tenant", "suspend", "beside"], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let mut status = 0;

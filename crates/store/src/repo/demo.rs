@@ -56,13 +56,22 @@ pub async fn seed(tx: &mut TenantTx, agency: &str) -> Result<bool, StoreError> {
         .bind(reservation)
         .bind(client_ids[0])
         .bind(agent)
-        .bind(serde_json::json!({"proposed_names": ["Ndlovu Holdings", "Ndlovu Ventures"]}))
+        .bind(serde_json::json!({"names": {"company_kind": "private", "names": ["Ndlovu Holdings (Pty) Ltd", "Ndlovu Ventures (Pty) Ltd"]}}))
         .execute(tx.conn())
         .await?;
     tx.query("INSERT INTO registrations (tenant_id, id, client_id, agent_id, jurisdiction, kind, status) VALUES ($1, $2, $3, $4, 'ZW', 'zw_private_limited', 'draft')")
         .bind(t)
         .bind(Uuid::now_v7())
         .bind(client_ids[2])
+        .bind(agent)
+        .execute(tx.conn())
+        .await?;
+    // A company the organisation holds; `serve` computes its obligations (annual returns) at
+    // start, so the compliance calendar has something to show.
+    tx.query("INSERT INTO companies (tenant_id, id, client_id, jurisdiction, company_type, name, registration_number, status, incorporated_on, financial_year_end, agent_id) VALUES ($1, $2, $3, 'ZA', 'private_company', 'Karoo Solar (Pty) Ltd', '2015/255566/07', 'registered', '2015-03-30', 2, $4)")
+        .bind(t)
+        .bind(Uuid::now_v7())
+        .bind(client_ids[1])
         .bind(agent)
         .execute(tx.conn())
         .await?;
