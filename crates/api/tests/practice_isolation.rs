@@ -70,7 +70,12 @@ async fn populate(app: &TestApp, slug: &str) -> Seeded {
         json!({"full_name": "Naledi Mokoena", "role": "spouse", "is_primary": true}),
     )
     .await;
-    let company = ok(Method::POST, "/api/v1/companies".into(), json!({"client_id": client, "company_type": "private_company",
+    // The company is the administrator's, so their calendar feed lists its obligations.
+    let admin_id = support::claims_of(&token)["sub"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let company = ok(Method::POST, "/api/v1/companies".into(), json!({"client_id": client, "company_type": "private_company", "agent_id": admin_id,
         "name": "Karoo Sun Traders (Pty) Ltd", "registration_number": "2024/100200/07", "incorporated_on": "2024-06-14",
         "people": [{"full_name": "Thabo Mokoena", "id_number": "8001015009087", "roles": ["director", "shareholder"], "shares": 10}]})).await;
     let person = company["people"][0]["id"].as_str().unwrap().to_owned();
@@ -406,6 +411,51 @@ async fn suite(mode: IsolationMode, tag: &str) {
         .unwrap();
     let report: Value = res.json().await.unwrap();
     assert_eq!(report["valid"], 1, "{mode}: {report}");
+    // Calendar feeds: each agency's address lists its own obligations only.
+    for (slug, own, other) in [(&a_slug, &a, &b), (&b_slug, &b, &a)] {
+        let (_, feed) = call(
+            &http,
+            slug,
+            &own.token,
+            Method::GET,
+            "/api/v1/obligations/feed",
+            None,
+        )
+        .await;
+        let text = reqwest::get(app.url(feed["path"].as_str().unwrap()))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            text.contains(&format!("{}@comply360", own.obligation)),
+            "{mode}: {slug}'s feed lists its obligation: {text}"
+        );
+        assert!(
+            !text.contains(&other.obligation),
+            "{mode}: {slug}'s feed lists none of the other agency's"
+        );
+    }
+    // CIPC credentials are the agency's: A's do not serve B.
+    let (status, _) = call(&http, &a_slug, &a.token, Method::PUT, "/api/v1/integrations/cipc", Some(json!({
+        "base_url": "http://127.0.0.1:9", "client_id": "a", "username": "a", "password": "a-secret", "subscription_key": "a-key"}))).await;
+    assert_eq!(status, StatusCode::OK, "{mode}");
+    let (status, body) = call(
+        &http,
+        &b_slug,
+        &b.token,
+        Method::GET,
+        "/api/v1/companies/lookup?enterprise_number=K2015%2F255566%2F07",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("cipc_not_configured")),
+        "{mode}: {body}"
+    );
+
     // A's records are all still there, unchanged.
     let (status, client) = call(
         &http,
