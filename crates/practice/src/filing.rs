@@ -14,7 +14,6 @@ use crate::workflow::Status;
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::Utc;
 use comply360_domain::Jurisdiction;
 use comply360_integrations::registry::{
     Director, FilingOutcome, IncorporationRequest, NameReservationRequest, Receipt, RegistryError,
@@ -253,7 +252,7 @@ impl Handler for RegistryFiling {
             self.gateway.name(),
             receipt.filing_id
         );
-        let today = Utc::now().date_naive();
+        let today = crate::reminders::sa_today();
         let steps: Vec<TransitionInput> = match outcome {
             FilingOutcome::Pending => Vec::new(),
             FilingOutcome::NameReserved {

@@ -12,7 +12,7 @@ use crate::auth::caller::Caller;
 use crate::problem::Problem;
 use crate::router::AppState;
 use axum::http::StatusCode;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::NaiveDate;
 use comply360_practice::PracticeError;
 use comply360_practice::registrations::Actor;
 use uuid::Uuid;
@@ -57,7 +57,7 @@ impl From<PracticeError> for Problem {
 
 /// Today in South Africa (SAST, UTC+2 all year): deadlines are South African dates.
 pub(crate) fn today() -> NaiveDate {
-    (Utc::now() + Duration::hours(2)).date_naive()
+    comply360_practice::reminders::sa_today()
 }
 
 /// A path id; anything but a UUID is simply not found.
