@@ -56,7 +56,9 @@ impl Realm {
     pub async fn begin(&self, store: &Store) -> Result<RealmTx, StoreError> {
         Ok(match self {
             Realm::Tenant(t) => RealmTx::Tenant(store.tenancy().begin(t).await?),
-            Realm::Platform => RealmTx::Platform(store.tenancy().catalog_pool().begin().await?),
+            Realm::Platform => RealmTx::Platform(
+                comply360_store::txn::begin(store.tenancy().catalog_pool(), None).await?,
+            ),
         })
     }
 }
@@ -161,7 +163,7 @@ impl RealmTx {
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
             RealmTx::Tenant(tx) => tx.commit().await,
-            RealmTx::Platform(tx) => Ok(tx.commit().await?),
+            RealmTx::Platform(tx) => comply360_store::txn::commit(tx).await,
         }
     }
 }

@@ -30,7 +30,7 @@ pub async fn publish(
         .iter()
         .map(|c| i64::try_from(c.rejected).unwrap_or(i64::MAX))
         .collect();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::txn::begin(pool, None).await?;
     sqlx::query("DELETE FROM control.integration_circuits WHERE replica = $1")
         .bind(replica)
         .execute(&mut *tx)
@@ -49,7 +49,7 @@ pub async fn publish(
     .bind(rejected)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
+    crate::txn::commit(tx).await?;
     Ok(())
 }
 

@@ -326,7 +326,9 @@ impl EmbeddedCluster {
     async fn pg_start(&self, opts: &EmbeddedOptions) -> Result<(), EmbeddedError> {
         let log = self.pg_data.join("server.log");
         let mut server_opts = format!(
-            "-k '{}' -p {} -c listen_addresses=127.0.0.1 -c max_connections={} -c unix_socket_permissions=0700",
+            // The log names each line's role and database, so one tenant database's (or one
+            // test's) lines can be told apart.
+            "-k '{}' -p {} -c listen_addresses=127.0.0.1 -c max_connections={} -c unix_socket_permissions=0700 -c log_line_prefix='%m [%p] %q%u@%d '",
             self.socket_dir.display(),
             self.port,
             opts.max_connections

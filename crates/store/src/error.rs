@@ -67,6 +67,9 @@ pub enum StoreError {
     PoolBudgetExhausted { budget: u32 },
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// The runtime shut down while a transaction step was running on its own task.
+    #[error("the database work was interrupted because the process is shutting down; retry")]
+    Interrupted,
 }
 
 impl StoreError {

@@ -8,7 +8,8 @@
 //!   migrates every namespace with bounded concurrency.
 //! * [`catalog`]: tenants, placements, namespaces and servers (the control plane).
 //! * [`tenancy`]: resolving a tenant (cached, invalidated by NOTIFY) and [`TenantTx`], the only
-//!   way to touch tenant tables; [`pools`] keeps the per-database pools within a budget.
+//!   way to touch tenant tables; [`pools`] keeps the per-database pools within a budget;
+//!   [`txn`] opens and ends transactions so that a cancelled caller cannot leave one open.
 //! * [`provision`]: the resumable provisioning state machine.
 //! * [`lint`]: checks a namespace against the tenancy contract (tenant_id-led keys, forced RLS).
 //!
@@ -30,6 +31,7 @@ pub mod provision;
 pub mod repo;
 mod store;
 pub mod tenancy;
+pub mod txn;
 
 pub use error::StoreError;
 pub use store::{Store, StoreSettings};

@@ -144,23 +144,28 @@ impl TenantTx {
         Ok(())
     }
 
+    /// Commits, to completion even if the caller is dropped meanwhile (see [`crate::txn`]).
     pub async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await?;
-        if let (true, Some(pool)) = (self.wake_requested, &self.wake_via) {
-            let sent = sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(JOBS_CHANNEL)
-                .bind(self.tenant_id.to_string())
-                .execute(pool)
-                .await;
-            if let Err(err) = sent {
-                tracing::debug!(error = %err, tenant = %self.tenant_id, "job wake-up not sent; the sweep will find the work");
+        crate::txn::to_completion(async move {
+            self.tx.commit().await?;
+            if let (true, Some(pool)) = (self.wake_requested, &self.wake_via) {
+                let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(JOBS_CHANNEL)
+                    .bind(self.tenant_id.to_string())
+                    .execute(pool)
+                    .await;
+                if let Err(err) = sent {
+                    tracing::debug!(error = %err, tenant = %self.tenant_id, "job wake-up not sent; the sweep will find the work");
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
+        .await
     }
 
+    /// Rolls back (dropping a `TenantTx` rolls back too, without waiting for the answer).
     pub async fn rollback(self) -> Result<(), StoreError> {
-        Ok(self.tx.rollback().await?)
+        crate::txn::rollback(self.tx).await
     }
 }
 
@@ -373,7 +378,9 @@ impl Tenancy {
                 Durability::Relaxed => ", set_config('synchronous_commit', 'off', true)",
             }
         );
-        let tx = pool.begin_with(begin).await?;
+        // Not `pool.begin_with`: a caller dropped while it waits for the answer would leave
+        // the connection inside a transaction sqlx does not know of (see `crate::txn`).
+        let tx = crate::txn::begin(&pool, Some(begin)).await?;
         Ok(TenantTx {
             tx,
             tenant_id: record.id,

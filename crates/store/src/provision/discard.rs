@@ -42,7 +42,7 @@ impl Store {
                 }
             }
         }
-        let mut tx = self.owner_pool().begin().await?;
+        let mut tx = crate::txn::begin(self.owner_pool(), None).await?;
         sqlx::query("DELETE FROM control.tenants WHERE id = $1")
             .bind(record.id.as_uuid())
             .execute(&mut *tx)
@@ -66,7 +66,7 @@ impl Store {
             json!({"slug": slug}),
         )
         .await?;
-        tx.commit().await?;
+        crate::txn::commit(tx).await?;
         self.tenancy().invalidate(record.id);
         Ok(())
     }
@@ -85,7 +85,7 @@ impl Store {
             "users",
         ] {
             loop {
-                let mut tx = self.owner_pool().begin().await?;
+                let mut tx = crate::txn::begin(self.owner_pool(), None).await?;
                 sqlx::query("SELECT set_config('search_path', $1, true), set_config('app.tenant_id', $2, true)")
                     .bind(POOLED_SCHEMA)
                     .bind(record.id.to_string())
@@ -101,7 +101,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                tx.commit().await?;
+                crate::txn::commit(tx).await?;
                 if n == 0 {
                     break;
                 }

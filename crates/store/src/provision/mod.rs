@@ -157,7 +157,7 @@ impl Store {
             json!({"slug": new.slug.as_str(), "mode": new.mode.as_str(), "tier": new.tier.as_str()}),
         )
         .await?;
-        tx.commit().await?;
+        crate::txn::commit(tx).await?;
         catalog::tenant_by_id(self.owner_pool(), id)
             .await?
             .ok_or_else(|| StoreError::UnknownTenant(new.slug.to_string()))
@@ -176,7 +176,7 @@ impl Store {
         .bind(record.id.as_uuid())
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        crate::txn::commit(tx).await?;
         let done = record.placement.completed_step;
         for step in STEPS.into_iter().filter(|s| done.is_none_or(|d| *s > d)) {
             let outcome = match self.run_step(&record, step).await {
@@ -226,7 +226,7 @@ impl Store {
             .bind(step.as_str())
             .execute(&mut *tx)
             .await?;
-        Ok(tx.commit().await?)
+        crate::txn::commit(tx).await
     }
 
     /// A control-plane transaction whose commit does not wait for the WAL flush.
@@ -237,10 +237,11 @@ impl Store {
     async fn bookkeeping_tx(
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
-        Ok(self
-            .owner_pool()
-            .begin_with("BEGIN; SET LOCAL synchronous_commit = off")
-            .await?)
+        crate::txn::begin(
+            self.owner_pool(),
+            Some("BEGIN; SET LOCAL synchronous_commit = off".to_owned()),
+        )
+        .await
     }
 
     async fn run_step(
@@ -306,7 +307,7 @@ impl Store {
             .bind(ns.as_uuid())
             .execute(&mut *tx)
             .await?;
-        Ok(tx.commit().await?)
+        crate::txn::commit(tx).await
     }
 
     /// Brings the namespace to the latest version: schema mode builds the whole snapshot in one
@@ -336,7 +337,7 @@ impl Store {
             None => migrate_schema(&mut tx, &p.schema, set, locks).await?,
         };
         catalog::set_namespace_version(&mut *tx, ns.id, version).await?;
-        Ok(tx.commit().await?)
+        crate::txn::commit(tx).await
     }
 
     async fn step_seed(&self, record: &TenantRecord) -> Result<(), StoreError> {
@@ -400,7 +401,7 @@ impl Store {
     }
 
     async fn step_finish(&self, record: &TenantRecord) -> Result<(), StoreError> {
-        let mut tx = self.owner_pool().begin().await?;
+        let mut tx = crate::txn::begin(self.owner_pool(), None).await?;
         sqlx::query(
             "UPDATE control.placements SET state = 'active', last_error = NULL, updated_at = now() WHERE tenant_id = $1",
         )
@@ -415,7 +416,7 @@ impl Store {
             json!({"slug": record.slug}),
         )
         .await?;
-        Ok(tx.commit().await?)
+        crate::txn::commit(tx).await
     }
 }
 
