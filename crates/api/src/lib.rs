@@ -7,12 +7,14 @@
 //! * [`metrics`]: `/metrics` (Prometheus) and the request counters.
 //! * [`body`]: JSON bodies whose rejections are problems.
 //! * [`circuits`]: publishes this replica's circuit states for `integrations status`.
+//! * [`dev_pages`]: the dev mailbox, on loopback listeners and loopback host names only.
 //! * [`health`], [`tenant_profile`]: handlers; [`practice`]: clients, companies, registrations,
 //!   obligations.
 
 pub mod auth;
 pub mod body;
 pub mod circuits;
+pub mod dev_pages;
 pub mod gateway;
 pub mod health;
 pub mod metrics;

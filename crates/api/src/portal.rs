@@ -282,12 +282,25 @@ pub async fn mfa_submit(
     {
         Ok(pair) => signed_in(&state, &pair.access_token, &pair.refresh_token),
         Err(err) => {
+            // The API's own mapping: the same public message, and internal errors (whose text
+            // may carry database errors) logged with the request id and shown as "internal".
+            let problem = crate::problem::from_auth(&err);
+            let message = if problem.status.is_server_error() {
+                "Something went wrong; try again.".to_owned()
+            } else {
+                problem.detail
+            };
+            let status = if problem.status.is_server_error() {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
             let page = render(
                 "mfa",
                 context! { title => "Verify", agency => tenant.name(), csrf => form.csrf,
-                mfa_token => form.mfa_token, error => err.to_string() },
+                mfa_token => form.mfa_token, error => message },
             );
-            (StatusCode::UNAUTHORIZED, page).into_response()
+            (status, page).into_response()
         }
     }
 }

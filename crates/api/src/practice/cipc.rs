@@ -176,18 +176,22 @@ pub async fn lookup(
                 "validation_failed",
                 "the enterprise number is invalid",
             )
-            .with_field("enterprise_number", e.to_string()),
+            .with_field("enterprise_number", e.public_message()),
             CipcError::NotFound { .. } => Problem::new(
                 StatusCode::NOT_FOUND,
                 "cipc_company_not_found",
-                e.to_string(),
+                e.public_message(),
             ),
             CipcError::Unauthorized { .. }
             | CipcError::Forbidden { .. }
             | CipcError::Config { .. } => {
-                Problem::new(StatusCode::BAD_GATEWAY, "cipc_refused", e.to_string())
+                tracing::warn!(error = %e, tenant = %tenant.slug(), "CIPC lookup refused");
+                Problem::new(StatusCode::BAD_GATEWAY, "cipc_refused", e.public_message())
             }
-            _ => Problem::new(StatusCode::BAD_GATEWAY, "cipc_failed", e.to_string()),
+            _ => {
+                tracing::warn!(error = %e, tenant = %tenant.slug(), "CIPC lookup failed");
+                Problem::new(StatusCode::BAD_GATEWAY, "cipc_failed", e.public_message())
+            }
         }),
         Err(other) => Err(Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,

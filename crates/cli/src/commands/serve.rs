@@ -4,6 +4,7 @@
 use crate::cli::{GlobalArgs, Role, ServeArgs};
 use crate::platform;
 use crate::runtime::Runtime;
+use comply360_api::dev_pages::{DevPages, dev_pages};
 use comply360_api::{AppState, Surface, router_for, serve_router};
 use comply360_integrations::{CallPolicy, Resilience};
 use comply360_notify::EmailTransport;
@@ -84,16 +85,29 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
         Role::Worker => Surface::OpsOnly,
         Role::All | Role::Api => Surface::Api,
     };
-    // The mailbox transport is for a laptop: what it "sent" is readable at /dev/mailbox.
+    // The mailbox transport is for a laptop: what it "sent" is readable at /dev/mailbox, on a
+    // loopback listener only (see comply360_api::dev_pages).
     let extra = if rt.settings.notify.email_transport == EmailTransport::Mailbox
         && surface == Surface::Api
     {
-        println!(
-            "Emails are written to {} and shown at http://{}/dev/mailbox",
-            rt.settings.notify.mailbox_dir.display(),
-            args.listen
-        );
-        comply360_notify::mailbox_router(rt.settings.notify.mailbox_dir.clone())
+        let dir = &rt.settings.notify.mailbox_dir;
+        match dev_pages(args.listen, comply360_notify::mailbox_router(dir.clone())) {
+            DevPages::Served(pages) => {
+                println!(
+                    "Emails are written to {} and shown at http://localhost:{}/dev/mailbox (on this machine only, never on an agency's address)",
+                    dir.display(),
+                    args.listen.port()
+                );
+                pages
+            }
+            DevPages::Withheld { reason } => {
+                println!(
+                    "Emails are written to {}; the /dev/mailbox page is not served: {reason}",
+                    dir.display()
+                );
+                axum::Router::new()
+            }
+        }
     } else {
         axum::Router::new()
     };

@@ -44,3 +44,65 @@ impl Retryable for CipcError {
         matches!(self, CipcError::Unavailable { .. })
     }
 }
+
+impl CipcError {
+    /// What a client of Comply360 may be told: the error without the details that come from
+    /// CIPC's answers or from the network (upstream bodies, addresses, error chains), which go
+    /// to the log instead. The agency's own settings are quoted (`Config`): the administrator
+    /// wrote them and needs to see what to mend.
+    pub fn public_message(&self) -> String {
+        match self {
+            CipcError::InvalidEnterpriseNumber { .. }
+            | CipcError::NotFound { .. }
+            | CipcError::Config { .. } => self.to_string(),
+            CipcError::Unauthorized { .. } => {
+                format!("CIPC refused the agency's credentials; {CREDENTIALS_FIX}")
+            }
+            CipcError::Forbidden { .. } => "the CIPC subscription does not allow this call; subscribe to the Companies and Beneficial Ownership APIs in the CIPC developer portal".into(),
+            CipcError::Unavailable { .. } => "CIPC is unavailable; try again later".into(),
+            CipcError::Refused { status, .. } => format!("CIPC refused the request with HTTP {status}"),
+            CipcError::Protocol { .. } => "CIPC answered in an unexpected shape; check the base URL and paths in the CIPC settings".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_messages_leave_out_what_came_from_outside() {
+        let secret = "upstream said: stack trace at 10.0.0.7:8443";
+        for err in [
+            CipcError::Unauthorized {
+                detail: secret.into(),
+            },
+            CipcError::Forbidden {
+                detail: secret.into(),
+            },
+            CipcError::Unavailable {
+                detail: secret.into(),
+            },
+            CipcError::Refused {
+                status: 400,
+                detail: secret.into(),
+            },
+            CipcError::Protocol {
+                detail: secret.into(),
+            },
+        ] {
+            let public = err.public_message();
+            assert!(!public.contains("stack trace"), "{public}");
+            assert!(!public.contains("10.0.0.7"), "{public}");
+            assert!(err.to_string().contains(secret), "the log keeps the detail");
+        }
+        assert!(
+            CipcError::Unauthorized {
+                detail: String::new()
+            }
+            .public_message()
+            .contains("password"),
+            "the fix is named"
+        );
+    }
+}
