@@ -10,6 +10,7 @@
 //! * [`tenancy`]: resolving a tenant (cached, invalidated by NOTIFY) and [`TenantTx`], the only
 //!   way to touch tenant tables; [`pools`] keeps the per-database pools within a budget.
 //! * [`provision`]: the resumable provisioning state machine.
+//! * [`listen`]: LISTEN with reconnection (the catalog cache, job wake-ups, ended sessions).
 //! * [`lint`]: checks a namespace against the tenancy contract (tenant_id-led keys, forced RLS).
 //!
 //! Errors: precise enums here ([`StoreError`]); `anyhow` only in the binary.
@@ -23,6 +24,7 @@ pub mod embedded;
 mod error;
 pub mod fleet;
 pub mod lint;
+pub mod listen;
 pub mod migrations;
 pub mod namespace;
 pub mod pools;
