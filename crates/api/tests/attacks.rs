@@ -422,6 +422,7 @@ async fn brute_force_locks_the_account_then_is_rate_limited() {
     );
 
     // The lockout is audited and the owner is told.
+    app.run_jobs("brute").await;
     let t = app.store.tenancy().resolve("brute").await.unwrap();
     let mut tx = app.store.tenancy().begin(&t).await.unwrap();
     let (locked, failed): (i64, i64) = tx

@@ -6,12 +6,12 @@
 
 use crate::accounts;
 use crate::audit::{self, ClientInfo, Entry};
+use crate::events;
 use crate::password::check_policy;
 use crate::realm::{Realm, RealmTx};
 use crate::secret_token::{self, SecretToken};
 use crate::service::{AuthError, Identity};
 use crate::sessions;
-use comply360_notify::{NewMessage, Recipient, Template};
 use serde_json::json;
 use std::time::Duration;
 use uuid::Uuid;
@@ -134,14 +134,9 @@ impl Identity {
             .inner
             .settings
             .portal_link(tenant.slug(), &format!("/reset-password?token={}", token));
-        self.notify(
-            &mut tx,
-            Template::PasswordReset,
-            &account.email,
-            Some(account.id),
-            json!({"name": account.email, "link": link, "expires_minutes": ttl.as_secs() / 60}),
-        )
-        .await?;
+        let minutes = ttl.as_secs() / 60;
+        let event = events::password_reset_requested(account.id, &account.email, &link, minutes);
+        self.emit(&mut tx, event).await?;
         audit::record(
             &mut tx,
             client,
@@ -203,14 +198,9 @@ impl Identity {
             .inner
             .settings
             .portal_link(tenant_slug, &format!("/accept-invitation?token={token}"));
-        self.notify(
-            tx,
-            Template::Invitation,
-            email,
-            Some(user),
-            json!({"link": link, "role": role, "expires_days": ttl.as_secs() / 86_400}),
-        )
-        .await
+        let days = ttl.as_secs() / 86_400;
+        self.emit(tx, events::invited(user, email, role, &link, days))
+            .await
     }
 
     /// The invitee chooses a password; the account becomes active.
@@ -251,37 +241,6 @@ impl Identity {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
-    }
-
-    /// Queues a message to `email` in the tenant's transaction (nothing for the platform).
-    pub(crate) async fn notify(
-        &self,
-        tx: &mut RealmTx,
-        template: Template,
-        email: &str,
-        user: Option<Uuid>,
-        vars: serde_json::Value,
-    ) -> Result<(), AuthError> {
-        let Some(ttx) = tx.tenant_tx() else {
-            return Ok(());
-        };
-        let recipient = Recipient::email(email)
-            .map_err(|_| AuthError::invalid("email", "is not a deliverable email address"))?;
-        comply360_notify::queue(
-            ttx,
-            &self.inner.outbox,
-            NewMessage {
-                template,
-                language: "en".into(),
-                recipient,
-                user_id: user,
-                event_id: None,
-                vars,
-            },
-        )
-        .await
-        .map_err(|e| AuthError::Internal(e.to_string()))?;
         Ok(())
     }
 }

@@ -8,9 +8,9 @@
 //! a hash lookup — loads them at start, adds what it hears, and reloads whenever its listener
 //! reconnects, so a missed notification is caught up.
 
+use comply360_store::listen::{Heard, Listener};
 use comply360_store::{Store, StoreError};
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -90,23 +90,40 @@ impl Revocations {
         Ok(())
     }
 
-    /// Listens for revocations until the process ends, reloading after every (re)connect.
-    pub fn spawn_listener(self: &Arc<Self>, listen: PgConnectOptions) {
+    /// Listens for revocations until `stop` (the store closing) or until these revocations are
+    /// dropped, reloading after every (re)connect.
+    pub fn spawn_listener(self: &Arc<Self>, store: &Store) {
         let me = Arc::downgrade(self);
+        let mut listener = Listener::new(
+            "session revocation listener",
+            store.listen_options(),
+            &[CHANNEL],
+            store.closing(),
+        );
         tokio::spawn(async move {
-            loop {
-                let Some(this) = me.upgrade() else { return };
-                match listen_once(&this, &listen).await {
-                    Ok(()) => return,
-                    // The store closed: the process is shutting down.
-                    Err(_) if this.pool.is_closed() => return,
-                    Err(err) => {
-                        tracing::warn!(error = %err, "session revocation listener lost; reconnecting");
+            while let Some(heard) = listener.next().await {
+                let Some(this) = me.upgrade() else { break };
+                match heard {
+                    Heard::Connected => {
+                        // Anything announced while we were not listening.
+                        if let Err(err) = this.load().await {
+                            tracing::warn!(error = %err, "ended sessions not reloaded; reconnecting");
+                            listener.reset().await;
+                            continue;
+                        }
+                        let _ = this.purge_expired().await;
+                    }
+                    Heard::Lost => {}
+                    Heard::Notification { payload, .. } => {
+                        let sessions = payload
+                            .split(',')
+                            .filter_map(|s| s.parse::<Uuid>().ok())
+                            .map(|s| (s, this.ttl));
+                        this.note(sessions);
                     }
                 }
-                drop(this);
-                tokio::time::sleep(Duration::from_secs(1)).await;
             }
+            listener.close().await;
         });
     }
 
@@ -116,30 +133,5 @@ impl Revocations {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
-    }
-}
-
-async fn listen_once(this: &Revocations, options: &PgConnectOptions) -> Result<(), StoreError> {
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_lazy_with(options.clone());
-    let mut listener = PgListener::connect_with(&pool).await?;
-    listener.listen(CHANNEL).await?;
-    // Anything announced while we were not listening.
-    this.load().await?;
-    let _ = this.purge_expired().await;
-    loop {
-        // None: the connection was lost (the next call reconnects); catch up on what was
-        // announced meanwhile.
-        let Some(note) = listener.try_recv().await? else {
-            this.load().await?;
-            continue;
-        };
-        let sessions = note
-            .payload()
-            .split(',')
-            .filter_map(|s| s.parse::<Uuid>().ok())
-            .map(|s| (s, this.ttl));
-        this.note(sessions);
     }
 }

@@ -128,7 +128,7 @@ impl Identity {
         let revocations = Arc::new(Revocations::new(&store, settings.access_ttl));
         revocations.load().await?;
         if background {
-            revocations.spawn_listener(store.listen_options());
+            revocations.spawn_listener(&store);
         }
         Ok(Identity {
             inner: Arc::new(Inner {

@@ -7,12 +7,12 @@
 
 use crate::accounts::{self, Account};
 use crate::audit::{self, ClientInfo, Entry};
+use crate::events;
 use crate::jwt::Claims;
 use crate::realm::{Realm, RealmTx};
 use crate::service::{AuthError, Identity};
 use crate::sessions::{self, Rotation};
 use crate::totp::Totp;
-use comply360_notify::{Recipient, Template};
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -401,20 +401,11 @@ impl Identity {
                 ),
             )
             .await?;
-            // An address that cannot be mailed must not stop the lockout itself.
-            if Recipient::email(&account.email).is_ok() {
-                self.notify(
-                    &mut tx,
-                    Template::AccountLocked,
-                    &account.email,
-                    Some(account.id),
-                    json!({
-                        "name": account.email,
-                        "unlock_minutes": settings.lockout_duration.as_secs().div_ceil(60),
-                    }),
-                )
+            // The notice is the notifications module's (an address that cannot be mailed
+            // gets none); the lockout stands either way.
+            let minutes = settings.lockout_duration.as_secs().div_ceil(60);
+            self.emit(&mut tx, events::locked(account.id, &account.email, minutes))
                 .await?;
-            }
         }
         tx.commit().await?;
         Ok(())

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// The event types of DESIGN.md section 4, plus `notification.queued` (a message waiting for
-/// its delivery job). Handlers subscribe to these names or to `prefix.*`.
+/// its delivery job), `obligation.due` and identity's `user.*` (what the notifications module
+/// tells users about their accounts). Handlers subscribe to these names or to `prefix.*`.
 pub mod types {
     pub const REGISTRATION_CREATED: &str = "registration.created";
     pub const REGISTRATION_UPDATED: &str = "registration.updated";
@@ -27,6 +28,12 @@ pub mod types {
     pub const TENANT_MOVED: &str = "tenant.moved";
     /// An obligation of the compliance calendar is due soon or overdue (a reminder).
     pub const OBLIGATION_DUE: &str = "obligation.due";
+    /// Identity: a user was invited (or invited again) and has a fresh invitation link.
+    pub const USER_INVITED: &str = "user.invited";
+    /// Identity: an active user asked for a password reset and has a fresh reset link.
+    pub const USER_PASSWORD_RESET_REQUESTED: &str = "user.password_reset_requested";
+    /// Identity: too many failed sign-ins locked the account for a while.
+    pub const USER_LOCKED: &str = "user.locked";
 
     pub const ALL: &[&str] = &[
         REGISTRATION_CREATED,
@@ -47,6 +54,9 @@ pub mod types {
         TENANT_SUSPENDED,
         TENANT_MOVED,
         OBLIGATION_DUE,
+        USER_INVITED,
+        USER_PASSWORD_RESET_REQUESTED,
+        USER_LOCKED,
     ];
 }
 

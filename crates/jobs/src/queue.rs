@@ -287,6 +287,16 @@ pub async fn next_due(tx: &mut TenantTx) -> Result<Option<DateTime<Utc>>, JobsEr
         .await?)
 }
 
+/// How many of the tenant's jobs are done (the benchmark's progress).
+pub async fn count_done(tx: &mut TenantTx) -> Result<i64, JobsError> {
+    let tenant = tx.tenant_id().as_uuid();
+    Ok(tx
+        .query_scalar("SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'done'")
+        .bind(tenant)
+        .fetch_one(tx.conn())
+        .await?)
+}
+
 /// What one tenant contributes to the queue gauges.
 #[derive(Clone, Debug, Default)]
 pub struct TenantStats {

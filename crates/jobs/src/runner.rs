@@ -7,7 +7,7 @@ use crate::outbox::Outbox;
 use crate::queue::{self, ClaimedJob};
 use crate::{HandlerError, JobsError};
 use comply360_domain::EventId;
-use comply360_store::{Tenancy, Tenant};
+use comply360_store::{Tenancy, Tenant, TenantTx};
 use futures::FutureExt;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -67,7 +67,7 @@ impl Runner {
         self
     }
 
-    async fn begin(&self, tenant: &Tenant) -> Result<comply360_store::TenantTx, JobsError> {
+    async fn begin(&self, tenant: &Tenant) -> Result<TenantTx, JobsError> {
         Ok(if self.relaxed_commits {
             self.tenancy.begin_relaxed(tenant).await?
         } else {
@@ -81,6 +81,23 @@ impl Runner {
 
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
+    }
+
+    /// What a handler is given for `job` (its run, or its `on_dead` hook).
+    fn context<'a>(
+        &'a self,
+        tx: &'a mut TenantTx,
+        tenant: &'a Tenant,
+        job: &'a ClaimedJob,
+    ) -> JobContext<'a> {
+        JobContext {
+            tx,
+            tenant,
+            event: &job.event,
+            outbox: &self.outbox,
+            attempt: job.attempt,
+            max_attempts: job.max_attempts,
+        }
     }
 
     pub async fn run(&self, tenant: &Tenant, job: ClaimedJob) -> Result<Outcome, JobsError> {
@@ -112,14 +129,7 @@ impl Runner {
             return self.fail(tenant, job, HandlerError::Permanent(error)).await;
         }
         let result = {
-            let mut ctx = JobContext {
-                tx: &mut tx,
-                tenant,
-                event: &job.event,
-                outbox: &self.outbox,
-                attempt: job.attempt,
-                max_attempts: job.max_attempts,
-            };
+            let mut ctx = self.context(&mut tx, tenant, job);
             match tokio::time::timeout(self.job_timeout, sub.handler.handle(&mut ctx)).await {
                 Ok(result) => result,
                 Err(_) => Err(HandlerError::Retryable(format!(
@@ -253,14 +263,7 @@ impl Runner {
                 // One round trip: end the previous job's savepoint and open this one's.
                 savepoint_op(&mut tx, "SAVEPOINT job").await?;
                 let result = {
-                    let mut ctx = JobContext {
-                        tx: &mut tx,
-                        tenant,
-                        event: &job.event,
-                        outbox: &self.outbox,
-                        attempt: job.attempt,
-                        max_attempts: job.max_attempts,
-                    };
+                    let mut ctx = self.context(&mut tx, tenant, job);
                     match tokio::time::timeout(self.job_timeout, handler.handle(&mut ctx)).await {
                         Ok(result) => result,
                         Err(_) => Err(HandlerError::Retryable(format!(
@@ -324,14 +327,7 @@ impl Runner {
             _ => {
                 queue::mark_dead(&mut tx, job.id, &error).await?;
                 if let Some(sub) = self.outbox.subscriptions().get(&job.handler) {
-                    let mut ctx = JobContext {
-                        tx: &mut tx,
-                        tenant,
-                        event: &job.event,
-                        outbox: &self.outbox,
-                        attempt: job.attempt,
-                        max_attempts: job.max_attempts,
-                    };
+                    let mut ctx = self.context(&mut tx, tenant, job);
                     if let Err(hook) = sub.handler.on_dead(&mut ctx, &error).await {
                         // The dead letter matters more than the hook: record it without.
                         tracing::warn!(job = %job.id, error = %hook, "on_dead hook failed");
@@ -351,10 +347,7 @@ impl Runner {
 }
 
 /// A savepoint statement in the batch's transaction.
-async fn savepoint_op(
-    tx: &mut comply360_store::TenantTx,
-    sql: &'static str,
-) -> Result<(), JobsError> {
+async fn savepoint_op(tx: &mut TenantTx, sql: &'static str) -> Result<(), JobsError> {
     tx.query(sql).execute(tx.conn()).await?;
     Ok(())
 }

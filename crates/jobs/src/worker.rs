@@ -10,10 +10,11 @@ use crate::{JobsError, metrics};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use comply360_domain::TenantId;
+use comply360_store::listen::{Heard, Listener};
 use comply360_store::{JOBS_CHANNEL, Tenancy, Tenant};
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
@@ -281,48 +282,18 @@ async fn listen_loop(
     sweep_now: Arc<Notify>,
     stop: CancellationToken,
 ) {
-    let mut backoff = Duration::from_millis(200);
-    while !stop.is_cancelled() {
-        let pool = PgPoolOptions::new()
-            .max_connections(1)
-            .connect_lazy_with(options.clone());
-        let mut listener = match PgListener::connect_with(&pool).await {
-            Ok(l) => l,
-            Err(err) => {
-                tracing::warn!(error = %err, "job listener cannot connect; relying on the sweep");
-                tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(backoff) => {} }
-                backoff = (backoff * 2).min(Duration::from_secs(10));
-                continue;
-            }
-        };
-        if let Err(err) = listener.listen(JOBS_CHANNEL).await {
-            tracing::warn!(error = %err, "cannot LISTEN on {JOBS_CHANNEL}");
-            tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(backoff) => {} }
-            continue;
-        }
-        backoff = Duration::from_millis(200);
-        // Wake-ups sent while we were not listening are lost: look everywhere.
-        sweep_now.notify_one();
-        loop {
-            tokio::select! {
-                _ = stop.cancelled() => {
-                    drop(listener);
-                    pool.close().await;
-                    return;
-                }
-                msg = listener.try_recv() => match msg {
-                    Ok(Some(n)) => {
-                        if let Ok(id) = n.payload().parse::<TenantId>() {
-                            let _ = wake.send(id);
-                        }
-                    }
-                    Ok(None) => sweep_now.notify_one(),
-                    Err(err) => {
-                        tracing::warn!(error = %err, "job listener lost its connection");
-                        break;
-                    }
+    let mut listener = Listener::new("job listener", options, &[JOBS_CHANNEL], stop);
+    while let Some(heard) = listener.next().await {
+        match heard {
+            Heard::Notification { payload, .. } => {
+                if let Ok(id) = payload.parse::<TenantId>() {
+                    let _ = wake.send(id);
                 }
             }
+            // Wake-ups sent while we were not listening are lost: look everywhere.
+            Heard::Connected => sweep_now.notify_one(),
+            // Until the listener is back, the sweep is the only way work is found.
+            Heard::Lost => {}
         }
     }
 }

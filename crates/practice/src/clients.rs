@@ -417,6 +417,28 @@ pub async fn get(
         .ok_or(PracticeError::NotFound("client"))
 }
 
+/// The client's display name, deleted or not (a filing summary names its client).
+pub async fn display_name(tx: &mut TenantTx, id: Uuid) -> Result<String, PracticeError> {
+    Ok(tx
+        .query_scalar("SELECT display_name FROM clients WHERE tenant_id = $1 AND id = $2")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .fetch_one(tx.conn())
+        .await?)
+}
+
+/// The first client (by name) that has an email address, if any.
+pub async fn first_with_email(tx: &mut TenantTx) -> Result<Option<Uuid>, PracticeError> {
+    Ok(tx
+        .query_scalar(
+            "SELECT id FROM clients WHERE tenant_id = $1 AND email IS NOT NULL \
+             ORDER BY display_name LIMIT 1",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .fetch_optional(tx.conn())
+        .await?)
+}
+
 pub async fn update(
     tx: &mut TenantTx,
     actor: Uuid,

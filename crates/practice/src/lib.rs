@@ -7,13 +7,14 @@
 //! * [`registrations`]: drafts driven through the [`workflow`] state machine, with a
 //!   [`timeline`], assignment and due dates; [`outcome`] records what the registry said;
 //!   [`filing`] files through a `RegistryGateway` (the simulator) when a registration asks for
-//!   the automated path.
+//!   the automated path; [`documents`] lists a registration's documents and reads their bytes.
 //! * [`obligations`]: the compliance calendar, its reminders, and its [`ical`] feed.
 //!
 //! Every function takes the caller's `TenantTx`: the caller decides what commits together.
 
 pub mod clients;
 pub mod companies;
+pub mod documents;
 pub mod error;
 mod fees;
 pub mod filing;

@@ -348,6 +348,27 @@ pub async fn set_namespace_error<'c>(
     Ok(())
 }
 
+/// Records a server for database-mode tenants (the primary is recorded at start-up).
+pub async fn insert_server<'c>(
+    db: impl PgExecutor<'c>,
+    id: ServerId,
+    name: &str,
+    address: &crate::connect::ServerAddress,
+    admin_user: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO control.servers (id, name, host, port, admin_user) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.as_uuid())
+    .bind(name)
+    .bind(&address.host)
+    .bind(i32::from(address.port))
+    .bind(admin_user)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Appends to the platform audit log.
 pub async fn audit<'c>(
     db: impl PgExecutor<'c>,

@@ -11,6 +11,7 @@
 //!   way to touch tenant tables; [`pools`] keeps the per-database pools within a budget;
 //!   [`txn`] opens and ends transactions so that a cancelled caller cannot leave one open.
 //! * [`provision`]: the resumable provisioning state machine.
+//! * [`listen`]: LISTEN with reconnection (the catalog cache, job wake-ups, ended sessions).
 //! * [`lint`]: checks a namespace against the tenancy contract (tenant_id-led keys, forced RLS).
 //!
 //! Errors: precise enums here ([`StoreError`]); `anyhow` only in the binary.
@@ -24,6 +25,7 @@ pub mod embedded;
 mod error;
 pub mod fleet;
 pub mod lint;
+pub mod listen;
 pub mod migrations;
 pub mod namespace;
 pub mod pools;

@@ -14,6 +14,7 @@ use comply360_domain::ServerId;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// Everything the store needs to know, read once at start-up by the binary.
 #[derive(Clone, Debug)]
@@ -77,6 +78,8 @@ pub struct Store {
     tenancy: Tenancy,
     primary_id: ServerId,
     tenant_migrations: std::sync::Arc<MigrationSet>,
+    /// Cancelled by [`Store::close`]: background listeners of other crates stop with it.
+    closing: CancellationToken,
 }
 
 /// Key of the advisory lock that serialises creating the pooled namespace.
@@ -138,6 +141,7 @@ impl Store {
             tenancy,
             primary_id,
             tenant_migrations: std::sync::Arc::new(tenant),
+            closing: CancellationToken::new(),
         };
         for server in catalog::list_servers(&store.owner).await? {
             if let Some(address) = store.server_address(&server) {
@@ -231,7 +235,14 @@ impl Store {
         })
     }
 
+    /// Cancelled when the store closes: for background tasks (listeners) that must stop
+    /// with it.
+    pub fn closing(&self) -> CancellationToken {
+        self.closing.child_token()
+    }
+
     pub async fn close(&self) {
+        self.closing.cancel();
         self.tenancy.close().await;
         self.owner.close().await;
     }

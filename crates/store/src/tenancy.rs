@@ -11,8 +11,8 @@ use crate::connect::ServerAddress;
 use crate::pools::{PoolKey, PoolRegistry, PoolStats};
 use crate::{APP_ROLE, StoreError, quote_ident, quote_literal};
 use comply360_domain::{IsolationMode, ProvisioningState, ServerId, TenantId, TenantStatus};
+use sqlx::postgres::PgPoolOptions;
 use sqlx::postgres::{PgArguments, PgRow};
-use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::query::{Query, QueryAs, QueryScalar};
 use sqlx::{FromRow, PgConnection, PgPool, Postgres, Transaction};
 use std::collections::HashMap;
@@ -466,52 +466,30 @@ impl Tenancy {
     }
 
     async fn maintenance_loop(self, listen: sqlx::postgres::PgConnectOptions) {
-        let stop = self.inner.stop.clone();
-        let mut backoff = Duration::from_millis(200);
-        while !stop.is_cancelled() {
-            let pool = PgPoolOptions::new()
-                .max_connections(1)
-                .connect_lazy_with(listen.clone());
-            let mut listener = match PgListener::connect_with(&pool).await {
-                Ok(l) => l,
-                Err(err) => {
-                    tracing::warn!(error = %err, "catalog listener cannot connect; retrying");
-                    tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(backoff) => {} }
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
-                    continue;
+        use crate::listen::{Heard, Listener};
+        // The payload is a tenant id, or anything else for "forget every tenant".
+        let mut listener = Listener::new(
+            "catalog listener",
+            listen,
+            &["c360_catalog"],
+            self.inner.stop.clone(),
+        );
+        let mut sweep = tokio::time::interval(Duration::from_secs(30));
+        loop {
+            tokio::select! {
+                _ = sweep.tick() => {
+                    self.inner.registry.close_idle();
                 }
-            };
-            if let Err(err) = listener.listen("c360_catalog").await {
-                tracing::warn!(error = %err, "cannot LISTEN on c360_catalog");
-                continue;
-            }
-            // Anything may have changed while we were not listening.
-            self.invalidate_all();
-            backoff = Duration::from_millis(200);
-            let mut sweep = tokio::time::interval(Duration::from_secs(30));
-            loop {
-                tokio::select! {
-                    _ = stop.cancelled() => {
-                        drop(listener);
-                        pool.close().await;
-                        return;
-                    }
-                    _ = sweep.tick() => { self.inner.registry.close_idle(); }
-                    // try_recv yields None when the connection was lost (it reconnects on the
-                    // next call): notifications may have been missed, so forget everything.
-                    msg = listener.try_recv() => match msg {
-                        Ok(Some(n)) => match n.payload().parse::<TenantId>() {
-                            Ok(id) => self.invalidate(id),
-                            Err(_) => self.invalidate_all(),
-                        },
-                        Ok(None) => self.invalidate_all(),
-                        Err(err) => {
-                            tracing::warn!(error = %err, "catalog listener lost its connection");
-                            self.invalidate_all();
-                            break;
-                        }
-                    }
-                }
+                heard = listener.next() => match heard {
+                    // The listener closed its connection: the tenancy is closing.
+                    None => return,
+                    Some(Heard::Notification { payload, .. }) => match payload.parse::<TenantId>() {
+                        Ok(id) => self.invalidate(id),
+                        Err(_) => self.invalidate_all(),
+                    },
+                    // Anything may have changed while we were not listening: forget everything.
+                    Some(Heard::Connected | Heard::Lost) => self.invalidate_all(),
+                },
             }
         }
     }

@@ -23,6 +23,7 @@ use comply360_identity::sealed::MasterKey;
 use comply360_identity::{Identity, IdentitySettings};
 use comply360_jobs::handlers::AuditTrail;
 use comply360_jobs::{Outbox, RetryPolicy, Subscriptions, Transport};
+use comply360_notify::NotifyEvents;
 use comply360_store::catalog::TenantRecord;
 use comply360_store::connect::ServerAddress;
 use comply360_store::provision::{NewTenant, ProvisionOptions};
@@ -122,6 +123,25 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// Runs every due job of `tenant` here and now (the app runs no worker), e.g. so that
+    /// the message an invitation or reset called for is rendered before a test reads it.
+    pub async fn run_jobs(&self, tenant: &str) -> usize {
+        let t = self
+            .store
+            .tenancy()
+            .resolve(tenant)
+            .await
+            .expect("tenant exists");
+        let runner = comply360_jobs::Runner::new(
+            self.store.tenancy().clone(),
+            self.state.outbox.clone(),
+            std::time::Duration::from_secs(60),
+        );
+        comply360_jobs::run_due(&runner, &t)
+            .await
+            .expect("run the tenant's jobs")
+    }
+
     /// Creates an active user of `tenant` with [`TEST_PASSWORD`]; its id.
     pub async fn create_user(&self, tenant: &str, email: &str, role: &str) -> uuid::Uuid {
         let t = self
@@ -199,10 +219,14 @@ impl Drop for TestApp {
     }
 }
 
-/// The platform's own handlers (the audit trail), on the PostgreSQL transport, for tests
-/// that do not bring their own subscriptions.
+/// The platform's own handlers (the audit trail, and `notify.events`, which renders the
+/// messages identity's events call for), on the PostgreSQL transport, for tests that do not
+/// bring their own subscriptions. Nothing runs their jobs unless a test asks
+/// ([`TestApp::run_jobs`]); messages are rendered, never delivered.
 pub fn default_outbox() -> Outbox {
-    let subs = Subscriptions::new(RetryPolicy::DEFAULT).with(AuditTrail);
+    let subs = Subscriptions::new(RetryPolicy::DEFAULT)
+        .with(AuditTrail)
+        .with(NotifyEvents::new("en"));
     Outbox::new(Arc::new(subs), Transport::Postgres)
 }
 

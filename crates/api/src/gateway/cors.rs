@@ -7,6 +7,7 @@ use crate::router::AppState;
 use crate::tenant::requested_slug_if_any;
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, Method, header};
+use comply360_store::repo::settings;
 use std::time::Duration;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -59,12 +60,7 @@ async fn allowed(state: &AppState, slug: &str, origin: &HeaderValue) -> bool {
     let Ok(mut tx) = state.store.tenancy().begin(&tenant).await else {
         return false;
     };
-    let origins: Option<serde_json::Value> = tx
-        .query_scalar(
-            "SELECT value FROM settings WHERE tenant_id = $1 AND key = 'security.cors_origins'",
-        )
-        .bind(tenant.id().as_uuid())
-        .fetch_optional(tx.conn())
+    let origins = settings::get(&mut tx, "security.cors_origins")
         .await
         .ok()
         .flatten();

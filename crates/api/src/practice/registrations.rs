@@ -12,6 +12,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use comply360_domain::RegistrationKind;
+use comply360_practice::clients;
+use comply360_practice::documents::{self, Content, Document};
 use comply360_practice::page::Page;
 use comply360_practice::registration_types::{RegistrationType, RegistrationTypes, Validation};
 use comply360_practice::registrations::{
@@ -21,7 +23,6 @@ use comply360_practice::timeline::{self, Entry};
 use comply360_practice::{PracticeError, summary};
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::Row;
 use uuid::Uuid;
 
 pub async fn types() -> Json<&'static [RegistrationType]> {
@@ -241,13 +242,7 @@ pub async fn summary_text(
     let id = path_id(&id, "registration")?;
     let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
     let r = registrations::get(&mut tx, id).await?;
-    let client: String = tx
-        .query_scalar("SELECT display_name FROM clients WHERE tenant_id = $1 AND id = $2")
-        .bind(tx.tenant_id().as_uuid())
-        .bind(r.client_id)
-        .fetch_one(tx.conn())
-        .await
-        .map_err(comply360_store::StoreError::from)?;
+    let client = clients::display_name(&mut tx, r.client_id).await?;
     tx.commit().await?;
     let ty = r.registration_type()?;
     Ok((
@@ -257,48 +252,16 @@ pub async fn summary_text(
         .into_response())
 }
 
-#[derive(Serialize)]
-pub struct DocumentView {
-    id: Uuid,
-    kind: String,
-    file_name: String,
-    content_type: String,
-    size_bytes: i64,
-    sha256: String,
-    created_at: chrono::DateTime<chrono::Utc>,
-}
-
 pub async fn documents(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Vec<DocumentView>>, Problem> {
+) -> Result<Json<Vec<Document>>, Problem> {
     let id = path_id(&id, "registration")?;
     let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
     registrations::get(&mut tx, id).await?;
-    let rows = tx
-        .query("SELECT id, kind, file_name, content_type, size_bytes, sha256, created_at FROM documents WHERE tenant_id = $1 AND registration_id = $2 ORDER BY created_at")
-        .bind(tx.tenant_id().as_uuid())
-        .bind(id)
-        .fetch_all(tx.conn())
-        .await
-        .map_err(comply360_store::StoreError::from)?;
+    let docs = documents::of_registration(&mut tx, id).await?;
     tx.commit().await?;
-    let docs = rows
-        .iter()
-        .map(|r| {
-            Ok(DocumentView {
-                id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                file_name: r.try_get("file_name")?,
-                content_type: r.try_get("content_type")?,
-                size_bytes: r.try_get("size_bytes")?,
-                sha256: r.try_get("sha256")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(comply360_store::StoreError::from)?;
     Ok(Json(docs))
 }
 
@@ -310,29 +273,13 @@ pub async fn document(
     let id = path_id(&id, "registration")?;
     let doc = path_id(&doc, "document")?;
     let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
-    let row = tx
-        .query(
-            "SELECT d.file_name, d.content_type, c.content FROM documents d \
-             JOIN document_contents c ON c.tenant_id = d.tenant_id AND c.document_id = d.id \
-             WHERE d.tenant_id = $1 AND d.registration_id = $2 AND d.id = $3",
-        )
-        .bind(tx.tenant_id().as_uuid())
-        .bind(id)
-        .bind(doc)
-        .fetch_optional(tx.conn())
-        .await
-        .map_err(comply360_store::StoreError::from)?;
+    let found = documents::content(&mut tx, id, doc).await?;
     tx.commit().await?;
-    let row = row.ok_or_else(|| Problem::from(PracticeError::NotFound("document")))?;
-    let name: String = row
-        .try_get("file_name")
-        .map_err(comply360_store::StoreError::from)?;
-    let content_type: String = row
-        .try_get("content_type")
-        .map_err(comply360_store::StoreError::from)?;
-    let content: Vec<u8> = row
-        .try_get("content")
-        .map_err(comply360_store::StoreError::from)?;
+    let Content {
+        file_name: name,
+        content_type,
+        content,
+    } = found.ok_or_else(|| Problem::from(PracticeError::NotFound("document")))?;
     let disposition = format!(
         "attachment; filename=\"{}\"",
         name.replace(['"', '\\', '\r', '\n'], "_")

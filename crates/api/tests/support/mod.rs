@@ -110,6 +110,8 @@ pub fn header_of(token: &str) -> Value {
 
 /// The plain token in the newest message of `template` to `to` (from its link).
 pub async fn emailed_token(app: &TestApp, tenant: &str, template: &str, to: &str) -> String {
+    // The message is rendered by `notify.events` from identity's event: run that job first.
+    app.run_jobs(tenant).await;
     let t = app.store.tenancy().resolve(tenant).await.unwrap();
     let mut tx = app.store.tenancy().begin(&t).await.unwrap();
     let text: String = tx

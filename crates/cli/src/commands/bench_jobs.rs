@@ -134,11 +134,7 @@ async fn done(store: &Store, tenants: &[Arc<Tenant>]) -> anyhow::Result<usize> {
     let mut total = 0i64;
     for t in tenants {
         let mut tx = store.tenancy().begin(t).await?;
-        let n: i64 = tx
-            .query_scalar("SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'done'")
-            .bind(t.id().as_uuid())
-            .fetch_one(tx.conn())
-            .await?;
+        let n = comply360_jobs::queue::count_done(&mut tx).await?;
         tx.commit().await?;
         total += n;
     }
@@ -154,11 +150,7 @@ async fn emit_latency(store: &Store, outbox: &Outbox, tenant: &Tenant) -> anyhow
         let emit = i % 2 == 1;
         let started = Instant::now();
         let mut tx = store.tenancy().begin(tenant).await?;
-        tx.query("INSERT INTO audit_log (tenant_id, id, action) VALUES ($1, $2, 'bench')")
-            .bind(tenant.id().as_uuid())
-            .bind(Uuid::now_v7())
-            .execute(tx.conn())
-            .await?;
+        comply360_store::repo::bench::write_one_row(&mut tx).await?;
         if emit {
             let event = NewEvent::new(types::PAYMENT_RECEIVED, "payment").aggregate(Uuid::now_v7());
             outbox.emit(&mut tx, event).await?;

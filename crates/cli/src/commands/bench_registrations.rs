@@ -7,6 +7,7 @@ use comply360_domain::{IsolationMode, Slug, Tier};
 use comply360_practice::registrations::{self, RegistrationFilter};
 use comply360_store::Store;
 use comply360_store::provision::{NewTenant, ProvisionOptions};
+use comply360_store::repo::bench;
 use std::time::{Duration, Instant};
 
 const STATUSES: [&str; 8] = [
@@ -36,27 +37,7 @@ async fn fill(store: &Store, slug: &str, rows: i64) -> anyhow::Result<()> {
         .await?;
     let tenant = store.tenancy().resolve(&record.slug).await?;
     let mut tx = store.tenancy().begin(&tenant).await?;
-    tx.query(
-        "INSERT INTO clients (tenant_id, id, kind, display_name) \
-         SELECT $1, md5($2 || g)::uuid, 'person', 'Client ' || g FROM generate_series(0, 999) g",
-    )
-    .bind(tenant.id().as_uuid())
-    .bind(slug)
-    .execute(tx.conn())
-    .await?;
-    tx.query(
-        "INSERT INTO registrations (tenant_id, id, client_id, jurisdiction, kind, status, created_at) \
-         SELECT $1, gen_random_uuid(), md5($2 || (g % 1000))::uuid, 'ZA', \
-                (ARRAY['za_name_reservation','za_private_company','za_non_profit_company','za_vat_registration','za_beneficial_ownership','za_annual_return'])[1 + g % 6], \
-                (ARRAY['draft','ready','submitted','info_requested','approved','rejected','completed','cancelled'])[1 + (g * 7) % 8], \
-                now() - make_interval(secs => g * 37) \
-         FROM generate_series(1, $3) g",
-    )
-    .bind(tenant.id().as_uuid())
-    .bind(slug)
-    .bind(rows)
-    .execute(tx.conn())
-    .await?;
+    bench::fill_registrations(&mut tx, slug, rows).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -70,9 +51,7 @@ pub async fn bench(store: &Store, rows: i64, samples: usize) -> anyhow::Result<(
     let started = Instant::now();
     fill(store, "bench-regs", rows).await?;
     fill(store, "bench-neighbour", rows).await?;
-    sqlx::query("ANALYZE pooled.registrations")
-        .execute(store.owner_pool())
-        .await?;
+    bench::analyze_pooled_registrations(store.owner_pool()).await?;
     println!(
         "loaded {rows} registrations into each of two pooled tenants in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -81,14 +60,7 @@ pub async fn bench(store: &Store, rows: i64, samples: usize) -> anyhow::Result<(
 
     // The plan, for the record.
     let mut tx = store.tenancy().begin(&tenant).await?;
-    let plan: Vec<String> = tx
-        .query_scalar(
-            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM registrations WHERE tenant_id = $1 AND status = 'submitted' \
-             ORDER BY created_at DESC, id DESC LIMIT 51",
-        )
-        .bind(tenant.id().as_uuid())
-        .fetch_all(tx.conn())
-        .await?;
+    let plan = bench::plan_of_status_list(&mut tx).await?;
     tx.commit().await?;
     for line in plan.iter().take(12) {
         println!("  plan: {line}");

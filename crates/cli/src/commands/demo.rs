@@ -113,11 +113,7 @@ pub async fn ensure(rt: &Runtime, identity: &Identity, port: u16) -> anyhow::Res
     // A client with an email, so the registration below also shows a notification.
     let first = store.tenancy().resolve(DEMO_TENANTS[0].0).await?;
     let mut tx = store.tenancy().begin(&first).await?;
-    let client: Option<uuid::Uuid> = tx
-        .query_scalar("SELECT id FROM clients WHERE tenant_id = $1 AND email IS NOT NULL ORDER BY display_name LIMIT 1")
-        .bind(first.id().as_uuid())
-        .fetch_optional(tx.conn())
-        .await?;
+    let client = comply360_practice::clients::first_with_email(&mut tx).await?;
     tx.commit().await?;
     if let Some(client) = client {
         let slug = DEMO_TENANTS[0].0;

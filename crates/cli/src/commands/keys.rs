@@ -5,6 +5,7 @@ use crate::commands::table;
 use crate::platform;
 use crate::runtime::Runtime;
 use comply360_identity::signing;
+use comply360_store::catalog;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -18,12 +19,13 @@ pub async fn run(global: &GlobalArgs, cmd: KeysCommand) -> anyhow::Result<ExitCo
         let grace = Duration::from_secs(rt.settings.access_token_ttl_secs + 300);
         if let KeysCommand::Rotate = cmd {
             let kid = signing::add_key(owner, &master).await?;
-            sqlx::query(
-                "INSERT INTO control.platform_audit_log (id, actor, action, detail) VALUES ($1, 'cli', 'signing_key.rotated', $2)",
+            catalog::audit(
+                owner,
+                "cli",
+                "signing_key.rotated",
+                None,
+                serde_json::json!({"kid": kid}),
             )
-            .bind(uuid::Uuid::now_v7())
-            .bind(serde_json::json!({"kid": kid}))
-            .execute(owner)
             .await?;
             println!(
                 "new signing key {kid}; replicas pick it up within a minute (at once for tokens they verify), older keys verify for {} more minutes",

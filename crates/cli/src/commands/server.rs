@@ -46,16 +46,7 @@ async fn add(rt: &Runtime, args: ServerAddArgs) -> anyhow::Result<ExitCode> {
     ensure_roles(&mut admin, &rt.store.settings().passwords).await?;
     admin.close().await?;
     let id = ServerId::new();
-    sqlx::query(
-        "INSERT INTO control.servers (id, name, host, port, admin_user) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(id.as_uuid())
-    .bind(&args.name)
-    .bind(&address.host)
-    .bind(i32::from(address.port))
-    .bind(&url.user)
-    .execute(rt.store.owner_pool())
-    .await?;
+    catalog::insert_server(rt.store.owner_pool(), id, &args.name, &address, &url.user).await?;
     catalog::audit(
         rt.store.owner_pool(),
         "operator",

@@ -128,6 +128,77 @@ impl NotifyEvents {
     }
 }
 
+/// The part of identity's `user.*` payloads this handler reads (see
+/// `comply360_identity::events`): who, and what the message needs.
+#[derive(Deserialize)]
+struct AccountEvent {
+    user_id: Uuid,
+    email: String,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    link: Option<String>,
+    #[serde(default)]
+    expires_days: Option<u64>,
+    #[serde(default)]
+    expires_minutes: Option<u64>,
+    #[serde(default)]
+    unlock_minutes: Option<u64>,
+}
+
+impl NotifyEvents {
+    /// Invitations, reset links and lockout notices: essential messages (opt-outs do not
+    /// apply) to the account's own address. An address that cannot be mailed gets nothing;
+    /// the change it was about stands.
+    async fn account_message(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
+        let event_type = ctx.event.event_type.as_str();
+        let p: AccountEvent = serde_json::from_value(ctx.event.payload.clone())
+            .map_err(|e| HandlerError::Permanent(format!("{event_type} payload: {e}")))?;
+        let missing =
+            |field: &str| HandlerError::Permanent(format!("{event_type} without {field}"));
+        let (template, vars) = match event_type {
+            types::USER_INVITED => (
+                Template::Invitation,
+                json!({
+                    "link": p.link.as_deref().ok_or_else(|| missing("link"))?,
+                    "role": p.role.as_deref().ok_or_else(|| missing("role"))?,
+                    "expires_days": p.expires_days.ok_or_else(|| missing("expires_days"))?,
+                }),
+            ),
+            types::USER_PASSWORD_RESET_REQUESTED => (
+                Template::PasswordReset,
+                json!({
+                    "name": p.email,
+                    "link": p.link.as_deref().ok_or_else(|| missing("link"))?,
+                    "expires_minutes": p.expires_minutes.ok_or_else(|| missing("expires_minutes"))?,
+                }),
+            ),
+            types::USER_LOCKED => (
+                Template::AccountLocked,
+                json!({
+                    "name": p.email,
+                    "unlock_minutes": p.unlock_minutes.ok_or_else(|| missing("unlock_minutes"))?,
+                }),
+            ),
+            _ => return Ok(()),
+        };
+        let Ok(recipient) = Recipient::email(&p.email) else {
+            tracing::info!(event = %ctx.event.id, "account email address unusable; nothing sent");
+            return Ok(());
+        };
+        let message = NewMessage {
+            template,
+            language: self.language.clone(),
+            recipient,
+            user_id: Some(p.user_id),
+            event_id: Some(ctx.event.id),
+            vars,
+        };
+        queue(ctx.tx, ctx.outbox, message).await?;
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl Handler for NotifyEvents {
     fn name(&self) -> &'static str {
@@ -135,13 +206,22 @@ impl Handler for NotifyEvents {
     }
 
     fn subscribes_to(&self) -> &'static [&'static str] {
-        &[types::REGISTRATION_CREATED, types::OBLIGATION_DUE]
+        &[
+            types::REGISTRATION_CREATED,
+            types::OBLIGATION_DUE,
+            types::USER_INVITED,
+            types::USER_PASSWORD_RESET_REQUESTED,
+            types::USER_LOCKED,
+        ]
     }
 
     async fn handle(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
         match ctx.event.event_type.as_str() {
             types::REGISTRATION_CREATED => self.registration_created(ctx).await,
             types::OBLIGATION_DUE => self.obligation_due(ctx).await,
+            types::USER_INVITED | types::USER_PASSWORD_RESET_REQUESTED | types::USER_LOCKED => {
+                self.account_message(ctx).await
+            }
             _ => Ok(()),
         }
     }

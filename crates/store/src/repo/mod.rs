@@ -2,5 +2,6 @@
 //! transaction (begin, commit; dropping rolls back), and no function here can reach tenant rows
 //! any other way.
 
+pub mod bench;
 pub mod demo;
 pub mod settings;

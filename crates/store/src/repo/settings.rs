@@ -19,6 +19,17 @@ pub async fn get_many(
         .await?)
 }
 
+/// One setting, if the tenant has it.
+pub async fn get(tx: &mut TenantTx, key: &str) -> Result<Option<Value>, StoreError> {
+    let tenant = tx.tenant_id().as_uuid();
+    Ok(tx
+        .query_scalar("SELECT value FROM settings WHERE tenant_id = $1 AND key = $2")
+        .bind(tenant)
+        .bind(key)
+        .fetch_optional(tx.conn())
+        .await?)
+}
+
 pub async fn put(tx: &mut TenantTx, key: &str, value: &Value) -> Result<(), StoreError> {
     let tenant = tx.tenant_id().as_uuid();
     tx.query(

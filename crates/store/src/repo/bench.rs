@@ -1,0 +1,70 @@
+//! Rows for `comply360 bench`: a request-shaped write, and a tenant filled with clients and
+//! registrations for the list benchmark. Never used by the product itself.
+
+use crate::{StoreError, TenantTx};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// One small insert (an audit row), the body of a request-shaped transaction.
+pub async fn write_one_row(tx: &mut TenantTx) -> Result<(), StoreError> {
+    let tenant = tx.tenant_id().as_uuid();
+    tx.query("INSERT INTO audit_log (tenant_id, id, action) VALUES ($1, $2, 'bench')")
+        .bind(tenant)
+        .bind(Uuid::now_v7())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// 1,000 clients and `rows` registrations spread over kinds, statuses and creation times;
+/// `seed` makes the client ids differ between tenants.
+pub async fn fill_registrations(
+    tx: &mut TenantTx,
+    seed: &str,
+    rows: i64,
+) -> Result<(), StoreError> {
+    let tenant = tx.tenant_id().as_uuid();
+    tx.query(
+        "INSERT INTO clients (tenant_id, id, kind, display_name) \
+         SELECT $1, md5($2 || g)::uuid, 'person', 'Client ' || g FROM generate_series(0, 999) g",
+    )
+    .bind(tenant)
+    .bind(seed)
+    .execute(tx.conn())
+    .await?;
+    tx.query(
+        "INSERT INTO registrations (tenant_id, id, client_id, jurisdiction, kind, status, created_at) \
+         SELECT $1, gen_random_uuid(), md5($2 || (g % 1000))::uuid, 'ZA', \
+                (ARRAY['za_name_reservation','za_private_company','za_non_profit_company','za_vat_registration','za_beneficial_ownership','za_annual_return'])[1 + g % 6], \
+                (ARRAY['draft','ready','submitted','info_requested','approved','rejected','completed','cancelled'])[1 + (g * 7) % 8], \
+                now() - make_interval(secs => g * 37) \
+         FROM generate_series(1, $3) g",
+    )
+    .bind(tenant)
+    .bind(seed)
+    .bind(rows)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Fresh planner statistics for the pooled registrations (owner pool: ANALYZE needs the owner).
+pub async fn analyze_pooled_registrations(owner: &PgPool) -> Result<(), StoreError> {
+    sqlx::query("ANALYZE pooled.registrations")
+        .execute(owner)
+        .await?;
+    Ok(())
+}
+
+/// The executed plan of the first page of submitted registrations, newest first.
+pub async fn plan_of_status_list(tx: &mut TenantTx) -> Result<Vec<String>, StoreError> {
+    let tenant = tx.tenant_id().as_uuid();
+    Ok(tx
+        .query_scalar(
+            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM registrations WHERE tenant_id = $1 AND status = 'submitted' \
+             ORDER BY created_at DESC, id DESC LIMIT 51",
+        )
+        .bind(tenant)
+        .fetch_all(tx.conn())
+        .await?)
+}
