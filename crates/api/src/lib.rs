@@ -6,6 +6,7 @@
 //! * [`tenant`]: resolving the tenant from the Host subdomain or `X-Tenant`.
 //! * [`metrics`]: `/metrics` (Prometheus) and the request counters.
 //! * [`body`]: JSON bodies whose rejections are problems.
+//! * [`idempotency`]: `Idempotency-Key` on creating routes (once per agency and key, 24 h).
 //! * [`circuits`]: publishes this replica's circuit states for `integrations status`.
 //! * [`dev_pages`]: the dev mailbox, on loopback listeners and loopback host names only.
 //! * [`health`], [`tenant_profile`]: handlers; [`practice`]: clients, companies, registrations,
@@ -17,6 +18,7 @@ pub mod circuits;
 pub mod dev_pages;
 pub mod gateway;
 pub mod health;
+pub mod idempotency;
 pub mod metrics;
 pub mod platform;
 pub mod portal;

@@ -267,8 +267,7 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
         "list the agency's users",
         users::list,
     )
-    .route(
-        Method::POST,
+    .creating(
         "/api/v1/users",
         Tenant("users:manage"),
         "invite a user by email and role",
@@ -358,8 +357,7 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
         "the agency's API keys",
         api_keys::list,
     )
-    .route(
-        Method::POST,
+    .creating(
         "/api/v1/api-keys",
         Tenant("api_keys:manage"),
         "create an API key (shown once)",
@@ -394,15 +392,13 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
         "clients: search (q), filter (agent, status, deleted), cursor-paginated",
         clients::list,
     )
-    .route(
-        Method::POST,
+    .creating(
         "/api/v1/clients",
         Tenant("clients:write"),
         "create a client",
         clients::create,
     )
-    .route(
-        Method::POST,
+    .creating(
         "/api/v1/clients/import",
         Tenant("clients:write"),
         "import clients from CSV (text/csv; dry_run, skip_invalid)",
@@ -450,8 +446,7 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
         "a client's contact people",
         clients::contacts,
     )
-    .route(
-        Method::POST,
+    .creating(
         "/api/v1/clients/{id}/contacts",
         Tenant("clients:write"),
         "add a contact person",
@@ -464,8 +459,7 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
         "companies: search (q), filter (client_id, agent), cursor-paginated",
         companies::list,
     )
-    .route(
-        Method::POST,
+    .creating(
         "/api/v1/companies",
         Tenant("clients:write"),
         "record a company a client holds, with its people",
@@ -506,8 +500,7 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
         "restore a deleted company",
         companies::restore,
     )
-    .route(
-        Method::POST,
+    .creating(
         "/api/v1/companies/{id}/people",
         Tenant("clients:write"),
         "appoint a director, member or shareholder",
@@ -534,8 +527,7 @@ pub fn routes(state: &AppState, surface: Surface) -> Routes {
         "registrations: filter (status, kind, agent, client_id, due_before), cursor-paginated",
         registrations::list,
     )
-    .route(
-        Method::POST,
+    .creating(
         "/api/v1/registrations",
         Tenant("registrations:draft"),
         "open a draft registration",
@@ -714,7 +706,8 @@ pub fn router_for(state: AppState, surface: Surface, extra: Router) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            // `tenant` is recorded by the gateway guard once it has resolved the agency.
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, tenant = tracing::field::Empty)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }

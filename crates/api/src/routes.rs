@@ -43,6 +43,8 @@ pub struct RouteSpec {
     pub path: &'static str,
     pub access: Access,
     pub summary: &'static str,
+    /// A creating `POST` that honours `Idempotency-Key` ([`crate::idempotency`]).
+    pub idempotent: bool,
 }
 
 /// Builds the router and the table together.
@@ -63,7 +65,7 @@ impl Routes {
 
     /// Adds `handler` at `method path`, guarded by `access`.
     pub fn route<H, T>(
-        mut self,
+        self,
         method: Method,
         path: &'static str,
         access: Access,
@@ -74,8 +76,48 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
+        self.add(method, path, access, summary, false, handler)
+    }
+
+    /// Adds a creating `POST`: like [`Routes::route`], and an `Idempotency-Key` makes it run
+    /// at most once per agency and key ([`crate::idempotency`]).
+    pub fn creating<H, T>(
+        self,
+        path: &'static str,
+        access: Access,
+        summary: &'static str,
+        handler: H,
+    ) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(Method::POST, path, access, summary, true, handler)
+    }
+
+    fn add<H, T>(
+        mut self,
+        method: Method,
+        path: &'static str,
+        access: Access,
+        summary: &'static str,
+        idempotent: bool,
+        handler: H,
+    ) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
         let filter = method_filter(&method);
-        let guarded = on(filter, handler).route_layer(axum::middleware::from_fn_with_state(
+        let mut route = on(filter, handler);
+        if idempotent {
+            // Inside the guard: the tenant and the caller are known when it runs.
+            route = route.layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                crate::idempotency::layer,
+            ));
+        }
+        let guarded = route.route_layer(axum::middleware::from_fn_with_state(
             Guard {
                 state: self.state.clone(),
                 access,
@@ -88,6 +130,7 @@ impl Routes {
             path,
             access,
             summary,
+            idempotent,
         });
         self
     }
@@ -123,12 +166,20 @@ pub fn openapi(specs: &[RouteSpec]) -> Value {
         let entry = paths
             .entry(spec.path.to_owned())
             .or_insert_with(|| json!({}));
-        let parameters: Vec<Value> = spec
+        let mut parameters: Vec<Value> = spec
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
+        if spec.idempotent {
+            parameters.push(json!({
+                "name": "Idempotency-Key", "in": "header", "required": false,
+                "description": "Makes the request run at most once: the same key with the same request returns the first answer (with `Idempotent-Replayed: true`), with another request a 422 `idempotency_key_reused`. Kept per agency for 24 hours.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                "example": "0199f1c2-7a3b-7c00-8000-000000000001"
+            }));
+        }
         let tag = spec
             .path
             .trim_start_matches("/api/v1/")

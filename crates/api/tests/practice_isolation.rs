@@ -128,7 +128,8 @@ async fn populate(app: &TestApp, slug: &str) -> Seeded {
     }
 }
 
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 9] = [
+    "idempotency_keys",
     "clients",
     "client_contacts",
     "companies",
@@ -148,6 +149,30 @@ async fn suite(mode: IsolationMode, tag: &str) {
     let http = Http::new(&app);
     let a = populate(&app, &a_slug).await;
     let b = populate(&app, &b_slug).await;
+    // The same Idempotency-Key in two agencies is two keys: each creates its own client.
+    let mut created = Vec::new();
+    for (slug, token) in [(&a_slug, &a.token), (&b_slug, &b.token)] {
+        let res = reqwest::Client::new()
+            .post(app.url("/api/v1/clients"))
+            .header("x-tenant", slug.as_str())
+            .header("idempotency-key", "shared-key-0001")
+            .bearer_auth(token)
+            .json(&json!({"kind": "organisation", "display_name": "Same Key Traders (Pty) Ltd"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{mode}: {slug}");
+        assert!(
+            res.headers().get("idempotent-replayed").is_none(),
+            "{mode}: {slug}"
+        );
+        let body: Value = res.json().await.unwrap();
+        created.push(body["id"].as_str().unwrap().to_owned());
+    }
+    assert_ne!(
+        created[0], created[1],
+        "{mode}: each agency has its own key"
+    );
 
     // The database: A's transaction sees only A's rows of every practice table...
     let ta = app.store.tenancy().resolve(&a_slug).await.unwrap();
@@ -170,6 +195,7 @@ async fn suite(mode: IsolationMode, tag: &str) {
     tx.rollback().await.unwrap();
     // ...and cannot write rows carrying B's tenant id.
     let writes = [
+        "INSERT INTO idempotency_keys (tenant_id, key, caller, fingerprint, locked_until) VALUES ($1, 'k' || $2::text, 'x', '\\x00', now())",
         "INSERT INTO clients (tenant_id, id, kind, display_name) VALUES ($1, gen_random_uuid(), 'person', 'x' || $2::text)",
         "INSERT INTO client_contacts (tenant_id, id, client_id, full_name) VALUES ($1, gen_random_uuid(), $2::uuid, 'x')",
         "INSERT INTO companies (tenant_id, id, client_id, jurisdiction, company_type, name) VALUES ($1, gen_random_uuid(), $2::uuid, 'ZA', 'private_company', 'x')",

@@ -386,3 +386,161 @@ async fn enrol_mfa(app: &TestApp, tenant: &str, email: &str) -> Totp {
 fn now() -> u64 {
     u64::try_from(chrono::Utc::now().timestamp()).unwrap()
 }
+
+/// `Idempotency-Key`: the same creating request sent twice, and eight times at once, with one
+/// key creates one record and gets the same answer each time; another request with the key is
+/// refused; another caller's or an expired key is a new key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_creating_request_with_an_idempotency_key_is_carried_out_once() {
+    let db = TestDb::new().await;
+    db.tenant("idem", IsolationMode::Schema).await;
+    let app = spawn_app(db.store.clone()).await;
+    let agent = app.token_for("idem", "agent").await;
+    let other = app.token_for("idem", "agent").await;
+    let http = reqwest::Client::new();
+    let post = |path: &'static str, token: &str, key: Option<&str>, body: Value| {
+        let mut req = http
+            .post(app.url(path))
+            .header("x-tenant", "idem")
+            .bearer_auth(token)
+            .json(&body);
+        if let Some(key) = key {
+            req = req.header("idempotency-key", key);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            let replayed = res.headers().get("idempotent-replayed").is_some();
+            let location = res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            let body: Value = res.json().await.unwrap();
+            (status, replayed, location, body)
+        }
+    };
+    let client_body =
+        json!({"kind": "organisation", "display_name": "Once Only Traders (Pty) Ltd"});
+
+    // Twice in a row: one client, the same answer, the second marked as a replay.
+    let first = post(
+        "/api/v1/clients",
+        &agent,
+        Some("key-1"),
+        client_body.clone(),
+    )
+    .await;
+    let second = post(
+        "/api/v1/clients",
+        &agent,
+        Some("key-1"),
+        client_body.clone(),
+    )
+    .await;
+    assert_eq!(first.0, StatusCode::CREATED, "{}", first.3);
+    assert_eq!((first.1, second.1), (false, true));
+    assert_eq!(
+        (&second.0, &second.2, &second.3),
+        (&first.0, &first.2, &first.3)
+    );
+    assert_eq!(count(&app, "clients").await, 1);
+
+    // Eight at once: one registration, eight identical answers.
+    let client_id = first.3["id"].as_str().unwrap().to_owned();
+    let registration = json!({"client_id": client_id, "kind": "za_private_company"});
+    let answers = futures::future::join_all((0..8).map(|_| {
+        post(
+            "/api/v1/registrations",
+            &agent,
+            Some("key-2"),
+            registration.clone(),
+        )
+    }))
+    .await;
+    assert_eq!(count(&app, "registrations").await, 1);
+    for answer in &answers {
+        assert_eq!(answer.0, StatusCode::CREATED, "{}", answer.3);
+        assert_eq!((&answer.2, &answer.3), (&answers[0].2, &answers[0].3));
+    }
+    assert_eq!(
+        answers.iter().filter(|a| !a.1).count(),
+        1,
+        "exactly one of them ran"
+    );
+
+    // The key with another body, another path or from another caller: refused, nothing made.
+    let changed = json!({"kind": "organisation", "display_name": "Another Name (Pty) Ltd"});
+    for (path, token, body) in [
+        ("/api/v1/clients", &agent, changed.clone()),
+        ("/api/v1/companies", &agent, client_body.clone()),
+        ("/api/v1/clients", &other, client_body.clone()),
+    ] {
+        let (status, _, _, body) = post(path, token, Some("key-1"), body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {body}");
+        assert_eq!(body["code"], "idempotency_key_reused");
+        assert_eq!(body["errors"][0]["field"], "Idempotency-Key");
+    }
+    assert_eq!(count(&app, "clients").await, 1);
+
+    // A malformed key is refused before anything runs.
+    let (status, _, _, body) = post(
+        "/api/v1/clients",
+        &agent,
+        Some("has space"),
+        client_body.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_idempotency_key"))
+    );
+    // Without a key every request is its own.
+    post("/api/v1/clients", &agent, None, client_body.clone()).await;
+    post("/api/v1/clients", &agent, None, client_body.clone()).await;
+    assert_eq!(count(&app, "clients").await, 3);
+    // A refused request is answered the same again (4xx answers are kept too).
+    let bad = json!({"kind": "alien"});
+    let refused = post("/api/v1/clients", &agent, Some("key-3"), bad.clone()).await;
+    let again = post("/api/v1/clients", &agent, Some("key-3"), bad).await;
+    assert_eq!(refused.0, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (again.0, again.1, &again.3["errors"]),
+        (refused.0, true, &refused.3["errors"])
+    );
+
+    // After 24 hours the key is forgotten: the same key makes a new client.
+    let tenant = app.store.tenancy().resolve("idem").await.unwrap();
+    let schema = comply360_store::quote_ident(&tenant.record().placement.schema);
+    // As the owner, inside the agency's context (forced RLS filters the owner too).
+    let mut owner = db.store.owner_pool().begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant.id().to_string())
+        .execute(&mut *owner)
+        .await
+        .unwrap();
+    let aged = sqlx::query(&format!(
+        "UPDATE {schema}.idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'key-1'"
+    ))
+    .execute(&mut *owner)
+    .await
+    .unwrap();
+    assert_eq!(aged.rows_affected(), 1);
+    owner.commit().await.unwrap();
+    let later = post("/api/v1/clients", &agent, Some("key-1"), changed).await;
+    assert_eq!(
+        (later.0, later.1),
+        (StatusCode::CREATED, false),
+        "{}",
+        later.3
+    );
+    assert_eq!(count(&app, "clients").await, 4);
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    let tenant = app.store.tenancy().resolve("idem").await.unwrap();
+    let mut tx = app.store.tenancy().begin(&tenant).await.unwrap();
+    let sql: &'static str = Box::leak(format!("SELECT count(*) FROM {table}").into_boxed_str());
+    let n: i64 = tx.query_scalar(sql).fetch_one(tx.conn()).await.unwrap();
+    tx.commit().await.unwrap();
+    n
+}

@@ -22,7 +22,7 @@ async fn every_real_namespace_keeps_the_contract() {
     let mut conn = db.store.owner_pool().acquire().await.unwrap();
     // 0001: users, clients, registrations, documents, commissions, settings, audit_log;
     // 0002: outbox_events, jobs, inbox; 0003: notification_messages, notification_preferences.
-    assert_eq!(tenant_table_count(&mut conn, "pooled").await.unwrap(), 24);
+    assert_eq!(tenant_table_count(&mut conn, "pooled").await.unwrap(), 25);
     assert!(
         lint_namespace(&mut conn, "pooled")
             .await
