@@ -144,7 +144,12 @@ pub fn start_workers(
         }
         Transport::Rabbitmq => {
             let amqp = AmqpSettings {
-                url: settings.amqp_url.clone().unwrap_or_default(),
+                // AmqpSettings redacts the URL in its own Debug.
+                url: settings
+                    .amqp_url
+                    .as_ref()
+                    .map(|u| u.expose().to_owned())
+                    .unwrap_or_default(),
                 prefetch: settings.amqp_prefetch,
                 relay_batch: settings.amqp_relay_batch,
                 ..AmqpSettings::default()
@@ -160,9 +165,8 @@ pub fn start_workers(
 /// on first use).
 pub fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
     match &settings.master_key {
-        Some(key) => {
-            MasterKey::from_base64(key).map_err(|e| anyhow::anyhow!("COMPLY360_MASTER_KEY: {e}"))
-        }
+        Some(key) => MasterKey::from_base64(key.expose())
+            .map_err(|e| anyhow::anyhow!("COMPLY360_MASTER_KEY: {e}")),
         None => {
             let path = settings.data_dir.join("master.key");
             if settings.database_url.is_some() {
@@ -199,7 +203,7 @@ pub async fn identity(
 /// The rate limiter: Redis when `COMPLY360_REDIS_URL` is set, else in process.
 pub async fn limiter(settings: &Settings) -> anyhow::Result<RateLimiter> {
     match &settings.redis_url {
-        Some(url) => Ok(RateLimiter::redis(url)
+        Some(url) => Ok(RateLimiter::redis(url.expose())
             .await
             .map_err(|e| anyhow::anyhow!("COMPLY360_REDIS_URL: {e}"))?),
         None => Ok(RateLimiter::in_process()),

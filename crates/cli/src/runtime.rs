@@ -22,7 +22,7 @@ impl Runtime {
     pub async fn open(global: &GlobalArgs, maintenance: bool) -> anyhow::Result<Runtime> {
         let settings = Settings::load(global)?;
         let (store_settings, cluster) = match &settings.database_url {
-            Some(url) => (external(&settings, url)?, None),
+            Some(url) => (external(&settings, url.expose())?, None),
             None => {
                 let mut opts = EmbeddedOptions::new(&settings.data_dir);
                 opts.bin_dir = settings.pg_bin_dir.clone();
@@ -69,7 +69,7 @@ impl Runtime {
 fn external(settings: &Settings, url: &str) -> anyhow::Result<StoreSettings> {
     let url = ServerUrl::parse(url, "DATABASE_URL")?;
     let mut s = StoreSettings::new(url.address, url.user);
-    s.admin_password = url.password;
+    s.admin_password = url.password.map(comply360_domain::Secret::from);
     s.admin_database = url.database;
     apply(settings, &mut s)?;
     Ok(s)

@@ -4,6 +4,7 @@
 
 use crate::cli::GlobalArgs;
 use anyhow::Context;
+use comply360_domain::Secret;
 use comply360_identity::IdentitySettings;
 use comply360_identity::password::HashParams;
 use comply360_identity::ratelimit::Quota;
@@ -20,7 +21,7 @@ pub struct Settings {
     /// Embedded PostgreSQL's home (`COMPLY360_DATA_DIR`).
     pub data_dir: PathBuf,
     /// External PostgreSQL (`DATABASE_URL`); the embedded cluster is not started when set.
-    pub database_url: Option<String>,
+    pub database_url: Option<Secret>,
     /// Where initdb/pg_ctl/postgres are (`COMPLY360_PG_BIN_DIR`); searched for when unset.
     pub pg_bin_dir: Option<PathBuf>,
     /// `max_connections` of the embedded cluster.
@@ -30,8 +31,8 @@ pub struct Settings {
     /// Prefix of database-mode tenants' databases.
     pub database_prefix: String,
     /// Passwords of the c360_owner and c360_app roles (for password auth over TCP).
-    pub db_owner_password: Option<String>,
-    pub db_app_password: Option<String>,
+    pub db_owner_password: Option<Secret>,
+    pub db_app_password: Option<Secret>,
     /// `host:port` of a PgBouncer (transaction mode) for the app role's connections.
     pub app_db_proxy: Option<String>,
     pub db_pool_main: u32,
@@ -46,7 +47,7 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     /// RabbitMQ (`COMPLY360_AMQP_URL`): when set, events travel through it; otherwise the
     /// PostgreSQL job queue is the transport.
-    pub amqp_url: Option<String>,
+    pub amqp_url: Option<Secret>,
     /// Jobs one process runs at once.
     pub jobs_concurrency: usize,
     /// Attempts of a job before it is parked as a dead letter (handlers may use their own;
@@ -74,9 +75,9 @@ pub struct Settings {
     /// Seals signing keys and TOTP secrets at rest: 32 bytes, base64 (`openssl rand -base64
     /// 32`). Unset: `master.key` in the data directory, created on first start. Every replica
     /// must use the same key.
-    pub master_key: Option<String>,
+    pub master_key: Option<Secret>,
     /// Redis (`COMPLY360_REDIS_URL`): when set, rate limits are shared by every replica.
-    pub redis_url: Option<String>,
+    pub redis_url: Option<Secret>,
     /// API requests per tenant, as a token bucket: `<n>/<s|min|h> [burst <b>]`.
     pub rate_limit_api: String,
     /// Sign-in attempts per client IP and account.
@@ -206,11 +207,11 @@ impl Settings {
             (&mut s.amqp_url, "COMPLY360_AMQP_URL_FILE"),
             (&mut s.master_key, "COMPLY360_MASTER_KEY_FILE"),
             (&mut s.redis_url, "COMPLY360_REDIS_URL_FILE"),
-            (&mut s.notify.smtp_password, "COMPLY360_SMTP_PASSWORD_FILE"),
             (
                 &mut s.notify.sendgrid_api_key,
                 "COMPLY360_SENDGRID_API_KEY_FILE",
             ),
+            (&mut s.notify.smtp_password, "COMPLY360_SMTP_PASSWORD_FILE"),
             (
                 &mut s.notify.twilio_auth_token,
                 "COMPLY360_TWILIO_AUTH_TOKEN_FILE",
@@ -219,23 +220,25 @@ impl Settings {
             if let Ok(path) = std::env::var(var) {
                 let value = std::fs::read_to_string(&path)
                     .with_context(|| format!("{var}: cannot read {path}"))?;
-                *field = Some(value.trim().to_owned());
+                *field = Some(Secret::new(value.trim()));
             }
         }
         if let Some(dir) = &global.data_dir {
             s.data_dir = dir.clone();
         }
         if let Some(url) = &global.database_url {
-            s.database_url = Some(url.clone());
+            s.database_url = Some(Secret::new(url.as_str()));
         }
-        if s.database_url
-            .as_deref()
-            .is_some_and(|u| u.trim().is_empty())
-        {
-            s.database_url = None;
-        }
-        for optional in [&mut s.amqp_url, &mut s.redis_url, &mut s.master_key] {
-            if optional.as_deref().is_some_and(|u| u.trim().is_empty()) {
+        for optional in [
+            &mut s.database_url,
+            &mut s.amqp_url,
+            &mut s.redis_url,
+            &mut s.master_key,
+        ] {
+            if optional
+                .as_ref()
+                .is_some_and(|u| u.expose().trim().is_empty())
+            {
                 *optional = None;
             }
         }

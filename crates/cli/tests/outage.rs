@@ -152,7 +152,7 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
 
     let notify = NotifySettings {
         email_transport: EmailTransport::Sendgrid,
-        sendgrid_api_key: Some("SG.test-key".into()),
+        sendgrid_api_key: Some(comply360_domain::Secret::new("SG.test-key")),
         sendgrid_base_url: format!("http://{addr}"),
         ..NotifySettings::default()
     };

@@ -103,7 +103,6 @@ impl BusinessCalendar {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -499,7 +499,6 @@ impl<'de> Deserialize<'de> for EmailAddress {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod money;
 pub mod registration;
 pub mod rules;
+pub mod secret;
 pub mod slug;
 pub mod tenancy;
 
@@ -18,5 +19,6 @@ pub use ids::{EventId, JobId, MessageId, NamespaceId, ServerId, TenantId};
 pub use money::{Cents, Currency};
 pub use registration::{Jurisdiction, RegistrationKind};
 pub use rules::{RuleError, Rules};
+pub use secret::Secret;
 pub use slug::{Slug, SlugError};
 pub use tenancy::{IsolationMode, ProvisioningState, ProvisioningStep, TenantStatus, Tier};

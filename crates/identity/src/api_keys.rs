@@ -106,7 +106,10 @@ macro_rules! key_view {
 impl Identity {
     /// Creates a key. `creator_role` bounds its permissions: a key never holds more than the
     /// person who made it.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one value per column of the row it writes"
+    )]
     pub async fn create_api_key(
         &self,
         tenant: &Arc<Tenant>,
@@ -304,7 +307,6 @@ async fn key_view(tx: &mut crate::realm::RealmTx, id: Uuid) -> Result<ApiKeyView
 }
 
 #[cfg(test)]
-#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -316,7 +316,6 @@ fn map_error(kind: &ErrorKind) -> TokenError {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use chrono::Duration;
 

@@ -395,7 +395,6 @@ fn expand_user_inputs(user_inputs: &[&str]) -> Vec<String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

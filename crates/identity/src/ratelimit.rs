@@ -831,11 +831,6 @@ impl Health {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
 mod tests {
     use super::*;
 

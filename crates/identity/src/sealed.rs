@@ -256,7 +256,6 @@ fn warn_if_readable_by_others(path: &Path) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -100,6 +100,8 @@ impl Runner {
         }
     }
 
+    #[tracing::instrument(name = "job", skip_all, fields(job = %job.id, handler = %job.handler,
+        tenant = %tenant.slug(), event = %job.event.id, attempt = job.attempt))]
     pub async fn run(&self, tenant: &Tenant, job: ClaimedJob) -> Result<Outcome, JobsError> {
         let started = Instant::now();
         let outcome = self.attempt(tenant, &job).await?;
@@ -213,10 +215,6 @@ impl Runner {
     }
 
     /// The batch's transaction; returns the outcomes (by index) and the failures to record.
-    #[allow(
-        clippy::type_complexity,
-        reason = "two lists of (index, result), used once"
-    )]
     // Owned arguments: with borrowed ones the compiler cannot prove the future `Send` for
     // every lifetime once the pass boxes it (rust-lang/rust#102211 and relatives).
     async fn try_batch(

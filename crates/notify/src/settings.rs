@@ -2,6 +2,7 @@
 //! reach them. Read once at start-up by the CLI (defaults, TOML, `COMPLY360_*` env); the
 //! field names are the variable names without the prefix, in lowercase.
 
+use comply360_domain::Secret;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;
@@ -96,16 +97,16 @@ pub struct NotifySettings {
     pub smtp_tls: SmtpTls,
     pub smtp_username: Option<String>,
     /// Secret (`COMPLY360_SMTP_PASSWORD` or `_FILE`).
-    pub smtp_password: Option<String>,
+    pub smtp_password: Option<Secret>,
     /// Secret (`COMPLY360_SENDGRID_API_KEY` or `_FILE`).
-    pub sendgrid_api_key: Option<String>,
+    pub sendgrid_api_key: Option<Secret>,
     /// Overridable so tests and staging can point at a stand-in.
     pub sendgrid_base_url: String,
     /// `COMPLY360_SMS_TRANSPORT`: none | twilio.
     pub sms_transport: SmsTransport,
     pub twilio_account_sid: Option<String>,
     /// Secret (`COMPLY360_TWILIO_AUTH_TOKEN` or `_FILE`).
-    pub twilio_auth_token: Option<String>,
+    pub twilio_auth_token: Option<Secret>,
     /// The sending number (E.164) or messaging service sender.
     pub twilio_from: Option<String>,
     pub twilio_base_url: String,
@@ -140,7 +141,7 @@ impl Default for NotifySettings {
 /// Secrets never reach a log line through `{:?}`.
 impl fmt::Debug for NotifySettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn redacted(secret: &Option<String>) -> &'static str {
+        fn redacted(secret: &Option<Secret>) -> &'static str {
             if secret.is_some() {
                 "<redacted>"
             } else {
@@ -191,9 +192,9 @@ mod tests {
     #[test]
     fn debug_hides_secrets() {
         let s = NotifySettings {
-            smtp_password: Some("hunter2".into()),
-            sendgrid_api_key: Some("SG.secret".into()),
-            twilio_auth_token: Some("tok".into()),
+            smtp_password: Some(Secret::new("hunter2")),
+            sendgrid_api_key: Some(Secret::new("SG.secret")),
+            twilio_auth_token: Some(Secret::new("tok")),
             ..NotifySettings::default()
         };
         let shown = format!("{s:?}");

@@ -400,7 +400,7 @@ async fn sendgrid_stand_in_gets_the_right_json_and_its_errors_are_classified() {
     let settings = NotifySettings {
         email_transport: comply360_notify::EmailTransport::Sendgrid,
         email_from: "no-reply@comply360.test".into(),
-        sendgrid_api_key: Some("SG.test-key".into()),
+        sendgrid_api_key: Some(comply360_domain::Secret::new("SG.test-key")),
         sendgrid_base_url: standin.base_url(),
         ..NotifySettings::default()
     };
@@ -488,7 +488,7 @@ async fn twilio_stand_in_receives_the_sms() {
     let settings = NotifySettings {
         sms_transport: comply360_notify::SmsTransport::Twilio,
         twilio_account_sid: Some("ACtest".into()),
-        twilio_auth_token: Some("secret-token".into()),
+        twilio_auth_token: Some(comply360_domain::Secret::new("secret-token")),
         twilio_from: Some("+27870000000".into()),
         twilio_base_url: standin.base_url(),
         ..mailbox_settings(mailbox.path().to_path_buf())

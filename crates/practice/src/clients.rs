@@ -706,7 +706,6 @@ pub async fn list(tx: &mut TenantTx, f: &ClientFilter) -> Result<Page<Client>, P
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -402,7 +402,6 @@ pub async fn clients(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

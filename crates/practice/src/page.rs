@@ -66,7 +66,6 @@ pub fn limit(asked: Option<i64>) -> i64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

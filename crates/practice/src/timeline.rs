@@ -10,7 +10,10 @@ use serde_json::Value;
 use sqlx::Row;
 use uuid::Uuid;
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one value per column of the entry it appends"
+)]
 pub async fn append(
     tx: &mut TenantTx,
     registration: Uuid,

@@ -189,7 +189,6 @@ impl FromStr for Action {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

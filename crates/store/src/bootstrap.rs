@@ -6,14 +6,15 @@
 
 use crate::connect::connect_once;
 use crate::{APP_ROLE, OWNER_ROLE, StoreError, quote_ident, quote_literal};
+use comply360_domain::Secret;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, Row};
 
 /// Passwords for the two roles, needed when they log in over TCP with password auth.
 #[derive(Clone, Default)]
 pub struct RolePasswords {
-    pub owner: Option<String>,
-    pub app: Option<String>,
+    pub owner: Option<Secret>,
+    pub app: Option<Secret>,
 }
 
 impl std::fmt::Debug for RolePasswords {
@@ -80,7 +81,7 @@ pub async fn ensure_roles(
             let sql = format!(
                 "ALTER ROLE {} PASSWORD {}",
                 quote_ident(role),
-                quote_literal(pw)
+                quote_literal(pw.expose())
             );
             sqlx::raw_sql(&sql).execute(&mut *admin).await?;
         }

@@ -10,6 +10,7 @@ use crate::namespace::{LockPolicy, create_schema, migrate_schema};
 use crate::pools::PoolLimits;
 use crate::tenancy::{Tenancy, TenancyConfig};
 use crate::{OWNER_ROLE, POOLED_SCHEMA, StoreError};
+use comply360_domain::Secret;
 use comply360_domain::ServerId;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
@@ -23,7 +24,7 @@ pub struct StoreSettings {
     pub primary: ServerAddress,
     /// A user that may create roles and databases (or that finds them already created).
     pub admin_user: String,
-    pub admin_password: Option<String>,
+    pub admin_password: Option<Secret>,
     /// Database the admin connects to first (`postgres`, or the URL's database).
     pub admin_database: String,
     /// The app database: control plane, pooled namespace and schema-mode namespaces.
@@ -61,12 +62,19 @@ impl StoreSettings {
     }
 
     pub fn admin_options(&self, database: &str) -> PgConnectOptions {
-        self.primary
-            .options(&self.admin_user, self.admin_password.as_deref(), database)
+        self.primary.options(
+            &self.admin_user,
+            self.admin_password.as_ref().map(Secret::expose),
+            database,
+        )
     }
 
     pub fn owner_options(&self, address: &ServerAddress, database: &str) -> PgConnectOptions {
-        address.options(OWNER_ROLE, self.passwords.owner.as_deref(), database)
+        address.options(
+            OWNER_ROLE,
+            self.passwords.owner.as_ref().map(Secret::expose),
+            database,
+        )
     }
 }
 
@@ -159,7 +167,7 @@ impl Store {
     pub fn listen_options(&self) -> PgConnectOptions {
         self.settings.primary.options(
             crate::APP_ROLE,
-            self.settings.passwords.app.as_deref(),
+            self.settings.passwords.app.as_ref().map(Secret::expose),
             &self.settings.app_database,
         )
     }

@@ -10,7 +10,9 @@ use crate::catalog::{self, TenantRecord};
 use crate::connect::ServerAddress;
 use crate::pools::{PoolKey, PoolRegistry, PoolStats};
 use crate::{APP_ROLE, StoreError, quote_ident, quote_literal};
-use comply360_domain::{IsolationMode, ProvisioningState, ServerId, TenantId, TenantStatus};
+use comply360_domain::{
+    IsolationMode, ProvisioningState, Secret, ServerId, TenantId, TenantStatus,
+};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::{Query, QueryAs, QueryScalar};
@@ -173,7 +175,7 @@ impl TenantTx {
 pub struct TenancyConfig {
     /// Where app-role connections go (the server, or a PgBouncer in front of it).
     pub app_address: ServerAddress,
-    pub app_password: Option<String>,
+    pub app_password: Option<Secret>,
     pub app_database: String,
     /// Connections of the app database's pool (pooled and schema tenants, catalog reads).
     pub main_pool_size: u32,
@@ -218,12 +220,12 @@ impl Tenancy {
             .acquire_timeout(config.limits.acquire_timeout)
             .connect_lazy_with(direct.options(
                 APP_ROLE,
-                config.app_password.as_deref(),
+                config.app_password.as_ref().map(Secret::expose),
                 &config.app_database,
             ));
         let mut opts = config.app_address.options(
             APP_ROLE,
-            config.app_password.as_deref(),
+            config.app_password.as_ref().map(Secret::expose),
             &config.app_database,
         );
         if config.behind_pgbouncer {
@@ -408,7 +410,11 @@ impl Tenancy {
         self.inner
             .registry
             .get(&key, || {
-                let opts = address.options(APP_ROLE, cfg.app_password.as_deref(), database);
+                let opts = address.options(
+                    APP_ROLE,
+                    cfg.app_password.as_ref().map(Secret::expose),
+                    database,
+                );
                 if cfg.behind_pgbouncer {
                     opts.statement_cache_capacity(0)
                 } else {

@@ -195,6 +195,7 @@ async fn admit(g: &Guard, mut req: Request) -> Result<Request, Problem> {
     }
 
     if let Some(t) = tenant {
+        tracing::Span::current().record("tenant", t.slug());
         req.extensions_mut().insert(CurrentTenant(t));
     }
     req.extensions_mut().insert(principal);

@@ -186,7 +186,6 @@ impl fmt::Display for RegistrationNumber {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -260,7 +260,6 @@ impl fmt::Display for CompanyName {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use SaCompanyKind::*;

@@ -86,7 +86,6 @@ impl fmt::Display for VatNumber {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;

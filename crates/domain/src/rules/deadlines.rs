@@ -186,7 +186,6 @@ pub fn close_corporation_registration_refusal() -> &'static str {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use chrono::Weekday;

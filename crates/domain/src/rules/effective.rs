@@ -123,7 +123,6 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for DateEffective<T> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -333,7 +333,6 @@ pub fn incorporation_fee(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::rules::Rules;

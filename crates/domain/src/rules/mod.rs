@@ -257,7 +257,6 @@ fn long_date(date: NaiveDate) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -180,7 +180,6 @@ pub fn vat_test(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::rules::Rules;

@@ -499,7 +499,6 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

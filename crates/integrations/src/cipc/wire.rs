@@ -63,7 +63,6 @@ pub fn body_detail(body: &str) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

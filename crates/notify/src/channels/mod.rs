@@ -143,13 +143,13 @@ impl Channels {
 
 /// `Some(value)` of a setting that must be present, or an error naming its variable.
 fn required<'a>(
-    value: &'a Option<String>,
+    value: &'a Option<impl AsSettingText>,
     variable: &str,
     transport: &str,
 ) -> Result<&'a str, NotifyError> {
     value
-        .as_deref()
-        .map(str::trim)
+        .as_ref()
+        .map(|v| v.setting_text().trim())
         .filter(|v| !v.is_empty())
         .ok_or_else(|| {
             NotifyError::Config(format!(
@@ -164,5 +164,22 @@ fn truncate(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),
+    }
+}
+
+/// A setting's text, whether plain or a [`comply360_domain::Secret`].
+trait AsSettingText {
+    fn setting_text(&self) -> &str;
+}
+
+impl AsSettingText for String {
+    fn setting_text(&self) -> &str {
+        self
+    }
+}
+
+impl AsSettingText for comply360_domain::Secret {
+    fn setting_text(&self) -> &str {
+        self.expose()
     }
 }

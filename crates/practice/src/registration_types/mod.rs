@@ -274,7 +274,6 @@ impl RegistrationTypes {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

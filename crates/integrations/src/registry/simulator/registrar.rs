@@ -636,7 +636,6 @@ fn capitalise(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::registry::Director;
