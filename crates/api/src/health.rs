@@ -1,7 +1,7 @@
 //! `/healthz`: the process is alive. `/readyz`: the database answers and migrations are current.
 
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -34,4 +34,19 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, Proble
         ));
     }
     Ok(Json(json!({"status": "ready", "migrations": readiness})))
+}
+
+/// Liveness and readiness (served by every replica, workers too).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::Public;
+    use axum::http::Method;
+    routes
+        .route(Method::GET, "/healthz", Public, "liveness", healthz)
+        .route(
+            Method::GET,
+            "/readyz",
+            Public,
+            "readiness: database reachable, migrations current",
+            readyz,
+        )
 }

@@ -17,7 +17,7 @@
 //! request runs again. Keys are kept 24 hours (`repo::idempotency::RETENTION_HOURS`).
 
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};

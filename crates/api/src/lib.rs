@@ -1,6 +1,8 @@
 //! The HTTP surface of Comply360.
 //!
-//! * [`router`]: the one route table.
+//! * [`router`]: the one route table, merged from each resource's `routes()` fragment, and the
+//!   layers; [`state`]: `AppState` and the HTTP settings every handler shares.
+//! * [`docs`]: the OpenAPI document, built once from the route table.
 //! * [`problem`]: RFC 9457 `application/problem+json` errors; the only place errors become
 //!   responses. Internal details go to the log with the request id, never to the client.
 //! * [`tenant`]: resolving the tenant from the Host subdomain or `X-Tenant`.
@@ -16,6 +18,7 @@ pub mod auth;
 pub mod body;
 pub mod circuits;
 pub mod dev_pages;
+pub mod docs;
 pub mod gateway;
 pub mod health;
 pub mod idempotency;
@@ -26,6 +29,7 @@ pub mod practice;
 pub mod problem;
 mod router;
 pub mod routes;
+pub mod state;
 pub mod tenant;
 pub mod tenant_profile;
 

@@ -5,7 +5,7 @@
 //! cost nothing between scrapes. Labels never carry tenant ids or anything personal: per-tenant
 //! series would grow without bound.
 
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -95,4 +95,17 @@ fn refresh_gauges(state: &AppState) {
             .set(f64::from(worst));
         metrics::gauge!("integration_circuits_open", "system" => system).set(f64::from(open));
     }
+}
+
+/// `/metrics` (served by every replica, workers too).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::Public;
+    use axum::http::Method;
+    routes.route(
+        Method::GET,
+        "/metrics",
+        Public,
+        "Prometheus metrics",
+        render,
+    )
 }

@@ -2,7 +2,7 @@
 //! `global_support`. More of the operator's console arrives with tenant lifecycle work.
 
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use comply360_store::catalog;
@@ -26,4 +26,17 @@ pub async fn tenants(State(state): State<AppState>) -> Result<Json<Value>, Probl
             }))
             .collect::<Vec<_>>()
     )))
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::Platform;
+    use axum::http::Method;
+    routes.route(
+        Method::GET,
+        "/api/v1/platform/tenants",
+        Platform("platform:tenants:read"),
+        "the agencies on the platform",
+        tenants,
+    )
 }

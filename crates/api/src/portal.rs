@@ -6,7 +6,7 @@
 //! own host. A cross-site form post has neither the cookie's value nor our origin.
 
 use crate::gateway::client::Client;
-use crate::router::AppState;
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use axum::Form;
 use axum::extract::State;
@@ -373,4 +373,46 @@ pub async fn logout(
             set_cookie(REFRESH_COOKIE, "", 0, "Strict"),
         ],
     )
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::Public;
+    use axum::http::Method;
+    routes
+        .route(
+            Method::GET,
+            "/",
+            Public,
+            "portal: home (redirects to sign-in)",
+            home,
+        )
+        .route(
+            Method::GET,
+            "/login",
+            Public,
+            "portal: sign-in form",
+            login_page,
+        )
+        .route(
+            Method::POST,
+            "/login",
+            Public,
+            "portal: sign-in (CSRF-checked form)",
+            login_submit,
+        )
+        .route(
+            Method::POST,
+            "/login/mfa",
+            Public,
+            "portal: sign-in second step",
+            mfa_submit,
+        )
+        .route(
+            Method::POST,
+            "/logout",
+            Public,
+            "portal: sign out (CSRF-checked form)",
+            logout,
+        )
 }

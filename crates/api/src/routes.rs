@@ -4,7 +4,7 @@
 //! A route cannot be added without saying who may call it.
 
 use crate::gateway::auth::{Guard, guard};
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;

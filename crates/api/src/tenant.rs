@@ -4,7 +4,7 @@
 
 use crate::gateway::access_log::AccessNote;
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};

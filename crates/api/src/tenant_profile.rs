@@ -1,7 +1,7 @@
 //! `GET /api/v1/tenant`: the public profile of the agency the request names.
 
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use axum::Json;
 use axum::extract::State;
@@ -38,4 +38,17 @@ pub async fn show(
         branding: get("branding"),
         locale: get("locale"),
     }))
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::Public;
+    use axum::http::Method;
+    routes.route(
+        Method::GET,
+        "/api/v1/tenant",
+        Public,
+        "the agency's public profile and branding",
+        show,
+    )
 }

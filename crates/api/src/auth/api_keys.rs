@@ -6,7 +6,7 @@ use crate::auth::fields::Fields;
 use crate::body::JsonBody;
 use crate::gateway::client::Client;
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -93,4 +93,31 @@ pub async fn revoke(
             .revoke_api_key(caller.tenant()?, actor, id, &client)
             .await?,
     ))
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::Tenant;
+    use axum::http::Method;
+    routes
+        .route(
+            Method::GET,
+            "/api/v1/api-keys",
+            Tenant("api_keys:manage"),
+            "the agency's API keys",
+            list,
+        )
+        .creating(
+            "/api/v1/api-keys",
+            Tenant("api_keys:manage"),
+            "create an API key (shown once)",
+            create,
+        )
+        .route(
+            Method::DELETE,
+            "/api/v1/api-keys/{id}",
+            Tenant("api_keys:manage"),
+            "revoke an API key",
+            revoke,
+        )
 }

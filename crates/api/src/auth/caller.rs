@@ -1,7 +1,7 @@
 //! The authenticated caller, as the gateway guard left it in the request.
 
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

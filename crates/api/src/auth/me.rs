@@ -5,7 +5,7 @@ use crate::auth::fields::Fields;
 use crate::body::JsonBody;
 use crate::gateway::client::Client;
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -140,4 +140,46 @@ pub async fn mfa_disable(
         .mfa_disable(&caller.realm(), user.id, &password, &client)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::{MfaSetup, SignedIn};
+    use axum::http::Method;
+    routes
+        .route(
+            Method::GET,
+            "/api/v1/me",
+            SignedIn,
+            "who is signed in, and what they may do",
+            show,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/me/password",
+            SignedIn,
+            "change the password (other sessions end)",
+            change_password,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/me/mfa/enrol",
+            MfaSetup,
+            "start TOTP enrolment: secret, otpauth URI, QR code",
+            mfa_enrol,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/me/mfa/confirm",
+            MfaSetup,
+            "turn MFA on with a first code; returns recovery codes",
+            mfa_confirm,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/me/mfa/disable",
+            SignedIn,
+            "turn MFA off (needs the password)",
+            mfa_disable,
+        )
 }

@@ -6,7 +6,7 @@ use crate::auth::fields::Fields;
 use crate::body::JsonBody;
 use crate::gateway::client::Client;
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -82,4 +82,39 @@ pub async fn delete(
         .delete_role(caller.tenant()?, actor, &key, &client)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::Tenant;
+    use axum::http::Method;
+    routes
+        .route(
+            Method::GET,
+            "/api/v1/permissions",
+            Tenant("roles:manage"),
+            "the permissions a role can hold",
+            permissions,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/roles",
+            Tenant("users:read"),
+            "built-in and custom roles",
+            list,
+        )
+        .route(
+            Method::PUT,
+            "/api/v1/roles/{key}",
+            Tenant("roles:manage"),
+            "create or replace a custom role",
+            put,
+        )
+        .route(
+            Method::DELETE,
+            "/api/v1/roles/{key}",
+            Tenant("roles:manage"),
+            "delete a custom role nobody holds",
+            delete,
+        )
 }

@@ -5,7 +5,7 @@ use crate::auth::caller::Caller;
 use crate::body::JsonBody;
 use crate::gateway::client::Client;
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use comply360_identity::admin::SecuritySettings;
@@ -31,4 +31,25 @@ pub async fn update(
             .set_security_settings(caller.tenant()?, caller.principal.user_id(), body, &client)
             .await?,
     ))
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::Tenant;
+    use axum::http::Method;
+    routes
+        .route(
+            Method::GET,
+            "/api/v1/security",
+            Tenant("settings:manage"),
+            "the agency's security settings (MFA policy, CORS origins)",
+            show,
+        )
+        .route(
+            Method::PUT,
+            "/api/v1/security",
+            Tenant("settings:manage"),
+            "change the agency's security settings",
+            update,
+        )
 }

@@ -12,7 +12,7 @@ use crate::body::JsonBody;
 use crate::gateway::auth::too_many;
 use crate::gateway::client::Client;
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use axum::Json;
 use axum::extract::State;
@@ -285,4 +285,88 @@ pub async fn accept_invitation(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::{Public, SignedIn};
+    use axum::http::Method;
+    routes
+        .route(
+            Method::POST,
+            "/api/v1/auth/login",
+            Public,
+            "sign in with email and password",
+            tenant_login,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/auth/mfa/verify",
+            Public,
+            "finish signing in with a TOTP or recovery code",
+            tenant_mfa_verify,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            Public,
+            "rotate a refresh token for new tokens",
+            tenant_refresh,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/auth/logout",
+            SignedIn,
+            "end this session",
+            logout,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/auth/logout-all",
+            SignedIn,
+            "end every session of this account",
+            logout_all,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/auth/password/forgot",
+            Public,
+            "email a password-reset link",
+            forgot,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/auth/password/reset",
+            Public,
+            "set a new password with a reset token",
+            reset,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/auth/invitations/accept",
+            Public,
+            "accept an invitation and choose a password",
+            accept_invitation,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/platform/auth/login",
+            Public,
+            "operator sign-in",
+            platform_login,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/platform/auth/mfa/verify",
+            Public,
+            "operator sign-in, second step",
+            platform_mfa_verify,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/platform/auth/refresh",
+            Public,
+            "operator token refresh",
+            platform_refresh,
+        )
 }

@@ -5,7 +5,7 @@ use crate::auth::fields::Fields;
 use crate::body::JsonBody;
 use crate::gateway::client::Client;
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -156,4 +156,59 @@ pub async fn resend_invitation(
         .resend_invitation(caller.tenant()?, caller.actor(), id, &client)
         .await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::Tenant;
+    use axum::http::Method;
+    routes
+        .route(
+            Method::GET,
+            "/api/v1/users",
+            Tenant("users:read"),
+            "list the agency's users",
+            list,
+        )
+        .creating(
+            "/api/v1/users",
+            Tenant("users:manage"),
+            "invite a user by email and role",
+            invite,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/users/{id}",
+            Tenant("users:read"),
+            "one user",
+            show,
+        )
+        .route(
+            Method::PATCH,
+            "/api/v1/users/{id}",
+            Tenant("users:manage"),
+            "change a user's role, status or name",
+            update,
+        )
+        .route(
+            Method::DELETE,
+            "/api/v1/users/{id}",
+            Tenant("users:manage"),
+            "disable a user",
+            disable,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/users/{id}/unlock",
+            Tenant("users:manage"),
+            "end a lockout",
+            unlock,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/users/{id}/invitation",
+            Tenant("users:manage"),
+            "send a fresh invitation",
+            resend_invitation,
+        )
 }

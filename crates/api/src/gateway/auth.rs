@@ -12,8 +12,8 @@
 
 use crate::gateway::access_log::AccessNote;
 use crate::problem::Problem;
-use crate::router::AppState;
 use crate::routes::Access;
+use crate::state::AppState;
 use crate::tenant::{CurrentTenant, requested_slug_if_any};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};

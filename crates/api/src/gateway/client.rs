@@ -1,7 +1,7 @@
 //! Where a request comes from: the peer address (or, behind a trusted proxy, the first
 //! address of `X-Forwarded-For`) and the user agent, for rate limits and the audit log.
 
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;

@@ -3,7 +3,7 @@
 //! origin gets no CORS headers, so it cannot read responses. Credentials (cookies) are never
 //! allowed cross-origin: API clients send bearer tokens.
 
-use crate::router::AppState;
+use crate::state::AppState;
 use crate::tenant::requested_slug_if_any;
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, Method, header};

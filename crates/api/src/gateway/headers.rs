@@ -2,7 +2,7 @@
 //! trusted proxy reports with `X-Forwarded-Proto: https`): on plain HTTP it would be ignored
 //! at best and pin a development host at worst.
 
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;

@@ -5,7 +5,7 @@
 use crate::auth::caller::Caller;
 use crate::body::{JsonBody, QueryParams};
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -199,4 +199,25 @@ pub async fn lookup(
             other.to_string(),
         )),
     }
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::Tenant;
+    use axum::http::Method;
+    routes
+        .route(
+            Method::GET,
+            "/api/v1/companies/lookup",
+            Tenant("clients:read"),
+            "prefill a company from CIPC (enterprise_number)",
+            lookup,
+        )
+        .route(
+            Method::PUT,
+            "/api/v1/integrations/cipc",
+            Tenant("settings:manage"),
+            "the agency's CIPC API credentials (secrets sealed)",
+            put_settings,
+        )
 }

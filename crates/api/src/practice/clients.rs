@@ -4,7 +4,7 @@ use super::{path_id, today};
 use crate::auth::caller::Caller;
 use crate::body::{JsonBody, QueryParams};
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -171,4 +171,78 @@ pub async fn add_contact(
     let contact = clients::add_contact(&mut tx, caller.actor(), id, &input).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(contact)))
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::Tenant;
+    use axum::http::Method;
+    routes
+        .route(
+            Method::GET,
+            "/api/v1/clients",
+            Tenant("clients:read"),
+            "clients: search (q), filter (agent, status, deleted), cursor-paginated",
+            list,
+        )
+        .creating(
+            "/api/v1/clients",
+            Tenant("clients:write"),
+            "create a client",
+            create,
+        )
+        .creating(
+            "/api/v1/clients/import",
+            Tenant("clients:write"),
+            "import clients from CSV (text/csv; dry_run, skip_invalid)",
+            import_csv,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/clients/{id}",
+            Tenant("clients:read"),
+            "one client",
+            show,
+        )
+        .route(
+            Method::PATCH,
+            "/api/v1/clients/{id}",
+            Tenant("clients:write"),
+            "change a client's fields",
+            update,
+        )
+        .route(
+            Method::DELETE,
+            "/api/v1/clients/{id}",
+            Tenant("clients:write"),
+            "delete a client (soft; restorable)",
+            delete,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/clients/{id}/restore",
+            Tenant("clients:write"),
+            "restore a deleted client",
+            restore,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/clients/{id}/history",
+            Tenant("clients:read"),
+            "a client's history",
+            history,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/clients/{id}/contacts",
+            Tenant("clients:read"),
+            "a client's contact people",
+            contacts,
+        )
+        .creating(
+            "/api/v1/clients/{id}/contacts",
+            Tenant("clients:write"),
+            "add a contact person",
+            add_contact,
+        )
 }

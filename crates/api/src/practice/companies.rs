@@ -4,7 +4,7 @@ use super::{path_id, today};
 use crate::auth::caller::Caller;
 use crate::body::{JsonBody, QueryParams};
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -124,4 +124,65 @@ pub async fn history(
     let entries = history::of(&mut tx, "company", id).await?;
     tx.commit().await?;
     Ok(Json(entries))
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::Tenant;
+    use axum::http::Method;
+    routes
+        .route(
+            Method::GET,
+            "/api/v1/companies",
+            Tenant("clients:read"),
+            "companies: search (q), filter (client_id, agent), cursor-paginated",
+            list,
+        )
+        .creating(
+            "/api/v1/companies",
+            Tenant("clients:write"),
+            "record a company a client holds, with its people",
+            create,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/companies/{id}",
+            Tenant("clients:read"),
+            "one company with its directors, members and shareholders",
+            show,
+        )
+        .route(
+            Method::DELETE,
+            "/api/v1/companies/{id}",
+            Tenant("clients:write"),
+            "delete a company (soft; restorable)",
+            delete,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/companies/{id}/restore",
+            Tenant("clients:write"),
+            "restore a deleted company",
+            restore,
+        )
+        .creating(
+            "/api/v1/companies/{id}/people",
+            Tenant("clients:write"),
+            "appoint a director, member or shareholder",
+            add_person,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/companies/{id}/people/{person}/resign",
+            Tenant("clients:write"),
+            "record a resignation",
+            resign_person,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/companies/{id}/history",
+            Tenant("clients:read"),
+            "a company's history",
+            history,
+        )
 }

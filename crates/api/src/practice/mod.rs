@@ -10,7 +10,7 @@ pub mod registrations;
 
 use crate::auth::caller::Caller;
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use comply360_practice::PracticeError;

@@ -8,7 +8,7 @@ use super::{path_id, today};
 use crate::auth::caller::Caller;
 use crate::body::{JsonBody, QueryParams};
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -140,4 +140,39 @@ pub async fn feed(
         body,
     )
         .into_response())
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::{Public, Tenant};
+    use axum::http::Method;
+    routes
+    .route(
+        Method::GET,
+        "/api/v1/obligations",
+        Tenant("clients:read"),
+        "the compliance calendar: filter (status, kind, agent, client_id, company_id, due_before, overdue)",
+        list,
+    )
+    .route(
+        Method::POST,
+        "/api/v1/obligations/{id}/status",
+        Tenant("clients:write"),
+        "mark an obligation done, waived or open",
+        set_status,
+    )
+    .route(
+        Method::GET,
+        "/api/v1/obligations/feed",
+        Tenant("clients:read"),
+        "the signed-in agent's secret iCalendar address",
+        feed_url,
+    )
+    .route(
+        Method::GET,
+        "/ical/{file}",
+        Public,
+        "an agent's iCalendar feed (the secret address is the credential)",
+        feed,
+    )
 }

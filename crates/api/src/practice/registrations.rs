@@ -6,7 +6,7 @@ use super::{actor, path_id, today};
 use crate::auth::caller::Caller;
 use crate::body::{JsonBody, QueryParams};
 use crate::problem::Problem;
-use crate::router::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -322,4 +322,115 @@ pub async fn extend(
     .await?;
     tx.commit().await?;
     Ok(Json(r))
+}
+
+/// This resource's routes, each with the access it needs (merged in `crate::router`).
+pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
+    use crate::routes::Access::{SignedIn, Tenant};
+    use axum::http::Method;
+    routes
+        .route(
+            Method::GET,
+            "/api/v1/registration-types",
+            SignedIn,
+            "the registration types: wizard steps, fields, documents, checks",
+            types,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/registration-types/{key}",
+            SignedIn,
+            "one registration type",
+            one_type,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/registrations",
+            Tenant("registrations:read"),
+            "registrations: filter (status, kind, agent, client_id, due_before), cursor-paginated",
+            list,
+        )
+        .creating(
+            "/api/v1/registrations",
+            Tenant("registrations:draft"),
+            "open a draft registration",
+            create,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/registrations/{id}",
+            Tenant("registrations:read"),
+            "one registration with its validation",
+            show,
+        )
+        .route(
+            Method::PATCH,
+            "/api/v1/registrations/{id}/steps/{step}",
+            Tenant("registrations:draft"),
+            "save one wizard step (If-Match: version)",
+            patch_step,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/registrations/{id}/validate",
+            Tenant("registrations:read"),
+            "check the draft against its type",
+            validate,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/registrations/{id}/submit",
+            Tenant("registrations:write"),
+            "submit (validates first)",
+            submit,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/registrations/{id}/transitions",
+            Tenant("registrations:draft"),
+            "take a workflow action (each action checks its own permission)",
+            transition,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/registrations/{id}/extend",
+            Tenant("registrations:write"),
+            "extend a reserved name for good cause (60 business days, once)",
+            extend,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/registrations/{id}/assign",
+            Tenant("registrations:write"),
+            "assign to an agent and set the due date",
+            assign,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/registrations/{id}/timeline",
+            Tenant("registrations:read"),
+            "every step taken: who, when, what, note",
+            timeline,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/registrations/{id}/summary",
+            Tenant("registrations:read"),
+            "the filled summary to paste or print (text)",
+            summary_text,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/registrations/{id}/documents",
+            Tenant("documents:read"),
+            "the registry's documents on a registration",
+            documents,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/registrations/{id}/documents/{doc}",
+            Tenant("documents:read"),
+            "download a document",
+            document,
+        )
 }

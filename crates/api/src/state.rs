@@ -1,0 +1,90 @@
+//! What every handler shares: the process's services ([`AppState`]) and the HTTP settings.
+//! Handlers import this, never the route table, so no module of `api` depends on the one that
+//! lists them all.
+
+use comply360_identity::Identity;
+use comply360_identity::ratelimit::{Quota, RateLimiter};
+use comply360_integrations::{CallPolicy, Resilience};
+use comply360_jobs::Outbox;
+use comply360_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// Tenants are `<slug>.<base_domain>`.
+    pub base_domain: String,
+    pub request_timeout: Duration,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Requests per tenant to the API (token bucket).
+    pub api_quota: Quota,
+    /// Sign-in attempts per client IP and account.
+    pub signin_quota: Quota,
+    /// Whether a proxy in front sets `X-Forwarded-For`/`X-Forwarded-Proto` (then the client
+    /// IP and TLS are taken from them; never enable it when clients reach the app directly).
+    pub trust_proxy: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            base_domain: "localhost".into(),
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 1024 * 1024,
+            api_quota: Quota::per_second(100, 200),
+            signin_quota: Quota {
+                burst: 10,
+                per: Duration::from_secs(90),
+            },
+            trust_proxy: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<HttpSettings>,
+    /// Circuits of outside systems, shared by every handler and job of this process.
+    pub resilience: Resilience,
+    /// Where handlers emit events; it knows the subscriptions, so jobs are written with them.
+    pub outbox: Outbox,
+    /// Sign-in, tokens, RBAC, API keys.
+    pub identity: Identity,
+    /// Rate limits: in process, or in Redis shared by every replica.
+    pub limiter: RateLimiter,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        settings: HttpSettings,
+        outbox: Outbox,
+        identity: Identity,
+        limiter: RateLimiter,
+    ) -> AppState {
+        AppState {
+            store,
+            settings: Arc::new(settings),
+            resilience: Resilience::new(CallPolicy::default()),
+            outbox,
+            identity,
+            limiter,
+        }
+    }
+
+    pub fn with_resilience(mut self, resilience: Resilience) -> AppState {
+        self.resilience = resilience;
+        self
+    }
+}
+
+/// Which routes a process serves: the API, or only the operational ones (a worker replica
+/// still answers health checks and metrics).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Surface {
+    #[default]
+    Api,
+    OpsOnly,
+}
