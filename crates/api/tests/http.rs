@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The HTTP surface over real HTTP on loopback against the embedded cluster.
 
 use comply360_domain::{IsolationMode, Slug, TenantStatus};

@@ -1,14 +1,7 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Identity and access over real HTTP: sign-in, MFA, password reset, invitations, RBAC,
 //! the route table, key rotation, JWKS, and the gateway's headers and limits.
 
-mod support;
-
+use crate::support::{Http, claims_of, emailed_token, header_of, problem};
 use comply360_api::{Surface, routes::Access};
 use comply360_domain::IsolationMode;
 use comply360_identity::signing;
@@ -16,7 +9,6 @@ use comply360_identity::totp::Totp;
 use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app, test_master_key};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{Http, claims_of, emailed_token, header_of, problem};
 
 fn totp_from(enrolment: &Value) -> Totp {
     let uri = enrolment["otpauth_uri"].as_str().unwrap();

@@ -1,19 +1,11 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The identity tables and routes keep each tenant's accounts, sessions, tokens, roles and
 //! keys to itself, in every isolation mode.
 
-mod support;
-
+use crate::support::{Http, emailed_token};
 use comply360_domain::IsolationMode;
 use comply360_testkit::{TestApp, TestDb, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{Http, emailed_token};
 use uuid::Uuid;
 
 /// Sessions, refresh tokens, a reset token, recovery codes, a custom role and an API key in

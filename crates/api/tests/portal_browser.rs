@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The portal's sign-in in a real browser (headless Chromium through chromedriver): a person
 //! signs in, sees a wrong password refused, signs out; and a form on another site that posts
 //! to our sign-in is refused (no CSRF token, the Strict cookie not sent).

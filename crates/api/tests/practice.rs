@@ -1,16 +1,10 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The practice over real HTTP: a private company driven from draft to completed through the
 //! registry simulator (the automated path, a real job worker polling a real HTTP simulator)
 //! and by hand (the manual path); wrong transitions refused with every field error and
 //! nothing changed; clients, companies, the compliance calendar and its iCalendar feed.
 
-mod support;
-
+use crate::support;
+use crate::support::{Http, problem};
 use base64::Engine;
 use chrono::{Duration as Days, NaiveDate, Utc};
 use comply360_api::{AppState, HttpSettings};
@@ -32,7 +26,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{Http, problem};
 use tokio_util::sync::CancellationToken;
 
 struct Practice {

@@ -1,21 +1,13 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Rate limits across replicas: two app servers sharing one Redis hold one limit between
 //! them; with in-process limits each server would allow its own.
 
-mod support;
-
+use crate::support::Http;
 use comply360_api::HttpSettings;
 use comply360_domain::IsolationMode;
 use comply360_identity::ratelimit::{Quota, RateLimiter};
 use comply360_testkit::{TestApp, TestDb, app_state, default_outbox, spawn_app_with};
 use reqwest::StatusCode;
 use std::time::Duration;
-use support::Http;
 
 fn redis_url() -> String {
     std::env::var("COMPLY360_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())

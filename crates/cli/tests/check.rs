@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! `comply360 check`: verdicts with reasons and parsed fields, from arguments or standard
 //! input, as text or JSON lines; exit 1 when any value is invalid.
 

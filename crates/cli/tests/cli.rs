@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The `comply360` binary as a person uses it: bad input, the tenant lifecycle, a second server,
 //! and `serve` surviving restarts and a crash.
 

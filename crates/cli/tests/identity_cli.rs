@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Accounts and signing keys from the command line: `user create`, `platform-user create`,
 //! `keys list|rotate`, and a served sign-in with what they made.
 

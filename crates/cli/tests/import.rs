@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! `comply360 import clients` from the command line, on the binary's own embedded cluster:
 //! a dry run reports every row's errors by line and column and writes nothing; a real run
 //! writes all rows or none; `--skip-invalid` writes the valid ones; malformed files (wrong

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The job worker as a separate `comply360 serve --role worker` process: killed with SIGKILL
 //! in the middle of a batch, restarted, and every event is then handled exactly once in
 //! effect and none is lost. Also the `jobs` commands on the same data.

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! `comply360 notify test` as an operator runs it, against a real SMTP server (aiosmtpd,
 //! started here): the message arrives with the agency's branding; with the server down it is
 //! retried, then marked failed, and the failure is visible in the command's output, on the

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! An outside system goes down (a SendGrid stand-in speaking its HTTP API, which the test
 //! stops): requests that emit events keep succeeding, the circuit opens and shows in
 //! `/metrics` and `comply360 integrations status`, and once the system is back every pending

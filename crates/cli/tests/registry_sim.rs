@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! `comply360 registry-sim` serves the registry simulator: a reservation through its HTTP API
 //! answers after the configured delay, and a seeded name is refused as taken.
 

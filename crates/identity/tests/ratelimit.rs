@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The Redis rate-limit backend against a real Redis: the machine's shared one at
 //! `redis://127.0.0.1:6379` (`COMPLY360_TEST_REDIS_URL` overrides) and, for the outage
 //! tests, a private `redis-server` on a free port that the test starts and kills. The shared

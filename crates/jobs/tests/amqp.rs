@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The RabbitMQ transport against a real broker (RabbitMQ on 127.0.0.1:5672, `rabbitmqctl`
 //! on PATH, run as a user it accepts). Each test gets its own vhost, removed at the end.
 //!

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The PostgreSQL job queue against a real PostgreSQL, in all three isolation modes: emit is
 //! transactional, every event is handled exactly once in effect, failures retry with backoff
 //! and end as dead letters that can be replayed, shutdown releases claimed jobs, an expired

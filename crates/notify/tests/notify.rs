@@ -1,15 +1,13 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Notifications against real parts: the embedded PostgreSQL in all three isolation modes, a
 //! real SMTP server (aiosmtpd), the mailbox directory and the dev page over HTTP, and
 //! SendGrid / Twilio stand-ins on loopback.
 
-mod support;
-
+use crate::support;
+use crate::support::standins::{sendgrid_standin, twilio_standin};
+use crate::support::{
+    SmtpServer, closed_port, deliver_jobs, mailbox_settings, runner, set_branding, smtp_settings,
+    tenant,
+};
 use comply360_domain::IsolationMode;
 use comply360_jobs::NewEvent;
 use comply360_jobs::event::types;
@@ -21,11 +19,6 @@ use comply360_testkit::TestDb;
 use mail_parser::MessageParser;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use support::standins::{sendgrid_standin, twilio_standin};
-use support::{
-    SmtpServer, closed_port, deliver_jobs, mailbox_settings, runner, set_branding, smtp_settings,
-    tenant,
-};
 use uuid::Uuid;
 
 const WAIT: Duration = Duration::from_secs(30);

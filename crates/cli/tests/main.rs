@@ -1,0 +1,16 @@
+//! The `comply360` binary's integration tests: one binary (see Cargo.toml), a module per former test file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
+mod check;
+mod cli;
+mod identity_cli;
+mod import;
+mod jobs;
+mod notify;
+mod outage;
+mod registry_sim;
