@@ -4,7 +4,6 @@
 //! nothing changed; clients, companies, the compliance calendar and its iCalendar feed.
 
 use crate::support;
-use crate::support::{Http, problem};
 use base64::Engine;
 use chrono::{Duration as Days, NaiveDate, Utc};
 use comply360_api::{AppState, HttpSettings};
@@ -21,6 +20,7 @@ use comply360_jobs::{Outbox, RetryPolicy, Runner, Subscriptions, Transport, Work
 use comply360_notify::NotifyEvents;
 use comply360_practice::filing::RegistryFiling;
 use comply360_practice::reminders::{ReminderSettings, sweep_tenant};
+use comply360_testkit::http::{Http, problem};
 use comply360_testkit::{TestApp, TestDb, spawn_app_with, test_identity};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

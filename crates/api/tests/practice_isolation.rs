@@ -4,9 +4,9 @@
 //! (another agency's ids are unknown, its lists are its own, its duplicates are not ours).
 
 use crate::support;
-use crate::support::Http;
 use base64::Engine;
 use comply360_domain::IsolationMode;
+use comply360_testkit::http::Http;
 use comply360_testkit::{TestApp, TestDb, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

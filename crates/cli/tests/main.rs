@@ -6,6 +6,8 @@
     reason = "tests fail by panicking"
 )]
 
+mod support;
+
 mod check;
 mod cli;
 mod identity_cli;

@@ -10,11 +10,21 @@
 //! * A fresh app database per test, cloned from a migrated template ([`TestDb`]), with its own
 //!   prefix for database-mode tenant databases so tests never collide.
 //! * The HTTP app on `127.0.0.1:0` ([`spawn_app`]) and a real PgBouncer ([`pgbouncer`]).
+//! * Helpers the crates' test suites share: requests to the app ([`http`]), the `comply360`
+//!   binary on a test database ([`comply360_command`]), waiting for a condition
+//!   ([`eventually`]), counting a tenant's rows ([`count`]), a free port ([`free_port`]), a
+//!   real SMTP server ([`smtp`]).
 //!
 //! Logs stay silent unless `TEST_LOG=1`.
 
 pub mod cluster;
+mod command;
+pub mod http;
 pub mod pgbouncer;
+mod rows;
+mod services;
+pub mod smtp;
+mod wait;
 
 use comply360_api::{AppState, HttpSettings, serve};
 use comply360_domain::{IsolationMode, Slug, Tier};
@@ -33,6 +43,10 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 pub use cluster::{TestCluster, test_cluster};
+pub use command::{comply360_command, database_url};
+pub use rows::{audit_counts, count};
+pub use services::{ci, redis_url};
+pub use wait::{Reached, eventually};
 
 /// Turns on logs when `TEST_LOG=1`.
 pub fn init_logging() {
@@ -259,4 +273,12 @@ pub async fn spawn_app_with(state: AppState) -> TestApp {
 /// The address of the test cluster's server as a [`ServerAddress`].
 pub async fn cluster_address() -> ServerAddress {
     test_cluster().await.address()
+}
+
+/// A loopback port that was free a moment ago (bound by the OS, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
 }
