@@ -1,7 +1,7 @@
 //! Identity and access over real HTTP: sign-in, MFA, password reset, invitations, RBAC,
 //! the route table, key rotation, JWKS, and the gateway's headers and limits.
 
-use crate::support::{claims_of, emailed_token, header_of, totp_from};
+use crate::support::{claims_of, emailed_token, header_of, now, totp_from};
 use comply360_api::{Surface, routes::Access};
 use comply360_domain::IsolationMode;
 use comply360_identity::signing;
@@ -10,10 +10,6 @@ use comply360_testkit::http::{Http, problem};
 use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app, test_master_key};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-fn now() -> u64 {
-    u64::try_from(chrono::Utc::now().timestamp()).unwrap()
-}
 
 #[tokio::test]
 async fn the_same_email_signs_in_separately_in_two_tenants_and_me_says_who() {

@@ -9,6 +9,7 @@
 mod support;
 
 mod attacks;
+mod cancellation;
 mod http;
 mod identity;
 mod identity_isolation;
@@ -16,3 +17,4 @@ mod portal_browser;
 mod practice;
 mod practice_isolation;
 mod shared_limits;
+mod surface;

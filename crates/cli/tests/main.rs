@@ -10,6 +10,7 @@ mod support;
 
 mod check;
 mod cli;
+mod dev_pages;
 mod identity_cli;
 mod import;
 mod jobs;

@@ -18,6 +18,11 @@ pub fn totp_from(enrolment: &Value) -> Totp {
     Totp::new(raw.as_bytes()).unwrap()
 }
 
+/// Now, in Unix seconds (for TOTP codes).
+pub fn now() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap()
+}
+
 /// Base64url without padding.
 pub fn b64(bytes: &[u8]) -> String {
     use base64::Engine;
