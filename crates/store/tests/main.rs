@@ -10,5 +10,6 @@ mod fleet;
 mod isolation;
 mod isolation_props;
 mod lint;
+mod listen;
 mod pools;
 mod provisioning;
