@@ -35,7 +35,10 @@ impl Write for Captured {
 }
 
 /// Captures the logs of this (current-thread) test: the app it spawns runs on this thread.
+/// The process's quiet subscriber first, so that no callsite is cached as unwanted because
+/// another test reached it first (see `comply360_testkit::Quiet`).
 fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
+    comply360_testkit::init_logging();
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()

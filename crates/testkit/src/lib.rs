@@ -48,14 +48,55 @@ pub use rows::{audit_counts, count};
 pub use services::{ci, redis_url};
 pub use wait::{Reached, eventually};
 
-/// Turns on logs when `TEST_LOG=1`.
+/// The process's subscriber, once: logs when `TEST_LOG=1`, otherwise [`Quiet`].
 pub fn init_logging() {
     if std::env::var("TEST_LOG").is_ok_and(|v| v == "1") {
         let _ = tracing_subscriber::fmt()
             .with_env_filter("info,sqlx=warn")
             .with_test_writer()
             .try_init();
+    } else {
+        let _ = tracing::subscriber::set_global_default(Quiet);
     }
+}
+
+/// Records nothing, but answers "sometimes" for every callsite. Tests share a process, and
+/// tracing caches per callsite, for the whole process, whether any subscriber wants it: with
+/// no global subscriber, a callsite first reached by a test without one could be cached as
+/// wanted by nobody, and a test that captures its own thread's logs
+/// (`tracing::subscriber::set_default`) would then miss those spans and events. With this
+/// one every callsite asks the current thread's subscriber each time.
+pub struct Quiet;
+
+impl tracing::Subscriber for Quiet {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::TRACE)
+    }
+
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, _: &tracing::Event<'_>) {}
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
 }
 
 /// A fresh app database for one test, and a store opened on it.
