@@ -1,19 +1,12 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The attack suite: each attempt is refused with the right status and leaks nothing.
 
-mod support;
-
+use crate::support::{b64, claims_of, header_of, unb64};
 use comply360_domain::IsolationMode;
 use comply360_identity::jwt::{self, Claims, KeyMaterial, KeyRing};
+use comply360_testkit::http::{Http, problem};
 use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{Http, b64, claims_of, header_of, problem, unb64};
 
 /// A problem body must not carry tokens, hashes or account data.
 fn leaks_nothing(body: &Value, secrets: &[&str]) {

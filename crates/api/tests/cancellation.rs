@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Cancellation storms: thousands of writes and reads across the three isolation modes whose
 //! clients reset their connections at random points, through the real HTTP stack, directly and
 //! through a real PgBouncer in transaction mode.

@@ -1,39 +1,15 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Identity and access over real HTTP: sign-in, MFA, password reset, invitations, RBAC,
 //! the route table, key rotation, JWKS, and the gateway's headers and limits.
 
-mod support;
-
+use crate::support::{claims_of, emailed_token, header_of, now, totp_from};
 use comply360_api::{Surface, routes::Access};
 use comply360_domain::IsolationMode;
 use comply360_identity::signing;
 use comply360_identity::totp::Totp;
+use comply360_testkit::http::{Http, problem};
 use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app, test_master_key};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{Http, claims_of, emailed_token, header_of, problem};
-
-fn totp_from(enrolment: &Value) -> Totp {
-    let uri = enrolment["otpauth_uri"].as_str().unwrap();
-    let secret = uri
-        .split("secret=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    let raw = totp_rs::Secret::try_from_base32(secret).unwrap();
-    Totp::new(raw.as_bytes()).unwrap()
-}
-
-fn now() -> u64 {
-    u64::try_from(chrono::Utc::now().timestamp()).unwrap()
-}
 
 #[tokio::test]
 async fn the_same_email_signs_in_separately_in_two_tenants_and_me_says_who() {

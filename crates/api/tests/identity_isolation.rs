@@ -1,19 +1,12 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The identity tables and routes keep each tenant's accounts, sessions, tokens, roles and
 //! keys to itself, in every isolation mode.
 
-mod support;
-
+use crate::support::{emailed_token, totp_from};
 use comply360_domain::IsolationMode;
+use comply360_testkit::http::Http;
 use comply360_testkit::{TestApp, TestDb, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{Http, emailed_token};
 use uuid::Uuid;
 
 /// Sessions, refresh tokens, a reset token, recovery codes, a custom role and an API key in
@@ -31,18 +24,7 @@ async fn populate(app: &TestApp, slug: &str) -> (String, Uuid, String, String) {
         .json()
         .await
         .unwrap();
-    let uri = enrol["otpauth_uri"].as_str().unwrap();
-    let secret = uri
-        .split("secret=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    let totp = comply360_identity::totp::Totp::new(
-        totp_rs::Secret::try_from_base32(secret).unwrap().as_bytes(),
-    )
-    .unwrap();
+    let totp = totp_from(&enrol);
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap();
     let res = http
         .post(

@@ -1,15 +1,9 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The portal's sign-in in a real browser (headless Chromium through chromedriver): a person
 //! signs in, sees a wrong password refused, signs out; and a form on another site that posts
 //! to our sign-in is refused (no CSRF token, the Strict cookie not sent).
 
 use comply360_domain::IsolationMode;
-use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app};
+use comply360_testkit::{TEST_PASSWORD, TestDb, free_port, spawn_app};
 use fantoccini::{ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::process::{Child, Command, Stdio};
@@ -24,14 +18,6 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// chromedriver on a free port, or None (skip) when Chromium is not installed outside CI.
 async fn chromedriver() -> Option<(Driver, u16)> {
     let installed = ["/usr/bin/chromedriver", "/usr/bin/chromium"]
@@ -39,7 +25,7 @@ async fn chromedriver() -> Option<(Driver, u16)> {
         .all(|p| std::path::Path::new(p).exists());
     if !installed {
         assert!(
-            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            !comply360_testkit::ci(),
             "chromium and chromium-driver are required under CI=true (scripts/test installs them)"
         );
         eprintln!("skipped: Chromium is not installed (scripts/test installs it)");

@@ -1,16 +1,9 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The practice over real HTTP: a private company driven from draft to completed through the
 //! registry simulator (the automated path, a real job worker polling a real HTTP simulator)
 //! and by hand (the manual path); wrong transitions refused with every field error and
 //! nothing changed; clients, companies, the compliance calendar and its iCalendar feed.
 
-mod support;
-
+use crate::support;
 use base64::Engine;
 use chrono::{Duration as Days, NaiveDate, Utc};
 use comply360_api::{AppState, HttpSettings};
@@ -27,12 +20,12 @@ use comply360_jobs::{Outbox, RetryPolicy, Runner, Subscriptions, Transport, Work
 use comply360_notify::NotifyEvents;
 use comply360_practice::filing::RegistryFiling;
 use comply360_practice::reminders::{ReminderSettings, sweep_tenant};
+use comply360_testkit::http::{Http, problem};
 use comply360_testkit::{TestApp, TestDb, spawn_app_with, test_identity};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{Http, problem};
 use tokio_util::sync::CancellationToken;
 
 struct Practice {

@@ -1,22 +1,15 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The practice's tables and routes keep each agency's clients, contacts, companies, people,
 //! registrations, timelines, documents and obligations to itself, in every isolation mode:
 //! at the database (RLS refuses another tenant's rows, reading and writing) and over HTTP
 //! (another agency's ids are unknown, its lists are its own, its duplicates are not ours).
 
-mod support;
-
+use crate::support;
 use base64::Engine;
 use comply360_domain::IsolationMode;
+use comply360_testkit::http::Http;
 use comply360_testkit::{TestApp, TestDb, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::Http;
 
 struct Seeded {
     token: String,

@@ -1,32 +1,22 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Rate limits across replicas: two app servers sharing one Redis hold one limit between
 //! them; with in-process limits each server would allow its own.
-
-mod support;
 
 use comply360_api::HttpSettings;
 use comply360_domain::IsolationMode;
 use comply360_identity::ratelimit::{Quota, RateLimiter};
-use comply360_testkit::{TestApp, TestDb, app_state, default_outbox, spawn_app_with};
+use comply360_testkit::http::Http;
+use comply360_testkit::{
+    TestApp, TestDb, app_state, ci, default_outbox, redis_url, spawn_app_with,
+};
 use reqwest::StatusCode;
 use std::time::Duration;
-use support::Http;
-
-fn redis_url() -> String {
-    std::env::var("COMPLY360_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
 
 /// A replica: its own limiter (its own Redis connection when `redis`), the same database.
 async fn replica(db: &TestDb, redis: bool, settings: HttpSettings) -> Option<TestApp> {
     let limiter = if redis {
         match RateLimiter::redis(&redis_url()).await {
             Ok(l) => l,
-            Err(err) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            Err(err) if ci() => {
                 panic!("Redis is required under CI=true: {err}")
             }
             Err(err) => {

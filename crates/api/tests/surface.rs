@@ -1,13 +1,8 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! What the HTTP surface tells a client when something breaks inside: a public message only,
 //! on every surface (the API, the portal, the CIPC lookup), with the details in the log under
 //! the request id. Also the dev mailbox's host rules through the real router.
 
+use crate::support::{now, totp_from};
 use comply360_api::dev_pages::{DevPages, dev_pages};
 use comply360_api::{Surface, router_for, serve_router};
 use comply360_domain::IsolationMode;
@@ -40,7 +35,10 @@ impl Write for Captured {
 }
 
 /// Captures the logs of this (current-thread) test: the app it spawns runs on this thread.
+/// The process's quiet subscriber first, so that no callsite is cached as unwanted because
+/// another test reached it first (see `comply360_testkit::Quiet`).
 fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
+    comply360_testkit::init_logging();
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -356,16 +354,7 @@ async fn enrol_mfa(app: &TestApp, tenant: &str, email: &str) -> Totp {
         .json()
         .await
         .unwrap();
-    let uri = enrolment["otpauth_uri"].as_str().unwrap();
-    let secret = uri
-        .split("secret=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
-    let raw = totp_rs::Secret::try_from_base32(secret).unwrap();
-    let totp = Totp::new(raw.as_bytes()).unwrap();
+    let totp = totp_from(&enrolment);
     let res = http
         .post(app.url("/api/v1/me/mfa/confirm"))
         .header("x-tenant", tenant)
@@ -381,10 +370,6 @@ async fn enrol_mfa(app: &TestApp, tenant: &str, email: &str) -> Totp {
         res.text().await.unwrap()
     );
     totp
-}
-
-fn now() -> u64 {
-    u64::try_from(chrono::Utc::now().timestamp()).unwrap()
 }
 
 /// `Idempotency-Key`: the same creating request sent twice, and eight times at once, with one

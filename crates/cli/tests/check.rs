@@ -1,33 +1,13 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! `comply360 check`: verdicts with reasons and parsed fields, from arguments or standard
 //! input, as text or JSON lines; exit 1 when any value is invalid.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_comply360");
+use crate::support::{BIN, output_with_stdin};
+use std::process::{Command, Output};
 
 fn check(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .arg("check")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    let mut cmd = Command::new(BIN);
+    cmd.arg("check").args(args);
+    output_with_stdin(cmd, Some(stdin.as_bytes()))
 }
 
 fn lines(out: &Output) -> Vec<String> {

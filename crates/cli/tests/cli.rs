@@ -1,18 +1,12 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The `comply360` binary as a person uses it: bad input, the tenant lifecycle, a second server,
 //! and `serve` surviving restarts and a crash.
 
+use crate::support::{BIN, on_data_dir};
 use comply360_store::embedded::{EmbeddedCluster, EmbeddedOptions};
+use comply360_testkit::free_port;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_comply360");
 
 /// A temporary directory removed when the guard drops (also when the test panics).
 fn data_dir() -> tempfile::TempDir {
@@ -23,12 +17,7 @@ fn data_dir() -> tempfile::TempDir {
 }
 
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("RUST_LOG");
+    let mut cmd = on_data_dir(dir, args);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -369,14 +358,6 @@ async fn database_tenants_on_a_second_server() {
 struct Server {
     child: std::process::Child,
     port: u16,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn start_serve(dir: &Path, demo: bool) -> Server {

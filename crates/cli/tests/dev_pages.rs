@@ -1,27 +1,13 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! `serve` and the dev mailbox: absent on a listener other than loopback (and `serve` says
 //! so), and on a loopback listener answered only at `localhost`, never on an agency's host.
 
+use crate::support::BIN;
+use comply360_testkit::free_port;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_comply360");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `serve --demo` on `listen`; its stdout lines arrive on the channel.
 async fn serve(dir: &Path, listen: &str, port: u16) -> (Child, mpsc::Receiver<String>) {

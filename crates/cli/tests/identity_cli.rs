@@ -1,38 +1,15 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Accounts and signing keys from the command line: `user create`, `platform-user create`,
 //! `keys list|rotate`, and a served sign-in with what they made.
 
-use std::io::Write;
+use crate::support::{BIN, on_data_dir, output_with_stdin};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_comply360");
-
 fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("COMPLY360_MASTER_KEY")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    {
-        let mut pipe = child.stdin.take().unwrap();
-        if let Some(text) = stdin {
-            pipe.write_all(text.as_bytes()).unwrap();
-        }
-    }
-    child.wait_with_output().unwrap()
+    let mut cmd = on_data_dir(dir, args);
+    cmd.env_remove("COMPLY360_MASTER_KEY");
+    output_with_stdin(cmd, stdin.map(str::as_bytes))
 }
 
 fn ok(out: &Output) -> String {

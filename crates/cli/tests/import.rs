@@ -1,40 +1,15 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! `comply360 import clients` from the command line, on the binary's own embedded cluster:
 //! a dry run reports every row's errors by line and column and writes nothing; a real run
 //! writes all rows or none; `--skip-invalid` writes the valid ones; malformed files (wrong
 //! columns, bad encoding, unbalanced quotes, ragged rows) are reported by line.
 
+use crate::support::{on_data_dir, output_with_stdin};
 use serde_json::Value;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_comply360");
+use std::process::Output;
 
 fn run(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut pipe = child.stdin.take().unwrap();
-        if let Some(bytes) = stdin {
-            pipe.write_all(bytes).unwrap();
-        }
-    }
-    child.wait_with_output().unwrap()
+    output_with_stdin(on_data_dir(dir, args), stdin)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -1,49 +1,22 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The job worker as a separate `comply360 serve --role worker` process: killed with SIGKILL
 //! in the middle of a batch, restarted, and every event is then handled exactly once in
 //! effect and none is lost. Also the `jobs` commands on the same data.
 
+use crate::support::comply360;
 use comply360_domain::IsolationMode;
 use comply360_jobs::NewEvent;
 use comply360_jobs::event::types;
 use comply360_store::{Store, Tenant};
-use comply360_testkit::{TestDb, create_tenant, default_outbox};
+use comply360_testkit::{TestDb, count, create_tenant, default_outbox, free_port};
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-const BIN: &str = env!("CARGO_BIN_EXE_comply360");
 const PER_TENANT: usize = 1500;
 
-/// `comply360` pointed at the test's app database on the test cluster.
-fn comply360(db: &TestDb) -> Command {
-    let addr = &db.settings.primary;
-    let url = format!(
-        "postgres://c360_admin@localhost/postgres?host={}&port={}",
-        addr.host, addr.port
-    );
-    let mut cmd = Command::new(BIN);
-    cmd.env("DATABASE_URL", url)
-        .env("COMPLY360_APP_DATABASE", &db.settings.app_database)
-        .env("COMPLY360_DATABASE_PREFIX", &db.settings.database_prefix)
-        .env_remove("COMPLY360_AMQP_URL")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null());
-    cmd
-}
-
 fn start_worker(db: &TestDb) -> Child {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     comply360(db)
         .args([
             "serve",
@@ -78,22 +51,10 @@ async fn emit(store: &Store, tenant: &Tenant, n: usize) -> Vec<Uuid> {
     ids
 }
 
-async fn scalar(store: &Store, tenant: &Tenant, sql: &str) -> i64 {
-    let mut tx = store.tenancy().begin(tenant).await.unwrap();
-    let n = tx
-        .query_scalar(sql)
-        .bind(tenant.id().as_uuid())
-        .fetch_one(tx.conn())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    n
-}
-
 async fn done(store: &Store, tenants: &[std::sync::Arc<Tenant>]) -> i64 {
     let mut total = 0;
     for t in tenants {
-        total += scalar(
+        total += count(
             store,
             t,
             "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'done'",
@@ -147,7 +108,7 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing() {
     let done_at_kill = done(&db.store, &tenants).await;
     let mut running_at_kill = 0;
     for t in &tenants {
-        running_at_kill += scalar(
+        running_at_kill += count(
             &db.store,
             t,
             "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'running'",
@@ -201,7 +162,7 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing() {
             assert_eq!(effects.get(id), Some(&1), "event {id} in {}", t.slug());
         }
         assert_eq!(
-            scalar(
+            count(
                 &db.store,
                 t,
                 "SELECT count(*) FROM inbox WHERE tenant_id = $1"
@@ -210,7 +171,7 @@ async fn a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing() {
             i64::try_from(ids.len()).unwrap()
         );
         assert_eq!(
-            scalar(
+            count(
                 &db.store,
                 t,
                 "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state <> 'done'"

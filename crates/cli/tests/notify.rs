@@ -1,96 +1,31 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! `comply360 notify test` as an operator runs it, against a real SMTP server (aiosmtpd,
 //! started here): the message arrives with the agency's branding; with the server down it is
 //! retried, then marked failed, and the failure is visible in the command's output, on the
 //! message and as a dead letter.
 
 use comply360_domain::IsolationMode;
+use comply360_testkit::smtp::SmtpServer;
 use comply360_testkit::{TestDb, create_tenant};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_comply360");
-
-struct Smtp {
-    port: u16,
-    dir: tempfile::TempDir,
-    child: Child,
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The notify crate's aiosmtpd server; `scripts/test` installs aiosmtpd.
-fn start_smtp() -> Option<Smtp> {
-    let available = Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "aiosmtpd is not installed (scripts/test installs it)"
-        );
-        eprintln!("SKIPPED: python3 with aiosmtpd is not installed; run scripts/test");
-        return None;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../notify/tests/smtp_server.py"
-    );
-    let mut child = Command::new("python3")
-        .arg(script)
-        .arg(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line.trim().parse().expect("the server prints its port");
-    Some(Smtp { port, dir, child })
-}
-
+/// `comply360` on the test database, sending mail by SMTP to 127.0.0.1:`smtp_port`.
 fn comply360(db: &TestDb, smtp_port: u16) -> Command {
-    let addr = &db.settings.primary;
-    let mut cmd = Command::new(BIN);
-    cmd.env(
-        "DATABASE_URL",
-        format!(
-            "postgres://c360_admin@localhost/postgres?host={}&port={}",
-            addr.host, addr.port
-        ),
-    )
-    .env("COMPLY360_APP_DATABASE", &db.settings.app_database)
-    .env("COMPLY360_DATABASE_PREFIX", &db.settings.database_prefix)
-    .env("COMPLY360_EMAIL_TRANSPORT", "smtp")
-    .env("COMPLY360_EMAIL_FROM", "no-reply@agency-mail.example")
-    .env("COMPLY360_SMTP_HOST", "127.0.0.1")
-    .env("COMPLY360_SMTP_PORT", smtp_port.to_string())
-    .env("COMPLY360_SMTP_TLS", "none")
-    .env("COMPLY360_NOTIFY_MAX_ATTEMPTS", "2")
-    .env("COMPLY360_NOTIFY_RETRY_FIRST_DELAY_MS", "200")
-    .env_remove("COMPLY360_AMQP_URL")
-    .env_remove("RUST_LOG")
-    .stdin(Stdio::null());
+    let mut cmd = crate::support::comply360(db);
+    cmd.env("COMPLY360_EMAIL_TRANSPORT", "smtp")
+        .env("COMPLY360_EMAIL_FROM", "no-reply@agency-mail.example")
+        .env("COMPLY360_SMTP_HOST", "127.0.0.1")
+        .env("COMPLY360_SMTP_PORT", smtp_port.to_string())
+        .env("COMPLY360_SMTP_TLS", "none")
+        .env("COMPLY360_NOTIFY_MAX_ATTEMPTS", "2")
+        .env("COMPLY360_NOTIFY_RETRY_FIRST_DELAY_MS", "200");
     cmd
 }
 
 #[tokio::test]
 async fn notify_test_delivers_with_branding_and_reports_a_dead_server() {
-    let Some(smtp) = start_smtp() else { return };
+    let Some(smtp) = SmtpServer::start().await else {
+        return;
+    };
     let db = TestDb::new().await;
     create_tenant(&db.store, "brandco", IsolationMode::Database).await;
     let tenant = db.store.tenancy().resolve("brandco").await.unwrap();

@@ -1,15 +1,10 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! An outside system goes down (a SendGrid stand-in speaking its HTTP API, which the test
 //! stops): requests that emit events keep succeeding, the circuit opens and shows in
 //! `/metrics` and `comply360 integrations status`, and once the system is back every pending
 //! message is delivered exactly once. A poison message ends as a dead letter after its
 //! attempts, and `comply360 jobs retry` replays it after the fix.
 
+use crate::support::comply360;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -21,15 +16,12 @@ use comply360_jobs::run_jobs::postgres_worker;
 use comply360_jobs::{Outbox, RetryPolicy, Runner, Subscriptions, Transport, WorkerConfig};
 use comply360_notify::{Channels, Deliver, EmailTransport, NotifyEvents, NotifySettings};
 use comply360_store::{Store, Tenant};
-use comply360_testkit::{TestDb, app_state, create_tenant, spawn_app_with};
+use comply360_testkit::{TestDb, app_state, count, create_tenant, eventually, spawn_app_with};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
-
-const BIN: &str = env!("CARGO_BIN_EXE_comply360");
 
 /// A SendGrid stand-in: `POST /v3/mail/send`, 202 with `X-Message-Id`; refuses (500) any
 /// message to a recipient listed in `poison`.
@@ -79,24 +71,6 @@ async fn serve_sendgrid(sg: &SendGrid, addr: SocketAddr) -> CancellationToken {
     stop
 }
 
-fn comply360(db: &TestDb) -> Command {
-    let addr = &db.settings.primary;
-    let mut cmd = Command::new(BIN);
-    cmd.env(
-        "DATABASE_URL",
-        format!(
-            "postgres://c360_admin@localhost/postgres?host={}&port={}",
-            addr.host, addr.port
-        ),
-    )
-    .env("COMPLY360_APP_DATABASE", &db.settings.app_database)
-    .env("COMPLY360_DATABASE_PREFIX", &db.settings.database_prefix)
-    .env_remove("COMPLY360_AMQP_URL")
-    .env_remove("RUST_LOG")
-    .stdin(Stdio::null());
-    cmd
-}
-
 async fn add_client(store: &Store, tenant: &Tenant, email: &str) -> Uuid {
     let id = Uuid::now_v7();
     let mut tx = store.tenancy().begin(tenant).await.unwrap();
@@ -109,30 +83,6 @@ async fn add_client(store: &Store, tenant: &Tenant, email: &str) -> Uuid {
         .unwrap();
     tx.commit().await.unwrap();
     id
-}
-
-async fn scalar(store: &Store, tenant: &Tenant, sql: &str) -> i64 {
-    let mut tx = store.tenancy().begin(tenant).await.unwrap();
-    let n = tx
-        .query_scalar(sql)
-        .bind(tenant.id().as_uuid())
-        .fetch_one(tx.conn())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    n
-}
-
-async fn eventually<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + timeout;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test]
@@ -282,7 +232,7 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
         "{status_out}"
     );
     assert_eq!(
-        scalar(
+        count(
             &db.store,
             &tenant,
             "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'dead'"
@@ -295,7 +245,7 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
     // Back: every pending message goes out, once.
     sg_stop = serve_sendgrid(&sg, addr).await;
     eventually("all 16 emails", Duration::from_secs(30), || async {
-        scalar(
+        count(
             &db.store,
             &tenant,
             "SELECT count(*) FROM notification_messages WHERE tenant_id = $1 AND state = 'sent'",
@@ -321,7 +271,7 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
         .push("poison@client.example".into());
     create(poisoned).await;
     eventually("the poison job to die", Duration::from_secs(30), || async {
-        scalar(
+        count(
             &db.store,
             &tenant,
             "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'dead'",
@@ -331,7 +281,7 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
     })
     .await;
     assert_eq!(
-        scalar(&db.store, &tenant, "SELECT count(*) FROM notification_messages WHERE tenant_id = $1 AND state = 'failed' AND last_error IS NOT NULL").await,
+        count(&db.store, &tenant, "SELECT count(*) FROM notification_messages WHERE tenant_id = $1 AND state = 'failed' AND last_error IS NOT NULL").await,
         1,
         "the failure is visible on the message"
     );
@@ -379,7 +329,7 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
         String::from_utf8_lossy(&retried.stderr)
     );
     eventually("the replayed message", Duration::from_secs(20), || async {
-        scalar(
+        count(
             &db.store,
             &tenant,
             "SELECT count(*) FROM notification_messages WHERE tenant_id = $1 AND state = 'sent'",
@@ -390,7 +340,7 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
     .await;
     assert_eq!(sg.received.lock().unwrap().len(), 17);
     assert_eq!(
-        scalar(
+        count(
             &db.store,
             &tenant,
             "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state <> 'done'"
@@ -400,7 +350,7 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
     );
     // Every registration is in the audit trail once.
     assert_eq!(
-        scalar(&db.store, &tenant, "SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND action = 'registration.created'").await,
+        count(&db.store, &tenant, "SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND action = 'registration.created'").await,
         17
     );
     worker.shutdown().await;

@@ -1,16 +1,9 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! `comply360 registry-sim` serves the registry simulator: a reservation through its HTTP API
 //! answers after the configured delay, and a seeded name is refused as taken.
 
+use crate::support::BIN;
 use serde_json::{Value, json};
 use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_comply360");
 
 #[tokio::test]
 async fn the_registry_simulator_runs_as_its_own_subcommand() {

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The Redis rate-limit backend against a real Redis: the machine's shared one at
 //! `redis://127.0.0.1:6379` (`COMPLY360_TEST_REDIS_URL` overrides) and, for the outage
 //! tests, a private `redis-server` on a free port that the test starts and kills. The shared
@@ -14,22 +8,15 @@
 use comply360_identity::ratelimit::{
     Decision, GCRA_LUA, Quota, REDIS_KEY_PREFIX, RateLimitError, RateLimiter,
 };
+use comply360_testkit::{ci, free_port, redis_url};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-fn shared_url() -> String {
-    std::env::var("COMPLY360_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
 /// A limiter on the shared Redis, or `None` (test skipped) when it is not reachable; under
 /// `CI=true` that fails the test instead.
 async fn shared_limiter() -> Option<RateLimiter> {
-    let url = shared_url();
+    let url = redis_url();
     match RateLimiter::redis(&url).await {
         Ok(limiter) => Some(limiter),
         // `e` names the URL without its password.
@@ -55,14 +42,6 @@ async fn raw_connection(url: &str) -> redis::aio::MultiplexedConnection {
 /// A key of this test's own.
 fn unique_key(test: &str) -> String {
     format!("test:{}:{test}", Uuid::new_v4().simple())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A private `redis-server` child, killed on drop.
@@ -203,7 +182,7 @@ async fn two_replicas_share_one_bucket() {
     let Some(a) = shared_limiter().await else {
         return;
     };
-    let b = RateLimiter::redis(&shared_url()).await.unwrap();
+    let b = RateLimiter::redis(&redis_url()).await.unwrap();
     let key = unique_key("replicas");
     let quota = Quota::per_minute(5, 5);
     let mut allowed = 0;
@@ -237,7 +216,7 @@ async fn keys_expire() {
     let Some(limiter) = shared_limiter().await else {
         return;
     };
-    let mut conn = raw_connection(&shared_url()).await;
+    let mut conn = raw_connection(&redis_url()).await;
     let key = unique_key("expire");
     let redis_key = format!("{REDIS_KEY_PREFIX}{key}");
 
@@ -279,7 +258,7 @@ async fn reset_clears_the_bucket() {
     let Some(limiter) = shared_limiter().await else {
         return;
     };
-    let other_replica = RateLimiter::redis(&shared_url()).await.unwrap();
+    let other_replica = RateLimiter::redis(&redis_url()).await.unwrap();
     let key = unique_key("reset");
     let quota = Quota::per_minute(1, 2);
     let second = Quota::per_minute(1, 1);
@@ -291,7 +270,7 @@ async fn reset_clears_the_bucket() {
 
     // An admin unlock on any replica refills the shared bucket, under every quota.
     other_replica.reset(&key).await;
-    let mut conn = raw_connection(&shared_url()).await;
+    let mut conn = raw_connection(&redis_url()).await;
     let exists: i64 = redis::cmd("EXISTS")
         .arg(format!("{REDIS_KEY_PREFIX}{key}"))
         .query_async(&mut conn)

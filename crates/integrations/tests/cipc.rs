@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The CIPC client against the stand-in on loopback: prefill, the FACTS.md register, the
 //! token refresh path and the errors an agent will see.
 

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The automated filing path end to end: the registry simulator on loopback, driven through
 //! `SimulatorGateway` exactly as the workflow would drive a registry with an API.
 

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Outside calls against a real HTTP stand-in on loopback that the test breaks, slows and stops.
 
 use axum::Router;

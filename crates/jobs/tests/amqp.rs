@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The RabbitMQ transport against a real broker (RabbitMQ on 127.0.0.1:5672, `rabbitmqctl`
 //! on PATH, run as a user it accepts). Each test gets its own vhost, removed at the end.
 //!
@@ -20,7 +14,7 @@ use comply360_jobs::{
     Transport, WorkerConfig, queue,
 };
 use comply360_store::{Store, Tenant};
-use comply360_testkit::TestDb;
+use comply360_testkit::{TestDb, audit_counts, count, eventually};
 use lapin::options::{
     BasicPublishOptions, ConfirmSelectOptions, QueueBindOptions, QueueDeclareOptions,
     QueueDeleteOptions,
@@ -45,7 +39,7 @@ fn broker_available() -> bool {
     if reachable && ctl {
         return true;
     }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
+    if comply360_testkit::ci() {
         panic!(
             "RabbitMQ is not usable (port 5672 reachable: {reachable}, rabbitmqctl: {ctl}); \
              scripts/test starts it with `rabbitmq-server -detached`"
@@ -199,34 +193,13 @@ async fn emit(
     id
 }
 
-/// Audit rows per event id: the effect that must happen exactly once.
-async fn audit_counts(store: &Store, tenant: &Tenant) -> HashMap<Uuid, i64> {
-    let mut tx = store.tenancy().begin(tenant).await.unwrap();
-    let rows: Vec<(Uuid, i64)> = tx
-        .query_as(
-            "SELECT (detail->>'event_id')::uuid, count(*) FROM audit_log
-             WHERE tenant_id = $1 AND detail ? 'event_id' GROUP BY 1",
-        )
-        .bind(tenant.id().as_uuid())
-        .fetch_all(tx.conn())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    rows.into_iter().collect()
-}
-
 async fn unrelayed(store: &Store, tenant: &Tenant) -> i64 {
-    let mut tx = store.tenancy().begin(tenant).await.unwrap();
-    let n: i64 = tx
-        .query_scalar(
-            "SELECT count(*) FROM outbox_events WHERE tenant_id = $1 AND relayed_at IS NULL",
-        )
-        .bind(tenant.id().as_uuid())
-        .fetch_one(tx.conn())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    n
+    count(
+        store,
+        tenant,
+        "SELECT count(*) FROM outbox_events WHERE tenant_id = $1 AND relayed_at IS NULL",
+    )
+    .await
 }
 
 /// Job counts by (handler, state).
@@ -258,25 +231,6 @@ async fn queue_depth(vhost: &Vhost, queue: &str) -> u32 {
         .unwrap();
     let _ = conn.close(200, "bye".into()).await;
     q.message_count()
-}
-
-/// Polls `check` until it holds, or fails the test with `what` after `limit`.
-async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), String>>,
-{
-    let started = Instant::now();
-    loop {
-        let last = match check().await {
-            Ok(()) => return,
-            Err(state) => state,
-        };
-        if started.elapsed() > limit {
-            panic!("{what}: not reached after {limit:?}; last state: {last}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// Every emitted event has exactly one audit row, nothing is left unrelayed, and every job
@@ -375,7 +329,7 @@ async fn events_flow_end_to_end_exactly_once() {
             }
         }
     }
-    eventually(Duration::from_secs(20), "every event handled once", || {
+    eventually("every event handled once", Duration::from_secs(20), || {
         all_handled_once(&db.store, &tenants, &audited)
     })
     .await;
@@ -452,8 +406,8 @@ async fn broker_restart_mid_stream_loses_and_duplicates_nothing() {
     .unwrap();
     let at_stop = *progress.borrow();
     eventually(
-        Duration::from_secs(3),
         "the transport notices the outage",
+        Duration::from_secs(3),
         || async {
             if handle.is_connected() {
                 Err("still connected".to_owned())
@@ -477,8 +431,8 @@ async fn broker_restart_mid_stream_loses_and_duplicates_nothing() {
     let recovering = Instant::now();
     let audited = emitted.lock().unwrap().clone();
     eventually(
-        Duration::from_secs(30),
         "every event handled once after the restart",
+        Duration::from_secs(30),
         || all_handled_once(&db.store, &tenants, &audited),
     )
     .await;
@@ -552,7 +506,7 @@ async fn a_handler_that_always_fails_is_dead_lettered_after_its_attempts() {
     for _ in 0..3 {
         ids.push(emit(&db.store, &outbox, &tenant, types::REGISTRATION_CREATED).await);
     }
-    eventually(Duration::from_secs(20), "three dead letters", || async {
+    eventually("three dead letters", Duration::from_secs(20), || async {
         let depth = queue_depth(&vhost, topology::DEAD_LETTER_QUEUE).await;
         let states = job_states(&db.store, &tenant).await;
         let dead = states
@@ -686,8 +640,8 @@ async fn malformed_and_foreign_messages_go_to_the_dead_letters() {
     // And the consumer carries on with real events.
     let real = emit(&db.store, &outbox, &tenant, types::REGISTRATION_CREATED).await;
     eventually(
-        Duration::from_secs(15),
         "three dead letters and the real event handled",
+        Duration::from_secs(15),
         || async {
             let depth = queue_depth(&vhost, topology::DEAD_LETTER_QUEUE).await;
             let handled = audit_counts(&db.store, &tenant).await.get(&real.as_uuid()) == Some(&1);
@@ -756,8 +710,8 @@ async fn a_nacked_publish_leaves_events_unrelayed_and_repeats_are_absorbed() {
     // Published (the handler's copies arrive and run) but nacked: never marked relayed,
     // while the relay keeps publishing them again (the worker comes back every second).
     eventually(
-        Duration::from_secs(10),
         "each event handled from a nacked publish",
+        Duration::from_secs(10),
         || async {
             let counts = audit_counts(&db.store, &tenant).await;
             match ids.iter().all(|id| counts.contains_key(&id.as_uuid())) {
@@ -789,8 +743,8 @@ async fn a_nacked_publish_leaves_events_unrelayed_and_repeats_are_absorbed() {
         ids.iter().map(|id| id.as_uuid()).collect::<Vec<_>>(),
     )]);
     eventually(
-        Duration::from_secs(10),
         "relayed once the broker accepts",
+        Duration::from_secs(10),
         || all_handled_once(&db.store, std::slice::from_ref(&tenant), &audited),
     )
     .await;
@@ -841,8 +795,8 @@ async fn shutdown_lets_started_deliveries_finish_and_settle() {
         emit(&db.store, &outbox, &tenant, types::REGISTRATION_UPDATED).await;
     }
     eventually(
-        Duration::from_secs(10),
         "the slow handler has started",
+        Duration::from_secs(10),
         || async {
             match slow.started.load(SeqCst) {
                 0 => Err("not started".to_owned()),
@@ -872,8 +826,8 @@ async fn shutdown_lets_started_deliveries_finish_and_settle() {
     // closes, so the count of ready messages settles rather than being right at once. A
     // finished delivery that was not acked would come back too and leave it above the rest.
     eventually(
-        Duration::from_secs(10),
         "the queue to hold exactly what never ran (acks lost on shutdown?)",
+        Duration::from_secs(10),
         || async {
             let left = queue_depth(&vhost, "c360.test.slow").await as usize;
             if left == 3 - started - never_published {

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The PostgreSQL job queue against a real PostgreSQL, in all three isolation modes: emit is
 //! transactional, every event is handled exactly once in effect, failures retry with backoff
 //! and end as dead letters that can be replayed, shutdown releases claimed jobs, an expired
@@ -19,7 +13,7 @@ use comply360_jobs::{
     Transport, WorkerConfig, WorkerHandle, admin, queue,
 };
 use comply360_store::{Store, Tenant};
-use comply360_testkit::{TestDb, create_tenant};
+use comply360_testkit::{TestDb, audit_counts, count, create_tenant, eventually};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -137,51 +131,6 @@ async fn emit_many(
     ids
 }
 
-async fn count(store: &Store, tenant: &Tenant, sql: &str) -> i64 {
-    let mut tx = store.tenancy().begin(tenant).await.unwrap();
-    let n: i64 = tx
-        .query_scalar(sql)
-        .bind(tenant.id().as_uuid())
-        .fetch_one(tx.conn())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    n
-}
-
-async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
-/// Audit rows per event id: the exactly-once check.
-async fn audit_counts(store: &Store, tenant: &Tenant) -> std::collections::HashMap<Uuid, i64> {
-    let mut tx = store.tenancy().begin(tenant).await.unwrap();
-    let rows: Vec<(String, i64)> = tx
-        .query_as(
-            "SELECT detail->>'event_id', count(*) FROM audit_log
-             WHERE tenant_id = $1 AND detail ? 'event_id' GROUP BY 1",
-        )
-        .bind(tenant.id().as_uuid())
-        .fetch_all(tx.conn())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    rows.into_iter()
-        .map(|(id, n)| (id.parse().unwrap(), n))
-        .collect()
-}
-
 #[tokio::test]
 async fn emitted_events_are_handled_exactly_once_in_every_mode() {
     let db = TestDb::new().await;
@@ -197,7 +146,7 @@ async fn emitted_events_are_handled_exactly_once_in_every_mode() {
         emitted.push(emit_many(&db.store, &outbox, t, types::REGISTRATION_CREATED, 120).await);
     }
     for (t, ids) in tenants.iter().zip(&emitted) {
-        wait_until("every job done", Duration::from_secs(60), || async {
+        eventually("every job done", Duration::from_secs(60), || async {
             count(
                 &db.store,
                 t,
@@ -315,7 +264,7 @@ async fn failures_retry_with_backoff_then_dead_letter_and_replay_after_a_fix() {
     let worker = start_worker(&db.store, &outbox, quick_config());
     let started = Instant::now();
     emit_many(&db.store, &outbox, &t, types::PAYMENT_RECEIVED, 1).await;
-    wait_until("the job to die", Duration::from_secs(20), || async {
+    eventually("the job to die", Duration::from_secs(20), || async {
         count(
             &db.store,
             &t,
@@ -369,7 +318,7 @@ async fn failures_retry_with_backoff_then_dead_letter_and_replay_after_a_fix() {
     .await
     .unwrap();
     assert_eq!(replayed.tenant, "poison");
-    wait_until(
+    eventually(
         "the replayed job to finish",
         Duration::from_secs(20),
         || async {
@@ -479,7 +428,7 @@ async fn shutdown_releases_claimed_jobs_and_an_expired_lease_is_taken_over() {
         ..quick_config()
     };
     let worker = start_worker(&db.store, &outbox, config);
-    wait_until("four jobs running", Duration::from_secs(20), || async {
+    eventually("four jobs running", Duration::from_secs(20), || async {
         started.load(Ordering::SeqCst) == 4
     })
     .await;
@@ -669,7 +618,7 @@ async fn a_batch_commits_its_successes_and_rolls_back_each_failure_alone() {
     let t = db.store.tenancy().resolve(&record.slug).await.unwrap();
     emit_many(&db.store, &outbox, &t, types::DOCUMENT_UPLOADED, 40).await;
     let worker = start_worker(&db.store, &outbox, quick_config());
-    wait_until("every job settled", Duration::from_secs(30), || async {
+    eventually("every job settled", Duration::from_secs(30), || async {
         count(
             &db.store,
             &t,

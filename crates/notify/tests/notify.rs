@@ -1,15 +1,12 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Notifications against real parts: the embedded PostgreSQL in all three isolation modes, a
 //! real SMTP server (aiosmtpd), the mailbox directory and the dev page over HTTP, and
 //! SendGrid / Twilio stand-ins on loopback.
 
-mod support;
-
+use crate::support;
+use crate::support::standins::{sendgrid_standin, twilio_standin};
+use crate::support::{
+    closed_port, deliver_jobs, mailbox_settings, runner, set_branding, smtp_settings, tenant,
+};
 use comply360_domain::IsolationMode;
 use comply360_jobs::NewEvent;
 use comply360_jobs::event::types;
@@ -18,14 +15,10 @@ use comply360_notify::{
     messages, preferences, queue, send_test,
 };
 use comply360_testkit::TestDb;
+use comply360_testkit::smtp::SmtpServer;
 use mail_parser::MessageParser;
 use serde_json::json;
 use std::time::{Duration, Instant};
-use support::standins::{sendgrid_standin, twilio_standin};
-use support::{
-    SmtpServer, closed_port, deliver_jobs, mailbox_settings, runner, set_branding, smtp_settings,
-    tenant,
-};
 use uuid::Uuid;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -47,7 +40,7 @@ async fn send_test_arrives_at_the_smtp_server_with_the_tenants_branding() {
     let db = TestDb::new().await;
     let t = tenant(&db, "baobab", IsolationMode::Pooled).await;
     set_branding(&db.store, &t, baobab_branding()).await;
-    let runner = runner(&db.store, &smtp.settings());
+    let runner = runner(&db.store, &smtp_settings(smtp.port));
 
     let started = Instant::now();
     let outcome = send_test(&runner, &t, "ops@agency.example", WAIT)
@@ -156,7 +149,7 @@ async fn smtp_transient_refusals_are_retried_and_permanent_ones_are_not() {
     };
     let db = TestDb::new().await;
     let t = tenant(&db, "karoo", IsolationMode::Pooled).await;
-    let runner = runner(&db.store, &smtp.settings());
+    let runner = runner(&db.store, &smtp_settings(smtp.port));
 
     let transient = send_test(&runner, &t, "tempfail@agency.example", WAIT)
         .await

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Fleet migrations over 200 tenants in all three modes: a new migration reaches every
 //! namespace, an interrupted run resumes, a broken tenant is isolated and reported, an edited
 //! migration is refused, and a run with nothing to do is a single indexed query.

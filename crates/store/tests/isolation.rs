@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Tenant isolation in all three modes, directly and through a real PgBouncer in transaction
 //! mode (DESIGN.md section 3; issue "Must show": isolation tests).
 

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Property test of isolation: random operations by several tenants in all three modes, checked
 //! against a model. Whatever the sequence, a tenant sees exactly its own rows, and nothing it
 //! does (unfiltered updates and deletes, guessing another tenant's ids) touches anyone else's.

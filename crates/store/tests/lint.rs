@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The schema lint: passes on the real tenant schema, fails on each kind of violation.
 
 use comply360_domain::IsolationMode;

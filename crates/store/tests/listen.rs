@@ -1,5 +1,3 @@
-#![expect(clippy::expect_used, reason = "tests fail by panicking")]
-
 //! The reconnecting listener: what it hears, that it says so when it is listening again
 //! after losing its connection, and that it closes its connection when told to stop.
 

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! The pool registry keeps database-mode tenants within the connection budget.
 
 use comply360_domain::IsolationMode;

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail by panicking"
-)]
-
 //! Provisioning as a resumable state machine, in every mode (DESIGN.md rule 7).
 
 use comply360_domain::{IsolationMode, ProvisioningState, ProvisioningStep, Slug, Tier};

@@ -10,11 +10,21 @@
 //! * A fresh app database per test, cloned from a migrated template ([`TestDb`]), with its own
 //!   prefix for database-mode tenant databases so tests never collide.
 //! * The HTTP app on `127.0.0.1:0` ([`spawn_app`]) and a real PgBouncer ([`pgbouncer`]).
+//! * Helpers the crates' test suites share: requests to the app ([`http`]), the `comply360`
+//!   binary on a test database ([`comply360_command`]), waiting for a condition
+//!   ([`eventually`]), counting a tenant's rows ([`count`]), a free port ([`free_port`]), a
+//!   real SMTP server ([`smtp`]).
 //!
 //! Logs stay silent unless `TEST_LOG=1`.
 
 pub mod cluster;
+mod command;
+pub mod http;
 pub mod pgbouncer;
+mod rows;
+mod services;
+pub mod smtp;
+mod wait;
 
 use comply360_api::{AppState, HttpSettings, serve};
 use comply360_domain::{IsolationMode, Slug, Tier};
@@ -33,15 +43,60 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 pub use cluster::{TestCluster, test_cluster};
+pub use command::{comply360_command, database_url};
+pub use rows::{audit_counts, count};
+pub use services::{ci, redis_url};
+pub use wait::{Reached, eventually};
 
-/// Turns on logs when `TEST_LOG=1`.
+/// The process's subscriber, once: logs when `TEST_LOG=1`, otherwise [`Quiet`].
 pub fn init_logging() {
     if std::env::var("TEST_LOG").is_ok_and(|v| v == "1") {
         let _ = tracing_subscriber::fmt()
             .with_env_filter("info,sqlx=warn")
             .with_test_writer()
             .try_init();
+    } else {
+        let _ = tracing::subscriber::set_global_default(Quiet);
     }
+}
+
+/// Records nothing, but answers "sometimes" for every callsite. Tests share a process, and
+/// tracing caches per callsite, for the whole process, whether any subscriber wants it: with
+/// no global subscriber, a callsite first reached by a test without one could be cached as
+/// wanted by nobody, and a test that captures its own thread's logs
+/// (`tracing::subscriber::set_default`) would then miss those spans and events. With this
+/// one every callsite asks the current thread's subscriber each time.
+pub struct Quiet;
+
+impl tracing::Subscriber for Quiet {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::sometimes()
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::TRACE)
+    }
+
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, _: &tracing::Event<'_>) {}
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
 }
 
 /// A fresh app database for one test, and a store opened on it.
@@ -259,4 +314,12 @@ pub async fn spawn_app_with(state: AppState) -> TestApp {
 /// The address of the test cluster's server as a [`ServerAddress`].
 pub async fn cluster_address() -> ServerAddress {
     test_cluster().await.address()
+}
+
+/// A loopback port that was free a moment ago (bound by the OS, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
 }

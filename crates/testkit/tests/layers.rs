@@ -1,5 +1,3 @@
-#![expect(clippy::expect_used, reason = "tests fail by panicking")]
-
 //! The layers of ARCHITECTURE.md's map, checked: which crate may depend on which (from
 //! `cargo metadata`), and no SQL in the HTTP handlers or the commands (SQL lives in
 //! repositories of the owning crate).

@@ -1,87 +1,26 @@
-//! Helpers shared by the identity test files.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! Helpers shared by the api test modules (requests to the app: `comply360_testkit::http`).
 
-use comply360_testkit::{TEST_PASSWORD, TestApp};
-use reqwest::{Response, StatusCode};
-use serde_json::{Value, json};
+use comply360_identity::totp::Totp;
+use comply360_testkit::TestApp;
+use serde_json::Value;
 
-pub struct Http<'a> {
-    pub app: &'a TestApp,
-    pub client: reqwest::Client,
+/// The authenticator of an MFA enrolment (from the secret in its `otpauth_uri`).
+pub fn totp_from(enrolment: &Value) -> Totp {
+    let uri = enrolment["otpauth_uri"].as_str().unwrap();
+    let secret = uri
+        .split("secret=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let raw = totp_rs::Secret::try_from_base32(secret).unwrap();
+    Totp::new(raw.as_bytes()).unwrap()
 }
 
-impl<'a> Http<'a> {
-    pub fn new(app: &'a TestApp) -> Http<'a> {
-        Http {
-            app,
-            client: reqwest::Client::new(),
-        }
-    }
-
-    pub async fn send(
-        &self,
-        method: reqwest::Method,
-        tenant: Option<&str>,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Response {
-        let mut req = self.client.request(method, self.app.url(path));
-        if let Some(t) = tenant {
-            req = req.header("x-tenant", t);
-        }
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        req.send().await.unwrap()
-    }
-
-    pub async fn post(
-        &self,
-        tenant: Option<&str>,
-        path: &str,
-        token: Option<&str>,
-        body: Value,
-    ) -> Response {
-        self.send(reqwest::Method::POST, tenant, path, token, Some(body))
-            .await
-    }
-
-    pub async fn get(&self, tenant: Option<&str>, path: &str, token: Option<&str>) -> Response {
-        self.send(reqwest::Method::GET, tenant, path, token, None)
-            .await
-    }
-
-    pub async fn login(&self, tenant: &str, email: &str, password: &str) -> Response {
-        self.post(
-            Some(tenant),
-            "/api/v1/auth/login",
-            None,
-            json!({"email": email, "password": password}),
-        )
-        .await
-    }
-
-    /// Signs in with the test password and returns the whole answer (tokens).
-    pub async fn signed_in(&self, tenant: &str, email: &str) -> Value {
-        let res = self.login(tenant, email, TEST_PASSWORD).await;
-        assert_eq!(res.status(), StatusCode::OK);
-        let body: Value = res.json().await.unwrap();
-        assert_eq!(body["status"], "signed_in", "{body}");
-        body
-    }
-}
-
-/// Asserts a problem response and returns its body.
-pub async fn problem(res: Response, status: StatusCode, code: &str) -> Value {
-    assert_eq!(res.status(), status, "expected {status} {code}");
-    assert_eq!(res.headers()["content-type"], "application/problem+json");
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    body
+/// Now, in Unix seconds (for TOTP codes).
+pub fn now() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap()
 }
 
 /// Base64url without padding.

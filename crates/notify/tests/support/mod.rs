@@ -13,8 +13,6 @@ use comply360_testkit::TestDb;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 /// Milliseconds instead of the production minutes, so retries run within a test.
 pub fn fast_retries() -> RetryPolicy {
@@ -86,73 +84,6 @@ pub async fn deliver_jobs(store: &Store, tenant: &Tenant) -> Vec<JobRow> {
         .collect()
 }
 
-/// A real SMTP server: `tests/smtp_server.py` on aiosmtpd, storing each message as a file.
-pub struct SmtpServer {
-    pub port: u16,
-    pub dir: tempfile::TempDir,
-    child: Child,
-}
-
-impl SmtpServer {
-    /// `None` (the test skips) when aiosmtpd is not installed, except under `CI=true`, where
-    /// a missing server fails the run: `scripts/test` installs it.
-    pub async fn start() -> Option<SmtpServer> {
-        let available = Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .status()
-            .await
-            .is_ok_and(|s| s.success());
-        if !available {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "aiosmtpd is not installed (python3 -m pip install aiosmtpd; scripts/test does it)"
-            );
-            eprintln!("SKIPPED: python3 with aiosmtpd is not installed; run scripts/test");
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_server.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(dir.path())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start the SMTP test server");
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        tokio::time::timeout(
-            Duration::from_secs(20),
-            BufReader::new(stdout).read_line(&mut line),
-        )
-        .await
-        .expect("the SMTP server printed its port in time")
-        .unwrap();
-        let port = line.trim().parse().expect("a port number");
-        Some(SmtpServer { port, dir, child })
-    }
-
-    pub fn settings(&self) -> NotifySettings {
-        smtp_settings(self.port)
-    }
-
-    /// Every message received so far (file name order = arrival order).
-    pub fn messages(&self) -> Vec<Vec<u8>> {
-        let mut names: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .collect();
-        names.sort();
-        names.iter().map(|p| std::fs::read(p).unwrap()).collect()
-    }
-
-    pub async fn stop(mut self) {
-        let _ = self.child.kill().await;
-    }
-}
-
 /// Plain SMTP to 127.0.0.1:`port`.
 pub fn smtp_settings(port: u16) -> NotifySettings {
     NotifySettings {
@@ -167,6 +98,5 @@ pub fn smtp_settings(port: u16) -> NotifySettings {
 
 /// A loopback port nobody listens on: bound by the OS, then released.
 pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+    comply360_testkit::free_port()
 }

@@ -1,4 +1,4 @@
-"""A local SMTP server for the notify tests, on aiosmtpd.
+"""A local SMTP server for the tests (the testkit's SmtpServer), on aiosmtpd.
 
 Usage: python3 smtp_server.py DIR
 Listens on 127.0.0.1 on a port the OS picks and prints it on the first line of stdout. Each

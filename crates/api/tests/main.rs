@@ -1,0 +1,20 @@
+//! The HTTP surface's integration tests: one binary (see Cargo.toml), a module per former test file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
+mod support;
+
+mod attacks;
+mod cancellation;
+mod http;
+mod identity;
+mod identity_isolation;
+mod portal_browser;
+mod practice;
+mod practice_isolation;
+mod shared_limits;
+mod surface;

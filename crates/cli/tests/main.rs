@@ -1,0 +1,19 @@
+//! The `comply360` binary's integration tests: one binary (see Cargo.toml), a module per former test file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
+mod support;
+
+mod check;
+mod cli;
+mod dev_pages;
+mod identity_cli;
+mod import;
+mod jobs;
+mod notify;
+mod outage;
+mod registry_sim;

@@ -1,0 +1,9 @@
+//! Identity's integration tests: one binary (see Cargo.toml), a module per former test file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
+mod ratelimit;

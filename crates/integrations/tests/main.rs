@@ -1,0 +1,11 @@
+//! The outside systems' integration tests: one binary (see Cargo.toml), a module per former test file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
+mod cipc;
+mod registry;
+mod resilience;

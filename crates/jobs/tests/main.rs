@@ -1,0 +1,10 @@
+//! The event and job integration tests: one binary (see Cargo.toml), a module per former test file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
+mod amqp;
+mod queue;
