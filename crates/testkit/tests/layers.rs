@@ -422,3 +422,60 @@ let f = format!("UPDATE {} SET x = 1", table);
         "{found:#?}"
     );
 }
+
+/// Files of `crates/<crate>/tests/` that its `main.rs` does not declare as a module: with one
+/// test binary per crate (`autotests = false`), such a file would silently never be compiled.
+fn undeclared_test_files(tests_dir: &Path) -> Vec<String> {
+    let Ok(main) = std::fs::read_to_string(tests_dir.join("main.rs")) else {
+        return vec![format!("{}: no main.rs", tests_dir.display())];
+    };
+    let declared: BTreeSet<String> = main
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("mod ")?.strip_suffix(';'))
+        .map(str::to_owned)
+        .collect();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(tests_dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let is_module_dir = path.is_dir() && path.join("mod.rs").is_file();
+        let is_module_file = path.extension().is_some_and(|e| e == "rs") && stem != "main";
+        if !(is_module_dir || is_module_file) {
+            continue;
+        }
+        let module = stem;
+        if !declared.contains(module) {
+            missing.push(format!(
+                "{}: `mod {module};` is missing",
+                tests_dir.join("main.rs").display()
+            ));
+        }
+    }
+    missing
+}
+
+#[test]
+fn every_test_file_is_part_of_its_crates_test_binary() {
+    let root = workspace_root().join("crates");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&root).unwrap().flatten() {
+        let tests = entry.path().join("tests");
+        if tests.is_dir() {
+            missing.extend(undeclared_test_files(&tests));
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+}
+
+#[test]
+fn an_undeclared_test_file_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.rs"), "mod kept;\n").unwrap();
+    std::fs::write(dir.path().join("kept.rs"), "").unwrap();
+    std::fs::write(dir.path().join("forgotten.rs"), "").unwrap();
+    let missing = undeclared_test_files(dir.path());
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(missing[0].contains("mod forgotten;"), "{missing:?}");
+}
