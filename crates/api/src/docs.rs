@@ -10,11 +10,10 @@
 
 use crate::problem::Problem;
 use crate::routes::{Access, RouteSpec, Routes};
-use axum::extract::{Path, Query};
+use axum::extract::{Path, RawQuery};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, LazyLock};
@@ -98,27 +97,29 @@ const ASSETS: [Asset; 5] = [
     },
 ];
 
-/// Each asset's ETag, a prefix of its SHA-256 (quoted), computed on first use. The page links
-/// every asset as `…?v=<tag>`, so a changed file is a new address and the old one can be
-/// cached for good.
-static TAGS: LazyLock<Vec<String>> = LazyLock::new(|| {
+/// Each asset's version, a prefix of its SHA-256 computed on first use: its ETag (quoted),
+/// and the `?v=` of the address the page links, so a changed file is a new address and the
+/// old one can be cached for good.
+static VERSIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
     ASSETS
         .iter()
-        .map(|a| {
-            let hash = format!("{:x}", Sha256::digest(a.bytes));
-            format!("\"{}\"", &hash[..16])
-        })
+        .map(|a| format!("{:x}", Sha256::digest(a.bytes))[..16].to_owned())
         .collect()
 });
 
+/// The asset called `name` and its version.
+fn find(name: &str) -> Option<(&'static Asset, &'static str)> {
+    ASSETS
+        .iter()
+        .zip(VERSIONS.iter())
+        .find(|(a, _)| a.name == name)
+        .map(|(a, v)| (a, v.as_str()))
+}
+
 /// The address of an asset with its version.
 fn versioned(name: &str) -> String {
-    let tag = ASSETS
-        .iter()
-        .zip(TAGS.iter())
-        .find(|(a, _)| a.name == name)
-        .map_or("", |(_, tag)| tag.trim_matches('"'));
-    format!("{PAGE}/{name}?v={tag}")
+    let version = find(name).map_or("", |(_, v)| v);
+    format!("{PAGE}/{name}?v={version}")
 }
 
 static PAGE_HTML: LazyLock<String> = LazyLock::new(|| {
@@ -160,28 +161,25 @@ async fn page() -> Response {
         .into_response()
 }
 
-#[derive(Deserialize)]
-struct Version {
-    v: Option<String>,
-}
-
 async fn asset(
     Path(name): Path<String>,
-    Query(version): Query<Version>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let Some((asset, tag)) = ASSETS.iter().zip(TAGS.iter()).find(|(a, _)| a.name == name) else {
+    let Some((asset, version)) = find(&name) else {
         return Problem::new(StatusCode::NOT_FOUND, "not_found", "no such file").into_response();
     };
     // The versioned address never changes content; any other is revalidated by its ETag.
-    let cache = if version.v.as_deref() == Some(tag.trim_matches('"')) {
+    let current = format!("v={version}");
+    let cache = if query.is_some_and(|q| q.split('&').any(|pair| pair == current)) {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
     };
-    let etag = HeaderValue::from_str(tag).unwrap_or(HeaderValue::from_static("\"\""));
+    let tag = format!("\"{version}\"");
+    let etag = HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"\""));
     let cache = HeaderValue::from_static(cache);
-    if matches(&headers, tag) {
+    if matches(&headers, &tag) {
         return (
             StatusCode::NOT_MODIFIED,
             [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
@@ -239,7 +237,8 @@ mod tests {
 
     #[test]
     fn if_none_match_compares_weakly_and_accepts_lists() {
-        let tag = TAGS[0].as_str();
+        let tag = format!("\"{}\"", VERSIONS[0]);
+        let tag = tag.as_str();
         let mut headers = HeaderMap::new();
         assert!(!matches(&headers, tag));
         headers.insert(
