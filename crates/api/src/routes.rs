@@ -154,15 +154,19 @@ fn method_filter(method: &Method) -> MethodFilter {
     }
 }
 
+/// Whether the OpenAPI document describes `path`: the API (`/api/…`, `/.well-known/…`), not
+/// HTML pages and their files: the portal's, and the docs page (`/api/docs` and
+/// `/api/docs/{asset}`, see [`crate::docs`]), which renders the document.
+pub fn documented(path: &str) -> bool {
+    let docs_page = path == "/api/docs" || path.starts_with("/api/docs/");
+    (path.starts_with("/api/") && !docs_page) || path.starts_with("/.well-known/")
+}
+
 /// The OpenAPI 3.1 document of `specs`: paths, summaries, the security each route takes and
 /// the permission it needs (`x-permission`).
 pub fn openapi(specs: &[RouteSpec]) -> Value {
     let mut paths = Map::new();
-    // The document covers the API, not the portal's HTML pages.
-    for spec in specs
-        .iter()
-        .filter(|s| s.path.starts_with("/api/") || s.path.starts_with("/.well-known/"))
-    {
+    for spec in specs.iter().filter(|s| documented(s.path)) {
         let entry = paths
             .entry(spec.path.to_owned())
             .or_insert_with(|| json!({}));
@@ -180,11 +184,12 @@ pub fn openapi(specs: &[RouteSpec]) -> Value {
                 "example": "0199f1c2-7a3b-7c00-8000-000000000001"
             }));
         }
+        // The first segment after the version (`/.well-known/…` is tagged `.well-known`).
         let tag = spec
             .path
             .trim_start_matches("/api/v1/")
             .split('/')
-            .next()
+            .find(|segment| !segment.is_empty())
             .unwrap_or("api");
         let mut op = json!({
             "summary": spec.summary,

@@ -2,76 +2,11 @@
 //! signs in, sees a wrong password refused, signs out; and a form on another site that posts
 //! to our sign-in is refused (no CSRF token, the Strict cookie not sent).
 
+use crate::support::browser::{browser, chromedriver};
 use comply360_domain::IsolationMode;
-use comply360_testkit::{TEST_PASSWORD, TestDb, free_port, spawn_app};
-use fantoccini::{ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use std::process::{Child, Command, Stdio};
+use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app};
+use fantoccini::Locator;
 use std::time::{Duration, Instant};
-
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// chromedriver on a free port, or None (skip) when Chromium is not installed outside CI.
-async fn chromedriver() -> Option<(Driver, u16)> {
-    let installed = ["/usr/bin/chromedriver", "/usr/bin/chromium"]
-        .iter()
-        .all(|p| std::path::Path::new(p).exists());
-    if !installed {
-        assert!(
-            !comply360_testkit::ci(),
-            "chromium and chromium-driver are required under CI=true (scripts/test installs them)"
-        );
-        eprintln!("skipped: Chromium is not installed (scripts/test installs it)");
-        return None;
-    }
-    let port = free_port();
-    let child = Command::new("/usr/bin/chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let driver = Driver(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Some((driver, port));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not listen on {port}");
-}
-
-async fn browser(port: u16, profile: &std::path::Path) -> fantoccini::Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }),
-    );
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a Chromium session")
-}
 
 /// The page's text once it contains `needle` (pages change under us after a click, so a
 /// read may find a stale document: it is simply read again).
