@@ -14,6 +14,7 @@ mod docs_page;
 mod http;
 mod identity;
 mod identity_isolation;
+mod openapi;
 mod portal_browser;
 mod practice;
 mod practice_isolation;
