@@ -67,7 +67,7 @@ pub struct Registration {
     pub company_id: Option<Uuid>,
     pub kind: String,
     pub jurisdiction: String,
-    pub status: String,
+    pub status: Status,
     pub agent_id: Option<Uuid>,
     pub due_on: Option<NaiveDate>,
     pub filing_path: String,
@@ -96,11 +96,15 @@ macro_rules! select_registrations {
 }
 
 fn from_row(r: &sqlx::postgres::PgRow) -> Result<Registration, sqlx::Error> {
-    let status: String = r.try_get("status")?;
-    let actions = status
-        .parse::<Status>()
-        .map(|s| s.actions().into_iter().map(Action::as_str).collect())
-        .unwrap_or_default();
+    let text: String = r.try_get("status")?;
+    // The column's CHECK constraint admits only the workflow's statuses.
+    let status: Status = text
+        .parse()
+        .map_err(|e: String| sqlx::Error::ColumnDecode {
+            index: "status".into(),
+            source: e.into(),
+        })?;
+    let actions = status.actions().into_iter().map(Action::as_str).collect();
     Ok(Registration {
         id: r.try_get("id")?,
         client_id: r.try_get("client_id")?,
@@ -126,7 +130,7 @@ fn from_row(r: &sqlx::postgres::PgRow) -> Result<Registration, sqlx::Error> {
 
 impl Registration {
     pub fn status(&self) -> Status {
-        self.status.parse().unwrap_or(Status::Draft)
+        self.status
     }
 
     pub fn registration_type(&self) -> Result<&'static RegistrationType, PracticeError> {

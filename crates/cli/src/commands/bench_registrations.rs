@@ -94,7 +94,7 @@ pub async fn bench(store: &Store, rows: i64, samples: usize) -> anyhow::Result<(
             tx.commit().await?;
             times.push(t.elapsed());
             anyhow::ensure!(
-                page.items.len() == 50 && page.items.iter().all(|r| r.status == status),
+                page.items.len() == 50 && page.items.iter().all(|r| r.status.as_str() == status),
                 "wrong page"
             );
         }
