@@ -4,86 +4,24 @@
 
 use crate::error::{PracticeError, Problems};
 use crate::outcome::{self, OutcomeInput};
-use crate::page::{self, Cursor, Page};
 use crate::registration_types::{
-    Ctx, Issue, RegistrationType, RegistrationTypes, Validation, validate, validate_step,
+    Ctx, Issue, RegistrationTypes, Validation, validate, validate_step,
 };
 use crate::timeline;
 use crate::workflow::{Action, Status};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use comply360_domain::RegistrationKind;
 use comply360_domain::contact::Region;
 use comply360_jobs::event::types;
 use comply360_jobs::{NewEvent, Outbox};
 use comply360_store::TenantTx;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::Row;
 use uuid::Uuid;
 
-/// Who acts, with which permissions (the API resolves them; the filing handler acts as the
-/// registry gateway with every permission).
-pub struct Actor {
-    pub id: Uuid,
-    /// The permissions the caller holds among those actions need; None = every permission.
-    pub granted: Option<Vec<&'static str>>,
-}
-
-impl Actor {
-    /// The registry gateway recording an outcome.
-    pub fn system() -> Actor {
-        Actor {
-            id: Uuid::nil(),
-            granted: None,
-        }
-    }
-
-    pub fn can(&self, permission: &str) -> bool {
-        self.granted
-            .as_ref()
-            .is_none_or(|g| g.contains(&permission))
-    }
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewDraft {
-    pub client_id: Option<String>,
-    pub kind: Option<String>,
-    pub company_id: Option<Uuid>,
-    /// "manual" (the agent files on the registry's site) or "gateway" (the configured
-    /// registry gateway, e.g. the simulator).
-    pub filing_path: Option<String>,
-    pub agent_id: Option<Uuid>,
-    pub due_on: Option<NaiveDate>,
-    /// Step data to start with: `{step: {field: value}}`.
-    pub steps: Option<Value>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Registration {
-    pub id: Uuid,
-    pub client_id: Uuid,
-    pub company_id: Option<Uuid>,
-    pub kind: String,
-    pub jurisdiction: String,
-    pub status: Status,
-    pub agent_id: Option<Uuid>,
-    pub due_on: Option<NaiveDate>,
-    pub filing_path: String,
-    pub filing_id: Option<String>,
-    pub registry_reference: Option<String>,
-    pub steps: Value,
-    pub outcome: Option<Value>,
-    pub version: i32,
-    pub submitted_at: Option<DateTime<Utc>>,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// What may be done next from this status.
-    pub actions: Vec<&'static str>,
-}
-
+/// The columns of a registration, in [`model::from_row`]'s order (a macro, so the statement
+/// stays one literal).
 macro_rules! select_registrations {
     ($rest:literal) => {
         concat!(
@@ -95,54 +33,14 @@ macro_rules! select_registrations {
     };
 }
 
-fn from_row(r: &sqlx::postgres::PgRow) -> Result<Registration, sqlx::Error> {
-    let text: String = r.try_get("status")?;
-    // The column's CHECK constraint admits only the workflow's statuses.
-    let status: Status = text
-        .parse()
-        .map_err(|e: String| sqlx::Error::ColumnDecode {
-            index: "status".into(),
-            source: e.into(),
-        })?;
-    let actions = status.actions().into_iter().map(Action::as_str).collect();
-    Ok(Registration {
-        id: r.try_get("id")?,
-        client_id: r.try_get("client_id")?,
-        company_id: r.try_get("company_id")?,
-        kind: r.try_get("kind")?,
-        jurisdiction: r.try_get("jurisdiction")?,
-        status,
-        agent_id: r.try_get("agent_id")?,
-        due_on: r.try_get("due_on")?,
-        filing_path: r.try_get("filing_path")?,
-        filing_id: r.try_get("filing_id")?,
-        registry_reference: r.try_get("registry_reference")?,
-        steps: r.try_get("payload")?,
-        outcome: r.try_get("outcome")?,
-        version: r.try_get("version")?,
-        submitted_at: r.try_get("submitted_at")?,
-        completed_at: r.try_get("completed_at")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        actions,
-    })
-}
+mod assignment;
+mod list;
+mod model;
 
-impl Registration {
-    pub fn status(&self) -> Status {
-        self.status
-    }
-
-    pub fn registration_type(&self) -> Result<&'static RegistrationType, PracticeError> {
-        let kind: RegistrationKind = self
-            .kind
-            .parse()
-            .map_err(|_| PracticeError::NotFound("registration type"))?;
-        RegistrationTypes::built_in()
-            .get(kind)
-            .ok_or(PracticeError::NotFound("registration type"))
-    }
-}
+pub use assignment::{AssignInput, assign, extend_reservation};
+pub use list::{RegistrationFilter, list};
+use model::from_row;
+pub use model::{Actor, NewDraft, Registration};
 
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Registration, PracticeError> {
     let row = tx
@@ -690,231 +588,6 @@ pub async fn transition(
     )
     .await?;
     Ok(r)
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AssignInput {
-    pub agent_id: Option<Uuid>,
-    pub due_on: Option<NaiveDate>,
-    #[serde(default)]
-    pub note: String,
-}
-
-pub async fn assign(
-    tx: &mut TenantTx,
-    outbox: &Outbox,
-    actor: &Actor,
-    id: Uuid,
-    a: &AssignInput,
-) -> Result<Registration, PracticeError> {
-    let r = get_for_update(tx, id).await?;
-    if matches!(r.status(), Status::Completed | Status::Cancelled) {
-        return Err(PracticeError::Conflict {
-            code: "final",
-            detail: format!("a {} registration cannot be reassigned", r.status),
-        });
-    }
-    if a.agent_id.is_none() && a.due_on.is_none() {
-        return Err(PracticeError::field(
-            "agent_id",
-            "give agent_id (or null to unassign) and/or due_on",
-        ));
-    }
-    crate::clients::check_agent(tx, a.agent_id, "agent_id").await?;
-    tx.query(
-        "UPDATE registrations SET agent_id = coalesce($3, agent_id), due_on = coalesce($4, due_on), version = version + 1 \
-         WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(tx.tenant_id().as_uuid())
-    .bind(id)
-    .bind(a.agent_id)
-    .bind(a.due_on)
-    .execute(tx.conn())
-    .await?;
-    timeline::append(
-        tx,
-        id,
-        actor.id,
-        "assigned",
-        None,
-        None,
-        &a.note,
-        json!({"agent_id": a.agent_id, "due_on": a.due_on, "previous_agent_id": r.agent_id}),
-    )
-    .await?;
-    let r = get(tx, id).await?;
-    emit(
-        tx,
-        outbox,
-        types::REGISTRATION_UPDATED,
-        &r,
-        json!({"change": "assigned", "agent_id": a.agent_id}),
-    )
-    .await?;
-    Ok(r)
-}
-
-/// Extends a reserved name for good cause (CoR 9.2): 60 business days after its expiry,
-/// once, while it has not expired. The reason is required and kept on the timeline.
-pub async fn extend_reservation(
-    tx: &mut TenantTx,
-    outbox: &Outbox,
-    actor: &Actor,
-    id: Uuid,
-    reason: &str,
-    today: NaiveDate,
-) -> Result<Registration, PracticeError> {
-    if !actor.can("registrations:write") {
-        return Err(PracticeError::Forbidden("registrations:write"));
-    }
-    let r = get_for_update(tx, id).await?;
-    if r.kind != RegistrationKind::ZaNameReservation.as_str()
-        || !matches!(r.status(), Status::Approved | Status::Completed)
-    {
-        return Err(PracticeError::Conflict {
-            code: "not_a_reservation",
-            detail: "only an approved or completed name reservation can be extended".into(),
-        });
-    }
-    if reason.trim().is_empty() {
-        return Err(PracticeError::field(
-            "reason",
-            "give the good cause for the extension (it goes on the CoR 9.2)",
-        ));
-    }
-    let mut outcome = r.outcome.clone().unwrap_or_default();
-    let Some(expires_on) = outcome
-        .get("expires_on")
-        .and_then(Value::as_str)
-        .and_then(|d| d.parse::<NaiveDate>().ok())
-    else {
-        return Err(PracticeError::Conflict {
-            code: "no_expiry",
-            detail: "the reservation has no expiry date recorded".into(),
-        });
-    };
-    if outcome.get("extended_from").is_some_and(|v| !v.is_null()) {
-        return Err(PracticeError::Conflict {
-            code: "already_extended",
-            detail: format!("the reservation was already extended to {expires_on}"),
-        });
-    }
-    if today > expires_on {
-        return Err(PracticeError::Conflict {
-            code: "reservation_expired",
-            detail: format!(
-                "the reservation expired on {expires_on}; an expired name cannot be extended, reserve it again"
-            ),
-        });
-    }
-    let extended = comply360_domain::rules::name_reservation_extension(
-        expires_on,
-        &comply360_domain::calendar::BusinessCalendar::default(),
-    );
-    if let Some(obj) = outcome.as_object_mut() {
-        obj.insert("expires_on".into(), json!(extended));
-        obj.insert("extended_from".into(), json!(expires_on));
-        obj.insert("extension_document".into(), json!("CoR 9.2"));
-    }
-    tx.query("UPDATE registrations SET outcome = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2")
-        .bind(tx.tenant_id().as_uuid())
-        .bind(id)
-        .bind(&outcome)
-        .execute(tx.conn())
-        .await?;
-    timeline::append(
-        tx,
-        id,
-        actor.id,
-        "extended",
-        None,
-        None,
-        reason,
-        json!({"from": expires_on, "to": extended}),
-    )
-    .await?;
-    let r = get(tx, id).await?;
-    emit(
-        tx,
-        outbox,
-        types::REGISTRATION_UPDATED,
-        &r,
-        json!({"change": "reservation_extended", "expires_on": extended}),
-    )
-    .await?;
-    Ok(r)
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct RegistrationFilter {
-    pub status: Option<String>,
-    pub kind: Option<String>,
-    pub agent: Option<Uuid>,
-    pub client_id: Option<Uuid>,
-    pub due_before: Option<NaiveDate>,
-    pub cursor: Option<String>,
-    pub limit: Option<i64>,
-}
-
-impl RegistrationFilter {
-    fn check(&self) -> Result<Option<Cursor>, PracticeError> {
-        let mut p = Problems::default();
-        if let Some(s) = &self.status
-            && let Err(e) = s.parse::<Status>()
-        {
-            p.add("status", e);
-        }
-        if let Some(k) = &self.kind
-            && let Err(e) = k.parse::<RegistrationKind>()
-        {
-            p.add("kind", e.to_string());
-        }
-        let cursor = match &self.cursor {
-            Some(c) => Cursor::decode(c).or_else(|| {
-                p.add(
-                    "cursor",
-                    "not a cursor this API gave out; start again without it",
-                );
-                None
-            }),
-            None => None,
-        };
-        p.finish("the filter is invalid")?;
-        Ok(cursor)
-    }
-}
-
-pub async fn list(
-    tx: &mut TenantTx,
-    f: &RegistrationFilter,
-) -> Result<Page<Registration>, PracticeError> {
-    let cursor = f.check()?;
-    let limit = page::limit(f.limit);
-    let rows = tx
-        .query(select_registrations!(
-            "WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3) \
-             AND ($4::uuid IS NULL OR agent_id = $4) AND ($5::uuid IS NULL OR client_id = $5) \
-             AND ($6::date IS NULL OR due_on < $6) \
-             AND ($7::timestamptz IS NULL OR (created_at, id) < ($7, $8)) \
-             ORDER BY created_at DESC, id DESC LIMIT $9"
-        ))
-        .bind(tx.tenant_id().as_uuid())
-        .bind(&f.status)
-        .bind(&f.kind)
-        .bind(f.agent)
-        .bind(f.client_id)
-        .bind(f.due_before)
-        .bind(cursor.map(|c| c.created_at))
-        .bind(cursor.map(|c| c.id))
-        .bind(limit + 1)
-        .fetch_all(tx.conn())
-        .await?;
-    let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    Ok(Page::from_rows(items, limit, |r| Cursor {
-        created_at: r.created_at,
-        id: r.id,
-    }))
 }
 
 /// Records the gateway's filing id (the automated path).
