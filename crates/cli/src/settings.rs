@@ -185,6 +185,29 @@ impl Default for Settings {
     }
 }
 
+/// A bad setting as one line that names it the way the operator wrote it:
+/// `COMPLY360_EMAIL_TRANSPORT: unknown variant ...` for an environment variable,
+/// `email_transport in /etc/comply360.toml: ...` for the configuration file.
+fn describe_setting_error(err: &figment::Error) -> String {
+    let key = match &err.metadata {
+        Some(md) if !err.path.is_empty() => {
+            let profile = err.profile.clone().unwrap_or_default();
+            let name = md.interpolate(&profile, &err.path);
+            if md.name.contains("environment variable") {
+                // figment's Env names keys without their prefix.
+                format!("COMPLY360_{}", name.replace('.', "_"))
+            } else if let Some(figment::Source::File(file)) = &md.source {
+                format!("{} in {}", err.path.join("."), file.display())
+            } else {
+                format!("{} in {}", err.path.join("."), md.name)
+            }
+        }
+        _ if !err.path.is_empty() => err.path.join("."),
+        _ => return format!("invalid setting: {}", err.kind),
+    };
+    format!("invalid setting {key}: {}", err.kind)
+}
+
 impl Settings {
     pub fn load(global: &GlobalArgs) -> anyhow::Result<Settings> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
@@ -197,9 +220,15 @@ impl Settings {
             figment = figment.merge(Toml::file(file));
         }
         figment = figment.merge(Env::prefixed("COMPLY360_"));
-        let mut s: Settings = figment
-            .extract()
-            .map_err(|e| anyhow::anyhow!("invalid setting: {e}"))?;
+        let mut s: Settings = figment.extract().map_err(|e| {
+            // serde's `flatten` hides the key of an error inside the notify settings;
+            // extracting them alone finds it again.
+            let e = match e.path.is_empty() {
+                true => figment.extract::<NotifySettings>().err().unwrap_or(e),
+                false => e,
+            };
+            anyhow::anyhow!("{}", describe_setting_error(&e))
+        })?;
         for (field, var) in [
             (&mut s.db_owner_password, "COMPLY360_DB_OWNER_PASSWORD_FILE"),
             (&mut s.db_app_password, "COMPLY360_DB_APP_PASSWORD_FILE"),

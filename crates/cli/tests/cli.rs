@@ -148,6 +148,41 @@ fn bad_input_gets_one_clear_line_and_no_partial_state() {
     assert_one_line_error(&out, 1, "DATABASE_URL");
 }
 
+/// A bad setting is one line naming it as the operator wrote it: the environment variable
+/// (also inside the flattened notify settings, where serde loses the key), or the file and key.
+#[test]
+fn a_bad_setting_names_its_variable_or_key() {
+    let root = data_dir();
+    let dir = root.path().join("never-created");
+    let cases = [
+        (
+            "COMPLY360_EMAIL_TRANSPORT",
+            "ses",
+            "expected `one of `mailbox`, `smtp`, `sendgrid``",
+        ),
+        ("COMPLY360_JOBS_LEASE_SECS", "soon", "expected u64"),
+        ("COMPLY360_SMTP_PORT", "99999999", "expected u16"),
+    ];
+    for (var, value, expected) in cases {
+        let out = run(&dir, &["tenant", "list"], &[(var, value)]);
+        assert_one_line_error(&out, 1, &format!("invalid setting {var}: "));
+        assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+    }
+    let file = root.path().join("comply360.toml");
+    std::fs::write(&file, "email_transport = \"ses\"\n").unwrap();
+    let config = file.to_str().unwrap();
+    let out = run(&dir, &["--config", config, "tenant", "list"], &[]);
+    assert_one_line_error(
+        &out,
+        1,
+        &format!("invalid setting email_transport in {config}: unknown variant"),
+    );
+    assert!(
+        !dir.exists(),
+        "a bad setting must not create the data directory"
+    );
+}
+
 #[test]
 fn tenant_lifecycle_from_the_command_line() {
     let dir_guard = data_dir();
