@@ -114,3 +114,140 @@ async fn the_document_matches_its_reviewed_snapshot() {
         );
     }
 }
+
+/// The contract check (`comply360_testkit::contract`), which every spawned app runs, refuses
+/// what the document does not list: an unlisted status, an unlisted problem code, a body its
+/// schema refuses. Without this the check could pass everything and prove nothing.
+#[tokio::test]
+async fn the_contract_check_refuses_undocumented_answers() {
+    use axum::http::{Method, StatusCode};
+    let (doc, _) = served_document().await;
+    let contract = comply360_testkit::contract::Contract::new(doc);
+    let problem = |status: u16, code: &str| {
+        serde_json::to_vec(&serde_json::json!({
+            "type": "https://comply360.dev/problems/x", "title": "x", "status": status,
+            "detail": "x", "code": code
+        }))
+        .unwrap()
+    };
+    let json = Some("application/json");
+    let problem_json = Some("application/problem+json");
+    let check = |method: Method, path: &str, status: StatusCode, ty, body: &[u8]| {
+        contract.check(&method, path, status, ty, body)
+    };
+
+    // What the document allows passes.
+    let client = serde_json::json!({
+        "id": "0199f1c2-7a3b-7c00-8000-000000000001", "kind": "person", "display_name": "Thabo Mokoena",
+        "first_names": "Thabo", "surname": "Mokoena", "email": null, "phone": null,
+        "id_number": "8001015009087", "date_of_birth": "1980-01-01", "passport_number": null,
+        "passport_country": null, "registration_number": null, "tax_reference": null,
+        "address": {}, "notes": "", "assigned_agent_id": null, "external_ref": null,
+        "status": "active", "deleted_at": null, "created_at": "2026-05-14T08:00:00Z",
+        "updated_at": "2026-05-14T08:00:00Z"
+    });
+    let id = "/api/v1/clients/0199f1c2-7a3b-7c00-8000-000000000001";
+    let ok = check(
+        Method::GET,
+        id,
+        StatusCode::OK,
+        json,
+        &serde_json::to_vec(&client).unwrap(),
+    );
+    assert!(matches!(ok, Some(Ok(()))), "{ok:?}");
+    let found = check(
+        Method::GET,
+        id,
+        StatusCode::NOT_FOUND,
+        problem_json,
+        &problem(404, "client_not_found"),
+    );
+    assert!(matches!(found, Some(Ok(()))), "{found:?}");
+    // Pages and files are not checked.
+    assert!(
+        check(
+            Method::GET,
+            "/api/docs",
+            StatusCode::OK,
+            Some("text/html"),
+            b"<html>"
+        )
+        .is_none()
+    );
+
+    // A status the operation does not list.
+    let teapot = check(
+        Method::GET,
+        id,
+        StatusCode::IM_A_TEAPOT,
+        problem_json,
+        &problem(418, "teapot"),
+    );
+    let Some(Err(why)) = teapot else {
+        panic!("an unlisted status passed: {teapot:?}")
+    };
+    assert!(
+        why.contains("GET /api/v1/clients/{id}") && why.contains("418") && why.contains("teapot"),
+        "{why}"
+    );
+
+    // A code not listed under a listed status.
+    let code = check(
+        Method::GET,
+        id,
+        StatusCode::NOT_FOUND,
+        problem_json,
+        &problem(404, "company_not_found"),
+    );
+    let Some(Err(why)) = code else {
+        panic!("an unlisted code passed: {code:?}")
+    };
+    assert!(
+        why.contains("company_not_found") && why.contains("client_not_found"),
+        "{why}"
+    );
+
+    // A body its schema refuses (a client without its id, a kind that is not text).
+    let mut wrong = client.clone();
+    wrong.as_object_mut().unwrap().remove("id");
+    wrong["kind"] = serde_json::json!(7);
+    let shape = check(
+        Method::GET,
+        id,
+        StatusCode::OK,
+        json,
+        &serde_json::to_vec(&wrong).unwrap(),
+    );
+    let Some(Err(why)) = shape else {
+        panic!("a body the schema refuses passed: {shape:?}")
+    };
+    assert!(
+        why.contains("GET /api/v1/clients/{id}") && why.contains("200") && why.contains("kind"),
+        "{why}"
+    );
+
+    // The literal path wins over the template (`/companies/lookup` is not `/companies/{id}`).
+    let lookup = check(
+        Method::GET,
+        "/api/v1/companies/lookup",
+        StatusCode::NOT_FOUND,
+        problem_json,
+        &problem(404, "company_not_found"),
+    );
+    let Some(Err(why)) = lookup else {
+        panic!("{lookup:?}")
+    };
+    assert!(why.contains("GET /api/v1/companies/lookup"), "{why}");
+}
+
+/// Every request body's example is valid against the body's own schema.
+#[tokio::test]
+async fn every_request_example_fits_its_schema() {
+    let (doc, _) = served_document().await;
+    let refused = comply360_testkit::contract::Contract::new(doc).refused_examples();
+    assert!(
+        refused.is_empty(),
+        "examples their schema refuses:\n{}",
+        refused.join("\n")
+    );
+}

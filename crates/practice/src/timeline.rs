@@ -42,7 +42,7 @@ pub async fn append(
     Ok(())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Entry {
     pub at: DateTime<Utc>,
     /// None when the registry gateway acted.

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 pub use validate::{CompanyFacts, Ctx, Issue, Validation, validate, validate_step};
 
 /// One registration type.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationType {
     pub key: String,
@@ -60,7 +60,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequiredDocument {
     pub kind: String,
@@ -70,7 +70,7 @@ pub struct RequiredDocument {
     pub when: Option<[String; 2]>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub key: String,
@@ -82,7 +82,7 @@ pub struct Step {
 }
 
 /// A field of a step. `kind` says how its value is parsed (see `fields.rs`).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
     pub key: String,
@@ -131,7 +131,7 @@ pub struct Field {
     pub must_be_true: bool,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     Text,
@@ -153,7 +153,7 @@ pub enum FieldKind {
 }
 
 /// A rule spanning fields, named in the type's `checks` and implemented in `checks.rs`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
     pub rule: String,

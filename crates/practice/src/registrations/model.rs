@@ -34,7 +34,7 @@ impl Actor {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDraft {
     pub client_id: Option<String>,
@@ -49,7 +49,7 @@ pub struct NewDraft {
     pub steps: Option<Value>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Registration {
     pub id: Uuid,
     pub client_id: Uuid,
