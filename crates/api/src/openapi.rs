@@ -488,7 +488,9 @@ fn operation(spec: &RouteSpec, components: &mut Map<String, Value>) -> Value {
         .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
         .collect();
     if let Some(query) = &op_spec.query {
-        for (name, s) in &query.components {
+        // The query struct itself (first, see `Schema::of`) becomes parameters, not a
+        // schema; what its properties refer to stays.
+        for (name, s) in query.components.iter().skip(1) {
             components.entry(name.clone()).or_insert_with(|| s.clone());
         }
         parameters.extend(query_parameters(query, components));

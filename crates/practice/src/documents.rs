@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 /// A document of a registration, as the API lists it.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = RegistrationDocument)]
 pub struct Document {
     pub id: Uuid,
     pub kind: String,

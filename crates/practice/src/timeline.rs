@@ -43,6 +43,7 @@ pub async fn append(
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = TimelineEntry)]
 pub struct Entry {
     pub at: DateTime<Utc>,
     /// None when the registry gateway acted.

@@ -16,6 +16,7 @@ use std::str::FromStr;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RegistrationStatus)]
 pub enum Status {
     Draft,
     Ready,

@@ -127,6 +127,7 @@ pub async fn mfa_enrol(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = MfaCode)]
 pub struct CodeBody {
     /// The authenticator app's current code.
     #[schema(value_type = String, required)]
@@ -155,6 +156,7 @@ pub async fn mfa_confirm(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = PasswordConfirmation)]
 pub struct PasswordBody {
     #[schema(value_type = String, required)]
     password: Option<String>,

@@ -226,6 +226,7 @@ pub struct SessionsRevoked {
 
 /// The answer to a reset request, the same whether or not the address has an account.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ResetRequested)]
 pub struct Accepted {
     pub detail: &'static str,
 }

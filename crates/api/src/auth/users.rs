@@ -84,6 +84,7 @@ pub async fn invite(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UserChange)]
 pub struct Change {
     role: Option<String>,
     /// `active` or `disabled`.
@@ -201,7 +202,7 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
             "/api/v1/users/{id}",
             Tenant("users:manage"),
             Op::new("change a user's role, status or name")
-                .body::<Change>(json!({"role": "manager", "full_name": "Sipho Dlamini"}))
+                .body::<Change>(json!({"role": "agent_assistant", "full_name": "Sipho Dlamini"}))
                 .ok::<UserView>()
                 .problems(&[not_found, (403, "forbidden"), (422, "validation_failed")]),
             update,

@@ -213,7 +213,7 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
                 .query::<ImportQuery>()
                 .body_as(
                     "text/csv",
-                    "kind,first_names,surname,id_number,email,phone\nperson,Thabo,Mokoena,8001015009087,thabo@karoo.example,082 555 0101\n",
+                    "kind,first_names,surname,id_number,email,phone\nperson,Naledi,Khumalo,8506150123089,naledi@karoo.example,082 555 0103\n",
                 )
                 .ok::<ImportReport>()
                 .also(422, Schema::of::<ImportReport>())

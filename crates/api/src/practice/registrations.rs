@@ -299,6 +299,7 @@ pub async fn document(
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ReservationExtension)]
 pub struct Extension {
     /// The good cause, for the timeline and the registry.
     #[serde(default)]

@@ -72,6 +72,7 @@ pub struct RequiredDocument {
 
 #[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RegistrationStep)]
 pub struct Step {
     pub key: String,
     pub title: String,
@@ -84,6 +85,7 @@ pub struct Step {
 /// A field of a step. `kind` says how its value is parsed (see `fields.rs`).
 #[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = StepField)]
 pub struct Field {
     pub key: String,
     pub label: String,
@@ -133,6 +135,7 @@ pub struct Field {
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = StepFieldKind)]
 pub enum FieldKind {
     Text,
     Choice,
@@ -155,6 +158,7 @@ pub enum FieldKind {
 /// A rule spanning fields, named in the type's `checks` and implemented in `checks.rs`.
 #[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RegistrationCheck)]
 pub struct Check {
     pub rule: String,
     pub step: String,

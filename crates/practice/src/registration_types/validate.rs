@@ -22,6 +22,7 @@ pub struct Ctx {
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = ValidationIssue)]
 pub struct Issue {
     pub field: String,
     pub message: String,

@@ -62,7 +62,10 @@ pub struct Registration {
     pub filing_path: String,
     pub filing_id: Option<String>,
     pub registry_reference: Option<String>,
+    /// The wizard's data so far: `{step: {field: value}}`, as the registration type describes.
     pub steps: Value,
+    /// What the registry decided (reference, registration number, reserved name, refusal
+    /// reason), once it has.
     pub outcome: Option<Value>,
     pub version: i32,
     pub submitted_at: Option<DateTime<Utc>>,
