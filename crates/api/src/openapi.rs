@@ -55,6 +55,8 @@ impl Schema {
         let item = Schema::of::<T>();
         let name = format!("{}Page", T::name());
         let mut page = to_json(&<Page<T> as utoipa::PartialSchema>::schema());
+        // The derive spells a generic's argument out in place; the page refers to the named
+        // item instead, so `Client` is one schema whether listed, paged or shown alone.
         if let Some(items) = page.pointer_mut("/properties/items/items") {
             *items = item.inline.clone();
         }
@@ -564,6 +566,15 @@ fn operation(spec: &RouteSpec, components: &mut Map<String, Value>) -> Value {
             "content": content(request, components),
         });
     }
+    op["description"] = json!(match spec.access {
+        Access::Public => "No credential.".to_owned(),
+        Access::SignedIn => "A signed-in person (an access token, not an API key).".to_owned(),
+        Access::MfaSetup =>
+            "A signed-in person, or the setup token of a sign-in that must enrol MFA first."
+                .to_owned(),
+        Access::Tenant(p) => format!("An account or API key of the agency holding `{p}`."),
+        Access::Platform(p) => format!("A platform operator holding `{p}`."),
+    });
     let (security, permission) = match spec.access {
         Access::Public => (json!([]), None),
         Access::SignedIn | Access::MfaSetup => (json!([{"bearer": []}]), None),
