@@ -267,9 +267,9 @@ pub fn documented(path: &str) -> bool {
 const ALWAYS: &[(u16, &str)] = &[(500, "internal_error")];
 
 /// Naming the agency (host subdomain or `X-Tenant`) and resolving it (`crate::tenant`,
-/// `Problem::from_store`).
+/// `Problem::from_store`). Not naming one is a problem only where the route needs the name
+/// ([`Op::in_tenant`]); behind a credential the agency is the credential's.
 const TENANT: &[(u16, &str)] = &[
-    (400, "tenant_required"),
     (400, "invalid_tenant"),
     (400, "tenant_mismatch"),
     (404, "tenant_not_found"),
@@ -332,6 +332,7 @@ pub fn problem_codes(spec: &RouteSpec) -> BTreeMap<u16, Vec<&'static str>> {
     }
     if spec.op.names_tenant {
         all.extend_from_slice(TENANT);
+        all.push((400, "tenant_required"));
     }
     if spec.op.body_extractor {
         all.extend_from_slice(JSON_BODY);
@@ -540,6 +541,19 @@ fn operation(spec: &RouteSpec, components: &mut Map<String, Value>) -> Value {
         let added = content(extra, components);
         merge_content(entry, added);
     }
+    // A body the handler reads as bytes (not through `JsonBody`) over the size limit gets
+    // axum's own plain-text 413.
+    if op_spec.request.is_some() && !op_spec.body_extractor {
+        let entry = responses
+            .entry("413".to_owned())
+            .or_insert_with(|| json!({"description": reason(413)}));
+        merge_content(entry, json!({"text/plain": {"schema": {"type": "string"}}}));
+    }
+    // The request timeout (`TimeoutLayer`) answers with no body, whatever the route.
+    responses.insert(
+        "408".to_owned(),
+        json!({"description": "The request took longer than the server allows (COMPLY360_REQUEST_TIMEOUT_SECS); it may or may not have taken effect."}),
+    );
     for (status, codes) in problem_codes(spec) {
         let problem = json!({"application/problem+json": {"schema": {
             "allOf": [
