@@ -533,6 +533,12 @@ fn operation(spec: &RouteSpec, components: &mut Map<String, Value>) -> Value {
     if let Some(answer) = &op_spec.answer {
         success["content"] = content(answer, components);
     }
+    if spec.idempotent {
+        success["headers"] = json!({"Idempotent-Replayed": {
+            "description": "`true` when this is the recorded answer of an earlier request with the same Idempotency-Key.",
+            "schema": {"type": "string", "enum": ["true"]}
+        }});
+    }
     responses.insert(op_spec.status.to_string(), success);
     for (status, extra) in &op_spec.also {
         let entry = responses
@@ -565,6 +571,12 @@ fn operation(spec: &RouteSpec, components: &mut Map<String, Value>) -> Value {
             .entry(status.to_string())
             .or_insert_with(|| json!({"description": reason(status)}));
         merge_content(entry, problem);
+        if status == 429 {
+            entry["headers"] = json!({"Retry-After": {
+                "description": "Seconds to wait before trying again.",
+                "schema": {"type": "integer", "minimum": 1}
+            }});
+        }
     }
 
     let mut op = json!({

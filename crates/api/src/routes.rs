@@ -6,7 +6,7 @@
 //! saying who may call it and what it answers.
 
 use crate::gateway::auth::{Guard, guard};
-pub use crate::openapi::{Op, Schema};
+pub use crate::openapi::{Op, Schema, documented};
 use crate::state::AppState;
 use axum::Router;
 use axum::handler::Handler;
@@ -66,7 +66,8 @@ impl Routes {
         }
     }
 
-    /// Adds `handler` at `method path`, guarded by `access`.
+    /// Adds `handler` at `method path`, guarded by `access`, with the contract `op` (what the
+    /// OpenAPI document says it takes, answers and can refuse with).
     pub fn route<H, T>(
         self,
         method: Method,
@@ -150,5 +151,3 @@ fn method_filter(method: &Method) -> MethodFilter {
         _ => MethodFilter::GET,
     }
 }
-
-pub use crate::openapi::documented;
