@@ -25,12 +25,12 @@ pub struct OpenApiDocument(Arc<Value>);
 
 impl OpenApiDocument {
     pub fn of(specs: &[RouteSpec]) -> OpenApiDocument {
-        OpenApiDocument(Arc::new(crate::routes::openapi(specs)))
+        OpenApiDocument(Arc::new(crate::openapi::document(specs)))
     }
 }
 
 /// The docs page's path; it and its assets are HTML and files, not API operations, so the
-/// OpenAPI document leaves them out ([`crate::routes::openapi`]).
+/// OpenAPI document leaves them out ([`crate::openapi::documented`]).
 pub const PAGE: &str = "/api/docs";
 
 pub(crate) fn routes(routes: Routes) -> Routes {
@@ -39,21 +39,28 @@ pub(crate) fn routes(routes: Routes) -> Routes {
             Method::GET,
             "/api/v1/openapi.json",
             Access::Public,
-            "this document",
+            crate::routes::Op::new("this document").answer_json(
+                200,
+                crate::routes::Schema::raw(serde_json::json!({
+                    "type": "object",
+                    "description": "An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0).",
+                    "required": ["openapi", "info", "paths"]
+                })),
+            ),
             openapi_document,
         )
         .route(
             Method::GET,
             PAGE,
             Access::Public,
-            "this document as a page (Swagger UI)",
+            crate::routes::Op::new("this document as a page (Swagger UI)"),
             page,
         )
         .route(
             Method::GET,
             "/api/docs/{asset}",
             Access::Public,
-            "the docs page's scripts and styles",
+            crate::routes::Op::new("the docs page's scripts and styles"),
             asset,
         )
 }

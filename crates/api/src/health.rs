@@ -41,12 +41,18 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::Public;
     use axum::http::Method;
     routes
-        .route(Method::GET, "/healthz", Public, "liveness", healthz)
+        .route(
+            Method::GET,
+            "/healthz",
+            Public,
+            crate::routes::Op::new("liveness"),
+            healthz,
+        )
         .route(
             Method::GET,
             "/readyz",
             Public,
-            "readiness: database reachable, migrations current",
+            crate::routes::Op::new("readiness: database reachable, migrations current"),
             readyz,
         )
 }

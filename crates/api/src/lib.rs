@@ -2,7 +2,8 @@
 //!
 //! * [`router`]: the one route table, merged from each resource's `routes()` fragment, and the
 //!   layers; [`state`]: `AppState` and the HTTP settings every handler shares.
-//! * [`docs`]: the OpenAPI document, built once from the route table.
+//! * [`docs`]: the OpenAPI document's route and page; [`openapi`]: the document, built once
+//!   from the route table (each route's [`routes::Op`]).
 //! * [`problem`]: RFC 9457 `application/problem+json` errors; the only place errors become
 //!   responses. Internal details go to the log with the request id, never to the client.
 //! * [`tenant`]: resolving the tenant from the Host subdomain or `X-Tenant`.
@@ -23,6 +24,7 @@ pub mod gateway;
 pub mod health;
 pub mod idempotency;
 pub mod metrics;
+pub mod openapi;
 pub mod platform;
 pub mod portal;
 pub mod practice;

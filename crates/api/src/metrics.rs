@@ -105,7 +105,7 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
         Method::GET,
         "/metrics",
         Public,
-        "Prometheus metrics",
+        crate::routes::Op::new("Prometheus metrics"),
         render,
     )
 }

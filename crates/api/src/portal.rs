@@ -384,35 +384,35 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
             Method::GET,
             "/",
             Public,
-            "portal: home (redirects to sign-in)",
+            crate::routes::Op::new("portal: home (redirects to sign-in)"),
             home,
         )
         .route(
             Method::GET,
             "/login",
             Public,
-            "portal: sign-in form",
+            crate::routes::Op::new("portal: sign-in form"),
             login_page,
         )
         .route(
             Method::POST,
             "/login",
             Public,
-            "portal: sign-in (CSRF-checked form)",
+            crate::routes::Op::new("portal: sign-in (CSRF-checked form)"),
             login_submit,
         )
         .route(
             Method::POST,
             "/login/mfa",
             Public,
-            "portal: sign-in second step",
+            crate::routes::Op::new("portal: sign-in second step"),
             mfa_submit,
         )
         .route(
             Method::POST,
             "/logout",
             Public,
-            "portal: sign out (CSRF-checked form)",
+            crate::routes::Op::new("portal: sign out (CSRF-checked form)"),
             logout,
         )
 }

@@ -9,12 +9,15 @@ use comply360_store::repo::settings;
 use serde::Serialize;
 use serde_json::Value;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TenantProfile {
     pub slug: String,
     pub name: String,
+    /// `active` or `suspended`.
     pub status: String,
+    /// The agency's branding settings (colours, logo), or null when it has none.
     pub branding: Value,
+    /// The agency's locale settings, or null when it has none.
     pub locale: Value,
 }
 
@@ -43,12 +46,15 @@ pub async fn show(
 /// This resource's routes, each with the access it needs (merged in `crate::router`).
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::Public;
+    use crate::routes::Op;
     use axum::http::Method;
     routes.route(
         Method::GET,
         "/api/v1/tenant",
         Public,
-        "the agency's public profile and branding",
+        Op::new("the agency's public profile and branding")
+            .in_tenant()
+            .ok::<TenantProfile>(),
         show,
     )
 }

@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Where a tenant's rows live. Chosen per tenant at creation; see DESIGN.md section 3.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum IsolationMode {
     /// Shared tables in schema `pooled` of the app database, separated by RLS.
@@ -64,7 +64,7 @@ text_enum!(IsolationMode, "isolation mode", {
 });
 
 /// The commercial tier. It suggests a default isolation mode but does not force one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
     Starter,
@@ -87,7 +87,7 @@ impl Tier {
 }
 
 /// Whether a tenant may be served.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TenantStatus {
     /// Serving requests.
@@ -101,7 +101,7 @@ text_enum!(TenantStatus, "tenant status", {
 });
 
 /// Where a tenant is in the provisioning state machine (DESIGN.md rule 7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ProvisioningState {
     Requested,

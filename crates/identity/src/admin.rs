@@ -15,7 +15,7 @@ use serde_json::json;
 use std::sync::Arc;
 use uuid::Uuid;
 
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct UserView {
     pub id: Uuid,
     pub email: String,
@@ -41,7 +41,7 @@ macro_rules! user_view {
     };
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RoleView {
     pub key: String,
     pub name: String,
@@ -604,7 +604,7 @@ mod tests {
 }
 
 /// An agency's security settings.
-#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct SecuritySettings {
     /// `none`, `admins` or `all`.
     pub mfa_required: String,

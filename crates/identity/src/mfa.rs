@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use uuid::Uuid;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Enrolment {
     /// The secret in base32, for typing into an app by hand.
     pub secret: String,
@@ -23,7 +23,7 @@ pub struct Enrolment {
     pub qr_svg: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Confirmed {
     /// Shown once; each works once in place of a code.
     pub recovery_codes: Vec<String>,

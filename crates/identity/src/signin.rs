@@ -23,7 +23,7 @@ pub const MFA_CHALLENGE: &str = "mfa_challenge";
 pub const MFA_SETUP: &str = "mfa_setup";
 
 /// A signed-in session's tokens.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
     pub token_type: &'static str,
@@ -33,7 +33,7 @@ pub struct TokenPair {
 }
 
 /// How a sign-in ends.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum SignIn {
     /// Signed in.

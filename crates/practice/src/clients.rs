@@ -16,7 +16,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 /// A client as given (API body, CSV row): every field optional, checked by [`parse`].
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
     pub kind: Option<String>,
@@ -224,7 +224,7 @@ impl ClientInput {
 }
 
 /// A client as the API shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Client {
     pub id: Uuid,
     pub kind: String,
@@ -521,7 +521,7 @@ pub async fn set_deleted(
 }
 
 /// A contact person of a client (an organisation's people, a person's alternates).
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
     pub full_name: Option<String>,
@@ -533,7 +533,7 @@ pub struct ContactInput {
     pub is_primary: bool,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Contact {
     pub id: Uuid,
     pub full_name: String,
@@ -639,7 +639,7 @@ pub async fn contacts(tx: &mut TenantTx, client: Uuid) -> Result<Vec<Contact>, P
         .map_err(PracticeError::from)
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ClientFilter {
     /// Words of the name or email (prefix match), or an exact ID, registration number or email.
     pub q: Option<String>,

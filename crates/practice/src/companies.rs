@@ -27,7 +27,7 @@ pub const COMPANY_TYPES: &[&str] = &[
     "zw_pbc",
 ];
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompanyInput {
     pub client_id: Option<Uuid>,
@@ -48,7 +48,7 @@ pub struct CompanyInput {
     pub people: Vec<PersonInput>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonInput {
     pub full_name: Option<String>,
@@ -64,7 +64,7 @@ pub struct PersonInput {
     pub appointed_on: Option<NaiveDate>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Person {
     pub id: Uuid,
     pub full_name: String,
@@ -80,7 +80,7 @@ pub struct Person {
     pub resigned_on: Option<NaiveDate>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Company {
     pub id: Uuid,
     pub client_id: Uuid,
@@ -569,7 +569,7 @@ pub async fn set_deleted(
     .await
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct CompanyFilter {
     pub q: Option<String>,
     pub client_id: Option<Uuid>,

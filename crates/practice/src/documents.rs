@@ -7,7 +7,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 /// A document of a registration, as the API lists it.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = RegistrationDocument)]
 pub struct Document {
     pub id: Uuid,
     pub kind: String,

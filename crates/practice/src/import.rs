@@ -45,7 +45,7 @@ pub struct ImportOptions {
     pub skip_invalid: bool,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RowError {
     /// 1-based line of the file (the header is line 1).
     pub line: u64,
@@ -64,7 +64,7 @@ impl std::fmt::Display for RowError {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub dry_run: bool,
     pub rows: usize,

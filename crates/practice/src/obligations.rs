@@ -218,7 +218,7 @@ pub async fn beneficial_ownership_changed(
     .await
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Obligation {
     pub id: Uuid,
     pub company_id: Uuid,
@@ -236,7 +236,7 @@ pub struct Obligation {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ObligationFilter {
     pub status: Option<String>,
     pub kind: Option<String>,

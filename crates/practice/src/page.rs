@@ -36,8 +36,8 @@ impl Cursor {
     }
 }
 
-/// One page of a list and the cursor of the next (None on the last page).
-#[derive(Debug, Serialize)]
+/// One page of a list and the cursor of the next page (null on the last page).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

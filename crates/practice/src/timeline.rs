@@ -42,7 +42,8 @@ pub async fn append(
     Ok(())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = TimelineEntry)]
 pub struct Entry {
     pub at: DateTime<Utc>,
     /// None when the registry gateway acted.

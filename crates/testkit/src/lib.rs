@@ -9,7 +9,8 @@
 //!   by a reaper process when the test process exits.
 //! * A fresh app database per test, cloned from a migrated template ([`TestDb`]), with its own
 //!   prefix for database-mode tenant databases so tests never collide.
-//! * The HTTP app on `127.0.0.1:0` ([`spawn_app`]) and a real PgBouncer ([`pgbouncer`]).
+//! * The HTTP app on `127.0.0.1:0` ([`spawn_app`]), every answer held against the OpenAPI
+//!   document ([`contract`]), and a real PgBouncer ([`pgbouncer`]).
 //! * Helpers the crates' test suites share: requests to the app ([`http`]), the `comply360`
 //!   binary on a test database ([`comply360_command`]), waiting for a condition
 //!   ([`eventually`]), counting a tenant's rows ([`count`]), a free port ([`free_port`]), a
@@ -19,6 +20,7 @@
 
 pub mod cluster;
 mod command;
+pub mod contract;
 pub mod http;
 pub mod pgbouncer;
 mod rows;
@@ -26,7 +28,7 @@ mod services;
 pub mod smtp;
 mod wait;
 
-use comply360_api::{AppState, HttpSettings, serve};
+use comply360_api::{AppState, HttpSettings, router, serve_router};
 use comply360_domain::{IsolationMode, Slug, Tier};
 use comply360_identity::ratelimit::RateLimiter;
 use comply360_identity::sealed::MasterKey;
@@ -168,6 +170,8 @@ pub struct TestApp {
     /// The state it serves (identity, limiter, outbox).
     pub state: AppState,
     stop: CancellationToken,
+    /// Answers the OpenAPI document does not allow ([`contract`]); reported on drop.
+    pub violations: contract::Violations,
 }
 
 /// A password every test account uses: strong enough for the policy.
@@ -271,6 +275,14 @@ pub async fn app_state(store: &Store, outbox: Outbox) -> AppState {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.stop.cancel();
+        let violations = self.violations.take();
+        if !violations.is_empty() && !std::thread::panicking() {
+            panic!(
+                "the app gave answers its OpenAPI document does not allow (fix the route's Op, \
+                 not the test):\n{}",
+                violations.join("\n")
+            );
+        }
     }
 }
 
@@ -299,15 +311,23 @@ pub async fn spawn_app_with(state: AppState) -> TestApp {
     let addr = listener.local_addr().expect("local address");
     let stop = CancellationToken::new();
     let token = stop.clone();
-    let served = state.clone();
+    let violations = contract::Violations::default();
+    let checked = router(state.clone()).layer(axum::middleware::from_fn_with_state(
+        contract::Check {
+            contract: contract::contract(&state),
+            violations: violations.clone(),
+        },
+        contract::layer,
+    ));
     tokio::spawn(async move {
-        let _ = serve(listener, served, async move { token.cancelled().await }).await;
+        let _ = serve_router(listener, checked, async move { token.cancelled().await }).await;
     });
     TestApp {
         addr,
         store,
         state,
         stop,
+        violations,
     }
 }
 

@@ -22,10 +22,16 @@ pub async fn list(
     Ok(Json(state.identity.list_api_keys(caller.tenant()?).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewKey {
+    /// At most 100 characters.
+    #[schema(value_type = String, required)]
     name: Option<String>,
+    /// Permissions of the catalogue (GET /api/v1/permissions); the key can do no more.
+    #[schema(value_type = Vec<String>, required)]
     permissions: Option<Vec<String>>,
+    /// An RFC 3339 time; the key never expires when left out.
+    #[schema(format = DateTime)]
     expires_at: Option<String>,
 }
 
@@ -98,26 +104,32 @@ pub async fn revoke(
 /// This resource's routes, each with the access it needs (merged in `crate::router`).
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::Tenant;
+    use crate::routes::Op;
     use axum::http::Method;
     routes
         .route(
             Method::GET,
             "/api/v1/api-keys",
             Tenant("api_keys:manage"),
-            "the agency's API keys",
+            Op::new("the agency's API keys").ok_list::<ApiKeyView>(),
             list,
         )
         .creating(
             "/api/v1/api-keys",
             Tenant("api_keys:manage"),
-            "create an API key (shown once)",
+            Op::new("create an API key (shown once)")
+                .body::<NewKey>(serde_json::json!({"name": "Odoo sync", "permissions": ["clients:read", "clients:write"], "expires_at": "2027-06-30T00:00:00Z"}))
+                .created::<CreatedKey>()
+                .problems(&[(403, "api_key_not_allowed"), (422, "validation_failed")]),
             create,
         )
         .route(
             Method::DELETE,
             "/api/v1/api-keys/{id}",
             Tenant("api_keys:manage"),
-            "revoke an API key",
+            Op::new("revoke an API key")
+                .ok::<ApiKeyView>()
+                .problems(&[(404, "not_found")]),
             revoke,
         )
 }

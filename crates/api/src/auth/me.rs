@@ -9,14 +9,40 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use comply360_domain::TenantId;
 use comply360_identity::mfa::{Confirmed, Enrolment};
 use comply360_identity::rbac::{PLATFORM_PERMISSIONS, TENANT_PERMISSIONS};
 use comply360_identity::signin::MFA_SETUP;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Who is signed in, in which agency, and what they may do.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub id: Uuid,
+    pub email: String,
+    pub role: String,
+    /// None for a platform operator.
+    pub tenant: Option<MeTenant>,
+    pub mfa_enabled: bool,
+    /// Enrolment started but not confirmed.
+    pub mfa_pending: bool,
+    pub session_id: Uuid,
+    /// The permissions this account holds (from the agency's or the platform's catalogue).
+    pub permissions: Vec<&'static str>,
+}
+
+/// The agency a signed-in account belongs to.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeTenant {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+}
 
 /// `GET /api/v1/me`: who the token belongs to, in which agency, and what they may do.
-pub async fn show(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+pub async fn show(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, Problem> {
     let user = caller.user()?;
     let profile = state.identity.profile(&caller.realm(), user.id).await?;
     let catalogue = if caller.tenant.is_some() {
@@ -34,21 +60,28 @@ pub async fn show(State(state): State<AppState>, caller: Caller) -> Result<Json<
             permissions.push(*p);
         }
     }
-    Ok(Json(json!({
-        "id": profile.id,
-        "email": profile.email,
-        "role": profile.role,
-        "tenant": caller.tenant.as_ref().map(|t| json!({"id": t.id(), "slug": t.slug(), "name": t.name()})),
-        "mfa_enabled": profile.mfa_enabled,
-        "mfa_pending": profile.mfa_pending,
-        "session_id": user.session,
-        "permissions": permissions,
-    })))
+    Ok(Json(Me {
+        id: profile.id,
+        email: profile.email,
+        role: profile.role,
+        tenant: caller.tenant.as_ref().map(|t| MeTenant {
+            id: t.id(),
+            slug: t.slug().to_owned(),
+            name: t.name().to_owned(),
+        }),
+        mfa_enabled: profile.mfa_enabled,
+        mfa_pending: profile.mfa_pending,
+        session_id: user.session,
+        permissions,
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
+    #[schema(value_type = String, required)]
     current_password: Option<String>,
+    /// At least 12 characters, and not a common or guessable one.
+    #[schema(value_type = String, required)]
     new_password: Option<String>,
 }
 
@@ -93,8 +126,11 @@ pub async fn mfa_enrol(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = MfaCode)]
 pub struct CodeBody {
+    /// The authenticator app's current code.
+    #[schema(value_type = String, required)]
     code: Option<String>,
 }
 
@@ -119,8 +155,10 @@ pub async fn mfa_confirm(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = PasswordConfirmation)]
 pub struct PasswordBody {
+    #[schema(value_type = String, required)]
     password: Option<String>,
 }
 
@@ -145,41 +183,57 @@ pub async fn mfa_disable(
 /// This resource's routes, each with the access it needs (merged in `crate::router`).
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::{MfaSetup, SignedIn};
+    use crate::routes::Op;
     use axum::http::Method;
     routes
         .route(
             Method::GET,
             "/api/v1/me",
             SignedIn,
-            "who is signed in, and what they may do",
+            Op::new("who is signed in, and what they may do").ok::<Me>(),
             show,
         )
         .route(
             Method::POST,
             "/api/v1/me/password",
             SignedIn,
-            "change the password (other sessions end)",
+            Op::new("change the password (other sessions end)")
+                .body::<PasswordChange>(json!({"current_password": "correct horse battery staple", "new_password": "violet kettle drums at noon"}))
+                .no_content()
+                .problems(&[(422, "validation_failed")]),
             change_password,
         )
         .route(
             Method::POST,
             "/api/v1/me/mfa/enrol",
             MfaSetup,
-            "start TOTP enrolment: secret, otpauth URI, QR code",
+            Op::new("start TOTP enrolment: secret, otpauth URI, QR code")
+                .ok::<Enrolment>()
+                .problems(&[(409, "conflict")]),
             mfa_enrol,
         )
         .route(
             Method::POST,
             "/api/v1/me/mfa/confirm",
             MfaSetup,
-            "turn MFA on with a first code; returns recovery codes",
+            Op::new("turn MFA on with a first code; returns recovery codes")
+                .body::<CodeBody>(json!({"code": "492039"}))
+                .ok::<Confirmed>()
+                .problems(&[
+                    (401, "invalid_mfa_code"),
+                    (409, "conflict"),
+                    (422, "validation_failed"),
+                ]),
             mfa_confirm,
         )
         .route(
             Method::POST,
             "/api/v1/me/mfa/disable",
             SignedIn,
-            "turn MFA off (needs the password)",
+            Op::new("turn MFA off (needs the password)")
+                .body::<PasswordBody>(json!({"password": "correct horse battery staple"}))
+                .no_content()
+                .problems(&[(404, "not_found"), (422, "validation_failed")]),
             mfa_disable,
         )
 }

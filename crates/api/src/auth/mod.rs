@@ -23,12 +23,28 @@ pub async fn jwks(State(state): State<AppState>) -> Json<serde_json::Value> {
 /// This resource's routes, each with the access it needs (merged in `crate::router`).
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::Public;
+    use crate::routes::{Op, Schema};
     use axum::http::Method;
+    // The set is jsonwebtoken's `JwkSet`; only the members our Ed25519 keys have are listed.
+    let jwks_schema = serde_json::json!({
+        "type": "object",
+        "description": "A JSON Web Key Set (RFC 7517) of the Ed25519 public keys (OKP, EdDSA) that verify access tokens.",
+        "required": ["keys"],
+        "properties": {"keys": {"type": "array", "items": {
+            "type": "object",
+            "required": ["kty", "crv", "x", "kid"],
+            "properties": {
+                "kty": {"const": "OKP"}, "crv": {"const": "Ed25519"},
+                "x": {"type": "string", "description": "the public key, base64url"},
+                "kid": {"type": "string"}, "alg": {"const": "EdDSA"}, "use": {"const": "sig"}
+            }
+        }}}
+    });
     routes.route(
         Method::GET,
         "/.well-known/jwks.json",
         Public,
-        "public keys that verify access tokens",
+        Op::new("public keys that verify access tokens").answer_json(200, Schema::raw(jwks_schema)),
         jwks,
     )
 }

@@ -12,16 +12,24 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use comply360_identity::admin::RoleView;
 use comply360_identity::rbac::TENANT_PERMISSIONS;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-pub async fn permissions() -> Json<Value> {
-    Json(json!(
+/// A permission of the agency's catalogue.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PermissionView {
+    pub permission: &'static str,
+    /// What it allows, for people.
+    pub allows: &'static str,
+}
+
+pub async fn permissions() -> Json<Vec<PermissionView>> {
+    Json(
         TENANT_PERMISSIONS
             .iter()
-            .map(|(p, what)| json!({"permission": p, "allows": what}))
-            .collect::<Vec<_>>()
-    ))
+            .map(|(permission, allows)| PermissionView { permission, allows })
+            .collect(),
+    )
 }
 
 pub async fn list(
@@ -31,9 +39,13 @@ pub async fn list(
     Ok(Json(state.identity.list_roles(caller.tenant()?).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RoleBody {
+    /// At most 100 characters.
+    #[schema(value_type = String, required)]
     name: Option<String>,
+    /// Permissions of the catalogue (GET /api/v1/permissions).
+    #[schema(value_type = Vec<String>, required)]
     permissions: Option<Vec<String>>,
 }
 
@@ -87,34 +99,40 @@ pub async fn delete(
 /// This resource's routes, each with the access it needs (merged in `crate::router`).
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::Tenant;
+    use crate::routes::Op;
     use axum::http::Method;
     routes
         .route(
             Method::GET,
             "/api/v1/permissions",
             Tenant("roles:manage"),
-            "the permissions a role can hold",
+            Op::new("the permissions a role can hold").ok_list::<PermissionView>(),
             permissions,
         )
         .route(
             Method::GET,
             "/api/v1/roles",
             Tenant("users:read"),
-            "built-in and custom roles",
+            Op::new("built-in and custom roles").ok_list::<RoleView>(),
             list,
         )
         .route(
             Method::PUT,
             "/api/v1/roles/{key}",
             Tenant("roles:manage"),
-            "create or replace a custom role",
+            Op::new("create or replace a custom role")
+                .body::<RoleBody>(json!({"name": "Filing clerk", "permissions": ["clients:read", "registrations:read", "registrations:draft"]}))
+                .ok::<RoleView>()
+                .problems(&[(422, "validation_failed")]),
             put,
         )
         .route(
             Method::DELETE,
             "/api/v1/roles/{key}",
             Tenant("roles:manage"),
-            "delete a custom role nobody holds",
+            Op::new("delete a custom role nobody holds")
+                .no_content()
+                .problems(&[(404, "not_found"), (409, "conflict")]),
             delete,
         )
 }

@@ -36,20 +36,25 @@ pub async fn update(
 /// This resource's routes, each with the access it needs (merged in `crate::router`).
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::Tenant;
+    use crate::routes::Op;
     use axum::http::Method;
     routes
         .route(
             Method::GET,
             "/api/v1/security",
             Tenant("settings:manage"),
-            "the agency's security settings (MFA policy, CORS origins)",
+            Op::new("the agency's security settings (MFA policy, CORS origins)")
+                .ok::<SecuritySettings>(),
             show,
         )
         .route(
             Method::PUT,
             "/api/v1/security",
             Tenant("settings:manage"),
-            "change the agency's security settings",
+            Op::new("change the agency's security settings")
+                .body::<SecuritySettings>(serde_json::json!({"mfa_required": "admins", "cors_origins": ["https://portal.karoo.example"]}))
+                .ok::<SecuritySettings>()
+                .problems(&[(422, "validation_failed")]),
             update,
         )
 }

@@ -19,41 +19,60 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use comply360_identity::ratelimit::Decision;
 use comply360_identity::{ClientInfo, Realm, SignIn, TokenPair};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
+    /// At most 254 characters.
+    #[schema(value_type = String, required)]
     email: Option<String>,
+    #[schema(value_type = String, required)]
     password: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct MfaVerifyRequest {
+    /// The `mfa_token` the sign-in answered with (`status: mfa_required`).
+    #[schema(value_type = String, required)]
     mfa_token: Option<String>,
+    /// A TOTP code from the authenticator app, or one of the recovery codes.
+    #[schema(value_type = String, required)]
     code: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
+    /// Used once: the answer holds the next one.
+    #[schema(value_type = String, required)]
     refresh_token: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ForgotRequest {
+    #[schema(value_type = String, required)]
     email: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ResetRequest {
+    /// The token from the emailed link.
+    #[schema(value_type = String, required)]
     token: Option<String>,
+    /// The new password: at least 12 characters, and not a common or guessable one.
+    #[schema(value_type = String, required)]
     password: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct AcceptRequest {
+    /// The token from the invitation's link.
+    #[schema(value_type = String, required)]
     token: Option<String>,
+    /// At least 12 characters, and not a common or guessable one.
+    #[schema(value_type = String, required)]
     password: Option<String>,
+    /// At most 200 characters; the invitation's name when left out.
     full_name: Option<String>,
 }
 
@@ -199,18 +218,33 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// How many sessions a sign-out everywhere ended.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SessionsRevoked {
+    pub sessions_revoked: u64,
+}
+
+/// The answer to a reset request, the same whether or not the address has an account.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ResetRequested)]
+pub struct Accepted {
+    pub detail: &'static str,
+}
+
 /// `POST /auth/logout-all`: ends every session of the account.
 pub async fn logout_all(
     State(state): State<AppState>,
     caller: Caller,
     Client(client): Client,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<SessionsRevoked>, Problem> {
     let user = caller.user()?;
     let n = state
         .identity
         .logout_all(&caller.realm(), user.id, &client)
         .await?;
-    Ok(Json(json!({ "sessions_revoked": n })))
+    Ok(Json(SessionsRevoked {
+        sessions_revoked: n,
+    }))
 }
 
 /// `POST /auth/password/forgot`: always 202, whether or not the email has an account.
@@ -219,7 +253,7 @@ pub async fn forgot(
     CurrentTenant(tenant): CurrentTenant,
     Client(client): Client,
     JsonBody(body): JsonBody<ForgotRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<Accepted>), Problem> {
     let mut fields = Fields::default();
     let email = fields.required("email", &body.email, 254).trim().to_owned();
     fields.finish()?;
@@ -240,7 +274,9 @@ pub async fn forgot(
         .await?;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({"detail": "if the address has an account here, a reset link is on its way"})),
+        Json(Accepted {
+            detail: "if the address has an account here, a reset link is on its way",
+        }),
     ))
 }
 
@@ -290,83 +326,142 @@ pub async fn accept_invitation(
 /// This resource's routes, each with the access it needs (merged in `crate::router`).
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::{Public, SignedIn};
+    use crate::routes::Op;
     use axum::http::Method;
+    let login =
+        || json!({"email": "thandi@karoo.example", "password": "correct horse battery staple"});
+    let mfa = || json!({"mfa_token": "eyJhbGciOiJFZERTQSIsImtpZCI6IjAxOTkifQ.e30.c2lnbmF0dXJl", "code": "492039"});
+    let refresh = || json!({"refresh_token": "rt_0199f1c27a3b7c008000000000000001_k3M9qL2x"});
+    let validation: &[(u16, &str)] = &[(422, "validation_failed")];
     routes
         .route(
             Method::POST,
             "/api/v1/auth/login",
             Public,
-            "sign in with email and password",
+            Op::new("sign in with email and password")
+                .in_tenant()
+                .body::<LoginRequest>(login())
+                .ok::<SignIn>()
+                .problems(validation)
+                .problems(&[(401, "invalid_credentials"), (429, "rate_limited")]),
             tenant_login,
         )
         .route(
             Method::POST,
             "/api/v1/auth/mfa/verify",
             Public,
-            "finish signing in with a TOTP or recovery code",
+            Op::new("finish signing in with a TOTP or recovery code")
+                .in_tenant()
+                .body::<MfaVerifyRequest>(mfa())
+                .ok::<TokenPair>()
+                .problems(validation)
+                .problems(&[
+                    (401, "invalid_credentials"),
+                    (401, "invalid_mfa_code"),
+                    (401, "invalid_token"),
+                    (429, "rate_limited"),
+                ]),
             tenant_mfa_verify,
         )
         .route(
             Method::POST,
             "/api/v1/auth/refresh",
             Public,
-            "rotate a refresh token for new tokens",
+            Op::new("rotate a refresh token for new tokens")
+                .in_tenant()
+                .body::<RefreshRequest>(refresh())
+                .ok::<TokenPair>()
+                .problems(validation)
+                .problems(&[(401, "invalid_token"), (401, "refresh_token_reused")]),
             tenant_refresh,
         )
         .route(
             Method::POST,
             "/api/v1/auth/logout",
             SignedIn,
-            "end this session",
+            Op::new("end this session").no_content(),
             logout,
         )
         .route(
             Method::POST,
             "/api/v1/auth/logout-all",
             SignedIn,
-            "end every session of this account",
+            Op::new("end every session of this account").ok::<SessionsRevoked>(),
             logout_all,
         )
         .route(
             Method::POST,
             "/api/v1/auth/password/forgot",
             Public,
-            "email a password-reset link",
+            Op::new("email a password-reset link")
+                .in_tenant()
+                .body::<ForgotRequest>(json!({"email": "thandi@karoo.example"}))
+                .answer_json(202, crate::routes::Schema::of::<Accepted>())
+                .problems(validation)
+                .problems(&[(429, "rate_limited")]),
             forgot,
         )
         .route(
             Method::POST,
             "/api/v1/auth/password/reset",
             Public,
-            "set a new password with a reset token",
+            Op::new("set a new password with a reset token")
+                .in_tenant()
+                .body::<ResetRequest>(json!({"token": "Zm9yZ290LTAxOTlmMWMy", "password": "correct horse battery staple"}))
+                .no_content()
+                .problems(validation)
+                .problems(&[(401, "invalid_token")]),
             reset,
         )
         .route(
             Method::POST,
             "/api/v1/auth/invitations/accept",
             Public,
-            "accept an invitation and choose a password",
+            Op::new("accept an invitation and choose a password")
+                .in_tenant()
+                .body::<AcceptRequest>(json!({"token": "aW52aXRlLTAxOTlmMWMy", "password": "correct horse battery staple", "full_name": "Thandi Nkosi"}))
+                .no_content()
+                .problems(validation)
+                .problems(&[(401, "invalid_token")]),
             accept_invitation,
         )
         .route(
             Method::POST,
             "/api/v1/platform/auth/login",
             Public,
-            "operator sign-in",
+            Op::new("operator sign-in")
+                .body::<LoginRequest>(json!({"email": "ops@comply360.example", "password": "correct horse battery staple"}))
+                .ok::<SignIn>()
+                .problems(validation)
+                .problems(&[(401, "invalid_credentials"), (429, "rate_limited"), (503, "busy")]),
             platform_login,
         )
         .route(
             Method::POST,
             "/api/v1/platform/auth/mfa/verify",
             Public,
-            "operator sign-in, second step",
+            Op::new("operator sign-in, second step")
+                .body::<MfaVerifyRequest>(mfa())
+                .ok::<TokenPair>()
+                .problems(validation)
+                .problems(&[
+                    (401, "invalid_credentials"),
+                    (401, "invalid_mfa_code"),
+                    (401, "invalid_token"),
+                    (429, "rate_limited"),
+                    (503, "busy"),
+                ]),
             platform_mfa_verify,
         )
         .route(
             Method::POST,
             "/api/v1/platform/auth/refresh",
             Public,
-            "operator token refresh",
+            Op::new("operator token refresh")
+                .body::<RefreshRequest>(refresh())
+                .ok::<TokenPair>()
+                .problems(validation)
+                .problems(&[(401, "invalid_token"), (401, "refresh_token_reused"), (503, "busy")]),
             platform_refresh,
         )
 }

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use comply360_identity::admin::{UserChange, UserView};
 use serde::Deserialize;
+use serde_json::json;
 use uuid::Uuid;
 
 fn user_id(raw: &str) -> Result<Uuid, Problem> {
@@ -44,10 +45,14 @@ pub async fn show(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Invite {
+    #[schema(value_type = String, required)]
     email: Option<String>,
+    /// A built-in or custom role's key (GET /api/v1/roles).
+    #[schema(value_type = String, required)]
     role: Option<String>,
+    /// At most 200 characters.
     full_name: Option<String>,
 }
 
@@ -77,10 +82,12 @@ pub async fn invite(
     Ok((StatusCode::CREATED, Json(view)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UserChange)]
 pub struct Change {
     role: Option<String>,
+    /// `active` or `disabled`.
     status: Option<String>,
     full_name: Option<String>,
 }
@@ -161,54 +168,70 @@ pub async fn resend_invitation(
 /// This resource's routes, each with the access it needs (merged in `crate::router`).
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::Tenant;
+    use crate::routes::Op;
     use axum::http::Method;
+    let not_found = (404, "not_found");
     routes
         .route(
             Method::GET,
             "/api/v1/users",
             Tenant("users:read"),
-            "list the agency's users",
+            Op::new("list the agency's users").ok_list::<UserView>(),
             list,
         )
         .creating(
             "/api/v1/users",
             Tenant("users:manage"),
-            "invite a user by email and role",
+            Op::new("invite a user by email and role")
+                .body::<Invite>(json!({"email": "sipho@karoo.example", "role": "agent", "full_name": "Sipho Dlamini"}))
+                .created::<UserView>()
+                .problems(&[(409, "conflict"), (422, "validation_failed")]),
             invite,
         )
         .route(
             Method::GET,
             "/api/v1/users/{id}",
             Tenant("users:read"),
-            "one user",
+            Op::new("one user")
+                .ok::<UserView>()
+                .problems(&[not_found]),
             show,
         )
         .route(
             Method::PATCH,
             "/api/v1/users/{id}",
             Tenant("users:manage"),
-            "change a user's role, status or name",
+            Op::new("change a user's role, status or name")
+                .body::<Change>(json!({"role": "agent_assistant", "full_name": "Sipho Dlamini"}))
+                .ok::<UserView>()
+                .problems(&[not_found, (403, "forbidden"), (422, "validation_failed")]),
             update,
         )
         .route(
             Method::DELETE,
             "/api/v1/users/{id}",
             Tenant("users:manage"),
-            "disable a user",
+            Op::new("disable a user")
+                .ok::<UserView>()
+                .problems(&[not_found, (403, "forbidden"), (422, "validation_failed")]),
             disable,
         )
         .route(
             Method::POST,
             "/api/v1/users/{id}/unlock",
             Tenant("users:manage"),
-            "end a lockout",
+            Op::new("end a lockout")
+                .ok::<UserView>()
+                .problems(&[not_found]),
             unlock,
         )
         .route(
             Method::POST,
             "/api/v1/users/{id}/invitation",
             Tenant("users:manage"),
-            "send a fresh invitation",
+            Op::new("send a fresh invitation")
+                .no_content()
+                .problems(&[not_found, (409, "conflict")]),
             resend_invitation,
         )
 }

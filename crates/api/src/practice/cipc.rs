@@ -17,7 +17,7 @@ use comply360_integrations::{
 use comply360_store::Tenant;
 use comply360_store::repo::settings;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const KEY: &str = "integrations.cipc";
 const DEFAULT_BASE_URL: &str = "https://api.cipc.co.za";
@@ -26,23 +26,37 @@ fn context(tenant: &Tenant, what: &str) -> Vec<u8> {
     format!("cipc:{what}:{}", tenant.id()).into_bytes()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CipcSettingsInput {
+    /// CIPC's API address; https://api.cipc.co.za when left out.
     base_url: Option<String>,
+    /// From the CIPC developer portal, like the three below (at most 500 characters each).
+    #[schema(value_type = String, required)]
     client_id: Option<String>,
+    #[schema(value_type = String, required)]
     username: Option<String>,
+    /// Sealed under the master key; never shown again.
+    #[schema(value_type = String, required)]
     password: Option<String>,
+    /// Sealed under the master key; never shown again.
+    #[schema(value_type = String, required)]
     subscription_key: Option<String>,
     #[serde(default)]
     scope: String,
 }
 
-fn shown(v: &Value) -> Value {
-    json!({
-        "base_url": v["base_url"], "client_id": v["client_id"], "username": v["username"], "scope": v["scope"],
-        "password": "(set)", "subscription_key": "(set)",
-    })
+/// The stored CIPC settings as an administrator sees them: the secrets only as "(set)".
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CipcSettingsView {
+    pub base_url: String,
+    pub client_id: String,
+    pub username: String,
+    pub scope: String,
+    /// Always "(set)": the password is sealed and never shown.
+    pub password: &'static str,
+    /// Always "(set)".
+    pub subscription_key: &'static str,
 }
 
 /// `PUT /api/v1/integrations/cipc`: the agency's CIPC API credentials.
@@ -50,7 +64,7 @@ pub async fn put_settings(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody<CipcSettingsInput>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<CipcSettingsView>, Problem> {
     let tenant = caller.tenant()?.clone();
     let mut errors: Vec<(&str, &str)> = Vec::new();
     let base_url = body.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
@@ -91,6 +105,14 @@ pub async fn put_settings(
         }
         return Err(problem);
     }
+    let shown = CipcSettingsView {
+        base_url: base_url.clone(),
+        client_id: client_id.clone(),
+        username: username.clone(),
+        scope: body.scope.trim().to_owned(),
+        password: "(set)",
+        subscription_key: "(set)",
+    };
     let value = json!({
         "base_url": base_url,
         "client_id": client_id,
@@ -102,7 +124,7 @@ pub async fn put_settings(
     let mut tx = state.store.tenancy().begin(&tenant).await?;
     settings::put(&mut tx, KEY, &value).await?;
     tx.commit().await?;
-    Ok(Json(shown(&value)))
+    Ok(Json(shown))
 }
 
 /// The agency's CIPC client, or why there is none.
@@ -149,8 +171,9 @@ async fn client(state: &AppState, tenant: &Tenant) -> Result<CipcClient, Problem
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LookupQuery {
+    /// The company's enterprise (registration) number, e.g. `K2015/255566/07` or `2015/255566/07`.
     enterprise_number: String,
 }
 
@@ -204,20 +227,38 @@ pub async fn lookup(
 /// This resource's routes, each with the access it needs (merged in `crate::router`).
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::Tenant;
+    use crate::routes::Op;
     use axum::http::Method;
     routes
         .route(
             Method::GET,
             "/api/v1/companies/lookup",
             Tenant("clients:read"),
-            "prefill a company from CIPC (enterprise_number)",
+            Op::new("prefill a company from CIPC (enterprise_number)")
+                .query::<LookupQuery>()
+                .ok::<CompanyPrefill>()
+                .problems(&[
+                    (404, "cipc_company_not_found"),
+                    (409, "cipc_not_configured"),
+                    (422, "validation_failed"),
+                    (502, "cipc_failed"),
+                    (502, "cipc_refused"),
+                    (503, "cipc_unavailable"),
+                ]),
             lookup,
         )
         .route(
             Method::PUT,
             "/api/v1/integrations/cipc",
             Tenant("settings:manage"),
-            "the agency's CIPC API credentials (secrets sealed)",
+            Op::new("the agency's CIPC API credentials (secrets sealed)")
+                .body::<CipcSettingsInput>(json!({
+                    "base_url": "https://api.cipc.co.za", "client_id": "karoo-agency",
+                    "username": "filings@karoo.example", "password": "cipc-portal-password",
+                    "subscription_key": "8f14e45fceea167a5a36dedd4bea2543", "scope": "companies.read"
+                }))
+                .ok::<CipcSettingsView>()
+                .problems(&[(422, "validation_failed")]),
             put_settings,
         )
 }

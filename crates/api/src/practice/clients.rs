@@ -14,7 +14,7 @@ use comply360_practice::history::{self, HistoryEntry};
 use comply360_practice::import::{self, ImportOptions, ImportReport};
 use comply360_practice::page::Page;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub async fn list(
     State(state): State<AppState>,
@@ -100,10 +100,12 @@ pub async fn history(
     Ok(Json(entries))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ImportQuery {
+    /// Check the file and report, writing nothing.
     #[serde(default)]
     dry_run: bool,
+    /// Write the valid rows and report the others (by default one invalid row writes nothing).
     #[serde(default)]
     skip_invalid: bool,
 }
@@ -176,73 +178,111 @@ pub async fn add_contact(
 /// This resource's routes, each with the access it needs (merged in `crate::router`).
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::Tenant;
+    use crate::routes::{Op, Schema};
     use axum::http::Method;
+    let not_found = (404, "client_not_found");
+    let invalid = (422, "validation_failed");
     routes
         .route(
             Method::GET,
             "/api/v1/clients",
             Tenant("clients:read"),
-            "clients: search (q), filter (agent, status, deleted), cursor-paginated",
+            Op::new("clients: search (q), filter (agent, status, deleted), cursor-paginated")
+                .query::<ClientFilter>()
+                .ok_page::<Client>()
+                .problems(&[invalid]),
             list,
         )
         .creating(
             "/api/v1/clients",
             Tenant("clients:write"),
-            "create a client",
+            Op::new("create a client")
+                .body::<ClientInput>(json!({
+                    "kind": "person", "first_names": "Thabo", "surname": "Mokoena",
+                    "id_number": "8001015009087", "email": "thabo@karoo.example",
+                    "phone": "082 555 0101"
+                }))
+                .created::<Client>()
+                .problems(&[invalid]),
             create,
         )
         .creating(
             "/api/v1/clients/import",
             Tenant("clients:write"),
-            "import clients from CSV (text/csv; dry_run, skip_invalid)",
+            Op::new("import clients from CSV (text/csv; dry_run, skip_invalid)")
+                .query::<ImportQuery>()
+                .body_as(
+                    "text/csv",
+                    "kind,first_names,surname,id_number,email,phone\nperson,Naledi,Khumalo,8506150123089,naledi@karoo.example,082 555 0103\n",
+                )
+                .ok::<ImportReport>()
+                .also(422, Schema::of::<ImportReport>())
+                .problems(&[(415, "unsupported_media_type"), invalid]),
             import_csv,
         )
         .route(
             Method::GET,
             "/api/v1/clients/{id}",
             Tenant("clients:read"),
-            "one client",
+            Op::new("one client").ok::<Client>().problems(&[not_found]),
             show,
         )
         .route(
             Method::PATCH,
             "/api/v1/clients/{id}",
             Tenant("clients:write"),
-            "change a client's fields",
+            Op::new("change a client's fields (those given; the rest stay)")
+                .body::<ClientInput>(json!({"phone": "+27 82 555 0199", "notes": "prefers email"}))
+                .ok::<Client>()
+                .problems(&[not_found, invalid]),
             update,
         )
         .route(
             Method::DELETE,
             "/api/v1/clients/{id}",
             Tenant("clients:write"),
-            "delete a client (soft; restorable)",
+            Op::new("delete a client (soft; restorable)")
+                .ok::<Client>()
+                .problems(&[not_found, (409, "already_deleted")]),
             delete,
         )
         .route(
             Method::POST,
             "/api/v1/clients/{id}/restore",
             Tenant("clients:write"),
-            "restore a deleted client",
+            Op::new("restore a deleted client")
+                .ok::<Client>()
+                .problems(&[not_found, (409, "not_deleted")]),
             restore,
         )
         .route(
             Method::GET,
             "/api/v1/clients/{id}/history",
             Tenant("clients:read"),
-            "a client's history",
+            Op::new("a client's history")
+                .ok_list::<HistoryEntry>()
+                .problems(&[not_found]),
             history,
         )
         .route(
             Method::GET,
             "/api/v1/clients/{id}/contacts",
             Tenant("clients:read"),
-            "a client's contact people",
+            Op::new("a client's contact people")
+                .ok_list::<Contact>()
+                .problems(&[not_found]),
             contacts,
         )
         .creating(
             "/api/v1/clients/{id}/contacts",
             Tenant("clients:write"),
-            "add a contact person",
+            Op::new("add a contact person")
+                .body::<ContactInput>(json!({
+                    "full_name": "Lerato Mokoena", "role": "bookkeeper",
+                    "email": "lerato@karoo.example", "phone": "082 555 0102", "is_primary": true
+                }))
+                .created::<Contact>()
+                .problems(&[not_found, invalid]),
             add_contact,
         )
 }

@@ -86,9 +86,10 @@ pub async fn add_person(
     Ok((StatusCode::CREATED, Json(company)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resignation {
+    /// The day the person resigned (today when left out).
     on: Option<NaiveDate>,
 }
 
@@ -129,60 +130,94 @@ pub async fn history(
 /// This resource's routes, each with the access it needs (merged in `crate::router`).
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::Tenant;
+    use crate::routes::Op;
     use axum::http::Method;
+    let not_found = (404, "company_not_found");
+    let invalid = (422, "validation_failed");
     routes
         .route(
             Method::GET,
             "/api/v1/companies",
             Tenant("clients:read"),
-            "companies: search (q), filter (client_id, agent), cursor-paginated",
+            Op::new("companies: search (q), filter (client_id, agent), cursor-paginated")
+                .query::<CompanyFilter>()
+                .ok_page::<Company>()
+                .problems(&[invalid]),
             list,
         )
         .creating(
             "/api/v1/companies",
             Tenant("clients:write"),
-            "record a company a client holds, with its people",
+            Op::new("record a company a client holds, with its people")
+                .body::<CompanyInput>(serde_json::json!({
+                    "client_id": "0199f1c2-7a3b-7c00-8000-0000000000c1",
+                    "jurisdiction": "ZA", "company_type": "private_company",
+                    "name": "Karoo Sun Traders (Pty) Ltd", "registration_number": "2025/100200/07",
+                    "incorporated_on": "2025-03-28", "financial_year_end": 2,
+                    "people": [{"full_name": "Thabo Mokoena", "id_number": "8001015009087",
+                                "roles": ["director", "shareholder"], "shares": 100}]
+                }))
+                .created::<Company>()
+                .problems(&[(404, "client_not_found"), invalid]),
             create,
         )
         .route(
             Method::GET,
             "/api/v1/companies/{id}",
             Tenant("clients:read"),
-            "one company with its directors, members and shareholders",
+            Op::new("one company with its directors, members and shareholders")
+                .ok::<Company>()
+                .problems(&[not_found]),
             show,
         )
         .route(
             Method::DELETE,
             "/api/v1/companies/{id}",
             Tenant("clients:write"),
-            "delete a company (soft; restorable)",
+            Op::new("delete a company (soft; restorable)")
+                .no_content()
+                .problems(&[not_found]),
             delete,
         )
         .route(
             Method::POST,
             "/api/v1/companies/{id}/restore",
             Tenant("clients:write"),
-            "restore a deleted company",
+            Op::new("restore a deleted company")
+                .ok::<Company>()
+                // `not_found` when there is no deleted company with this id.
+                .problems(&[not_found, (404, "not_found")]),
             restore,
         )
         .creating(
             "/api/v1/companies/{id}/people",
             Tenant("clients:write"),
-            "appoint a director, member or shareholder",
+            Op::new("appoint a director, member or shareholder")
+                .body::<PersonInput>(serde_json::json!({
+                    "full_name": "Naledi Khumalo", "id_number": "8506150123089",
+                    "email": "naledi@karoo.example", "roles": ["director"], "appointed_on": "2026-03-01"
+                }))
+                .created::<Company>()
+                .problems(&[not_found, invalid]),
             add_person,
         )
         .route(
             Method::POST,
             "/api/v1/companies/{id}/people/{person}/resign",
             Tenant("clients:write"),
-            "record a resignation",
+            Op::new("record a resignation")
+                .body::<Resignation>(serde_json::json!({"on": "2026-06-30"}))
+                .ok::<Company>()
+                .problems(&[not_found, (404, "not_found"), invalid]),
             resign_person,
         )
         .route(
             Method::GET,
             "/api/v1/companies/{id}/history",
             Tenant("clients:read"),
-            "a company's history",
+            Op::new("a company's history")
+                .ok_list::<HistoryEntry>()
+                .problems(&[not_found]),
             history,
         )
 }

@@ -18,7 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use comply360_practice::obligations::{self, Obligation, ObligationFilter};
 use comply360_practice::page::Page;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
@@ -33,10 +33,12 @@ pub async fn list(
     Ok(Json(page))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
+    /// `open`, `done` or `waived`.
     status: String,
+    /// The registration that fulfilled it, if any.
     registration_id: Option<Uuid>,
     #[serde(default)]
     note: String,
@@ -78,14 +80,15 @@ fn feed_token(state: &AppState, tenant: Uuid, agent: Uuid) -> String {
 pub async fn feed_url(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<FeedAddress>, Problem> {
     let user = caller.user()?;
     let tenant = caller.tenant()?;
     let agent = user.id;
     let token = feed_token(&state, tenant.id().as_uuid(), agent);
-    Ok(Json(
-        json!({"path": format!("/ical/{token}.ics"), "note": "keep this address private: anyone with it can read your obligations"}),
-    ))
+    Ok(Json(FeedAddress {
+        path: format!("/ical/{token}.ics"),
+        note: "keep this address private: anyone with it can read your obligations",
+    }))
 }
 
 /// `GET /ical/{token}.ics`: the feed itself (no other credential).
@@ -142,37 +145,56 @@ pub async fn feed(
         .into_response())
 }
 
+/// The secret address of the signed-in agent's calendar feed.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct FeedAddress {
+    /// `/ical/<token>.ics`, on this host.
+    pub path: String,
+    pub note: &'static str,
+}
+
 /// This resource's routes, each with the access it needs (merged in `crate::router`).
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
     use crate::routes::Access::{Public, Tenant};
+    use crate::routes::Op;
     use axum::http::Method;
     routes
-    .route(
-        Method::GET,
-        "/api/v1/obligations",
-        Tenant("clients:read"),
-        "the compliance calendar: filter (status, kind, agent, client_id, company_id, due_before, overdue)",
-        list,
-    )
-    .route(
-        Method::POST,
-        "/api/v1/obligations/{id}/status",
-        Tenant("clients:write"),
-        "mark an obligation done, waived or open",
-        set_status,
-    )
-    .route(
-        Method::GET,
-        "/api/v1/obligations/feed",
-        Tenant("clients:read"),
-        "the signed-in agent's secret iCalendar address",
-        feed_url,
-    )
-    .route(
-        Method::GET,
-        "/ical/{file}",
-        Public,
-        "an agent's iCalendar feed (the secret address is the credential)",
-        feed,
-    )
+        .route(
+            Method::GET,
+            "/api/v1/obligations",
+            Tenant("clients:read"),
+            Op::new("the compliance calendar: filter (status, kind, agent, client_id, company_id, due_before, overdue)")
+                .query::<ObligationFilter>()
+                .ok_page::<Obligation>()
+                .problems(&[(422, "validation_failed")]),
+            list,
+        )
+        .route(
+            Method::POST,
+            "/api/v1/obligations/{id}/status",
+            Tenant("clients:write"),
+            Op::new("mark an obligation done, waived or open")
+                .body::<StatusChange>(json!({"status": "done", "note": "filed on eFiling, reference 2026-AR-0042"}))
+                .no_content()
+                .problems(&[(404, "obligation_not_found"), (422, "validation_failed")]),
+            set_status,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/obligations/feed",
+            Tenant("clients:read"),
+            Op::new("the signed-in agent's secret iCalendar address")
+                .ok::<FeedAddress>()
+                .problems(&[(403, "api_key_not_allowed")]),
+            feed_url,
+        )
+        .route(
+            Method::GET,
+            "/ical/{file}",
+            Public,
+            Op::new("an agent's iCalendar feed (the secret address is the credential)")
+                .answer_as(200, "text/calendar")
+                .problems(&[(404, "not_found"), (503, "busy")]),
+            feed,
+        )
 }

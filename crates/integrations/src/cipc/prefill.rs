@@ -8,7 +8,7 @@ use chrono::{NaiveDate, Utc};
 use comply360_domain::identifiers::RegistrationNumber;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct CompanyPrefill {
     /// As asked for (with the K prefix when it was given).
@@ -33,7 +33,7 @@ pub struct CompanyPrefill {
     pub warnings: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct PrefillDirector {
     pub full_name: Option<String>,
@@ -42,7 +42,7 @@ pub struct PrefillDirector {
     pub role: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct PrefillFiling {
     pub kind: Option<String>,
@@ -50,7 +50,7 @@ pub struct PrefillFiling {
     pub reference: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct PrefillBeneficialOwner {
     pub full_name: Option<String>,

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 pub use validate::{CompanyFacts, Ctx, Issue, Validation, validate, validate_step};
 
 /// One registration type.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationType {
     pub key: String,
@@ -60,7 +60,7 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequiredDocument {
     pub kind: String,
@@ -70,8 +70,9 @@ pub struct RequiredDocument {
     pub when: Option<[String; 2]>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RegistrationStep)]
 pub struct Step {
     pub key: String,
     pub title: String,
@@ -82,8 +83,9 @@ pub struct Step {
 }
 
 /// A field of a step. `kind` says how its value is parsed (see `fields.rs`).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = StepField)]
 pub struct Field {
     pub key: String,
     pub label: String,
@@ -131,8 +133,9 @@ pub struct Field {
     pub must_be_true: bool,
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = StepFieldKind)]
 pub enum FieldKind {
     Text,
     Choice,
@@ -153,8 +156,9 @@ pub enum FieldKind {
 }
 
 /// A rule spanning fields, named in the type's `checks` and implemented in `checks.rs`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RegistrationCheck)]
 pub struct Check {
     pub rule: String,
     pub step: String,

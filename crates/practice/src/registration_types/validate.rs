@@ -21,13 +21,14 @@ pub struct Ctx {
     pub company: Option<CompanyFacts>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = ValidationIssue)]
 pub struct Issue {
     pub field: String,
     pub message: String,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Validation {
     pub valid: bool,
     pub errors: Vec<Issue>,
@@ -41,7 +42,7 @@ pub struct Validation {
     pub fee_cents: Option<i64>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct StepState {
     pub key: String,
     pub complete: bool,

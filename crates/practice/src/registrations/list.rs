@@ -10,7 +10,7 @@ use comply360_store::TenantTx;
 use serde::Deserialize;
 use uuid::Uuid;
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct RegistrationFilter {
     pub status: Option<String>,
     pub kind: Option<String>,

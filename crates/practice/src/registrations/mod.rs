@@ -416,7 +416,7 @@ pub async fn check(
     Ok(validate(ty, &r.steps, &ctx))
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionInput {
     pub action: Option<String>,

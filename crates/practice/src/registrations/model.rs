@@ -34,7 +34,7 @@ impl Actor {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDraft {
     pub client_id: Option<String>,
@@ -49,7 +49,7 @@ pub struct NewDraft {
     pub steps: Option<Value>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Registration {
     pub id: Uuid,
     pub client_id: Uuid,
@@ -62,7 +62,10 @@ pub struct Registration {
     pub filing_path: String,
     pub filing_id: Option<String>,
     pub registry_reference: Option<String>,
+    /// The wizard's data so far: `{step: {field: value}}`, as the registration type describes.
     pub steps: Value,
+    /// What the registry decided (reference, registration number, reserved name, refusal
+    /// reason), once it has.
     pub outcome: Option<Value>,
     pub version: i32,
     pub submitted_at: Option<DateTime<Utc>>,
