@@ -14,7 +14,7 @@ use crate::workflow::Status;
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use comply360_domain::Jurisdiction;
+use comply360_domain::CompanyType;
 use comply360_integrations::registry::{
     Director, FilingOutcome, IncorporationRequest, NameReservationRequest, Receipt, RegistryError,
     RegistryGateway,
@@ -52,14 +52,6 @@ fn text(v: Option<&Value>) -> Option<String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
-}
-
-fn jurisdiction(r: &Registration) -> Jurisdiction {
-    if r.jurisdiction == "ZW" {
-        Jurisdiction::Zimbabwe
-    } else {
-        Jurisdiction::SouthAfrica
-    }
 }
 
 fn names(r: &Registration) -> Vec<String> {
@@ -104,7 +96,7 @@ fn incorporation(r: &Registration, company_type: &str) -> IncorporationRequest {
         .cloned()
         .unwrap_or_default();
     IncorporationRequest {
-        jurisdiction: jurisdiction(r),
+        jurisdiction: r.jurisdiction,
         company_type: company_type.to_owned(),
         name,
         name_reservation_number: reservation,
@@ -166,7 +158,7 @@ impl RegistryFiling {
         match operation {
             "name_reservation" => {
                 let request = NameReservationRequest {
-                    jurisdiction: jurisdiction(r),
+                    jurisdiction: r.jurisdiction,
                     names: names(r),
                     applicant_reference: applicant_reference(r),
                 };
@@ -225,7 +217,12 @@ impl Handler for RegistryFiling {
             .registration_type()
             .map_err(|e| HandlerError::Permanent(e.to_string()))?;
         let receipt = self
-            .file(ctx, &r, &ty.operation, ty.company_type.as_deref())
+            .file(
+                ctx,
+                &r,
+                &ty.operation,
+                ty.company_type.map(CompanyType::as_str),
+            )
             .await?;
         let gateway = self.gateway.clone();
         let outcome = self

@@ -280,16 +280,10 @@ pub async fn clients(
             .map(|e| e.line)
             .collect::<std::collections::BTreeSet<_>>()
             .len();
-    let agents: HashMap<String, Uuid> = {
-        let found: Vec<(String, Uuid)> = tx
-            .query_as(
-                "SELECT lower(email), id FROM users WHERE tenant_id = $1 AND status <> 'disabled'",
-            )
-            .bind(tx.tenant_id().as_uuid())
-            .fetch_all(tx.conn())
-            .await?;
-        found.into_iter().collect()
-    };
+    let agents: HashMap<String, Uuid> = crate::agents::active_by_email(tx)
+        .await?
+        .into_iter()
+        .collect();
     let mut seen_ids: HashMap<String, u64> = HashMap::new();
     let mut seen_emails: HashMap<String, u64> = HashMap::new();
     let mut valid = Vec::new();
@@ -350,16 +344,7 @@ pub async fn clients(
         .iter()
         .filter_map(|(_, c)| c.registration_number.clone())
         .collect();
-    let existing: Vec<(Option<String>, Option<String>)> = tx
-        .query_as(
-            "SELECT id_number, registration_number FROM clients WHERE tenant_id = $1 AND deleted_at IS NULL \
-             AND (id_number = ANY($2) OR registration_number = ANY($3))",
-        )
-        .bind(tx.tenant_id().as_uuid())
-        .bind(&ids)
-        .bind(&regs)
-        .fetch_all(tx.conn())
-        .await?;
+    let existing = clients::repo::holding_identifiers(tx, &ids, &regs).await?;
     valid.retain(|(line, c)| {
         let dup_id = c.id_number.is_some() && existing.iter().any(|(i, _)| i == &c.id_number);
         let dup_reg = c.registration_number.is_some()

@@ -4,11 +4,11 @@
 
 use super::validate::{Ctx, Validation};
 use super::{Field, FieldKind};
-use chrono::NaiveDate;
-use comply360_domain::contact::{EmailAddress, PhoneNumber};
-use comply360_domain::identifiers::{
+use crate::contact::{EmailAddress, PhoneNumber};
+use crate::identifiers::{
     CompanyName, IncomeTaxReference, SaCompanyKind, SaIdNumber, ZwEntityKind,
 };
+use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 /// Whether a value counts as given.

@@ -7,10 +7,11 @@
 //! (and `RegistrationTypes::load` reports the file and the error).
 
 mod checks;
+mod fees;
 mod fields;
 mod validate;
 
-use comply360_domain::{Jurisdiction, RegistrationKind};
+use crate::{CompanyType, Jurisdiction, RegistrationKind};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
@@ -30,7 +31,7 @@ pub struct RegistrationType {
     pub operation: String,
     /// For incorporations: the company type the filing creates.
     #[serde(default)]
-    pub company_type: Option<String>,
+    pub company_type: Option<CompanyType>,
     /// Whether the filing concerns a company the client already holds.
     #[serde(default)]
     pub needs_company: bool,

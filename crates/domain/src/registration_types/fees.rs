@@ -1,12 +1,13 @@
-//! The parts of validation that apply the law's numbers (`comply360_domain::rules`): the
+//! The parts of validation that apply the law's numbers (`crate::rules`): the
 //! VAT turnover test, the annual-return fee (by turnover band, on time or late), and the CIPC
 //! fee due for a reservation or an incorporation. Their explanations become notes a person
 //! reads; the amount due is `Validation::fee_cents`.
 
+use crate::Cents;
+use crate::calendar::BusinessCalendar;
+use crate::company::CompanyType;
 use crate::registration_types::{Ctx, RegistrationType, Validation};
-use comply360_domain::Cents;
-use comply360_domain::calendar::BusinessCalendar;
-use comply360_domain::rules::{
+use crate::rules::{
     self, AnnualReturnEntity, FeeQuote, IncorporationFeeKind, RuleError, Rules, VatVerdict,
 };
 use serde_json::Value;
@@ -103,7 +104,7 @@ pub(crate) fn annual_return_check(
     let Some(rules) = rules_or_error(path, out) else {
         return;
     };
-    let cc = company.company_type == "close_corporation";
+    let cc = company.company_type == CompanyType::CloseCorporation;
     let window = if cc {
         rules::cc_annual_return_window(incorporated_on, year)
     } else {

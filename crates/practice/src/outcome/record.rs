@@ -1,24 +1,18 @@
-//! What the registry said, recorded on the registration: the reference and the registry's
-//! document (CoR 9.4 with the reserved name and its expiry, CoR 14.3 with the registration
-//! number and the certificate, a refusal's reason), whether an agent typed it in (manual
-//! path) or the registry gateway returned it. Completing an incorporation creates the
-//! company, with its people, so its compliance calendar starts at once.
+//! What the registry said, checked and shaped into the record kept on the registration:
+//! pure, so the manual path (an agent typing it in) and the gateway's answers share it.
 
-use crate::companies::{self, PersonInput};
+use crate::companies::PersonInput;
 use crate::error::{PracticeError, Problems};
 use crate::registration_types::RegistrationType;
 use crate::registrations::Registration;
-use crate::{history, obligations};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDate;
+use comply360_domain::Jurisdiction;
 use comply360_domain::identifiers::RegistrationNumber;
 use comply360_domain::rules;
-use comply360_store::TenantTx;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -53,7 +47,7 @@ pub struct Approved {
     pub certificate: Option<(String, String, Vec<u8>)>,
 }
 
-fn names_filed(r: &Registration) -> Vec<String> {
+pub(super) fn names_filed(r: &Registration) -> Vec<String> {
     let from = |step: &str, field: &str| -> Vec<String> {
         r.steps
             .get(step)
@@ -81,7 +75,11 @@ fn names_filed(r: &Registration) -> Vec<String> {
     names
 }
 
-fn decode(a: &Attachment, path: &str, p: &mut Problems) -> Option<(String, String, Vec<u8>)> {
+pub(super) fn decode(
+    a: &Attachment,
+    path: &str,
+    p: &mut Problems,
+) -> Option<(String, String, Vec<u8>)> {
     match STANDARD.decode(a.content_base64.trim()) {
         Ok(bytes) if !bytes.is_empty() && bytes.len() <= 10 * 1024 * 1024 => {
             Some((a.file_name.clone(), a.content_type.clone(), bytes))
@@ -167,7 +165,7 @@ pub fn for_approval(
                     "outcome.registration_number",
                     "the registration number on the certificate is required",
                 ),
-                Some(n) if r.jurisdiction == "ZA" => {
+                Some(n) if r.jurisdiction == Jurisdiction::SouthAfrica => {
                     if let Err(e) = RegistrationNumber::parse(n, today) {
                         p.add("outcome.registration_number", e.to_string());
                     }
@@ -211,75 +209,7 @@ pub fn for_rejection(ty: &RegistrationType, input: Option<&OutcomeInput>, note: 
     })
 }
 
-pub async fn store(tx: &mut TenantTx, r: &Registration, a: &Approved) -> Result<(), PracticeError> {
-    tx.query("UPDATE registrations SET outcome = $3, registry_reference = coalesce($4, registry_reference) WHERE tenant_id = $1 AND id = $2")
-        .bind(tx.tenant_id().as_uuid())
-        .bind(r.id)
-        .bind(&a.record)
-        .bind(&a.reference)
-        .execute(tx.conn())
-        .await?;
-    if let Some((name, content_type, bytes)) = &a.certificate {
-        attach(tx, r, name, content_type, bytes).await?;
-    }
-    Ok(())
-}
-
-/// Stores the registry's document on the registration (bytes in `document_contents` until
-/// the documents capability brings object storage).
-pub async fn attach(
-    tx: &mut TenantTx,
-    r: &Registration,
-    file_name: &str,
-    content_type: &str,
-    bytes: &[u8],
-) -> Result<Uuid, PracticeError> {
-    let id = Uuid::now_v7();
-    let kind = if r.kind.contains("name_reservation") {
-        "cor_9_4"
-    } else if r.jurisdiction == "ZA" {
-        "cor_14_3"
-    } else {
-        "certificate"
-    };
-    tx.query(
-        "INSERT INTO documents (tenant_id, id, client_id, registration_id, kind, file_name, content_type, size_bytes, sha256, storage_key, status) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'verified')",
-    )
-    .bind(tx.tenant_id().as_uuid())
-    .bind(id)
-    .bind(r.client_id)
-    .bind(r.id)
-    .bind(kind)
-    .bind(file_name.chars().take(255).collect::<String>())
-    .bind(content_type)
-    .bind(bytes.len() as i64)
-    .bind(hex::encode(Sha256::digest(bytes)))
-    .bind(format!("db:document_contents/{id}"))
-    .execute(tx.conn())
-    .await?;
-    tx.query("INSERT INTO document_contents (tenant_id, document_id, content) VALUES ($1, $2, $3)")
-        .bind(tx.tenant_id().as_uuid())
-        .bind(id)
-        .bind(bytes)
-        .execute(tx.conn())
-        .await?;
-    Ok(id)
-}
-
-async fn certificate_of(
-    tx: &mut TenantTx,
-    registration: Uuid,
-) -> Result<Option<Uuid>, PracticeError> {
-    Ok(tx
-        .query_scalar("SELECT id FROM documents WHERE tenant_id = $1 AND registration_id = $2 AND kind IN ('cor_14_3', 'certificate') ORDER BY created_at DESC LIMIT 1")
-        .bind(tx.tenant_id().as_uuid())
-        .bind(registration)
-        .fetch_optional(tx.conn())
-        .await?)
-}
-
-fn people_from(r: &Registration) -> Vec<PersonInput> {
+pub(super) fn people_from(r: &Registration) -> Vec<PersonInput> {
     let mut people: Vec<PersonInput> = Vec::new();
     for (step, field, default_roles) in [
         ("directors", "directors", vec!["director", "incorporator"]),
@@ -327,101 +257,4 @@ fn people_from(r: &Registration) -> Vec<PersonInput> {
         }
     }
     people
-}
-
-/// Completes the filing: an incorporation needs its certificate (attached at approval or now)
-/// and creates the company; returns the timeline detail.
-pub async fn complete(
-    tx: &mut TenantTx,
-    actor: Uuid,
-    ty: &RegistrationType,
-    r: &Registration,
-    input: Option<&OutcomeInput>,
-    today: NaiveDate,
-) -> Result<Value, PracticeError> {
-    if ty.operation != "incorporation" {
-        return Ok(json!({}));
-    }
-    let mut p = Problems::default();
-    let new_certificate = input
-        .and_then(|o| o.certificate.as_ref())
-        .and_then(|a| decode(a, "outcome.certificate", &mut p));
-    p.finish("the certificate is not readable")?;
-    let document = match (new_certificate, certificate_of(tx, r.id).await?) {
-        (Some((name, ct, bytes)), _) => attach(tx, r, &name, &ct, &bytes).await?,
-        (None, Some(existing)) => existing,
-        (None, None) => {
-            return Err(PracticeError::field(
-                "outcome.certificate",
-                format!(
-                    "attach the registry's certificate ({}) to complete the incorporation",
-                    ty.outcome_document.as_deref().unwrap_or("certificate")
-                ),
-            ));
-        }
-    };
-    let outcome = r.outcome.clone().unwrap_or_default();
-    let number = outcome
-        .get("registration_number")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let name = outcome
-        .get("name")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| names_filed(r).into_iter().next().unwrap_or_default());
-    let name = if name.is_empty() {
-        number.clone().unwrap_or_default()
-    } else {
-        name
-    };
-    let incorporated_on = outcome
-        .get("decided_on")
-        .and_then(Value::as_str)
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(today);
-    let details = r.steps.get("company_details");
-    let company = match r.company_id {
-        Some(id) => id,
-        None => {
-            let input = companies::CompanyInput {
-                client_id: Some(r.client_id),
-                jurisdiction: Some(r.jurisdiction.clone()),
-                company_type: ty.company_type.clone(),
-                name: Some(name.clone()),
-                registration_number: number.clone(),
-                status: Some("registered".into()),
-                incorporated_on: Some(incorporated_on),
-                financial_year_end: details
-                    .and_then(|d| d.get("financial_year_end"))
-                    .and_then(Value::as_i64)
-                    .and_then(|m| i16::try_from(m).ok()),
-                registered_address: details.and_then(|d| d.get("registered_address")).cloned(),
-                agent_id: r.agent_id,
-                people: people_from(r),
-                ..Default::default()
-            };
-            let company = companies::create(tx, actor, &input, today).await?;
-            tx.query("UPDATE registrations SET company_id = $3 WHERE tenant_id = $1 AND id = $2")
-                .bind(tx.tenant_id().as_uuid())
-                .bind(r.id)
-                .bind(company.id)
-                .execute(tx.conn())
-                .await?;
-            company.id
-        }
-    };
-    history::record(
-        tx,
-        actor,
-        "company.incorporated",
-        "company",
-        company,
-        json!({"registration_id": r.id, "registration_number": number}),
-    )
-    .await?;
-    obligations::refresh_company(tx, company, today).await?;
-    Ok(
-        json!({"company_id": company, "certificate_document_id": document, "registration_number": number}),
-    )
 }

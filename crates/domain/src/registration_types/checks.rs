@@ -124,7 +124,7 @@ pub(crate) fn run(ty: &RegistrationType, payload: &Value, ctx: &Ctx, out: &mut V
                 }
             }
             "name_choice" => name_choice(check, step, &path, out),
-            "vat_threshold" => super::super::fees::vat_check(step, &path, ctx, out),
+            "vat_threshold" => super::fees::vat_check(step, &path, ctx, out),
             "bo_threshold" => {
                 let min = check.min_basis_points.unwrap_or(500);
                 let mut total = 0;
@@ -155,7 +155,7 @@ pub(crate) fn run(ty: &RegistrationType, payload: &Value, ctx: &Ctx, out: &mut V
                     );
                 }
             }
-            "annual_return_fee" => super::super::fees::annual_return_check(step, &path, ctx, out),
+            "annual_return_fee" => super::fees::annual_return_check(step, &path, ctx, out),
             _ => {}
         }
     }
