@@ -9,6 +9,7 @@
 mod checks;
 mod fees;
 mod fields;
+mod people;
 mod validate;
 
 use crate::{CompanyType, Jurisdiction, RegistrationKind};

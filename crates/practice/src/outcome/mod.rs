@@ -13,7 +13,7 @@ use crate::{history, obligations};
 use chrono::NaiveDate;
 use comply360_domain::{Jurisdiction, RegistrationKind};
 use comply360_store::TenantTx;
-use record::{decode, names_filed, people_from};
+use record::{decode, incorporated_company, registration_number};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -69,6 +69,35 @@ pub async fn attach(
     Ok(id)
 }
 
+/// The incorporation's certificate: attached now, or at approval; without one the filing
+/// cannot complete.
+async fn certificate(
+    tx: &mut TenantTx,
+    ty: &RegistrationType,
+    r: &Registration,
+    input: Option<&OutcomeInput>,
+) -> Result<Uuid, PracticeError> {
+    let mut p = Problems::default();
+    let new_certificate = input
+        .and_then(|o| o.certificate.as_ref())
+        .and_then(|a| decode(a, "outcome.certificate", &mut p));
+    p.finish("the certificate is not readable")?;
+    match (
+        new_certificate,
+        documents::latest_certificate(tx, r.id).await?,
+    ) {
+        (Some((name, ct, bytes)), _) => attach(tx, r, &name, &ct, &bytes).await,
+        (None, Some(existing)) => Ok(existing),
+        (None, None) => Err(PracticeError::field(
+            "outcome.certificate",
+            format!(
+                "attach the registry's certificate ({}) to complete the incorporation",
+                ty.outcome_document.as_deref().unwrap_or("certificate")
+            ),
+        )),
+    }
+}
+
 /// Completes the filing: an incorporation needs its certificate (attached at approval or now)
 /// and creates the company; returns the timeline detail.
 pub async fn complete(
@@ -82,68 +111,12 @@ pub async fn complete(
     if ty.operation != "incorporation" {
         return Ok(json!({}));
     }
-    let mut p = Problems::default();
-    let new_certificate = input
-        .and_then(|o| o.certificate.as_ref())
-        .and_then(|a| decode(a, "outcome.certificate", &mut p));
-    p.finish("the certificate is not readable")?;
-    let document = match (
-        new_certificate,
-        documents::latest_certificate(tx, r.id).await?,
-    ) {
-        (Some((name, ct, bytes)), _) => attach(tx, r, &name, &ct, &bytes).await?,
-        (None, Some(existing)) => existing,
-        (None, None) => {
-            return Err(PracticeError::field(
-                "outcome.certificate",
-                format!(
-                    "attach the registry's certificate ({}) to complete the incorporation",
-                    ty.outcome_document.as_deref().unwrap_or("certificate")
-                ),
-            ));
-        }
-    };
-    let outcome = r.outcome.clone().unwrap_or_default();
-    let number = outcome
-        .get("registration_number")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let name = outcome
-        .get("name")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| names_filed(r).into_iter().next().unwrap_or_default());
-    let name = if name.is_empty() {
-        number.clone().unwrap_or_default()
-    } else {
-        name
-    };
-    let incorporated_on = outcome
-        .get("decided_on")
-        .and_then(Value::as_str)
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(today);
-    let details = r.steps.get("company_details");
+    let document = certificate(tx, ty, r, input).await?;
+    let number = registration_number(r);
     let company = match r.company_id {
         Some(id) => id,
         None => {
-            let input = companies::CompanyInput {
-                client_id: Some(r.client_id),
-                jurisdiction: Some(r.jurisdiction.as_str().to_owned()),
-                company_type: ty.company_type.map(|t| t.as_str().to_owned()),
-                name: Some(name.clone()),
-                registration_number: number.clone(),
-                status: Some(companies::CompanyStatus::Registered.as_str().to_owned()),
-                incorporated_on: Some(incorporated_on),
-                financial_year_end: details
-                    .and_then(|d| d.get("financial_year_end"))
-                    .and_then(Value::as_i64)
-                    .and_then(|m| i16::try_from(m).ok()),
-                registered_address: details.and_then(|d| d.get("registered_address")).cloned(),
-                agent_id: r.agent_id,
-                people: people_from(r),
-                ..Default::default()
-            };
+            let input = incorporated_company(ty, r, today);
             let company = companies::create(tx, actor, &input, today).await?;
             registrations::repo::set_company(tx, r.id, company.id).await?;
             company.id

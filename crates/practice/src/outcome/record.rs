@@ -1,7 +1,7 @@
 //! What the registry said, checked and shaped into the record kept on the registration:
 //! pure, so the manual path (an agent typing it in) and the gateway's answers share it.
 
-use crate::companies::PersonInput;
+use crate::companies::{CompanyInput, CompanyStatus, PersonInput};
 use crate::error::{PracticeError, Problems};
 use crate::registration_types::RegistrationType;
 use crate::registrations::Registration;
@@ -47,7 +47,7 @@ pub struct Approved {
     pub certificate: Option<(String, String, Vec<u8>)>,
 }
 
-pub(super) fn names_filed(r: &Registration) -> Vec<String> {
+fn names_filed(r: &Registration) -> Vec<String> {
     let from = |step: &str, field: &str| -> Vec<String> {
         r.steps
             .get(step)
@@ -209,7 +209,7 @@ pub fn for_rejection(ty: &RegistrationType, input: Option<&OutcomeInput>, note: 
     })
 }
 
-pub(super) fn people_from(r: &Registration) -> Vec<PersonInput> {
+fn people_from(r: &Registration) -> Vec<PersonInput> {
     let mut people: Vec<PersonInput> = Vec::new();
     for (step, field, default_roles) in [
         ("directors", "directors", vec!["director", "incorporator"]),
@@ -257,4 +257,57 @@ pub(super) fn people_from(r: &Registration) -> Vec<PersonInput> {
         }
     }
     people
+}
+
+/// The registration number the approval recorded.
+pub(super) fn registration_number(r: &Registration) -> Option<String> {
+    r.outcome
+        .as_ref()
+        .and_then(|o| o.get("registration_number"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// The company an approved incorporation creates: the name and number the registry gave
+/// (or the first name filed), incorporated on the day it decided, with the wizard's people.
+pub(super) fn incorporated_company(
+    ty: &RegistrationType,
+    r: &Registration,
+    today: NaiveDate,
+) -> CompanyInput {
+    let outcome = r.outcome.clone().unwrap_or_default();
+    let number = registration_number(r);
+    let name = outcome
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| names_filed(r).into_iter().next().unwrap_or_default());
+    let name = if name.is_empty() {
+        number.clone().unwrap_or_default()
+    } else {
+        name
+    };
+    let incorporated_on = outcome
+        .get("decided_on")
+        .and_then(Value::as_str)
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(today);
+    let details = r.steps.get("company_details");
+    CompanyInput {
+        client_id: Some(r.client_id),
+        jurisdiction: Some(r.jurisdiction.as_str().to_owned()),
+        company_type: ty.company_type.map(|t| t.as_str().to_owned()),
+        name: Some(name),
+        registration_number: number,
+        status: Some(CompanyStatus::Registered.as_str().to_owned()),
+        incorporated_on: Some(incorporated_on),
+        financial_year_end: details
+            .and_then(|d| d.get("financial_year_end"))
+            .and_then(Value::as_i64)
+            .and_then(|m| i16::try_from(m).ok()),
+        registered_address: details.and_then(|d| d.get("registered_address")).cloned(),
+        agent_id: r.agent_id,
+        people: people_from(r),
+        ..Default::default()
+    }
 }
