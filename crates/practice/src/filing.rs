@@ -9,6 +9,7 @@
 //! deferred (no attempt used) and polls again after `poll_every`.
 
 use crate::outcome::{Attachment, OutcomeInput};
+use crate::registration_types::Operation;
 use crate::registrations::{self, Actor, Registration, TransitionInput};
 use crate::workflow::Status;
 use async_trait::async_trait;
@@ -150,13 +151,13 @@ impl RegistryFiling {
         &self,
         ctx: &JobContext<'_>,
         r: &Registration,
-        operation: &str,
+        operation: Operation,
         company_type: Option<&str>,
     ) -> Result<Receipt, HandlerError> {
         let tenant = ctx.tenant.id();
         let gateway = self.gateway.clone();
         match operation {
-            "name_reservation" => {
+            Operation::NameReservation => {
                 let request = NameReservationRequest {
                     jurisdiction: r.jurisdiction,
                     names: names(r),
@@ -167,7 +168,7 @@ impl RegistryFiling {
                     .await
                     .map_err(failure)
             }
-            "incorporation" => {
+            Operation::Incorporation => {
                 let request = incorporation(r, company_type.unwrap_or("private_company"));
                 self.resilience
                     .call(tenant, "registry", || gateway.incorporate(&request))
@@ -220,7 +221,7 @@ impl Handler for RegistryFiling {
             .file(
                 ctx,
                 &r,
-                &ty.operation,
+                ty.operation,
                 ty.company_type.map(CompanyType::as_str),
             )
             .await?;

@@ -4,9 +4,10 @@
 //! reads; the amount due is `Validation::fee_cents`.
 
 use crate::Cents;
+use crate::Jurisdiction;
 use crate::calendar::BusinessCalendar;
 use crate::company::CompanyType;
-use crate::registration_types::{Ctx, RegistrationType, Validation};
+use crate::registration_types::{Ctx, Operation, RegistrationType, Validation};
 use crate::rules::{
     self, AnnualReturnEntity, FeeQuote, IncorporationFeeKind, RuleError, Rules, VatVerdict,
 };
@@ -144,8 +145,8 @@ pub(crate) fn annual_return_check(
 
 /// The CIPC fee of a name reservation or a South African incorporation.
 pub(crate) fn quote(ty: &RegistrationType, payload: &Value, ctx: &Ctx, out: &mut Validation) {
-    match ty.operation.as_str() {
-        "name_reservation" => {
+    match ty.operation {
+        Operation::NameReservation => {
             let e_filed = payload
                 .get("names")
                 .and_then(|s| s.get("e_filed"))
@@ -156,7 +157,7 @@ pub(crate) fn quote(ty: &RegistrationType, payload: &Value, ctx: &Ctx, out: &mut
             };
             apply_quote(rules.name_reservation_fee(e_filed, ctx.today), "fees", out);
         }
-        "incorporation" if ty.jurisdiction == "ZA" => {
+        Operation::Incorporation if ty.jurisdiction == Jurisdiction::SouthAfrica => {
             let name = payload.get("company_name");
             let with_reservation = name
                 .and_then(|s| s.get("name_choice"))

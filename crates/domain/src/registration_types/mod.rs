@@ -12,7 +12,7 @@ mod fields;
 mod people;
 mod validate;
 
-use crate::{CompanyType, Jurisdiction, RegistrationKind};
+use crate::{CompanyType, Jurisdiction, RegistrationKind, text_enum};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
@@ -23,13 +23,12 @@ pub use validate::{CompanyFacts, Ctx, Issue, Validation, validate, validate_step
 #[serde(deny_unknown_fields)]
 pub struct RegistrationType {
     pub key: String,
-    pub jurisdiction: String,
+    pub jurisdiction: Jurisdiction,
     pub registry: String,
     pub title: String,
     pub summary: String,
-    /// What filing it is: name_reservation, incorporation, vat_registration,
-    /// beneficial_ownership, annual_return, re_registration, or none.
-    pub operation: String,
+    /// What filing it is.
+    pub operation: Operation,
     /// For incorporations: the company type the filing creates.
     #[serde(default)]
     pub company_type: Option<CompanyType>,
@@ -61,6 +60,32 @@ pub struct RegistrationType {
 fn yes() -> bool {
     true
 }
+
+/// The filing a registration type makes at its registry, which decides what its outcome
+/// must record and whether the registry gateway can file it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    NameReservation,
+    Incorporation,
+    VatRegistration,
+    BeneficialOwnership,
+    AnnualReturn,
+    ReRegistration,
+    /// Nothing is filed (a type kept only to refuse it, like close corporations).
+    #[serde(rename = "none")]
+    NoFiling,
+}
+
+text_enum!(Operation, "operation", {
+    NameReservation => "name_reservation",
+    Incorporation => "incorporation",
+    VatRegistration => "vat_registration",
+    BeneficialOwnership => "beneficial_ownership",
+    AnnualReturn => "annual_return",
+    ReRegistration => "re_registration",
+    NoFiling => "none",
+});
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -185,10 +210,6 @@ impl RegistrationType {
     pub fn step(&self, key: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.key == key)
     }
-
-    pub fn jurisdiction(&self) -> Option<Jurisdiction> {
-        self.jurisdiction.parse().ok()
-    }
 }
 
 #[derive(Deserialize)]
@@ -224,9 +245,9 @@ impl RegistrationTypes {
             if t.kind().is_none() {
                 return Err(format!("{}: not a registration kind", t.key));
             }
-            if t.jurisdiction().is_none() {
+            if t.kind().is_some_and(|k| k.jurisdiction() != t.jurisdiction) {
                 return Err(format!(
-                    "{}: unknown jurisdiction {}",
+                    "{}: the kind belongs to another jurisdiction than {}",
                     t.key, t.jurisdiction
                 ));
             }

@@ -7,7 +7,7 @@
 use crate::companies;
 use crate::documents::{self, DocumentKind};
 use crate::error::{PracticeError, Problems};
-use crate::registration_types::RegistrationType;
+use crate::registration_types::{Operation, RegistrationType};
 use crate::registrations::{self, Registration};
 use crate::{history, obligations};
 use chrono::NaiveDate;
@@ -108,7 +108,7 @@ pub async fn complete(
     input: Option<&OutcomeInput>,
     today: NaiveDate,
 ) -> Result<Value, PracticeError> {
-    if ty.operation != "incorporation" {
+    if ty.operation != Operation::Incorporation {
         return Ok(json!({}));
     }
     let document = certificate(tx, ty, r, input).await?;

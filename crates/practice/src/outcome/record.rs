@@ -3,7 +3,7 @@
 
 use crate::companies::{CompanyInput, CompanyStatus, PersonInput};
 use crate::error::{PracticeError, Problems};
-use crate::registration_types::RegistrationType;
+use crate::registration_types::{Operation, RegistrationType};
 use crate::registrations::Registration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -117,8 +117,8 @@ pub fn for_approval(
         .certificate
         .as_ref()
         .and_then(|a| decode(a, "outcome.certificate", &mut p));
-    let record = match ty.operation.as_str() {
-        "name_reservation" => {
+    let record = match ty.operation {
+        Operation::NameReservation => {
             let filed = names_filed(r);
             let reserved = o
                 .reserved_name
@@ -154,7 +154,7 @@ pub fn for_approval(
                 "applied_on": applied_on, "expires_on": expires_on, "decided_on": decided_on,
             })
         }
-        "incorporation" => {
+        Operation::Incorporation => {
             let number = o
                 .registration_number
                 .as_deref()
