@@ -1,4 +1,5 @@
-//! The legal forms of company an agency's clients hold (`companies.company_type`).
+//! The legal forms of company an agency's clients hold (`companies.company_type`), and what
+//! a person can be to a company (`company_people.roles`).
 
 use crate::registration::Jurisdiction;
 use crate::text_enum;
@@ -37,6 +38,35 @@ impl CompanyType {
     }
 }
 
+/// What a person is to a company (`company_people.roles`, one or more).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonRole {
+    Director,
+    Member,
+    Shareholder,
+    Incorporator,
+    Secretary,
+    BeneficialOwner,
+}
+
+text_enum!(PersonRole, "role", {
+    Director => "director",
+    Member => "member",
+    Shareholder => "shareholder",
+    Incorporator => "incorporator",
+    Secretary => "secretary",
+    BeneficialOwner => "beneficial_owner",
+});
+
+impl PersonRole {
+    /// Whether a person gaining or losing this role changes the company's beneficial
+    /// ownership (and so opens a BO filing).
+    pub fn concerns_ownership(self) -> bool {
+        matches!(self, PersonRole::BeneficialOwner | PersonRole::Shareholder)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +80,9 @@ mod tests {
                 t.jurisdiction() == Jurisdiction::Zimbabwe,
                 t.as_str().starts_with("zw_")
             );
+        }
+        for r in PersonRole::ALL {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
         }
         let err = "llc".parse::<CompanyType>().unwrap_err().to_string();
         assert!(err.contains("close_corporation"), "{err}");

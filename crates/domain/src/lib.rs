@@ -22,7 +22,7 @@ pub mod slug;
 pub mod tenancy;
 pub mod workflow;
 
-pub use company::CompanyType;
+pub use company::{CompanyType, PersonRole};
 pub use contact::{EmailAddress, EmailError, PhoneError, PhoneNumber, Region};
 pub use ids::{EventId, JobId, MessageId, NamespaceId, ServerId, TenantId};
 pub use money::{Cents, Currency};

@@ -5,17 +5,17 @@
 use super::Field;
 use super::fields::{email, phone, present, text};
 use super::validate::{Ctx, Validation};
+use crate::PersonRole;
 use crate::identifiers::SaIdNumber;
 use serde_json::Value;
 
-const ROLES: &[&str] = &[
-    "director",
-    "member",
-    "shareholder",
-    "incorporator",
-    "secretary",
-    "beneficial_owner",
-];
+fn role_words() -> String {
+    PersonRole::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 pub(crate) fn person(item: &Value, path: &str, field: &Field, ctx: &Ctx, out: &mut Validation) {
     let Some(obj) = item.as_object() else {
@@ -74,10 +74,10 @@ pub(crate) fn person(item: &Value, path: &str, field: &Field, ctx: &Ctx, out: &m
             Some(list)
                 if list
                     .iter()
-                    .all(|r| r.as_str().is_some_and(|r| ROLES.contains(&r))) => {}
+                    .all(|r| r.as_str().is_some_and(|r| r.parse::<PersonRole>().is_ok())) => {}
             _ => out.error(
                 &format!("{path}.roles"),
-                format!("must be a list of: {}", ROLES.join(", ")),
+                format!("must be a list of: {}", role_words()),
             ),
         }
     }

@@ -2,7 +2,7 @@
 //! add a person, and the list's filter.
 
 use chrono::{DateTime, NaiveDate, Utc};
-pub use comply360_domain::CompanyType;
+pub use comply360_domain::{CompanyType, PersonRole};
 use comply360_domain::{Jurisdiction, text_enum};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -23,35 +23,6 @@ text_enum!(CompanyStatus, "company status", {
     Registered => "registered",
     Deregistered => "deregistered",
 });
-
-/// What a person is to a company (`company_people.roles`, one or more).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PersonRole {
-    Director,
-    Member,
-    Shareholder,
-    Incorporator,
-    Secretary,
-    BeneficialOwner,
-}
-
-text_enum!(PersonRole, "role", {
-    Director => "director",
-    Member => "member",
-    Shareholder => "shareholder",
-    Incorporator => "incorporator",
-    Secretary => "secretary",
-    BeneficialOwner => "beneficial_owner",
-});
-
-impl PersonRole {
-    /// Whether a person gaining or losing this role changes the company's beneficial
-    /// ownership (and so opens a BO filing).
-    pub fn concerns_ownership(self) -> bool {
-        matches!(self, PersonRole::BeneficialOwner | PersonRole::Shareholder)
-    }
-}
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -157,12 +128,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_spells_statuses_and_roles_as_the_database_does() {
+    fn json_spells_statuses_as_the_database_does() {
         for s in CompanyStatus::ALL {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
-        }
-        for r in PersonRole::ALL {
-            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
         }
     }
 }
