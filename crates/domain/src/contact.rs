@@ -16,7 +16,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::registration::Jurisdiction;
-use crate::tenancy::{UnknownValue, text_enum};
+use crate::text_enum;
 
 /// The countries whose numbering plans Comply360 knows in detail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

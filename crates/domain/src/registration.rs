@@ -1,12 +1,13 @@
 //! Kinds of filing an agency prepares for its clients, and the jurisdictions they belong to.
 
-use crate::tenancy::{UnknownValue, text_enum};
-use std::fmt;
-use std::str::FromStr;
+use crate::text_enum;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Jurisdiction {
+    #[serde(rename = "ZA")]
     SouthAfrica,
+    #[serde(rename = "ZW")]
     Zimbabwe,
 }
 
@@ -15,7 +16,8 @@ text_enum!(Jurisdiction, "jurisdiction", {
 });
 
 /// The registration types the tenant schema accepts (`registrations.kind`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum RegistrationKind {
     ZaNameReservation,
     ZaPrivateCompany,
@@ -69,5 +71,15 @@ mod tests {
         );
         let err = "za_cc".parse::<RegistrationKind>().unwrap_err().to_string();
         assert!(err.contains("za_private_company"), "{err}");
+    }
+
+    #[test]
+    fn json_spells_every_value_as_the_database_does() {
+        for k in RegistrationKind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        for j in Jurisdiction::ALL {
+            assert_eq!(serde_json::to_value(j).unwrap(), j.as_str());
+        }
     }
 }

@@ -1,8 +1,6 @@
 //! The vocabulary of tenancy: isolation modes, tiers, statuses and the provisioning machine.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// Where a tenant's rows live. Chosen per tenant at creation; see DESIGN.md section 3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -25,6 +23,9 @@ pub struct UnknownValue {
     pub expected: &'static str,
 }
 
+/// `as_str`, `ALL`, `Display` and `FromStr` (with [`UnknownValue`]) for an enum stored and
+/// shown as text. Exported so the practice's models spell their enums the same way.
+#[macro_export]
 macro_rules! text_enum {
     ($ty:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
         impl $ty {
@@ -35,18 +36,18 @@ macro_rules! text_enum {
             }
         }
 
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $ty {
-            type Err = UnknownValue;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
+        impl ::std::str::FromStr for $ty {
+            type Err = $crate::tenancy::UnknownValue;
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
                 match s {
                     $($text => Ok($ty::$variant),)+
-                    _ => Err(UnknownValue {
+                    _ => Err($crate::tenancy::UnknownValue {
                         what: $what,
                         given: s.to_owned(),
                         expected: concat!($($text, " "),+).trim_ascii_end(),
@@ -56,8 +57,6 @@ macro_rules! text_enum {
         }
     };
 }
-
-pub(crate) use text_enum;
 
 text_enum!(IsolationMode, "isolation mode", {
     Pooled => "pooled", Schema => "schema", Database => "database",

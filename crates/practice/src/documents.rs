@@ -1,17 +1,50 @@
 //! A registration's documents as stored today (bytes in `document_contents`, see
-//! [`crate::outcome::attach`]): the list, and one document's bytes.
+//! [`crate::outcome::attach`]): the list, one document's bytes, and the statements that store
+//! a registry's document.
 
 use crate::PracticeError;
+use crate::decode;
+use comply360_domain::text_enum;
 use comply360_store::TenantTx;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
 use uuid::Uuid;
 
+/// What a document is (`documents.kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    IdCopy,
+    Passport,
+    ProofOfAddress,
+    Moi,
+    Certificate,
+    /// CIPC's notice of a name reservation.
+    #[serde(rename = "cor_9_4")]
+    Cor94,
+    /// CIPC's registration certificate.
+    #[serde(rename = "cor_14_3")]
+    Cor143,
+    Other,
+}
+
+text_enum!(DocumentKind, "document kind", {
+    IdCopy => "id_copy",
+    Passport => "passport",
+    ProofOfAddress => "proof_of_address",
+    Moi => "moi",
+    Certificate => "certificate",
+    Cor94 => "cor_9_4",
+    Cor143 => "cor_14_3",
+    Other => "other",
+});
+
 /// A document of a registration, as the API lists it.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = RegistrationDocument)]
 pub struct Document {
     pub id: Uuid,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -32,15 +65,29 @@ pub async fn of_registration(
     tx: &mut TenantTx,
     registration: Uuid,
 ) -> Result<Vec<Document>, PracticeError> {
-    Ok(tx
-        .query_as(
+    let rows = tx
+        .query(
             "SELECT id, kind, file_name, content_type, size_bytes, sha256, created_at FROM documents \
              WHERE tenant_id = $1 AND registration_id = $2 ORDER BY created_at",
         )
         .bind(tx.tenant_id().as_uuid())
         .bind(registration)
         .fetch_all(tx.conn())
-        .await?)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Document {
+                id: r.try_get("id")?,
+                kind: decode::text(r, "kind")?,
+                file_name: r.try_get("file_name")?,
+                content_type: r.try_get("content_type")?,
+                size_bytes: r.try_get("size_bytes")?,
+                sha256: r.try_get("sha256")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(PracticeError::from)
 }
 
 /// A document of the registration with its bytes, if both exist.
@@ -60,4 +107,78 @@ pub async fn content(
         .bind(document)
         .fetch_optional(tx.conn())
         .await?)
+}
+
+/// A registry's document, as stored (checked and verified: it came from the registry).
+pub(crate) struct NewDocument<'a> {
+    pub id: Uuid,
+    pub client_id: Uuid,
+    pub registration_id: Uuid,
+    pub kind: DocumentKind,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub size_bytes: i64,
+    pub sha256: &'a str,
+    pub storage_key: &'a str,
+}
+
+pub(crate) async fn insert_verified(
+    tx: &mut TenantTx,
+    d: &NewDocument<'_>,
+) -> Result<(), sqlx::Error> {
+    tx.query(
+        "INSERT INTO documents (tenant_id, id, client_id, registration_id, kind, file_name, content_type, size_bytes, sha256, storage_key, status) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'verified')",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(d.id)
+    .bind(d.client_id)
+    .bind(d.registration_id)
+    .bind(d.kind.as_str())
+    .bind(d.file_name)
+    .bind(d.content_type)
+    .bind(d.size_bytes)
+    .bind(d.sha256)
+    .bind(d.storage_key)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn insert_content(
+    tx: &mut TenantTx,
+    document: Uuid,
+    bytes: &[u8],
+) -> Result<(), sqlx::Error> {
+    tx.query("INSERT INTO document_contents (tenant_id, document_id, content) VALUES ($1, $2, $3)")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(document)
+        .bind(bytes)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The newest registration certificate attached to the registration, if any.
+pub(crate) async fn latest_certificate(
+    tx: &mut TenantTx,
+    registration: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    tx.query_scalar("SELECT id FROM documents WHERE tenant_id = $1 AND registration_id = $2 AND kind IN ('cor_14_3', 'certificate') ORDER BY created_at DESC LIMIT 1")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(registration)
+        .fetch_optional(tx.conn())
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_spells_document_kinds_as_the_database_does() {
+        for k in DocumentKind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+    }
 }

@@ -9,12 +9,13 @@
 //! deferred (no attempt used) and polls again after `poll_every`.
 
 use crate::outcome::{Attachment, OutcomeInput};
+use crate::registration_types::Operation;
 use crate::registrations::{self, Actor, Registration, TransitionInput};
 use crate::workflow::Status;
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use comply360_domain::Jurisdiction;
+use comply360_domain::CompanyType;
 use comply360_integrations::registry::{
     Director, FilingOutcome, IncorporationRequest, NameReservationRequest, Receipt, RegistryError,
     RegistryGateway,
@@ -52,14 +53,6 @@ fn text(v: Option<&Value>) -> Option<String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
-}
-
-fn jurisdiction(r: &Registration) -> Jurisdiction {
-    if r.jurisdiction == "ZW" {
-        Jurisdiction::Zimbabwe
-    } else {
-        Jurisdiction::SouthAfrica
-    }
 }
 
 fn names(r: &Registration) -> Vec<String> {
@@ -104,7 +97,7 @@ fn incorporation(r: &Registration, company_type: &str) -> IncorporationRequest {
         .cloned()
         .unwrap_or_default();
     IncorporationRequest {
-        jurisdiction: jurisdiction(r),
+        jurisdiction: r.jurisdiction,
         company_type: company_type.to_owned(),
         name,
         name_reservation_number: reservation,
@@ -158,15 +151,15 @@ impl RegistryFiling {
         &self,
         ctx: &JobContext<'_>,
         r: &Registration,
-        operation: &str,
+        operation: Operation,
         company_type: Option<&str>,
     ) -> Result<Receipt, HandlerError> {
         let tenant = ctx.tenant.id();
         let gateway = self.gateway.clone();
         match operation {
-            "name_reservation" => {
+            Operation::NameReservation => {
                 let request = NameReservationRequest {
-                    jurisdiction: jurisdiction(r),
+                    jurisdiction: r.jurisdiction,
                     names: names(r),
                     applicant_reference: applicant_reference(r),
                 };
@@ -175,7 +168,7 @@ impl RegistryFiling {
                     .await
                     .map_err(failure)
             }
-            "incorporation" => {
+            Operation::Incorporation => {
                 let request = incorporation(r, company_type.unwrap_or("private_company"));
                 self.resilience
                     .call(tenant, "registry", || gateway.incorporate(&request))
@@ -225,7 +218,12 @@ impl Handler for RegistryFiling {
             .registration_type()
             .map_err(|e| HandlerError::Permanent(e.to_string()))?;
         let receipt = self
-            .file(ctx, &r, &ty.operation, ty.company_type.as_deref())
+            .file(
+                ctx,
+                &r,
+                ty.operation,
+                ty.company_type.map(CompanyType::as_str),
+            )
             .await?;
         let gateway = self.gateway.clone();
         let outcome = self

@@ -1,17 +1,16 @@
 //! The iCalendar feed of an agent's obligations (RFC 5545), for the calendar app they already
 //! use: one all-day event per open obligation on its due date, with a reminder a week before.
 
-use crate::obligations::Obligation;
+use crate::obligations::{Obligation, ObligationKind, ObligationStatus};
 use chrono::{DateTime, Utc};
 use icalendar::{Alarm, Calendar, Component, Event, EventLike, Trigger};
 
 fn title(o: &Obligation) -> String {
-    let what = match o.kind.as_str() {
-        "annual_return" => format!("Annual return {}", o.period),
-        "beneficial_ownership" => "Beneficial ownership filing".to_owned(),
-        "vat_registration" => "VAT registration".to_owned(),
-        "zw_re_registration" => "CIPZ re-registration".to_owned(),
-        other => other.replace('_', " "),
+    let what = match o.kind {
+        ObligationKind::AnnualReturn => format!("Annual return {}", o.period),
+        ObligationKind::BeneficialOwnership => "Beneficial ownership filing".to_owned(),
+        ObligationKind::VatRegistration => "VAT registration".to_owned(),
+        ObligationKind::ZwReRegistration => "CIPZ re-registration".to_owned(),
     };
     format!("{what}: {}", o.company_name)
 }
@@ -20,7 +19,10 @@ fn title(o: &Obligation) -> String {
 pub fn feed(calendar_name: &str, obligations: &[Obligation], now: DateTime<Utc>) -> String {
     let mut cal = Calendar::new();
     cal.name(calendar_name);
-    for o in obligations.iter().filter(|o| o.status == "open") {
+    for o in obligations
+        .iter()
+        .filter(|o| o.status == ObligationStatus::Open)
+    {
         let rule = o
             .detail
             .get("rule")

@@ -3,7 +3,8 @@
 //! * [`clients`] and [`companies`] (with their people and [`history`]): CRUD, search, soft
 //!   delete; [`import`] brings clients in from CSV.
 //! * [`registration_types`]: each filing type as data (wizard steps, fields, documents,
-//!   checks), loaded from `types/*.toml`.
+//!   checks), and the [`workflow`]: pure definitions that live in `comply360_domain`,
+//!   re-exported here.
 //! * [`registrations`]: drafts driven through the [`workflow`] state machine, with a
 //!   [`timeline`], assignment and due dates; [`outcome`] records what the registry said;
 //!   [`filing`] files through a `RegistryGateway` (the simulator) when a registration asks for
@@ -11,12 +12,17 @@
 //! * [`obligations`]: the compliance calendar, its reminders, and its [`ical`] feed.
 //!
 //! Every function takes the caller's `TenantTx`: the caller decides what commits together.
+//!
+//! Each resource is in layers: `model` (the types, with enums for kinds, statuses and roles),
+//! `repo` (one statement per function over `&mut TenantTx`, returning model types) and the
+//! operations in its `mod.rs` (validation, the repository calls in order, history and events).
 
+mod agents;
 pub mod clients;
 pub mod companies;
+mod decode;
 pub mod documents;
 pub mod error;
-mod fees;
 pub mod filing;
 pub mod history;
 pub mod ical;
@@ -24,12 +30,14 @@ pub mod import;
 pub mod obligations;
 pub mod outcome;
 pub mod page;
-pub mod registration_types;
 pub mod registrations;
 pub mod reminders;
+mod search;
 pub mod summary;
 pub mod timeline;
-pub mod workflow;
 
+/// The wizard definitions and the state machine are pure, so they live in `domain`; these
+/// paths keep the practice's public surface as it was.
+pub use comply360_domain::{registration_types, workflow};
 pub use error::PracticeError;
 pub use page::Page;

@@ -4,13 +4,12 @@
 //! is claimed by the row update that records it.
 
 use crate::error::PracticeError;
-use crate::obligations;
+use crate::{companies, obligations};
 use chrono::{Duration as Days, NaiveDate, Utc};
 use comply360_jobs::Outbox;
 use comply360_store::{Store, Tenant};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug)]
 pub struct ReminderSettings {
@@ -33,12 +32,7 @@ pub async fn sweep_tenant(
     today: NaiveDate,
 ) -> Result<usize, PracticeError> {
     let mut tx = store.tenancy().begin(tenant).await?;
-    let companies: Vec<Uuid> = tx
-        .query_scalar("SELECT id FROM companies WHERE tenant_id = $1 AND deleted_at IS NULL AND status = 'registered'")
-        .bind(tx.tenant_id().as_uuid())
-        .fetch_all(tx.conn())
-        .await?;
-    for company in companies {
+    for company in companies::repo::registered(&mut tx).await? {
         obligations::refresh_company(&mut tx, company, today).await?;
     }
     let sent = obligations::remind(&mut tx, outbox, today, s.lead_days, s.every_days).await?;

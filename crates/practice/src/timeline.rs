@@ -1,6 +1,7 @@
 //! The timeline of a registration: one entry per step taken (who, when, what, and a note).
 //! The table is append-only for the application role.
 
+use crate::decode;
 use crate::error::PracticeError;
 use crate::workflow::Status;
 use chrono::{DateTime, Utc};
@@ -49,8 +50,8 @@ pub struct Entry {
     /// None when the registry gateway acted.
     pub actor_id: Option<Uuid>,
     pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub from_status: Option<Status>,
+    pub to_status: Option<Status>,
     pub note: String,
     pub detail: Value,
 }
@@ -71,8 +72,8 @@ pub async fn of(tx: &mut TenantTx, registration: Uuid) -> Result<Vec<Entry>, Pra
                 at: r.try_get("at")?,
                 actor_id: r.try_get("actor_id")?,
                 action: r.try_get("action")?,
-                from_status: r.try_get("from_status")?,
-                to_status: r.try_get("to_status")?,
+                from_status: decode::optional_text(r, "from_status")?,
+                to_status: decode::optional_text(r, "to_status")?,
                 note: r.try_get("note")?,
                 detail: r.try_get("detail")?,
             })

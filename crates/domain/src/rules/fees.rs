@@ -5,12 +5,10 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 use super::{DateEffective, Effective, RuleError, long_date, rand, rand_short};
 use crate::money::Cents;
-use crate::tenancy::{UnknownValue, text_enum};
+use crate::text_enum;
 
 /// Which annual-return table applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,6 +1,6 @@
 //! Assigning a registration to an agent (with a due date), and extending a reserved name.
 
-use super::{Actor, Registration, emit, get, get_for_update};
+use super::{Actor, Registration, emit, get, get_for_update, repo};
 use crate::error::PracticeError;
 use crate::timeline;
 use crate::workflow::Status;
@@ -42,17 +42,8 @@ pub async fn assign(
             "give agent_id (or null to unassign) and/or due_on",
         ));
     }
-    crate::clients::check_agent(tx, a.agent_id, "agent_id").await?;
-    tx.query(
-        "UPDATE registrations SET agent_id = coalesce($3, agent_id), due_on = coalesce($4, due_on), version = version + 1 \
-         WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(tx.tenant_id().as_uuid())
-    .bind(id)
-    .bind(a.agent_id)
-    .bind(a.due_on)
-    .execute(tx.conn())
-    .await?;
+    crate::agents::check(tx, a.agent_id, "agent_id").await?;
+    repo::assign(tx, id, a.agent_id, a.due_on).await?;
     timeline::append(
         tx,
         id,
@@ -90,7 +81,7 @@ pub async fn extend_reservation(
         return Err(PracticeError::Forbidden("registrations:write"));
     }
     let r = get_for_update(tx, id).await?;
-    if r.kind != RegistrationKind::ZaNameReservation.as_str()
+    if r.kind != RegistrationKind::ZaNameReservation
         || !matches!(r.status(), Status::Approved | Status::Completed)
     {
         return Err(PracticeError::Conflict {
@@ -138,12 +129,7 @@ pub async fn extend_reservation(
         obj.insert("extended_from".into(), json!(expires_on));
         obj.insert("extension_document".into(), json!("CoR 9.2"));
     }
-    tx.query("UPDATE registrations SET outcome = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2")
-        .bind(tx.tenant_id().as_uuid())
-        .bind(id)
-        .bind(&outcome)
-        .execute(tx.conn())
-        .await?;
+    repo::amend_outcome(tx, id, &outcome).await?;
     timeline::append(
         tx,
         id,

@@ -1,6 +1,6 @@
 //! Listing registrations: filters checked with field errors, keyset pages.
 
-use super::{Registration, from_row};
+use super::{Registration, repo};
 use crate::error::{PracticeError, Problems};
 use crate::page::{self, Cursor, Page};
 use crate::workflow::Status;
@@ -55,26 +55,16 @@ pub async fn list(
 ) -> Result<Page<Registration>, PracticeError> {
     let cursor = f.check()?;
     let limit = page::limit(f.limit);
-    let rows = tx
-        .query(select_registrations!(
-            "WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3) \
-             AND ($4::uuid IS NULL OR agent_id = $4) AND ($5::uuid IS NULL OR client_id = $5) \
-             AND ($6::date IS NULL OR due_on < $6) \
-             AND ($7::timestamptz IS NULL OR (created_at, id) < ($7, $8)) \
-             ORDER BY created_at DESC, id DESC LIMIT $9"
-        ))
-        .bind(tx.tenant_id().as_uuid())
-        .bind(&f.status)
-        .bind(&f.kind)
-        .bind(f.agent)
-        .bind(f.client_id)
-        .bind(f.due_before)
-        .bind(cursor.map(|c| c.created_at))
-        .bind(cursor.map(|c| c.id))
-        .bind(limit + 1)
-        .fetch_all(tx.conn())
-        .await?;
-    let items = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    let query = repo::ListQuery {
+        status: f.status.as_deref(),
+        kind: f.kind.as_deref(),
+        agent: f.agent,
+        client_id: f.client_id,
+        due_before: f.due_before,
+        after: cursor,
+        rows: limit + 1,
+    };
+    let items = repo::list(tx, &query).await?;
     Ok(Page::from_rows(items, limit, |r| Cursor {
         created_at: r.created_at,
         id: r.id,

@@ -4,10 +4,9 @@ use crate::error::PracticeError;
 use crate::registration_types::{RegistrationType, RegistrationTypes};
 use crate::workflow::{Action, Status};
 use chrono::{DateTime, NaiveDate, Utc};
-use comply360_domain::RegistrationKind;
+use comply360_domain::{Jurisdiction, RegistrationKind, text_enum};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::Row;
 use uuid::Uuid;
 
 /// Who acts, with which permissions (the API resolves them; the filing handler acts as the
@@ -34,6 +33,21 @@ impl Actor {
     }
 }
 
+/// How a registration reaches the registry (`registrations.filing_path`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FilingPath {
+    /// The agent files on the registry's site and records what it said.
+    Manual,
+    /// The `registry.file` job files through the configured registry gateway.
+    Gateway,
+}
+
+text_enum!(FilingPath, "filing path", {
+    Manual => "manual",
+    Gateway => "gateway",
+});
+
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDraft {
@@ -54,12 +68,12 @@ pub struct Registration {
     pub id: Uuid,
     pub client_id: Uuid,
     pub company_id: Option<Uuid>,
-    pub kind: String,
-    pub jurisdiction: String,
+    pub kind: RegistrationKind,
+    pub jurisdiction: Jurisdiction,
     pub status: Status,
     pub agent_id: Option<Uuid>,
     pub due_on: Option<NaiveDate>,
-    pub filing_path: String,
+    pub filing_path: FilingPath,
     pub filing_id: Option<String>,
     pub registry_reference: Option<String>,
     /// The wizard's data so far: `{step: {field: value}}`, as the registration type describes.
@@ -73,40 +87,7 @@ pub struct Registration {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// What may be done next from this status.
-    pub actions: Vec<&'static str>,
-}
-
-pub(super) fn from_row(r: &sqlx::postgres::PgRow) -> Result<Registration, sqlx::Error> {
-    let text: String = r.try_get("status")?;
-    // The column's CHECK constraint admits only the workflow's statuses.
-    let status: Status = text
-        .parse()
-        .map_err(|e: String| sqlx::Error::ColumnDecode {
-            index: "status".into(),
-            source: e.into(),
-        })?;
-    let actions = status.actions().into_iter().map(Action::as_str).collect();
-    Ok(Registration {
-        id: r.try_get("id")?,
-        client_id: r.try_get("client_id")?,
-        company_id: r.try_get("company_id")?,
-        kind: r.try_get("kind")?,
-        jurisdiction: r.try_get("jurisdiction")?,
-        status,
-        agent_id: r.try_get("agent_id")?,
-        due_on: r.try_get("due_on")?,
-        filing_path: r.try_get("filing_path")?,
-        filing_id: r.try_get("filing_id")?,
-        registry_reference: r.try_get("registry_reference")?,
-        steps: r.try_get("payload")?,
-        outcome: r.try_get("outcome")?,
-        version: r.try_get("version")?,
-        submitted_at: r.try_get("submitted_at")?,
-        completed_at: r.try_get("completed_at")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        actions,
-    })
+    pub actions: Vec<Action>,
 }
 
 impl Registration {
@@ -115,12 +96,20 @@ impl Registration {
     }
 
     pub fn registration_type(&self) -> Result<&'static RegistrationType, PracticeError> {
-        let kind: RegistrationKind = self
-            .kind
-            .parse()
-            .map_err(|_| PracticeError::NotFound("registration type"))?;
         RegistrationTypes::built_in()
-            .get(kind)
+            .get(self.kind)
             .ok_or(PracticeError::NotFound("registration type"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_spells_filing_paths_as_the_database_does() {
+        for f in FilingPath::ALL {
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+        }
     }
 }

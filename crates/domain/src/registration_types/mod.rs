@@ -7,10 +7,12 @@
 //! (and `RegistrationTypes::load` reports the file and the error).
 
 mod checks;
+mod fees;
 mod fields;
+mod people;
 mod validate;
 
-use comply360_domain::{Jurisdiction, RegistrationKind};
+use crate::{CompanyType, Jurisdiction, RegistrationKind, text_enum};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
@@ -21,16 +23,15 @@ pub use validate::{CompanyFacts, Ctx, Issue, Validation, validate, validate_step
 #[serde(deny_unknown_fields)]
 pub struct RegistrationType {
     pub key: String,
-    pub jurisdiction: String,
+    pub jurisdiction: Jurisdiction,
     pub registry: String,
     pub title: String,
     pub summary: String,
-    /// What filing it is: name_reservation, incorporation, vat_registration,
-    /// beneficial_ownership, annual_return, re_registration, or none.
-    pub operation: String,
+    /// What filing it is.
+    pub operation: Operation,
     /// For incorporations: the company type the filing creates.
     #[serde(default)]
-    pub company_type: Option<String>,
+    pub company_type: Option<CompanyType>,
     /// Whether the filing concerns a company the client already holds.
     #[serde(default)]
     pub needs_company: bool,
@@ -60,6 +61,33 @@ fn yes() -> bool {
     true
 }
 
+/// The filing a registration type makes at its registry, which decides what its outcome
+/// must record and whether the registry gateway can file it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = FilingOperation)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    NameReservation,
+    Incorporation,
+    VatRegistration,
+    BeneficialOwnership,
+    AnnualReturn,
+    ReRegistration,
+    /// Nothing is filed (a type kept only to refuse it, like close corporations).
+    #[serde(rename = "none")]
+    NoFiling,
+}
+
+text_enum!(Operation, "operation", {
+    NameReservation => "name_reservation",
+    Incorporation => "incorporation",
+    VatRegistration => "vat_registration",
+    BeneficialOwnership => "beneficial_ownership",
+    AnnualReturn => "annual_return",
+    ReRegistration => "re_registration",
+    NoFiling => "none",
+});
+
 #[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequiredDocument {
@@ -71,8 +99,8 @@ pub struct RequiredDocument {
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = RegistrationStep)]
+#[serde(deny_unknown_fields)]
 pub struct Step {
     pub key: String,
     pub title: String,
@@ -84,8 +112,8 @@ pub struct Step {
 
 /// A field of a step. `kind` says how its value is parsed (see `fields.rs`).
 #[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = StepField)]
+#[serde(deny_unknown_fields)]
 pub struct Field {
     pub key: String,
     pub label: String,
@@ -134,8 +162,8 @@ pub struct Field {
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
 #[schema(as = StepFieldKind)]
+#[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     Text,
     Choice,
@@ -157,8 +185,8 @@ pub enum FieldKind {
 
 /// A rule spanning fields, named in the type's `checks` and implemented in `checks.rs`.
 #[derive(Clone, Debug, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = RegistrationCheck)]
+#[serde(deny_unknown_fields)]
 pub struct Check {
     pub rule: String,
     pub step: String,
@@ -186,10 +214,6 @@ impl RegistrationType {
 
     pub fn step(&self, key: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.key == key)
-    }
-
-    pub fn jurisdiction(&self) -> Option<Jurisdiction> {
-        self.jurisdiction.parse().ok()
     }
 }
 
@@ -226,9 +250,9 @@ impl RegistrationTypes {
             if t.kind().is_none() {
                 return Err(format!("{}: not a registration kind", t.key));
             }
-            if t.jurisdiction().is_none() {
+            if t.kind().is_some_and(|k| k.jurisdiction() != t.jurisdiction) {
                 return Err(format!(
-                    "{}: unknown jurisdiction {}",
+                    "{}: the kind belongs to another jurisdiction than {}",
                     t.key, t.jurisdiction
                 ));
             }

@@ -1,19 +1,9 @@
-//! Importing clients from a spreadsheet (CSV, UTF-8, a header row of column names).
-//!
-//! Every row is checked by the same parser as the API ([`ClientInput::parse`]) and every
-//! problem is reported with its line and column. A real run writes all the valid rows in the
-//! caller's one transaction; unless `skip_invalid`, one bad row means nothing is written.
-//! A dry run checks everything (including duplicates against the agency's clients) and writes
-//! nothing.
+//! Reading the file: the header's columns (with common spellings), then each row into a
+//! [`ClientInput`], or the problems by line and column. Nothing here asks the database.
 
-use crate::clients::{self, ClientInput};
-use crate::error::PracticeError;
-use chrono::NaiveDate;
-use comply360_store::TenantTx;
+use crate::clients::ClientInput;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
-use uuid::Uuid;
 
 /// The columns a file may have (any order, any subset with a name).
 pub const COLUMNS: &[&str] = &[
@@ -39,12 +29,6 @@ pub const COLUMNS: &[&str] = &[
     "agent_email",
 ];
 
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ImportOptions {
-    pub dry_run: bool,
-    pub skip_invalid: bool,
-}
-
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct RowError {
     /// 1-based line of the file (the header is line 1).
@@ -64,21 +48,10 @@ impl std::fmt::Display for RowError {
     }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ImportReport {
-    pub dry_run: bool,
-    pub rows: usize,
-    pub valid: usize,
-    pub written: usize,
-    pub errors: Vec<RowError>,
-    /// Ids of the clients written, in file order.
-    pub created: Vec<Uuid>,
-}
-
-struct Row {
-    line: u64,
-    input: ClientInput,
-    agent_email: Option<String>,
+pub(super) struct Row {
+    pub line: u64,
+    pub input: ClientInput,
+    pub agent_email: Option<String>,
 }
 
 /// Common spreadsheet spellings of our column names.
@@ -103,7 +76,7 @@ fn header_error(message: impl Into<String>) -> RowError {
 }
 
 /// Reads the file into rows, or the problems that stop it being read at all.
-fn read(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
+pub(super) fn read(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut errors = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
@@ -251,154 +224,6 @@ fn read(bytes: &[u8]) -> (Vec<Row>, Vec<RowError>) {
         }
     }
     (rows, errors)
-}
-
-/// The column an input field comes from.
-fn column_of(field: &str) -> String {
-    match field {
-        "address" => "address_line1".into(),
-        "assigned_agent_id" => "agent_email".into(),
-        other => other.to_owned(),
-    }
-}
-
-/// Checks (and unless a dry run, writes) the clients of a CSV file in `tx`. The caller
-/// commits when the report says so: always for a dry run's rollback, and for a real run
-/// only when `written > 0` or the file was empty of rows.
-pub async fn clients(
-    tx: &mut TenantTx,
-    actor: Uuid,
-    bytes: &[u8],
-    options: ImportOptions,
-    today: NaiveDate,
-) -> Result<ImportReport, PracticeError> {
-    let (rows, mut errors) = read(bytes);
-    let total = rows.len()
-        + errors
-            .iter()
-            .filter(|e| e.line > 1)
-            .map(|e| e.line)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-    let agents: HashMap<String, Uuid> = {
-        let found: Vec<(String, Uuid)> = tx
-            .query_as(
-                "SELECT lower(email), id FROM users WHERE tenant_id = $1 AND status <> 'disabled'",
-            )
-            .bind(tx.tenant_id().as_uuid())
-            .fetch_all(tx.conn())
-            .await?;
-        found.into_iter().collect()
-    };
-    let mut seen_ids: HashMap<String, u64> = HashMap::new();
-    let mut seen_emails: HashMap<String, u64> = HashMap::new();
-    let mut valid = Vec::new();
-    for mut row in rows {
-        let mut row_errors = Vec::new();
-        if let Some(email) = &row.agent_email {
-            match agents.get(&email.to_lowercase()) {
-                Some(id) => row.input.assigned_agent_id = Some(*id),
-                None => row_errors.push(RowError {
-                    line: row.line,
-                    column: Some("agent_email".into()),
-                    message: format!("no active user {email} in your agency"),
-                }),
-            }
-        }
-        match row.input.parse(today) {
-            Ok(client) => {
-                if let Some(id) = &client.id_number
-                    && let Some(first) = seen_ids.insert(id.clone(), row.line)
-                {
-                    row_errors.push(RowError {
-                        line: row.line,
-                        column: Some("id_number".into()),
-                        message: format!("the same ID number is on line {first}"),
-                    });
-                }
-                if let Some(email) = &client.email
-                    && let Some(first) = seen_emails.insert(email.to_lowercase(), row.line)
-                {
-                    row_errors.push(RowError {
-                        line: row.line,
-                        column: Some("email".into()),
-                        message: format!("the same email is on line {first}"),
-                    });
-                }
-                if row_errors.is_empty() {
-                    valid.push((row.line, client));
-                }
-            }
-            Err(issues) => {
-                for i in issues {
-                    row_errors.push(RowError {
-                        line: row.line,
-                        column: Some(column_of(&i.field)),
-                        message: i.message,
-                    });
-                }
-            }
-        }
-        errors.extend(row_errors);
-    }
-    // Clients the agency already has, by ID number or registration number.
-    let ids: Vec<String> = valid
-        .iter()
-        .filter_map(|(_, c)| c.id_number.clone())
-        .collect();
-    let regs: Vec<String> = valid
-        .iter()
-        .filter_map(|(_, c)| c.registration_number.clone())
-        .collect();
-    let existing: Vec<(Option<String>, Option<String>)> = tx
-        .query_as(
-            "SELECT id_number, registration_number FROM clients WHERE tenant_id = $1 AND deleted_at IS NULL \
-             AND (id_number = ANY($2) OR registration_number = ANY($3))",
-        )
-        .bind(tx.tenant_id().as_uuid())
-        .bind(&ids)
-        .bind(&regs)
-        .fetch_all(tx.conn())
-        .await?;
-    valid.retain(|(line, c)| {
-        let dup_id = c.id_number.is_some() && existing.iter().any(|(i, _)| i == &c.id_number);
-        let dup_reg = c.registration_number.is_some()
-            && existing.iter().any(|(_, r)| r == &c.registration_number);
-        if dup_id {
-            errors.push(RowError {
-                line: *line,
-                column: Some("id_number".into()),
-                message: "your agency already has a client with this ID number".into(),
-            });
-        }
-        if dup_reg {
-            errors.push(RowError {
-                line: *line,
-                column: Some("registration_number".into()),
-                message: "your agency already has a client with this registration number".into(),
-            });
-        }
-        !(dup_id || dup_reg)
-    });
-    errors.sort_by_key(|e| e.line);
-    let mut report = ImportReport {
-        dry_run: options.dry_run,
-        rows: total,
-        valid: valid.len(),
-        written: 0,
-        errors,
-        created: Vec::new(),
-    };
-    if options.dry_run || (!report.errors.is_empty() && !options.skip_invalid) {
-        return Ok(report);
-    }
-    for (_, client) in &valid {
-        report
-            .created
-            .push(clients::insert(tx, actor, client).await?);
-    }
-    report.written = report.created.len();
-    Ok(report)
 }
 
 #[cfg(test)]

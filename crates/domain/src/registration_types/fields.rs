@@ -4,11 +4,9 @@
 
 use super::validate::{Ctx, Validation};
 use super::{Field, FieldKind};
+use crate::contact::{EmailAddress, PhoneNumber};
+use crate::identifiers::{CompanyName, IncomeTaxReference, SaCompanyKind, ZwEntityKind};
 use chrono::NaiveDate;
-use comply360_domain::contact::{EmailAddress, PhoneNumber};
-use comply360_domain::identifiers::{
-    CompanyName, IncomeTaxReference, SaCompanyKind, SaIdNumber, ZwEntityKind,
-};
 use serde_json::{Map, Value};
 
 /// Whether a value counts as given.
@@ -129,7 +127,7 @@ pub(crate) fn check(
                 return;
             };
             for (i, item) in items.iter().enumerate() {
-                person(item, &format!("{path}[{i}]"), field, ctx, out);
+                super::people::person(item, &format!("{path}[{i}]"), field, ctx, out);
             }
         }
         FieldKind::Documents => {
@@ -226,7 +224,7 @@ pub(crate) fn money(value: &Value, path: &str, out: &mut Validation) -> Option<i
     }
 }
 
-fn email(value: &Value, path: &str, out: &mut Validation) {
+pub(crate) fn email(value: &Value, path: &str, out: &mut Validation) {
     match value.as_str().map(EmailAddress::parse) {
         Some(Ok(_)) => {}
         Some(Err(e)) => out.error(path, e.to_string()),
@@ -234,7 +232,7 @@ fn email(value: &Value, path: &str, out: &mut Validation) {
     }
 }
 
-fn phone(value: &Value, path: &str, ctx: &Ctx, out: &mut Validation) {
+pub(crate) fn phone(value: &Value, path: &str, ctx: &Ctx, out: &mut Validation) {
     match value.as_str().map(|s| PhoneNumber::parse(s, ctx.region)) {
         Some(Ok(_)) => {}
         Some(Err(e)) => out.error(path, e.to_string()),
@@ -325,106 +323,5 @@ fn company_name(
             out.error(path, e.to_string());
             None
         }
-    }
-}
-
-const ROLES: &[&str] = &[
-    "director",
-    "member",
-    "shareholder",
-    "incorporator",
-    "secretary",
-    "beneficial_owner",
-];
-
-fn person(item: &Value, path: &str, field: &Field, ctx: &Ctx, out: &mut Validation) {
-    let Some(obj) = item.as_object() else {
-        out.error(
-            path,
-            "must be an object with full_name and id_number (or passport_number)",
-        );
-        return;
-    };
-    match obj.get("full_name") {
-        Some(v) if present(Some(v)) => {
-            text(v, &format!("{path}.full_name"), 200, out);
-        }
-        _ => out.error(
-            &format!("{path}.full_name"),
-            "the person's full name is required",
-        ),
-    }
-    let id = obj.get("id_number").filter(|v| present(Some(v)));
-    let passport = obj.get("passport_number").filter(|v| present(Some(v)));
-    match (id, passport) {
-        (Some(id), _) => match id.as_str().map(|s| SaIdNumber::parse(s, ctx.today)) {
-            Some(Ok(parsed)) => {
-                for w in parsed.warnings() {
-                    out.warning(&format!("{path}.id_number"), w);
-                }
-            }
-            Some(Err(e)) => out.error(
-                &format!("{path}.id_number"),
-                format!("not a valid South African ID number: {e}"),
-            ),
-            None => out.error(&format!("{path}.id_number"), "must be text of 13 digits"),
-        },
-        (None, Some(p)) => {
-            text(p, &format!("{path}.passport_number"), 40, out);
-            if !field.passport_allowed {
-                out.warning(
-                    &format!("{path}.passport_number"),
-                    "a person without a South African ID cannot be filed online; this filing will use the manual process",
-                );
-            }
-        }
-        (None, None) => out.error(
-            &format!("{path}.id_number"),
-            "give the South African ID number (or, for a foreign national, passport_number)",
-        ),
-    }
-    if let Some(v) = obj.get("email").filter(|v| present(Some(v))) {
-        email(v, &format!("{path}.email"), out);
-    }
-    if let Some(v) = obj.get("phone").filter(|v| present(Some(v))) {
-        phone(v, &format!("{path}.phone"), ctx, out);
-    }
-    if let Some(roles) = obj.get("roles") {
-        match roles.as_array() {
-            Some(list)
-                if list
-                    .iter()
-                    .all(|r| r.as_str().is_some_and(|r| ROLES.contains(&r))) => {}
-            _ => out.error(
-                &format!("{path}.roles"),
-                format!("must be a list of: {}", ROLES.join(", ")),
-            ),
-        }
-    }
-    if field.shares {
-        match obj.get("shares").and_then(Value::as_i64) {
-            Some(n) if n >= 1 => {}
-            _ => out.error(
-                &format!("{path}.shares"),
-                "the number of shares held (at least 1) is required",
-            ),
-        }
-    }
-    if field.ownership {
-        match obj.get("ownership_basis_points").and_then(Value::as_i64) {
-            Some(0..=10_000) => {}
-            _ => out.error(
-                &format!("{path}.ownership_basis_points"),
-                "the ownership or control share in basis points (0 to 10000; 5% = 500) is required",
-            ),
-        }
-    }
-}
-
-/// The roles of a person item: its own list, or the field's defaults.
-pub(crate) fn roles_of<'a>(item: &'a Value, field: &'a Field) -> Vec<&'a str> {
-    match item.get("roles").and_then(Value::as_array) {
-        Some(list) => list.iter().filter_map(Value::as_str).collect(),
-        None => field.roles.iter().map(String::as_str).collect(),
     }
 }

@@ -1,12 +1,14 @@
-//! The parts of validation that apply the law's numbers (`comply360_domain::rules`): the
+//! The parts of validation that apply the law's numbers (`crate::rules`): the
 //! VAT turnover test, the annual-return fee (by turnover band, on time or late), and the CIPC
 //! fee due for a reservation or an incorporation. Their explanations become notes a person
 //! reads; the amount due is `Validation::fee_cents`.
 
-use crate::registration_types::{Ctx, RegistrationType, Validation};
-use comply360_domain::Cents;
-use comply360_domain::calendar::BusinessCalendar;
-use comply360_domain::rules::{
+use crate::Cents;
+use crate::Jurisdiction;
+use crate::calendar::BusinessCalendar;
+use crate::company::CompanyType;
+use crate::registration_types::{Ctx, Operation, RegistrationType, Validation};
+use crate::rules::{
     self, AnnualReturnEntity, FeeQuote, IncorporationFeeKind, RuleError, Rules, VatVerdict,
 };
 use serde_json::Value;
@@ -103,7 +105,7 @@ pub(crate) fn annual_return_check(
     let Some(rules) = rules_or_error(path, out) else {
         return;
     };
-    let cc = company.company_type == "close_corporation";
+    let cc = company.company_type == CompanyType::CloseCorporation;
     let window = if cc {
         rules::cc_annual_return_window(incorporated_on, year)
     } else {
@@ -143,8 +145,8 @@ pub(crate) fn annual_return_check(
 
 /// The CIPC fee of a name reservation or a South African incorporation.
 pub(crate) fn quote(ty: &RegistrationType, payload: &Value, ctx: &Ctx, out: &mut Validation) {
-    match ty.operation.as_str() {
-        "name_reservation" => {
+    match ty.operation {
+        Operation::NameReservation => {
             let e_filed = payload
                 .get("names")
                 .and_then(|s| s.get("e_filed"))
@@ -155,7 +157,7 @@ pub(crate) fn quote(ty: &RegistrationType, payload: &Value, ctx: &Ctx, out: &mut
             };
             apply_quote(rules.name_reservation_fee(e_filed, ctx.today), "fees", out);
         }
-        "incorporation" if ty.jurisdiction == "ZA" => {
+        Operation::Incorporation if ty.jurisdiction == Jurisdiction::SouthAfrica => {
             let name = payload.get("company_name");
             let with_reservation = name
                 .and_then(|s| s.get("name_choice"))

@@ -1,24 +1,18 @@
-//! What the registry said, recorded on the registration: the reference and the registry's
-//! document (CoR 9.4 with the reserved name and its expiry, CoR 14.3 with the registration
-//! number and the certificate, a refusal's reason), whether an agent typed it in (manual
-//! path) or the registry gateway returned it. Completing an incorporation creates the
-//! company, with its people, so its compliance calendar starts at once.
+//! What the registry said, checked and shaped into the record kept on the registration:
+//! pure, so the manual path (an agent typing it in) and the gateway's answers share it.
 
-use crate::companies::{self, PersonInput};
+use crate::companies::{CompanyInput, CompanyStatus, PersonInput};
 use crate::error::{PracticeError, Problems};
-use crate::registration_types::RegistrationType;
+use crate::registration_types::{Operation, RegistrationType};
 use crate::registrations::Registration;
-use crate::{history, obligations};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::NaiveDate;
+use comply360_domain::Jurisdiction;
 use comply360_domain::identifiers::RegistrationNumber;
 use comply360_domain::rules;
-use comply360_store::TenantTx;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -81,7 +75,11 @@ fn names_filed(r: &Registration) -> Vec<String> {
     names
 }
 
-fn decode(a: &Attachment, path: &str, p: &mut Problems) -> Option<(String, String, Vec<u8>)> {
+pub(super) fn decode(
+    a: &Attachment,
+    path: &str,
+    p: &mut Problems,
+) -> Option<(String, String, Vec<u8>)> {
     match STANDARD.decode(a.content_base64.trim()) {
         Ok(bytes) if !bytes.is_empty() && bytes.len() <= 10 * 1024 * 1024 => {
             Some((a.file_name.clone(), a.content_type.clone(), bytes))
@@ -119,8 +117,8 @@ pub fn for_approval(
         .certificate
         .as_ref()
         .and_then(|a| decode(a, "outcome.certificate", &mut p));
-    let record = match ty.operation.as_str() {
-        "name_reservation" => {
+    let record = match ty.operation {
+        Operation::NameReservation => {
             let filed = names_filed(r);
             let reserved = o
                 .reserved_name
@@ -156,7 +154,7 @@ pub fn for_approval(
                 "applied_on": applied_on, "expires_on": expires_on, "decided_on": decided_on,
             })
         }
-        "incorporation" => {
+        Operation::Incorporation => {
             let number = o
                 .registration_number
                 .as_deref()
@@ -167,7 +165,7 @@ pub fn for_approval(
                     "outcome.registration_number",
                     "the registration number on the certificate is required",
                 ),
-                Some(n) if r.jurisdiction == "ZA" => {
+                Some(n) if r.jurisdiction == Jurisdiction::SouthAfrica => {
                     if let Err(e) = RegistrationNumber::parse(n, today) {
                         p.add("outcome.registration_number", e.to_string());
                     }
@@ -209,74 +207,6 @@ pub fn for_rejection(ty: &RegistrationType, input: Option<&OutcomeInput>, note: 
         "reason": input.and_then(|o| o.reason.clone()).unwrap_or_else(|| note.trim().to_owned()),
         "reference": input.and_then(|o| o.reference.clone()),
     })
-}
-
-pub async fn store(tx: &mut TenantTx, r: &Registration, a: &Approved) -> Result<(), PracticeError> {
-    tx.query("UPDATE registrations SET outcome = $3, registry_reference = coalesce($4, registry_reference) WHERE tenant_id = $1 AND id = $2")
-        .bind(tx.tenant_id().as_uuid())
-        .bind(r.id)
-        .bind(&a.record)
-        .bind(&a.reference)
-        .execute(tx.conn())
-        .await?;
-    if let Some((name, content_type, bytes)) = &a.certificate {
-        attach(tx, r, name, content_type, bytes).await?;
-    }
-    Ok(())
-}
-
-/// Stores the registry's document on the registration (bytes in `document_contents` until
-/// the documents capability brings object storage).
-pub async fn attach(
-    tx: &mut TenantTx,
-    r: &Registration,
-    file_name: &str,
-    content_type: &str,
-    bytes: &[u8],
-) -> Result<Uuid, PracticeError> {
-    let id = Uuid::now_v7();
-    let kind = if r.kind.contains("name_reservation") {
-        "cor_9_4"
-    } else if r.jurisdiction == "ZA" {
-        "cor_14_3"
-    } else {
-        "certificate"
-    };
-    tx.query(
-        "INSERT INTO documents (tenant_id, id, client_id, registration_id, kind, file_name, content_type, size_bytes, sha256, storage_key, status) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'verified')",
-    )
-    .bind(tx.tenant_id().as_uuid())
-    .bind(id)
-    .bind(r.client_id)
-    .bind(r.id)
-    .bind(kind)
-    .bind(file_name.chars().take(255).collect::<String>())
-    .bind(content_type)
-    .bind(bytes.len() as i64)
-    .bind(hex::encode(Sha256::digest(bytes)))
-    .bind(format!("db:document_contents/{id}"))
-    .execute(tx.conn())
-    .await?;
-    tx.query("INSERT INTO document_contents (tenant_id, document_id, content) VALUES ($1, $2, $3)")
-        .bind(tx.tenant_id().as_uuid())
-        .bind(id)
-        .bind(bytes)
-        .execute(tx.conn())
-        .await?;
-    Ok(id)
-}
-
-async fn certificate_of(
-    tx: &mut TenantTx,
-    registration: Uuid,
-) -> Result<Option<Uuid>, PracticeError> {
-    Ok(tx
-        .query_scalar("SELECT id FROM documents WHERE tenant_id = $1 AND registration_id = $2 AND kind IN ('cor_14_3', 'certificate') ORDER BY created_at DESC LIMIT 1")
-        .bind(tx.tenant_id().as_uuid())
-        .bind(registration)
-        .fetch_optional(tx.conn())
-        .await?)
 }
 
 fn people_from(r: &Registration) -> Vec<PersonInput> {
@@ -329,42 +259,24 @@ fn people_from(r: &Registration) -> Vec<PersonInput> {
     people
 }
 
-/// Completes the filing: an incorporation needs its certificate (attached at approval or now)
-/// and creates the company; returns the timeline detail.
-pub async fn complete(
-    tx: &mut TenantTx,
-    actor: Uuid,
+/// The registration number the approval recorded.
+pub(super) fn registration_number(r: &Registration) -> Option<String> {
+    r.outcome
+        .as_ref()
+        .and_then(|o| o.get("registration_number"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// The company an approved incorporation creates: the name and number the registry gave
+/// (or the first name filed), incorporated on the day it decided, with the wizard's people.
+pub(super) fn incorporated_company(
     ty: &RegistrationType,
     r: &Registration,
-    input: Option<&OutcomeInput>,
     today: NaiveDate,
-) -> Result<Value, PracticeError> {
-    if ty.operation != "incorporation" {
-        return Ok(json!({}));
-    }
-    let mut p = Problems::default();
-    let new_certificate = input
-        .and_then(|o| o.certificate.as_ref())
-        .and_then(|a| decode(a, "outcome.certificate", &mut p));
-    p.finish("the certificate is not readable")?;
-    let document = match (new_certificate, certificate_of(tx, r.id).await?) {
-        (Some((name, ct, bytes)), _) => attach(tx, r, &name, &ct, &bytes).await?,
-        (None, Some(existing)) => existing,
-        (None, None) => {
-            return Err(PracticeError::field(
-                "outcome.certificate",
-                format!(
-                    "attach the registry's certificate ({}) to complete the incorporation",
-                    ty.outcome_document.as_deref().unwrap_or("certificate")
-                ),
-            ));
-        }
-    };
+) -> CompanyInput {
     let outcome = r.outcome.clone().unwrap_or_default();
-    let number = outcome
-        .get("registration_number")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let number = registration_number(r);
     let name = outcome
         .get("name")
         .and_then(Value::as_str)
@@ -381,47 +293,21 @@ pub async fn complete(
         .and_then(|d| d.parse().ok())
         .unwrap_or(today);
     let details = r.steps.get("company_details");
-    let company = match r.company_id {
-        Some(id) => id,
-        None => {
-            let input = companies::CompanyInput {
-                client_id: Some(r.client_id),
-                jurisdiction: Some(r.jurisdiction.clone()),
-                company_type: ty.company_type.clone(),
-                name: Some(name.clone()),
-                registration_number: number.clone(),
-                status: Some("registered".into()),
-                incorporated_on: Some(incorporated_on),
-                financial_year_end: details
-                    .and_then(|d| d.get("financial_year_end"))
-                    .and_then(Value::as_i64)
-                    .and_then(|m| i16::try_from(m).ok()),
-                registered_address: details.and_then(|d| d.get("registered_address")).cloned(),
-                agent_id: r.agent_id,
-                people: people_from(r),
-                ..Default::default()
-            };
-            let company = companies::create(tx, actor, &input, today).await?;
-            tx.query("UPDATE registrations SET company_id = $3 WHERE tenant_id = $1 AND id = $2")
-                .bind(tx.tenant_id().as_uuid())
-                .bind(r.id)
-                .bind(company.id)
-                .execute(tx.conn())
-                .await?;
-            company.id
-        }
-    };
-    history::record(
-        tx,
-        actor,
-        "company.incorporated",
-        "company",
-        company,
-        json!({"registration_id": r.id, "registration_number": number}),
-    )
-    .await?;
-    obligations::refresh_company(tx, company, today).await?;
-    Ok(
-        json!({"company_id": company, "certificate_document_id": document, "registration_number": number}),
-    )
+    CompanyInput {
+        client_id: Some(r.client_id),
+        jurisdiction: Some(r.jurisdiction.as_str().to_owned()),
+        company_type: ty.company_type.map(|t| t.as_str().to_owned()),
+        name: Some(name),
+        registration_number: number,
+        status: Some(CompanyStatus::Registered.as_str().to_owned()),
+        incorporated_on: Some(incorporated_on),
+        financial_year_end: details
+            .and_then(|d| d.get("financial_year_end"))
+            .and_then(Value::as_i64)
+            .and_then(|m| i16::try_from(m).ok()),
+        registered_address: details.and_then(|d| d.get("registered_address")).cloned(),
+        agent_id: r.agent_id,
+        people: people_from(r),
+        ..Default::default()
+    }
 }

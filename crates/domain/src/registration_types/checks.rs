@@ -2,7 +2,7 @@
 //! thresholds. Each cites FACTS.md through the type file that uses it.
 
 use super::validate::{Ctx, Validation};
-use super::{Check, RegistrationType, fields};
+use super::{Check, RegistrationType, fields, people};
 use serde_json::Value;
 
 pub(crate) const RULES: &[&str] = &[
@@ -73,7 +73,7 @@ pub(crate) fn run(ty: &RegistrationType, payload: &Value, ctx: &Ctx, out: &mut V
                 };
                 let Some(def) = field_def else { continue };
                 for (i, item) in items.iter().enumerate() {
-                    let roles = fields::roles_of(item, def);
+                    let roles = people::roles_of(item, def);
                     if roles.contains(&who) && !roles.contains(&also) {
                         report(
                             out,
@@ -124,7 +124,7 @@ pub(crate) fn run(ty: &RegistrationType, payload: &Value, ctx: &Ctx, out: &mut V
                 }
             }
             "name_choice" => name_choice(check, step, &path, out),
-            "vat_threshold" => super::super::fees::vat_check(step, &path, ctx, out),
+            "vat_threshold" => super::fees::vat_check(step, &path, ctx, out),
             "bo_threshold" => {
                 let min = check.min_basis_points.unwrap_or(500);
                 let mut total = 0;
@@ -155,7 +155,7 @@ pub(crate) fn run(ty: &RegistrationType, payload: &Value, ctx: &Ctx, out: &mut V
                     );
                 }
             }
-            "annual_return_fee" => super::super::fees::annual_return_check(step, &path, ctx, out),
+            "annual_return_fee" => super::fees::annual_return_check(step, &path, ctx, out),
             _ => {}
         }
     }

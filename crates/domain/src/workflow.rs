@@ -88,7 +88,8 @@ impl FromStr for Status {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = RegistrationAction)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     MarkReady,

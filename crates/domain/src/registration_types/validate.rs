@@ -2,15 +2,16 @@
 //! Errors block `ready`/`submit`; warnings and notes (fee quotes, the VAT verdict) are shown.
 
 use super::{RegistrationType, checks, fields};
+use crate::company::CompanyType;
+use crate::contact::Region;
 use chrono::NaiveDate;
-use comply360_domain::contact::Region;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// What is known about the company a filing concerns (annual returns, BO, VAT).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct CompanyFacts {
-    pub company_type: String,
+    pub company_type: CompanyType,
     pub incorporated_on: Option<NaiveDate>,
 }
 
@@ -107,7 +108,7 @@ pub fn validate(ty: &RegistrationType, payload: &Value, ctx: &Ctx) -> Validation
         }
     }
     checks::run(ty, payload, ctx, &mut out);
-    crate::fees::quote(ty, payload, ctx, &mut out);
+    super::fees::quote(ty, payload, ctx, &mut out);
     out.steps = ty
         .steps
         .iter()

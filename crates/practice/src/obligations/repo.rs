@@ -1,0 +1,196 @@
+//! The statements of the compliance calendar, one each, over the caller's `TenantTx`.
+
+use super::calendar::Due;
+use super::model::{Obligation, ObligationKind, ObligationStatus};
+use crate::decode;
+use chrono::NaiveDate;
+use comply360_store::TenantTx;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use uuid::Uuid;
+
+/// Inserts the obligation, or moves the dates of the open one with its key.
+pub(crate) async fn upsert(
+    tx: &mut TenantTx,
+    company: Uuid,
+    client: Uuid,
+    agent: Option<Uuid>,
+    d: &Due,
+) -> Result<(), sqlx::Error> {
+    tx.query(
+        "INSERT INTO obligations (tenant_id, id, company_id, client_id, kind, period, opens_on, due_on, agent_id, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (tenant_id, company_id, kind, period) DO UPDATE \
+         SET opens_on = excluded.opens_on, due_on = excluded.due_on, detail = excluded.detail, \
+             agent_id = coalesce(obligations.agent_id, excluded.agent_id) \
+         WHERE obligations.status = 'open'",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(Uuid::now_v7())
+    .bind(company)
+    .bind(client)
+    .bind(d.kind.as_str())
+    .bind(&d.period)
+    .bind(d.opens_on)
+    .bind(d.due_on)
+    .bind(agent)
+    .bind(&d.detail)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The earliest due date of the company's open obligations of this kind.
+pub(crate) async fn earliest_open_due(
+    tx: &mut TenantTx,
+    company: Uuid,
+    kind: ObligationKind,
+) -> Result<Option<NaiveDate>, sqlx::Error> {
+    tx.query_scalar("SELECT min(due_on) FROM obligations WHERE tenant_id = $1 AND company_id = $2 AND kind = $3 AND status = 'open'")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(company)
+        .bind(kind.as_str())
+        .fetch_one(tx.conn())
+        .await
+}
+
+fn from_row(r: &PgRow, today: NaiveDate) -> Result<Obligation, sqlx::Error> {
+    let status: ObligationStatus = decode::text(r, "status")?;
+    let due_on: NaiveDate = r.try_get("due_on")?;
+    Ok(Obligation {
+        id: r.try_get("id")?,
+        company_id: r.try_get("company_id")?,
+        company_name: r.try_get("company_name")?,
+        client_id: r.try_get("client_id")?,
+        kind: decode::text(r, "kind")?,
+        period: r.try_get("period")?,
+        opens_on: r.try_get("opens_on")?,
+        due_on,
+        overdue: status == ObligationStatus::Open && due_on < today,
+        status,
+        agent_id: r.try_get("agent_id")?,
+        registration_id: r.try_get("registration_id")?,
+        detail: r.try_get("detail")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// A page's worth of the list, as [`list`] reads it.
+pub(crate) struct ListQuery<'a> {
+    pub status: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub agent: Option<Uuid>,
+    pub client_id: Option<Uuid>,
+    pub company_id: Option<Uuid>,
+    pub due_before: Option<NaiveDate>,
+    pub overdue: bool,
+    pub today: NaiveDate,
+    /// The (due_on, id) of the last item of the previous page.
+    pub after: Option<(NaiveDate, Uuid)>,
+    /// Rows to read: one more than the page, to learn whether another page exists.
+    pub rows: i64,
+}
+
+pub(crate) async fn list(
+    tx: &mut TenantTx,
+    q: &ListQuery<'_>,
+) -> Result<Vec<Obligation>, sqlx::Error> {
+    let rows = tx
+        .query(
+            "SELECT o.id, o.company_id, c.name AS company_name, o.client_id, o.kind, o.period, o.opens_on, o.due_on, \
+             o.status, o.agent_id, o.registration_id, o.detail, o.created_at \
+             FROM obligations o JOIN companies c ON c.tenant_id = o.tenant_id AND c.id = o.company_id \
+             WHERE o.tenant_id = $1 AND c.deleted_at IS NULL \
+             AND ($2::text IS NULL OR o.status = $2) AND ($3::text IS NULL OR o.kind = $3) \
+             AND ($4::uuid IS NULL OR o.agent_id = $4) AND ($5::uuid IS NULL OR o.client_id = $5) \
+             AND ($6::uuid IS NULL OR o.company_id = $6) AND ($7::date IS NULL OR o.due_on < $7) \
+             AND (NOT $8 OR (o.status = 'open' AND o.due_on < $9)) \
+             AND ($10::date IS NULL OR (o.due_on, o.id) > ($10, $11)) \
+             ORDER BY o.due_on, o.id LIMIT $12",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .bind(q.status)
+        .bind(q.kind)
+        .bind(q.agent)
+        .bind(q.client_id)
+        .bind(q.company_id)
+        .bind(q.due_before)
+        .bind(q.overdue)
+        .bind(q.today)
+        .bind(q.after.map(|c| c.0))
+        .bind(q.after.map(|c| c.1))
+        .bind(q.rows)
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter().map(|r| from_row(r, q.today)).collect()
+}
+
+/// Sets the status (and the registration that did it, if any); false when no such obligation.
+pub(crate) async fn set_status(
+    tx: &mut TenantTx,
+    id: Uuid,
+    status: ObligationStatus,
+    registration: Option<Uuid>,
+) -> Result<bool, sqlx::Error> {
+    let done = tx
+        .query("UPDATE obligations SET status = $3, registration_id = coalesce($4, registration_id) WHERE tenant_id = $1 AND id = $2")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .bind(status.as_str())
+        .bind(registration)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    Ok(done > 0)
+}
+
+/// An open obligation whose reminder is due, as claimed.
+pub(crate) struct Reminder {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub company_name: String,
+    pub client_id: Uuid,
+    pub agent_id: Option<Uuid>,
+    pub kind: ObligationKind,
+    pub period: String,
+    pub due_on: NaiveDate,
+}
+
+/// Claims the reminders due (open, due within `lead_days` or overdue, not reminded in the
+/// last `every_days`) by setting `reminded_on`: a conditional update, so replicas never
+/// claim the same one.
+pub(crate) async fn claim_reminders(
+    tx: &mut TenantTx,
+    today: NaiveDate,
+    lead_days: i32,
+    every_days: i32,
+) -> Result<Vec<Reminder>, sqlx::Error> {
+    let rows = tx
+        .query(
+            "UPDATE obligations o SET reminded_on = $2 FROM companies c \
+             WHERE o.tenant_id = $1 AND c.tenant_id = o.tenant_id AND c.id = o.company_id AND c.deleted_at IS NULL \
+             AND o.status = 'open' AND o.due_on <= $2 + $3::int \
+             AND (o.reminded_on IS NULL OR o.reminded_on <= $2 - $4::int) \
+             RETURNING o.id, o.company_id, c.name AS company_name, o.client_id, o.kind, o.period, o.due_on, o.agent_id",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .bind(today)
+        .bind(lead_days)
+        .bind(every_days)
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Reminder {
+                id: r.try_get("id")?,
+                company_id: r.try_get("company_id")?,
+                company_name: r.try_get("company_name")?,
+                client_id: r.try_get("client_id")?,
+                agent_id: r.try_get("agent_id")?,
+                kind: decode::text(r, "kind")?,
+                period: r.try_get("period")?,
+                due_on: r.try_get("due_on")?,
+            })
+        })
+        .collect()
+}

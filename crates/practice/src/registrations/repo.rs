@@ -1,0 +1,264 @@
+//! The statements of registrations, one each, over the caller's `TenantTx`.
+
+use super::model::{FilingPath, Registration};
+use crate::decode;
+use crate::page::Cursor;
+use crate::workflow::Status;
+use chrono::NaiveDate;
+use comply360_domain::RegistrationKind;
+use comply360_store::TenantTx;
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use uuid::Uuid;
+
+/// The columns of a registration, in [`from_row`]'s order (a macro, so each statement stays
+/// one literal).
+macro_rules! select_registrations {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, client_id, company_id, kind, jurisdiction, status, agent_id, due_on, filing_path, \
+             filing_id, registry_reference, payload, outcome, version, submitted_at, completed_at, \
+             created_at, updated_at FROM registrations ",
+            $rest
+        )
+    };
+}
+
+fn from_row(r: &PgRow) -> Result<Registration, sqlx::Error> {
+    let status: Status = decode::text(r, "status")?;
+    Ok(Registration {
+        id: r.try_get("id")?,
+        client_id: r.try_get("client_id")?,
+        company_id: r.try_get("company_id")?,
+        kind: decode::text(r, "kind")?,
+        jurisdiction: decode::text(r, "jurisdiction")?,
+        status,
+        agent_id: r.try_get("agent_id")?,
+        due_on: r.try_get("due_on")?,
+        filing_path: decode::text(r, "filing_path")?,
+        filing_id: r.try_get("filing_id")?,
+        registry_reference: r.try_get("registry_reference")?,
+        steps: r.try_get("payload")?,
+        outcome: r.try_get("outcome")?,
+        version: r.try_get("version")?,
+        submitted_at: r.try_get("submitted_at")?,
+        completed_at: r.try_get("completed_at")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        actions: status.actions(),
+    })
+}
+
+pub(crate) async fn find(tx: &mut TenantTx, id: Uuid) -> Result<Option<Registration>, sqlx::Error> {
+    let row = tx
+        .query(select_registrations!("WHERE tenant_id = $1 AND id = $2"))
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Like [`find`], and locks the row for the rest of the transaction.
+pub(crate) async fn find_for_update(
+    tx: &mut TenantTx,
+    id: Uuid,
+) -> Result<Option<Registration>, sqlx::Error> {
+    let row = tx
+        .query(select_registrations!(
+            "WHERE tenant_id = $1 AND id = $2 FOR UPDATE"
+        ))
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A checked draft, as stored.
+pub(crate) struct NewRegistration<'a> {
+    pub id: Uuid,
+    pub client_id: Uuid,
+    pub company_id: Option<Uuid>,
+    pub kind: RegistrationKind,
+    pub steps: &'a Value,
+    pub filing_path: FilingPath,
+    pub agent_id: Option<Uuid>,
+    pub due_on: Option<NaiveDate>,
+}
+
+pub(crate) async fn insert(tx: &mut TenantTx, r: &NewRegistration<'_>) -> Result<(), sqlx::Error> {
+    tx.query(
+        "INSERT INTO registrations (tenant_id, id, client_id, company_id, jurisdiction, kind, payload, filing_path, agent_id, due_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(r.id)
+    .bind(r.client_id)
+    .bind(r.company_id)
+    .bind(r.kind.jurisdiction().as_str())
+    .bind(r.kind.as_str())
+    .bind(r.steps)
+    .bind(r.filing_path.as_str())
+    .bind(r.agent_id)
+    .bind(r.due_on)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Saves one step's data; a ready registration goes back to draft.
+pub(crate) async fn save_step(
+    tx: &mut TenantTx,
+    id: Uuid,
+    step: &str,
+    value: &Value,
+) -> Result<(), sqlx::Error> {
+    tx.query(
+        "UPDATE registrations SET payload = jsonb_set(payload, ARRAY[$3], $4, true), version = version + 1, \
+         status = CASE WHEN status = 'ready' THEN 'draft' ELSE status END WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id)
+    .bind(step)
+    .bind(value)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Moves to `to`, stamping `submitted_at` or `completed_at` when it is one of those.
+pub(crate) async fn set_status(tx: &mut TenantTx, id: Uuid, to: Status) -> Result<(), sqlx::Error> {
+    tx.query(
+        "UPDATE registrations SET status = $3, version = version + 1, \
+         submitted_at = CASE WHEN $3 = 'submitted' THEN now() ELSE submitted_at END, \
+         completed_at = CASE WHEN $3 = 'completed' THEN now() ELSE completed_at END \
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id)
+    .bind(to.as_str())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Records what the registry said (and its reference, when it gave one).
+pub(crate) async fn set_outcome(
+    tx: &mut TenantTx,
+    id: Uuid,
+    outcome: &Value,
+    reference: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    tx.query("UPDATE registrations SET outcome = $3, registry_reference = coalesce($4, registry_reference) WHERE tenant_id = $1 AND id = $2")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .bind(outcome)
+        .bind(reference)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Rewrites the outcome as an edit (a reservation's extension): the version moves.
+pub(crate) async fn amend_outcome(
+    tx: &mut TenantTx,
+    id: Uuid,
+    outcome: &Value,
+) -> Result<(), sqlx::Error> {
+    tx.query("UPDATE registrations SET outcome = $3, version = version + 1 WHERE tenant_id = $1 AND id = $2")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .bind(outcome)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Links the company an incorporation created.
+pub(crate) async fn set_company(
+    tx: &mut TenantTx,
+    id: Uuid,
+    company: Uuid,
+) -> Result<(), sqlx::Error> {
+    tx.query("UPDATE registrations SET company_id = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .bind(company)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn set_filing_id(
+    tx: &mut TenantTx,
+    id: Uuid,
+    filing_id: &str,
+) -> Result<(), sqlx::Error> {
+    tx.query("UPDATE registrations SET filing_id = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .bind(filing_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Assigns an agent and/or a due date (None keeps the current one).
+pub(crate) async fn assign(
+    tx: &mut TenantTx,
+    id: Uuid,
+    agent: Option<Uuid>,
+    due_on: Option<NaiveDate>,
+) -> Result<(), sqlx::Error> {
+    tx.query(
+        "UPDATE registrations SET agent_id = coalesce($3, agent_id), due_on = coalesce($4, due_on), version = version + 1 \
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id)
+    .bind(agent)
+    .bind(due_on)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// A page's worth of the list, as [`list`] reads it (filters already checked).
+pub(crate) struct ListQuery<'a> {
+    pub status: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub agent: Option<Uuid>,
+    pub client_id: Option<Uuid>,
+    pub due_before: Option<NaiveDate>,
+    pub after: Option<Cursor>,
+    /// Rows to read: one more than the page, to learn whether another page exists.
+    pub rows: i64,
+}
+
+pub(crate) async fn list(
+    tx: &mut TenantTx,
+    q: &ListQuery<'_>,
+) -> Result<Vec<Registration>, sqlx::Error> {
+    let rows = tx
+        .query(select_registrations!(
+            "WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3) \
+             AND ($4::uuid IS NULL OR agent_id = $4) AND ($5::uuid IS NULL OR client_id = $5) \
+             AND ($6::date IS NULL OR due_on < $6) \
+             AND ($7::timestamptz IS NULL OR (created_at, id) < ($7, $8)) \
+             ORDER BY created_at DESC, id DESC LIMIT $9"
+        ))
+        .bind(tx.tenant_id().as_uuid())
+        .bind(q.status)
+        .bind(q.kind)
+        .bind(q.agent)
+        .bind(q.client_id)
+        .bind(q.due_before)
+        .bind(q.after.map(|c| c.created_at))
+        .bind(q.after.map(|c| c.id))
+        .bind(q.rows)
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter().map(from_row).collect()
+}
