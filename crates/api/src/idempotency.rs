@@ -29,6 +29,7 @@ use comply360_store::repo::idempotency::{self, Answer, Claim};
 use comply360_store::{StoreError, Tenant};
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 pub const HEADER: &str = "idempotency-key";
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -100,7 +101,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     }
     let req = Request::from_parts(parts, Body::from(body));
     // Run to completion whatever happens to this request's future (see the module docs).
-    let task = tokio::spawn(async move { run_and_record(state, tenant, key, req, next).await });
+    // In the request's span, so the handler's log lines keep the request id and tenant.
+    let work = async move { run_and_record(state, tenant, key, req, next).await };
+    let task = tokio::spawn(work.in_current_span());
     match task.await {
         Ok(response) => response,
         Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),

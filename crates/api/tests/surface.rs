@@ -115,6 +115,48 @@ async fn an_internal_error_in_the_api_reaches_the_client_as_a_request_id_only() 
     );
 }
 
+/// A handler's log lines sit in its request's span and its own `handler` span, also when an
+/// `Idempotency-Key` makes it run on a task of its own: the request id the client quotes, the
+/// agency, the caller and the operation's route template find the cause.
+#[tokio::test]
+async fn a_handler_logs_under_its_request_operation_tenant_and_user() {
+    let (logs, _guard) = capture_logs();
+    let db = TestDb::new().await;
+    db.tenant("log-spans", IsolationMode::Pooled).await;
+    let app = spawn_app(db.store.clone()).await;
+    let token = app.token_for("log-spans", "agent").await;
+    // Only the clients table: the idempotency key is still claimed, the handler's insert fails.
+    sqlx::query("REVOKE ALL ON pooled.clients FROM c360_app")
+        .execute(db.store.owner_pool())
+        .await
+        .unwrap();
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/clients"))
+        .header("x-tenant", "log-spans")
+        .header("idempotency-key", "log-spans-1")
+        .bearer_auth(&token)
+        .json(&json!({"kind": "organisation", "display_name": "Span Traders"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body: Value = res.json().await.unwrap();
+    let request_id = body["request_id"].as_str().unwrap().to_owned();
+    let log = logs.text();
+    let line = log
+        .lines()
+        .find(|l| l.contains("permission denied"))
+        .unwrap_or_else(|| panic!("the cause is logged: {log}"));
+    for expected in [
+        request_id.as_str(),
+        "tenant=\"log-spans\"",
+        "user=\"user:",
+        "handler{operation=POST /api/v1/clients}",
+    ] {
+        assert!(line.contains(expected), "{expected:?} missing from {line}");
+    }
+}
+
 #[tokio::test]
 async fn an_internal_error_on_the_portal_mfa_step_shows_no_internal_text() {
     let (logs, _guard) = capture_logs();

@@ -20,6 +20,7 @@
 use crate::StoreError;
 use sqlx::{PgPool, Postgres, Transaction};
 use std::future::Future;
+use tracing::Instrument;
 
 /// Runs `work` on its own task and waits for it; the work completes even if the caller is
 /// dropped while waiting.
@@ -28,7 +29,8 @@ where
     T: Send + 'static,
     F: Future<Output = Result<T, StoreError>> + Send + 'static,
 {
-    match tokio::spawn(work).await {
+    // In the caller's span: sqlx's statement logs keep the request id and tenant.
+    match tokio::spawn(work.in_current_span()).await {
         Ok(result) => result,
         Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
         Err(_) => Err(StoreError::Interrupted),

@@ -183,6 +183,7 @@ async fn admit(g: &Guard, mut req: Request) -> Result<Request, Problem> {
         );
     }
 
+    tracing::Span::current().record("user", principal.label());
     check_access(g, &principal, tenant.as_ref()).await?;
 
     if let Some(t) = &tenant {
