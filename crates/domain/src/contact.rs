@@ -8,8 +8,18 @@
 //! numbering plan: libphonenumber still accepts some shorter legacy `08x` numbers "because they
 //! are in prominent places online, even though the ITU document says numbers must be 10 digits
 //! long (including the national prefix)" (its ZA metadata comment). Numbers of other countries
-//! are kept if they have the E.164 shape, since agencies also have foreign directors.
+//! (agencies also have foreign directors) are accepted in international form when
+//! libphonenumber's metadata says they are valid numbers of their country (libphonenumber's
+//! rule, applied in `contact/plan.rs`), and refused with what is wrong otherwise: a country
+//! code not in use, too few or too many digits there, or digits no range of its plan starts
+//! with.
+//! The verdicts are compared with Google's Python port (`phonenumbers`) in this crate's tests
+//! (`tests/phone_oracle.rs`).
 
+mod countries;
+mod plan;
+
+use phonenumber::metadata::DATABASE;
 use phonenumber::{Mode, country};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -144,6 +154,73 @@ pub enum PhoneError {
         .region.adjective()
     )]
     NotInNumberingPlan { region: Region, number: String },
+    #[error(
+        "{number} does not start with a country code in use: after the + comes the country code (e.g. +44 for the United Kingdom, +1 for the United States); check the first digits"
+    )]
+    UnknownCountryCode { number: String },
+    /// A number of another country that libphonenumber's metadata does not hold valid.
+    /// `number` is as typed, the country code apart (`+32 699102`); `place` says where
+    /// (`in Belgium`, `in the United States or another country of +1`).
+    #[error("{number} is not a valid number {place}: {problem}")]
+    NotValidAbroad {
+        number: String,
+        place: String,
+        problem: ForeignProblem,
+    },
+}
+
+/// What is wrong with a number of another country, by its country's metadata. The lengths
+/// are of the national significant number (the digits after the country code, without a
+/// trunk prefix), as libphonenumber lists them (`possibleLengths`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ForeignProblem {
+    /// Fewer digits than any number there has (`TOO_SHORT`).
+    TooShort { digits: usize, lengths: String },
+    /// More digits than any number there has (`TOO_LONG`).
+    TooLong { digits: usize, lengths: String },
+    /// A length between theirs that no number there has (`INVALID_LENGTH`).
+    WrongLength { digits: usize, lengths: String },
+    /// A possible length, but no range of the plan (fixed, mobile, toll-free, ...) matches.
+    NotInPlan,
+}
+
+impl fmt::Display for ForeignProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ForeignProblem::TooShort { digits, lengths } => write!(
+                f,
+                "too short; numbers there have {lengths} digits after the country code, this one has {digits}"
+            ),
+            ForeignProblem::TooLong { digits, lengths } => write!(
+                f,
+                "too long; numbers there have {lengths} digits after the country code, this one has {digits}"
+            ),
+            ForeignProblem::WrongLength { digits, lengths } => write!(
+                f,
+                "numbers there have {lengths} digits after the country code, not {digits}; check for a digit missing or too many"
+            ),
+            ForeignProblem::NotInPlan => f.write_str(
+                "no area code or mobile network there starts with these digits; check them",
+            ),
+        }
+    }
+}
+
+/// `[8, 9]` as "8 or 9", `[5, 6, 7]` as "5 to 7", `[6, 8, 10]` as "6, 8 or 10".
+fn lengths_text(lengths: &[u16]) -> String {
+    match lengths {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [first, .., last]
+            if usize::from(last - first) + 1 == lengths.len() && lengths.len() > 2 =>
+        {
+            format!("{first} to {last}")
+        }
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(u16::to_string).collect();
+            format!("{} or {last}", init.join(", "))
+        }
+    }
 }
 
 /// The shortest and longest E.164 numbers we accept, in digits after the `+`. E.164 allows at
@@ -186,7 +263,7 @@ impl PhoneNumber {
     }
 
     /// The number as dialled inside its country, grouped as libphonenumber groups it
-    /// (`082 123 4567`). For a country libphonenumber does not know, the E.164 form.
+    /// (`082 123 4567`, `020 7946 0958`).
     pub fn national(&self) -> String {
         self.national.clone()
     }
@@ -301,19 +378,93 @@ fn international_number(digits: &str) -> Result<PhoneNumber, PhoneError> {
             if !E164_DIGITS.contains(&digits.len()) {
                 return Err(PhoneError::InternationalLength(digits.len()));
             }
-            let e164 = format!("+{digits}");
-            let national = phonenumber::parse(None, &e164)
-                .ok()
-                .filter(phonenumber::is_valid)
-                .map(|number| number.format().mode(Mode::National).to_string())
-                .unwrap_or_else(|| e164.clone());
-            Ok(PhoneNumber {
-                e164,
-                region: None,
-                national,
-            })
+            foreign_number(digits)
         }
     }
+}
+
+/// A number of another country (`digits` after the `+`): valid only if libphonenumber's
+/// metadata holds it valid for its region; stored as libphonenumber writes it in E.164 (so a
+/// trunk prefix typed after the country code, `+44 020 …`, is dropped as it would be when
+/// dialled from abroad).
+fn foreign_number(digits: &str) -> Result<PhoneNumber, PhoneError> {
+    let Some(code_len) = (1..=3).find(|n| digits.get(..*n).is_some_and(is_country_code)) else {
+        return Err(PhoneError::UnknownCountryCode {
+            number: format!("+{digits}"),
+        });
+    };
+    let (code_digits, typed_nsn) = digits.split_at(code_len);
+    let code: u16 = code_digits.parse().unwrap_or_default();
+    let candidates = DATABASE.by_code(&code).unwrap_or_default();
+    let parsed = phonenumber::parse(None, format!("+{digits}")).ok();
+    // The national significant number as libphonenumber reads it (a trunk prefix dropped, an
+    // Italian leading zero kept); the typed digits if it could not read one.
+    let nsn = parsed.as_ref().map_or_else(
+        || typed_nsn.to_owned(),
+        |n| {
+            let zeros = "0".repeat(n.national().zeros().into());
+            format!("{zeros}{}", n.national().value())
+        },
+    );
+    let chosen = plan::region_of(&candidates, &nsn);
+    if let (Some(number), Some(meta)) = (&parsed, chosen)
+        && plan::is_valid(meta, &nsn)
+    {
+        return Ok(PhoneNumber {
+            e164: number.format().mode(Mode::E164).to_string(),
+            region: None,
+            national: number.format().mode(Mode::National).to_string(),
+        });
+    }
+    // The crate strips what looks like a trunk prefix even from a number that is valid as
+    // typed (+370 800…: Lithuania's trunk prefix is 8); libphonenumber keeps a valid number
+    // whole. So the digits as typed, when they are valid.
+    if nsn != typed_nsn
+        && let Some(meta) = plan::region_of(&candidates, typed_nsn)
+        && plan::is_valid(meta, typed_nsn)
+    {
+        return Ok(PhoneNumber {
+            e164: format!("+{digits}"),
+            region: None,
+            national: format!("+{code_digits} {typed_nsn}"),
+        });
+    }
+    // Where several countries share the code and none claims the digits, the code's main
+    // country (listed first) says what the lengths are.
+    let Some(meta) = chosen.or_else(|| candidates.first().copied()) else {
+        return Err(PhoneError::UnknownCountryCode {
+            number: format!("+{digits}"),
+        });
+    };
+    let place = match countries::name(meta.id()) {
+        _ if meta.id() == "001" => format!("of the international +{code} service"),
+        Some(name) if chosen.is_some() || candidates.len() == 1 => format!("in {name}"),
+        Some(name) => format!("in {name} or another country of +{code}"),
+        None => format!("for the country code +{code}"),
+    };
+    let possible = plan::lengths(meta);
+    let len = nsn.len();
+    let lengths = lengths_text(&possible);
+    let problem = match (possible.first(), possible.last()) {
+        (Some(min), _) if len < usize::from(*min) => ForeignProblem::TooShort {
+            digits: len,
+            lengths,
+        },
+        (_, Some(max)) if len > usize::from(*max) => ForeignProblem::TooLong {
+            digits: len,
+            lengths,
+        },
+        _ if !possible.iter().any(|l| usize::from(*l) == len) => ForeignProblem::WrongLength {
+            digits: len,
+            lengths,
+        },
+        _ => ForeignProblem::NotInPlan,
+    };
+    Err(PhoneError::NotValidAbroad {
+        number: format!("+{code_digits} {typed_nsn}"),
+        place,
+        problem,
+    })
 }
 
 /// Checks the national significant number `nsn` (after the trunk 0 or the country code) of
@@ -343,7 +494,10 @@ fn national_number(region: Region, nsn: &str) -> Result<PhoneNumber, PhoneError>
     let same_number = number.code().value() == region.country_code()
         && number.national().zeros() == 0
         && number.national().value().to_string() == nsn;
-    if !same_number || !phonenumber::is_valid(&number) {
+    let valid = DATABASE
+        .by_id(region.metadata_id().as_ref())
+        .is_some_and(|meta| plan::is_valid(meta, nsn));
+    if !same_number || !valid {
         return Err(not_in_plan());
     }
     Ok(PhoneNumber {
@@ -557,16 +711,73 @@ mod tests {
         assert_eq!(london.region(), None);
         assert_eq!(london.national(), "020 7946 0958");
         assert_eq!(za("+44 (0)20 7946 0958").unwrap(), london);
-        // A country code libphonenumber does not know: the E.164 shape is enough.
-        let unknown = za("+999 1234 5678").unwrap();
-        assert_eq!(unknown.as_e164(), "+99912345678");
-        assert_eq!(unknown.national(), "+99912345678");
+        // A country code not in use is refused (before, the E.164 shape was enough).
+        assert_eq!(
+            za("+999 1234 5678"),
+            Err(PhoneError::UnknownCountryCode {
+                number: "+99912345678".into()
+            })
+        );
         assert_eq!(za("+1234567"), Err(PhoneError::InternationalLength(7)));
         assert_eq!(
             za("+1 234 567 890 123 456"),
             Err(PhoneError::InternationalLength(16))
         );
         assert_eq!(za("+0 82 123 4567"), Err(PhoneError::CountryCodeZero));
+    }
+
+    #[test]
+    fn foreign_numbers_must_be_valid_in_their_country() {
+        // The portal issue's example: Belgian numbers have 8 or 9 digits after +32.
+        let err = za("+32699102").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "+32 699102 is not a valid number in Belgium: too short; numbers there have 8 or 9 digits after the country code, this one has 6"
+        );
+        assert_eq!(
+            za("+32 471 12 34 56").unwrap().as_e164(),
+            "+32471123456",
+            "a Belgian mobile"
+        );
+        assert!(matches!(
+            za("+44 20 7946 09581"),
+            Err(PhoneError::NotValidAbroad {
+                problem: ForeignProblem::TooLong { digits: 11, .. },
+                ..
+            })
+        ));
+        // A digit too many after a valid Algerian fixed line (the crate's own is_valid
+        // accepts it: it matches the range at the start of the number only).
+        let err = za("+213 243055488").unwrap_err();
+        assert_eq!(
+            err,
+            PhoneError::NotValidAbroad {
+                number: "+213 243055488".into(),
+                place: "in Algeria".into(),
+                problem: ForeignProblem::NotInPlan,
+            }
+        );
+        assert!(
+            err.to_string()
+                .contains("no area code or mobile network there starts with these digits"),
+            "{err}"
+        );
+        // Shared codes name the country the digits belong to, or the main one and the rest.
+        assert!(
+            za("+1 202 555 01").unwrap_err().to_string().starts_with(
+                "+1 20255501 is not a valid number in the United States or another country of +1: too short"
+            ),
+            "{}",
+            za("+1 202 555 01").unwrap_err()
+        );
+        assert_eq!(za("+1 416 555 0199").unwrap().as_e164(), "+14165550199");
+        assert_eq!(za("+1 204 234 5678").unwrap().national(), "(204) 234-5678");
+        // A trunk prefix typed after the country code is dropped, as dialled from abroad.
+        assert_eq!(za("+44 020 7946 0958").unwrap().as_e164(), "+442079460958");
+        assert_eq!(lengths_text(&[8, 9]), "8 or 9");
+        assert_eq!(lengths_text(&[5, 6, 7]), "5 to 7");
+        assert_eq!(lengths_text(&[6, 8, 10]), "6, 8 or 10");
+        assert_eq!(lengths_text(&[9]), "9");
     }
 
     #[test]

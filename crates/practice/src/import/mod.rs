@@ -194,3 +194,36 @@ pub async fn clients(
     report.written = report.created.len();
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reading and checking a file as `clients` does, without the agency's database.
+    fn problems(file: &str) -> Vec<String> {
+        let (rows, mut errors) = read(file.as_bytes());
+        let today = NaiveDate::from_ymd_opt(2026, 5, 14).unwrap();
+        check_rows(rows, &HashMap::new(), today, &mut errors);
+        errors.sort_by_key(|e| e.line);
+        errors.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_foreign_number_not_valid_in_its_country_is_refused_beside_its_line_and_column() {
+        // Saved by Excel: CRLF line endings, and a note over two lines before the bad row.
+        let file = "first_names,surname,phone,notes\r\n\
+                    Thabo,Mokoena,082 555 0101,\"met in\r\nCape Town\"\r\n\
+                    Anke,Peeters,+32699102,\r\n\
+                    Jan,Peeters,+32 471 12 34 56,\r\n\
+                    John,Smith,+999 1234 5678,\r\n";
+        assert_eq!(
+            problems(file),
+            [
+                "line 4, column phone: +32 699102 is not a valid number in Belgium: too short; numbers there have 8 or 9 digits after the country code, this one has 6",
+                "line 6, column phone: +99912345678 does not start with a country code in use: after the + comes the country code (e.g. +44 for the United Kingdom, +1 for the United States); check the first digits",
+            ]
+        );
+        // The same file with LF endings names the same lines.
+        assert_eq!(problems(&file.replace("\r\n", "\n")), problems(file));
+    }
+}
