@@ -1,0 +1,172 @@
+//! [`TenantTx`], the only handle to tenant tables, and how [`Tenancy`] opens one: `BEGIN` and
+//! the transaction-local context in one round trip.
+
+use super::{Tenancy, Tenant};
+use crate::catalog::TenantRecord;
+use crate::{StoreError, quote_ident, quote_literal};
+use comply360_domain::TenantId;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::{Query, QueryAs, QueryScalar};
+use sqlx::{FromRow, PgConnection, PgPool, Postgres, Transaction};
+
+/// A transaction inside one tenant's namespace with its context set. Dropping it rolls back.
+///
+/// Build queries with [`TenantTx::query`] (and `query_as`, `query_scalar`) rather than
+/// `sqlx::query`: behind PgBouncer in transaction mode they use unnamed statements, because a
+/// named one would outlive the transaction on a server connection another client gets next.
+pub struct TenantTx {
+    tx: Transaction<'static, Postgres>,
+    tenant_id: TenantId,
+    persistent: bool,
+    /// Where the job workers listen when this transaction runs in another database (a
+    /// database-mode tenant): NOTIFY is per database, so the wake-up is sent there after
+    /// the commit. `None` when the transaction already runs in the app database.
+    wake_via: Option<PgPool>,
+    wake_requested: bool,
+}
+
+/// Whether a commit waits for its WAL to reach disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Durability {
+    Flushed,
+    Relaxed,
+}
+
+/// The channel job workers LISTEN on in the app database; the payload is a tenant id.
+pub const JOBS_CHANNEL: &str = "c360_jobs";
+
+impl TenantTx {
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant_id
+    }
+
+    /// Whether statements may be prepared by name (false behind PgBouncer).
+    pub fn persistent(&self) -> bool {
+        self.persistent
+    }
+
+    pub fn query<'q>(&self, sql: &'q str) -> Query<'q, Postgres, PgArguments> {
+        sqlx::query(sql).persistent(self.persistent)
+    }
+
+    pub fn query_as<'q, O>(&self, sql: &'q str) -> QueryAs<'q, Postgres, O, PgArguments>
+    where
+        O: for<'r> FromRow<'r, PgRow>,
+    {
+        sqlx::query_as(sql).persistent(self.persistent)
+    }
+
+    pub fn query_scalar<'q, O>(&self, sql: &'q str) -> QueryScalar<'q, Postgres, O, PgArguments>
+    where
+        (O,): for<'r> FromRow<'r, PgRow>,
+    {
+        sqlx::query_scalar(sql).persistent(self.persistent)
+    }
+
+    /// The connection, for repository functions. Queries should still filter on
+    /// `tenant_id = $1` so indexes are used; RLS is the guard, not the filter.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    /// Wakes the job workers once this transaction commits (and never if it rolls back).
+    /// In the app database the NOTIFY is part of the transaction; for a tenant database it
+    /// is sent to the app database right after the commit. A lost wake-up only delays the
+    /// work until the workers' next sweep.
+    pub async fn wake_workers_on_commit(&mut self) -> Result<(), StoreError> {
+        if self.wake_requested {
+            return Ok(());
+        }
+        self.wake_requested = true;
+        if self.wake_via.is_none() {
+            let tenant = self.tenant_id.to_string();
+            self.query("SELECT pg_notify($1, $2)")
+                .bind(JOBS_CHANNEL)
+                .bind(tenant)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Commits, to completion even if the caller is dropped meanwhile (see [`crate::txn`]).
+    pub async fn commit(self) -> Result<(), StoreError> {
+        crate::txn::to_completion(async move {
+            self.tx.commit().await?;
+            if let (true, Some(pool)) = (self.wake_requested, &self.wake_via) {
+                let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(JOBS_CHANNEL)
+                    .bind(self.tenant_id.to_string())
+                    .execute(pool)
+                    .await;
+                if let Err(err) = sent {
+                    tracing::debug!(error = %err, tenant = %self.tenant_id, "job wake-up not sent; the sweep will find the work");
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Rolls back (dropping a `TenantTx` rolls back too, without waiting for the answer).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        crate::txn::rollback(self.tx).await
+    }
+}
+
+impl Tenancy {
+    /// Opens a transaction in the tenant's namespace. Suspended or unprovisioned tenants are
+    /// refused.
+    pub async fn begin(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
+        tenant.ensure_servable()?;
+        self.begin_record_with(&tenant.record, Durability::Flushed)
+            .await
+    }
+
+    /// A transaction whose commit does not wait for the WAL flush (`synchronous_commit =
+    /// off`, in the same round trip as BEGIN). Only for work that is safe to lose in a server
+    /// crash because it is redone: the job queue's claims and completions, whose effects
+    /// commit with them, so a lost completion is a job that runs again, inbox and all.
+    /// Never for a user's change (nor the events it emits).
+    pub async fn begin_relaxed(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
+        tenant.ensure_servable()?;
+        self.begin_record_with(&tenant.record, Durability::Relaxed)
+            .await
+    }
+
+    /// For provisioning, which must write into a tenant that is not active yet.
+    pub(crate) async fn begin_record(&self, record: &TenantRecord) -> Result<TenantTx, StoreError> {
+        self.begin_record_with(record, Durability::Flushed).await
+    }
+
+    async fn begin_record_with(
+        &self,
+        record: &TenantRecord,
+        durability: Durability,
+    ) -> Result<TenantTx, StoreError> {
+        let pool = self.pool_for(record).await?;
+        let begin = format!(
+            "BEGIN; SELECT set_config('search_path', {}, true), set_config('app.tenant_id', {}, true){}",
+            quote_literal(&quote_ident(&record.placement.schema)),
+            quote_literal(&record.id.to_string()),
+            match durability {
+                Durability::Flushed => "",
+                Durability::Relaxed => ", set_config('synchronous_commit', 'off', true)",
+            }
+        );
+        // Not `pool.begin_with`: a caller dropped while it waits for the answer would leave
+        // the connection inside a transaction sqlx does not know of (see `crate::txn`).
+        let tx = crate::txn::begin(&pool, Some(begin)).await?;
+        Ok(TenantTx {
+            tx,
+            tenant_id: record.id,
+            persistent: !self.inner.config.behind_pgbouncer,
+            wake_via: record
+                .placement
+                .database
+                .as_ref()
+                .map(|_| self.inner.catalog.clone()),
+            wake_requested: false,
+        })
+    }
+}
