@@ -1,4 +1,7 @@
 //! The command line: one clap enum, written for a person reading `--help`.
+//!
+//! Kept in one file because it is one job: the clap command tree, declarations only, read top to
+//! bottom as the `--help` a person sees; the commands' code lives in `commands/`.
 
 use clap::{Args, Parser, Subcommand};
 use comply360_domain::{IsolationMode, Slug, Tier};

@@ -8,6 +8,9 @@
 //! level or under a wrapper key. Every record keeps the object it came from in `raw`, so a field
 //! the parser does not know is never lost. The structs themselves (de)serialise as plain
 //! snake_case with `#[serde(default)]`, for storing.
+//!
+//! Kept in one file because it is one job, the data model of one outside API: the records and
+//! the tolerant field lookup (`Fields`, `records`, `parse_date`) that only these records use.
 
 use chrono::{DateTime, NaiveDate};
 use serde::{Deserialize, Serialize};

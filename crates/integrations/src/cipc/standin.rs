@@ -19,6 +19,9 @@
 //! [`StandInHandle::expire_access_tokens`] and [`StandInHandle::expire_refresh_tokens`] end
 //! tokens early.
 //!
+//! Kept in one file because it is one job, one small server: its configuration, token state,
+//! handle and the route handlers read together (its fixture data is already in `fixtures`).
+//!
 //! [`CipcClient`]: super::CipcClient
 
 mod fixtures;
