@@ -5,17 +5,27 @@
 //! refuses root). Several `comply360` processes may share one data directory (a `serve` and a
 //! `tenant create`, say): each holds a shared lease on `<data-dir>/cluster.lease`, and the last
 //! one to leave stops the cluster. A `postmaster.pid` left by a crash is recognised and removed.
+//!
+//! The parts: this module starts, joins and leaves the cluster (initdb, pg_ctl, a stale
+//! `postmaster.pid`); `binaries` finds the server programs; `run_as` picks the unprivileged
+//! user when we are root; `lease` holds the data directory's lock and lease files.
+
+mod binaries;
+mod lease;
+mod run_as;
+
+pub use binaries::PgBinaries;
 
 use crate::EMBEDDED_ADMIN_ROLE;
 use crate::connect::ServerAddress;
+use lease::{lock_file, open_lock_file};
 use nix::fcntl::{Flock, FlockArg};
-use nix::unistd::{Gid, Uid, User};
-use std::fs::{self, File, OpenOptions};
+use run_as::{RunAs, check_traversable, run_as};
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use tokio::process::Command;
 
-const BIN_SEARCH_ROOT: &str = "/usr/lib/postgresql";
 /// `sun_path` is 108 bytes including the terminating NUL.
 const MAX_SOCKET_PATH: usize = 107;
 
@@ -60,62 +70,6 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> EmbeddedError + '_ {
     }
 }
 
-/// Where the server programs are.
-#[derive(Clone, Debug)]
-pub struct PgBinaries {
-    pub initdb: PathBuf,
-    pub pg_ctl: PathBuf,
-    pub postgres: PathBuf,
-}
-
-impl PgBinaries {
-    /// Finds the programs: in `explicit` if given (and only there), else on `PATH`, else in
-    /// the newest `/usr/lib/postgresql/*/bin`.
-    pub fn locate(explicit: Option<&Path>) -> Result<PgBinaries, EmbeddedError> {
-        if let Some(dir) = explicit {
-            return Self::in_dir(dir).ok_or_else(|| EmbeddedError::BinariesMissing {
-                where_: format!("in {}", dir.display()),
-            });
-        }
-        if let Some(found) = std::env::var_os("PATH")
-            .iter()
-            .flat_map(std::env::split_paths)
-            .find_map(|dir| Self::in_dir(&dir))
-        {
-            return Ok(found);
-        }
-        let mut versions: Vec<(u32, PathBuf)> = fs::read_dir(BIN_SEARCH_ROOT)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| {
-                let v = e.file_name().to_str()?.parse::<u32>().ok()?;
-                Some((v, e.path().join("bin")))
-            })
-            .collect();
-        versions.sort();
-        versions
-            .into_iter()
-            .rev()
-            .find_map(|(_, dir)| Self::in_dir(&dir))
-            .ok_or_else(|| EmbeddedError::BinariesMissing {
-                where_: format!("on PATH or in {BIN_SEARCH_ROOT}/*/bin"),
-            })
-    }
-
-    fn in_dir(dir: &Path) -> Option<PgBinaries> {
-        let pick = |name: &str| {
-            let p = dir.join(name);
-            p.is_file().then_some(p)
-        };
-        Some(PgBinaries {
-            initdb: pick("initdb")?,
-            pg_ctl: pick("pg_ctl")?,
-            postgres: pick("postgres")?,
-        })
-    }
-}
-
 /// How to start the embedded cluster.
 #[derive(Clone, Debug)]
 pub struct EmbeddedOptions {
@@ -136,13 +90,6 @@ impl EmbeddedOptions {
             max_connections: 200,
         }
     }
-}
-
-/// The unprivileged account the cluster runs as when we are root.
-#[derive(Clone, Copy, Debug)]
-struct RunAs {
-    uid: Uid,
-    gid: Gid,
 }
 
 /// A running embedded cluster, shared through a lease with other processes on the same data
@@ -419,44 +366,6 @@ fn prepare_dir(dir: &Path) -> Result<(), EmbeddedError> {
     Ok(())
 }
 
-fn run_as() -> Result<Option<RunAs>, EmbeddedError> {
-    if !Uid::effective().is_root() {
-        return Ok(None);
-    }
-    match User::from_name("postgres") {
-        Ok(Some(user)) => Ok(Some(RunAs {
-            uid: user.uid,
-            gid: user.gid,
-        })),
-        _ => Err(EmbeddedError::NoUnprivilegedUser),
-    }
-}
-
-/// The unprivileged user needs execute permission on the data directory and its ancestors.
-fn check_traversable(dir: &Path, ra: RunAs) -> Result<(), EmbeddedError> {
-    use std::os::unix::fs::MetadataExt;
-    // The data directory itself and every directory above it.
-    for ancestor in dir.ancestors() {
-        let Ok(meta) = fs::metadata(ancestor) else {
-            continue;
-        };
-        let mode = meta.mode();
-        let ok = if meta.uid() == ra.uid.as_raw() {
-            mode & 0o100 != 0
-        } else if meta.gid() == ra.gid.as_raw() {
-            mode & 0o010 != 0
-        } else {
-            mode & 0o001 != 0
-        };
-        if !ok {
-            return Err(EmbeddedError::NotTraversable {
-                dir: ancestor.display().to_string(),
-            });
-        }
-    }
-    Ok(())
-}
-
 fn free_port() -> Result<u16, EmbeddedError> {
     let listener =
         std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| EmbeddedError::Command {
@@ -470,29 +379,4 @@ fn free_port() -> Result<u16, EmbeddedError> {
             step: "finding a free port".into(),
             detail: e.to_string(),
         })
-}
-
-fn open_lock_file(path: &Path) -> Result<File, EmbeddedError> {
-    OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(io_err(path))
-}
-
-async fn lock_file(path: &Path, how: FlockArg) -> Result<Flock<File>, EmbeddedError> {
-    let file = open_lock_file(path)?;
-    let owned = path.to_owned();
-    tokio::task::spawn_blocking(move || {
-        Flock::lock(file, how).map_err(|(_, errno)| EmbeddedError::Io {
-            path: owned.display().to_string(),
-            source: std::io::Error::from(errno),
-        })
-    })
-    .await
-    .map_err(|e| EmbeddedError::Command {
-        step: "locking the data directory".into(),
-        detail: e.to_string(),
-    })?
 }
