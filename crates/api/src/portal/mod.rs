@@ -4,163 +4,30 @@
 //! something carries a CSRF token: the double-submit pattern, a random token in a cookie and
 //! in a hidden field, compared in constant time, plus a check that a present `Origin` is our
 //! own host. A cross-site form post has neither the cookie's value nor our origin.
+//!
+//! The parts: `pages` (the templates and their rendering), `cookies` (the session and CSRF
+//! cookies, the double-submit check); this module holds the handlers and the route table
+//! fragment.
+
+mod cookies;
+mod pages;
+
+use cookies::{
+    ACCESS_COOKIE, REFRESH_COOKIE, cookie, csrf_for, csrf_ok, csrf_refused, set_cookie,
+    with_cookies,
+};
+use pages::render;
 
 use crate::gateway::client::Client;
 use crate::state::AppState;
 use crate::tenant::CurrentTenant;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use comply360_identity::{AuthError, Realm, SignIn, UserPrincipal};
-use minijinja::{Environment, context};
-use rand::RngCore;
+use minijinja::context;
 use serde::Deserialize;
-use std::sync::LazyLock;
-use subtle::ConstantTimeEq;
-
-const CSRF_COOKIE: &str = "c360_csrf";
-const ACCESS_COOKIE: &str = "c360_access";
-const REFRESH_COOKIE: &str = "c360_refresh";
-
-const LAYOUT: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }} · {{ agency }}</title>
-<style>
-body{font-family:system-ui,sans-serif;background:#f4f6f9;margin:0;display:grid;place-items:center;min-height:100vh}
-main{background:#fff;padding:2rem;border-radius:12px;box-shadow:0 2px 12px #0002;width:min(24rem,90vw)}
-h1{font-size:1.3rem;margin-top:0}label{display:block;margin:.8rem 0 .3rem}
-input{width:100%;padding:.6rem;box-sizing:border-box;border:1px solid #bbc;border-radius:6px}
-button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;background:#0b5fff;color:#fff;font-size:1rem}
-.error{background:#fdecea;color:#8a1c12;padding:.6rem;border-radius:6px}
-</style></head><body><main>
-<h1>{{ agency }}</h1>
-{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
-{% block body %}{% endblock %}
-</main></body></html>"#;
-
-const LOGIN: &str = r#"{% extends "layout" %}{% block body %}
-<form method="post" action="/login">
-<input type="hidden" name="csrf" value="{{ csrf }}">
-<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="{{ email }}">
-<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
-</form>{% endblock %}"#;
-
-const MFA: &str = r#"{% extends "layout" %}{% block body %}
-<form method="post" action="/login/mfa">
-<input type="hidden" name="csrf" value="{{ csrf }}">
-<input type="hidden" name="mfa_token" value="{{ mfa_token }}">
-<label for="code">Code from your authenticator app (or a recovery code)</label>
-<input id="code" name="code" autocomplete="one-time-code" required>
-<button type="submit">Verify</button>
-</form>{% endblock %}"#;
-
-const HOME: &str = r#"{% extends "layout" %}{% block body %}
-<p>Signed in as <strong>{{ email }}</strong> ({{ role }}).</p>
-<form method="post" action="/logout">
-<input type="hidden" name="csrf" value="{{ csrf }}">
-<button type="submit">Sign out</button>
-</form>{% endblock %}"#;
-
-static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
-    for (name, source) in [
-        ("layout", LAYOUT),
-        ("login", LOGIN),
-        ("mfa", MFA),
-        ("home", HOME),
-    ] {
-        if let Err(err) = env.add_template(name, source) {
-            tracing::error!(error = %err, name, "portal template does not compile");
-        }
-    }
-    env
-});
-
-fn render(name: &str, ctx: minijinja::Value) -> Html<String> {
-    let page = PAGES
-        .get_template(name)
-        .and_then(|t| t.render(ctx))
-        .unwrap_or_else(|err| {
-            tracing::error!(error = %err, name, "portal page failed to render");
-            "<!doctype html><title>Error</title><p>Something went wrong.</p>".into()
-        });
-    Html(page)
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
-
-fn set_cookie(name: &str, value: &str, max_age: u64, same_site: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}"
-    ))
-    .unwrap_or(HeaderValue::from_static("c360_invalid=1"))
-}
-
-fn new_csrf() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// The page's CSRF token: the cookie's when it has one, else a new one (and its cookie).
-fn csrf_for(headers: &HeaderMap) -> (String, Option<HeaderValue>) {
-    match cookie(headers, CSRF_COOKIE).filter(|c| c.len() == 43) {
-        Some(token) => (token, None),
-        None => {
-            let token = new_csrf();
-            let header = set_cookie(CSRF_COOKIE, &token, 12 * 3600, "Strict");
-            (token, Some(header))
-        }
-    }
-}
-
-/// Whether a form post carries our CSRF token and, if the browser says where it comes from,
-/// comes from our own host.
-fn csrf_ok(headers: &HeaderMap, submitted: &str) -> bool {
-    if let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST)) {
-        let origin = origin.to_str().unwrap_or("");
-        let host = host.to_str().unwrap_or("");
-        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-        if origin_host != host {
-            return false;
-        }
-    }
-    match cookie(headers, CSRF_COOKIE) {
-        Some(expected) if !submitted.is_empty() => {
-            expected.as_bytes().ct_eq(submitted.as_bytes()).into()
-        }
-        _ => false,
-    }
-}
-
-fn csrf_refused() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        Html("<!doctype html><title>Refused</title><p>This form has expired or did not come from this site. Go back, reload the page and try again.</p>"),
-    )
-        .into_response()
-}
-
-fn with_cookies(mut res: Response, cookies: impl IntoIterator<Item = HeaderValue>) -> Response {
-    for c in cookies {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
-    res
-}
 
 pub async fn login_page(CurrentTenant(tenant): CurrentTenant, headers: HeaderMap) -> Response {
     let (csrf, set) = csrf_for(&headers);
