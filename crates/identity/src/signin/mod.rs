@@ -143,18 +143,10 @@ impl Identity {
                 expires_in: ttl.as_secs(),
             }
         } else {
+            let detail = json!({"mfa": false, "rehashed": upgraded.is_some()});
             let pair = self
-                .open_session(&mut tx, realm, account.id, &account.role, client)
+                .complete_sign_in(&mut tx, realm, &account, client, detail)
                 .await?;
-            audit::record(
-                &mut tx,
-                client,
-                Entry::new("auth.login_succeeded")
-                    .actor(account.id)
-                    .on("user", account.id)
-                    .detail(json!({"mfa": false, "rehashed": upgraded.is_some()})),
-            )
-            .await?;
             SignIn::SignedIn(pair)
         };
         tx.commit().await?;

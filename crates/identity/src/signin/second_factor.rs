@@ -3,7 +3,7 @@
 
 use super::{MFA_CHALLENGE, TokenPair, unix_now};
 use crate::accounts::{self, Account};
-use crate::audit::{self, ClientInfo, Entry};
+use crate::audit::ClientInfo;
 use crate::realm::{Realm, RealmTx};
 use crate::service::{AuthError, Identity};
 use crate::totp::Totp;
@@ -45,17 +45,8 @@ impl Identity {
         };
         accounts::record_success(&mut tx, account.id).await?;
         let pair = self
-            .open_session(&mut tx, realm, account.id, &account.role, client)
+            .complete_sign_in(&mut tx, realm, &account, client, json!({"mfa": used}))
             .await?;
-        audit::record(
-            &mut tx,
-            client,
-            Entry::new("auth.login_succeeded")
-                .actor(account.id)
-                .on("user", account.id)
-                .detail(json!({"mfa": used})),
-        )
-        .await?;
         tx.commit().await?;
         Ok(pair)
     }

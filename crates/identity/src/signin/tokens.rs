@@ -2,7 +2,7 @@
 //! tokens that may only finish a sign-in or enrol MFA.
 
 use crate::accounts::Account;
-use crate::audit::ClientInfo;
+use crate::audit::{self, ClientInfo, Entry};
 use crate::jwt::Claims;
 use crate::realm::{Realm, RealmTx};
 use crate::service::{AuthError, Identity};
@@ -21,6 +21,31 @@ pub struct TokenPair {
 }
 
 impl Identity {
+    /// The end of every successful sign-in (password alone, or the second factor): the
+    /// session opens and the audit trail records `auth.login_succeeded` with `detail`, in `tx`.
+    pub(crate) async fn complete_sign_in(
+        &self,
+        tx: &mut RealmTx,
+        realm: &Realm,
+        account: &Account,
+        client: &ClientInfo,
+        detail: serde_json::Value,
+    ) -> Result<TokenPair, AuthError> {
+        let pair = self
+            .open_session(tx, realm, account.id, &account.role, client)
+            .await?;
+        audit::record(
+            tx,
+            client,
+            Entry::new("auth.login_succeeded")
+                .actor(account.id)
+                .on("user", account.id)
+                .detail(detail),
+        )
+        .await?;
+        Ok(pair)
+    }
+
     pub(crate) async fn open_session(
         &self,
         tx: &mut RealmTx,
