@@ -4,7 +4,8 @@
 use crate::routes::{Access, RouteSpec};
 use std::collections::BTreeMap;
 
-/// The problems every route can give, whatever it is: an internal error, a busy pool.
+/// The problem every route can give, whatever it is: an internal error (a busy pool is the
+/// tenant's, below).
 const ALWAYS: &[(u16, &str)] = &[(500, "internal_error")];
 
 /// Naming the agency (host subdomain or `X-Tenant`) and resolving it (`crate::tenant`,
