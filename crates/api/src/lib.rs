@@ -26,7 +26,6 @@ pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
 pub mod platform;
-pub mod portal;
 pub mod practice;
 pub mod problem;
 mod router;

@@ -6,7 +6,7 @@ use crate::practice::{cipc, clients, companies, obligations, registrations};
 use crate::problem::Problem;
 use crate::routes::Routes;
 pub use crate::state::{AppState, HttpSettings, Surface};
-use crate::{docs, gateway, health, metrics, platform, portal, tenant_profile};
+use crate::{docs, gateway, health, metrics, platform, tenant_profile};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
@@ -24,8 +24,8 @@ type Fragment = fn(Routes) -> Routes;
 /// What a worker replica serves too: health checks and metrics.
 const OPS: [Fragment; 2] = [health::routes, metrics::routes];
 
-/// The API, the portal and their documents, resource by resource.
-const API: [Fragment; 16] = [
+/// The API and its documents, resource by resource (the portal's pages are `comply360-web`'s).
+const API: [Fragment; 15] = [
     auth::routes,
     docs::routes,
     tenant_profile::routes,
@@ -41,7 +41,6 @@ const API: [Fragment; 16] = [
     cipc::routes,
     obligations::routes,
     platform::routes,
-    portal::routes,
 ];
 
 /// Every route of `surface` with the access it needs (see [`crate::routes`]). The resulting

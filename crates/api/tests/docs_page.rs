@@ -3,7 +3,7 @@
 //! chromedriver) it renders the OpenAPI document under the app's security headers, with no
 //! request to another host and no Content-Security-Policy violation.
 
-use crate::support::browser::{browser, chromedriver};
+use comply360_testkit::browser::{browser, chromedriver};
 use comply360_testkit::{TestDb, spawn_app};
 use fantoccini::Locator;
 use fantoccini::wd::WebDriverCompatibleCommand;

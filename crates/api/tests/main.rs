@@ -15,7 +15,6 @@ mod http;
 mod identity;
 mod identity_isolation;
 mod openapi;
-mod portal_browser;
 mod practice;
 mod practice_isolation;
 mod shared_limits;

@@ -18,6 +18,7 @@
 //!
 //! Logs stay silent unless `TEST_LOG=1`.
 
+pub mod browser;
 pub mod cluster;
 mod command;
 pub mod contract;
@@ -28,7 +29,7 @@ mod services;
 pub mod smtp;
 mod wait;
 
-use comply360_api::{AppState, HttpSettings, router, serve_router};
+use comply360_api::{AppState, HttpSettings, Surface, serve_router};
 use comply360_domain::{IsolationMode, Slug, Tier};
 use comply360_identity::ratelimit::RateLimiter;
 use comply360_identity::sealed::MasterKey;
@@ -312,13 +313,15 @@ pub async fn spawn_app_with(state: AppState) -> TestApp {
     let stop = CancellationToken::new();
     let token = stop.clone();
     let violations = contract::Violations::default();
-    let checked = router(state.clone()).layer(axum::middleware::from_fn_with_state(
-        contract::Check {
-            contract: contract::contract(&state),
-            violations: violations.clone(),
-        },
-        contract::layer,
-    ));
+    let checked = comply360_web::app(state.clone(), Surface::Api, axum::Router::new()).layer(
+        axum::middleware::from_fn_with_state(
+            contract::Check {
+                contract: contract::contract(&state),
+                violations: violations.clone(),
+            },
+            contract::layer,
+        ),
+    );
     tokio::spawn(async move {
         let _ = serve_router(listener, checked, async move { token.cancelled().await }).await;
     });

@@ -1,7 +1,5 @@
 //! Helpers shared by the api test modules (requests to the app: `comply360_testkit::http`).
 
-pub mod browser;
-
 use comply360_identity::totp::Totp;
 use comply360_testkit::TestApp;
 use serde_json::Value;

@@ -5,7 +5,7 @@ use crate::cli::{GlobalArgs, Role, ServeArgs};
 use crate::platform;
 use crate::runtime::Runtime;
 use comply360_api::dev_pages::{DevPages, dev_pages};
-use comply360_api::{AppState, Surface, router_for, serve_router};
+use comply360_api::{AppState, Surface, serve_router};
 use comply360_integrations::{CallPolicy, Resilience};
 use comply360_notify::EmailTransport;
 use comply360_store::fleet::FleetOptions;
@@ -119,9 +119,11 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
         signal.cancel();
     });
     let http_stop = stop.clone();
-    let served = serve_router(listener, router_for(state, surface, extra), async move {
-        http_stop.cancelled().await
-    })
+    let served = serve_router(
+        listener,
+        comply360_web::app(state, surface, extra),
+        async move { http_stop.cancelled().await },
+    )
     .await;
     // HTTP has drained; now let the workers finish or release their jobs.
     stop.cancel();

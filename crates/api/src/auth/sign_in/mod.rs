@@ -14,7 +14,8 @@ mod recovery;
 mod session;
 
 pub use recovery::{
-    AcceptRequest, Accepted, ForgotRequest, ResetRequest, accept_invitation, forgot, reset,
+    AcceptRequest, Accepted, ForgotRequest, ResetRequest, accept_invitation, forgot, limit_forgot,
+    reset,
 };
 pub use session::{
     LoginRequest, MfaVerifyRequest, RefreshRequest, SessionsRevoked, logout, logout_all,
@@ -37,7 +38,7 @@ async fn limit(state: &AppState, key: String) -> Result<(), Problem> {
 }
 
 /// The sign-in bucket of a client IP and account, shared by the API and the portal's form.
-pub(crate) fn signin_key(realm: &Realm, client: &ClientInfo, email: &str) -> String {
+pub fn signin_key(realm: &Realm, client: &ClientInfo, email: &str) -> String {
     format!(
         "signin:{}:{}:{}",
         realm.key(),

@@ -11,7 +11,7 @@ use crate::tenant::CurrentTenant;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use comply360_identity::Realm;
+use comply360_identity::{ClientInfo, Realm};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -49,6 +49,22 @@ pub struct Accepted {
     pub detail: &'static str,
 }
 
+/// The reset-request bucket of a client IP and address, shared by the API and the portal.
+pub async fn limit_forgot(
+    state: &AppState,
+    realm: &Realm,
+    client: &ClientInfo,
+    email: &str,
+) -> Result<(), Problem> {
+    let key = format!(
+        "forgot:{}:{}:{}",
+        realm.key(),
+        ip(client),
+        email.to_lowercase()
+    );
+    limit(state, key).await
+}
+
 /// `POST /auth/password/forgot`: always 202, whether or not the email has an account.
 pub async fn forgot(
     State(state): State<AppState>,
@@ -60,16 +76,7 @@ pub async fn forgot(
     let email = fields.required("email", &body.email, 254).trim().to_owned();
     fields.finish()?;
     let realm = Realm::Tenant(tenant);
-    limit(
-        &state,
-        format!(
-            "forgot:{}:{}:{}",
-            realm.key(),
-            ip(&client),
-            email.to_lowercase()
-        ),
-    )
-    .await?;
+    limit_forgot(&state, &realm, &client, &email).await?;
     state
         .identity
         .forgot_password(&realm, &email, &client)

@@ -1,33 +1,13 @@
-//! The portal's sign-in in a real browser (headless Chromium through chromedriver): a person
-//! signs in, sees a wrong password refused, signs out; and a form on another site that posts
-//! to our sign-in is refused (no CSRF token, the Strict cookie not sent).
+//! Signing in and out in a real browser (headless Chromium through chromedriver): a wrong
+//! password refused beside the form, the right one signs in, the session cookie unreadable by
+//! scripts, another site's form posting to our sign-in refused, signing out.
 
-use crate::support::browser::{browser, chromedriver};
 use comply360_domain::IsolationMode;
+use comply360_testkit::browser::{browser, chromedriver, wait_for_text};
 use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app};
 use fantoccini::Locator;
-use std::time::{Duration, Instant};
 
-/// The page's text once it contains `needle` (pages change under us after a click, so a
-/// read may find a stale document: it is simply read again).
-async fn wait_for_text(client: &fantoccini::Client, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut text = String::new();
-    while Instant::now() < deadline {
-        if let Ok(body) = client.find(Locator::Css("body")).await
-            && let Ok(t) = body.text().await
-        {
-            text = t;
-            if text.contains(needle) {
-                return text;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{needle:?} never appeared; the page says: {text}");
-}
-
-async fn sign_in(client: &fantoccini::Client, email: &str, password: &str) {
+pub async fn sign_in(client: &fantoccini::Client, email: &str, password: &str) {
     client
         .find(Locator::Id("email"))
         .await
@@ -43,7 +23,7 @@ async fn sign_in(client: &fantoccini::Client, email: &str, password: &str) {
         .await
         .unwrap();
     client
-        .find(Locator::Css("button[type=submit]"))
+        .find(Locator::Css("main button[type=submit]"))
         .await
         .unwrap()
         .click()
@@ -71,10 +51,20 @@ async fn a_person_signs_in_and_out_in_a_real_browser_and_cross_site_posts_are_re
     sign_in(&client, "palesa@browse.example", "not-the-password").await;
     wait_for_text(&client, "email or password is wrong").await;
 
-    // The right one: the home page greets the person.
+    // The right one: the dashboard, with the person in the header.
     client.goto(&format!("{base}/login")).await.unwrap();
     sign_in(&client, "palesa@browse.example", TEST_PASSWORD).await;
-    wait_for_text(&client, "Signed in as palesa@browse.example (agent)").await;
+    wait_for_text(&client, "Dashboard").await;
+    let who = client
+        .find(Locator::Css(".account-menu summary"))
+        .await
+        .unwrap();
+    assert!(
+        who.html(false)
+            .await
+            .unwrap()
+            .contains("palesa@browse.example")
+    );
     // The session cookie is not readable by scripts.
     let visible: serde_json::Value = client
         .execute("return document.cookie", vec![])
@@ -93,17 +83,24 @@ async fn a_person_signs_in_and_out_in_a_real_browser_and_cross_site_posts_are_re
     client.goto(&evil).await.unwrap();
     wait_for_text(&client, "did not come from this site").await;
     client.goto(&format!("{base}/")).await.unwrap();
-    wait_for_text(&client, "Signed in as palesa@browse.example").await;
+    wait_for_text(&client, "Dashboard").await;
 
-    // Sign out: back to the form, and the home page now sends to sign-in.
+    // Sign out from the account menu: back to the form, and the dashboard now sends there.
     client
-        .find(Locator::Css("button[type=submit]"))
+        .find(Locator::Css(".account-menu summary"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    wait_for_text(&client, "Password").await;
+    client
+        .find(Locator::XPath("//button[normalize-space()='Sign out']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "You are signed out").await;
     client.goto(&format!("{base}/")).await.unwrap();
     wait_for_text(&client, "Password").await;
     assert!(

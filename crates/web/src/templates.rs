@@ -1,0 +1,182 @@
+//! The page templates (minijinja, HTML-escaped), compiled into the binary and once per process.
+//! `asset(name)` in a template gives a file's versioned address.
+
+use minijinja::Environment;
+use std::sync::LazyLock;
+
+/// Every template, by name. A template that does not compile fails the test
+/// `every_template_compiles`, never a page at run time.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("bare.html", include_str!("../templates/bare.html")),
+    ("app.html", include_str!("../templates/app.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("mfa.html", include_str!("../templates/mfa.html")),
+    (
+        "dashboard.html",
+        include_str!("../templates/dashboard.html"),
+    ),
+    (
+        "account/forgot.html",
+        include_str!("../templates/account/forgot.html"),
+    ),
+    (
+        "account/new_password.html",
+        include_str!("../templates/account/new_password.html"),
+    ),
+    (
+        "account/account.html",
+        include_str!("../templates/account/account.html"),
+    ),
+    (
+        "account/mfa_enrol.html",
+        include_str!("../templates/account/mfa_enrol.html"),
+    ),
+    (
+        "account/recovery_codes.html",
+        include_str!("../templates/account/recovery_codes.html"),
+    ),
+    (
+        "clients/list.html",
+        include_str!("../templates/clients/list.html"),
+    ),
+    (
+        "clients/rows.html",
+        include_str!("../templates/clients/rows.html"),
+    ),
+    (
+        "clients/form.html",
+        include_str!("../templates/clients/form.html"),
+    ),
+    (
+        "clients/show.html",
+        include_str!("../templates/clients/show.html"),
+    ),
+];
+
+fn environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+    env.add_function("asset", |name: &str| crate::assets::url(name));
+    env.add_filter("when", when);
+    env.add_filter("day", day);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)?;
+    }
+    Ok(env)
+}
+
+/// South African time (SAST, UTC+2 all year, no daylight saving), the agencies' clock.
+const SAST: chrono::FixedOffset = match chrono::FixedOffset::east_opt(2 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+2 is a valid offset"),
+};
+
+/// An instant (RFC 3339, as the models serialise) as SAST: `5 Dec 2026, 14:05`.
+fn when(value: minijinja::Value) -> String {
+    let Some(text) = value.as_str() else {
+        return String::new();
+    };
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| {
+            t.with_timezone(&SAST)
+                .format("%-d %b %Y, %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+/// A date (`2026-12-05`, or the date of an instant) as `5 Dec 2026`.
+fn day(value: minijinja::Value) -> String {
+    let Some(text) = value.as_str() else {
+        return String::new();
+    };
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return d.format("%-d %b %Y").to_string();
+    }
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&SAST).format("%-d %b %Y").to_string())
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    environment().unwrap_or_else(|err| {
+        tracing::error!(error = %err, "a portal template does not compile");
+        Environment::new()
+    })
+});
+
+/// Renders template `name`; a failure is logged and shows a plain apology (the test suite
+/// renders every page, so this is not expected).
+pub fn render(name: &str, ctx: minijinja::Value) -> String {
+    ENV.get_template(name)
+        .and_then(|t| t.render(ctx))
+        .unwrap_or_else(|err| {
+            tracing::error!(error = %err, name, "portal page failed to render");
+            "<!doctype html><html lang=\"en\"><title>Error</title><p>Something went wrong showing this page. Try again.</p></html>".into()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_show_in_south_african_time_and_dates_in_words() {
+        use minijinja::Value;
+        assert_eq!(
+            super::when(Value::from("2026-12-05T22:30:00Z")),
+            "6 Dec 2026, 00:30"
+        );
+        assert_eq!(super::day(Value::from("2026-11-04")), "4 Nov 2026");
+        assert_eq!(
+            super::day(Value::from("2026-12-05T22:30:00.123Z")),
+            "6 Dec 2026"
+        );
+        assert_eq!(super::day(Value::from("not a date")), "not a date");
+        assert_eq!(super::day(Value::UNDEFINED), "");
+    }
+
+    #[test]
+    fn every_file_under_templates_is_compiled_in() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut files = Vec::new();
+        let mut dirs = vec![root.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    files.push(
+                        path.strip_prefix(&root)
+                            .unwrap()
+                            .to_string_lossy()
+                            .into_owned(),
+                    );
+                }
+            }
+        }
+        files.sort();
+        let mut listed: Vec<String> = super::TEMPLATES
+            .iter()
+            .map(|(n, _)| (*n).to_owned())
+            .collect();
+        listed.sort();
+        assert_eq!(files, listed, "add the template to TEMPLATES");
+    }
+
+    #[test]
+    fn every_template_compiles_and_renders_with_nothing_given() {
+        let env = super::environment().unwrap();
+        for (name, _) in super::TEMPLATES {
+            let template = env.get_template(name).unwrap();
+            // Layouts named by a variable need one; every page has its frame values.
+            let ctx = minijinja::context! { layout => "bare.html", agency => "Agency", viewer => minijinja::context! { email => "a@b.example" } };
+            if let Err(e) = template.render(ctx) {
+                panic!("{name}: {e:#}");
+            }
+        }
+    }
+}

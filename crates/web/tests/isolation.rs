@@ -1,0 +1,82 @@
+//! A person of agency A who edits a URL to agency B's client gets 404, never B's data, in
+//! every isolation mode; A's session is no session on B's host; and B's client is unchanged.
+
+use crate::support::Visitor;
+use comply360_domain::IsolationMode;
+use comply360_testkit::{TestDb, spawn_app};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn another_agencys_client_is_not_found_in_every_mode() {
+    let db = TestDb::new().await;
+    let app = spawn_app(db.store.clone()).await;
+    let modes = [
+        IsolationMode::Pooled,
+        IsolationMode::Schema,
+        IsolationMode::Database,
+    ];
+    for (i, mode) in modes.into_iter().enumerate() {
+        let (a, b) = (format!("iso-a{i}"), format!("iso-b{i}"));
+        db.tenant(&a, mode).await;
+        db.tenant(&b, modes[(i + 1) % 3]).await;
+        let admin_b = app.token_for(&b, "tenant_admin").await;
+        let theirs: Value = reqwest::Client::new()
+            .post(app.url("/api/v1/clients"))
+            .bearer_auth(&admin_b)
+            .header("x-tenant", &b)
+            .json(&json!({"kind": "person", "first_names": "Secret", "surname": "Person", "email": "secret@b.example"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = theirs["id"].as_str().unwrap().to_owned();
+
+        let email = format!("admin@{a}.example");
+        app.create_user(&a, &email, "tenant_admin").await;
+        let mut visitor = Visitor::new(&app, &a);
+        visitor.sign_in(&email).await;
+        for path in [format!("/clients/{id}"), format!("/clients/{id}/edit")] {
+            let res = visitor.get(&path).await;
+            assert_eq!(res.status, StatusCode::NOT_FOUND, "{mode:?} GET {path}");
+            assert!(!res.body.contains("Secret"), "{}", res.body);
+        }
+        for path in [
+            format!("/clients/{id}"),
+            format!("/clients/{id}/delete"),
+            format!("/clients/{id}/restore"),
+        ] {
+            let res = visitor
+                .post(&path, &[("first_names", "Changed"), ("surname", "By A")])
+                .await;
+            assert_eq!(res.status, StatusCode::NOT_FOUND, "{mode:?} POST {path}");
+        }
+        // A's search never lists B's client.
+        let res = visitor.get("/clients?q=secret").await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(!res.body.contains("Secret Person"), "{}", res.body);
+
+        // A's cookies on B's host: not signed in there.
+        let mut same_cookies = Visitor::new(&app, &b);
+        same_cookies.cookies = visitor.cookies.clone();
+        let res = same_cookies.get(&format!("/clients/{id}")).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{mode:?}");
+        assert!(res.location().starts_with("/login"));
+
+        // B's client is as it was.
+        let now: Value = reqwest::Client::new()
+            .get(app.url(&format!("/api/v1/clients/{id}")))
+            .bearer_auth(&admin_b)
+            .header("x-tenant", &b)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(now["first_names"], "Secret");
+        assert!(now["deleted_at"].is_null());
+    }
+}

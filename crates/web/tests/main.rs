@@ -1,0 +1,16 @@
+//! The portal's tests: one binary (see Cargo.toml). Pages over HTTP (access, CSRF, isolation)
+//! and in a real browser (headless Chromium: flows, axe-core, screenshots).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
+
+mod support;
+
+mod access;
+mod account_browser;
+mod clients_browser;
+mod isolation;
+mod sign_in_browser;
