@@ -44,6 +44,12 @@ const AGENCY_SECTIONS: &[Section] = &[
         href: "/clients",
         needs: Some("clients:read"),
     },
+    Section {
+        key: "registrations",
+        label: "Registrations",
+        href: "/registrations",
+        needs: Some("registrations:read"),
+    },
 ];
 
 const PLATFORM_SECTIONS: &[Section] = &[Section {

@@ -12,31 +12,29 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("app.html", include_str!("../templates/app.html")),
     ("macros.html", include_str!("../templates/macros.html")),
     ("error.html", include_str!("../templates/error.html")),
-    ("login.html", include_str!("../templates/login.html")),
-    ("mfa.html", include_str!("../templates/mfa.html")),
     (
-        "dashboard.html",
-        include_str!("../templates/dashboard.html"),
+        "account/account.html",
+        include_str!("../templates/account/account.html"),
     ),
     (
         "account/forgot.html",
         include_str!("../templates/account/forgot.html"),
     ),
     (
-        "account/new_password.html",
-        include_str!("../templates/account/new_password.html"),
-    ),
-    (
-        "account/account.html",
-        include_str!("../templates/account/account.html"),
-    ),
-    (
         "account/mfa_enrol.html",
         include_str!("../templates/account/mfa_enrol.html"),
     ),
     (
+        "account/new_password.html",
+        include_str!("../templates/account/new_password.html"),
+    ),
+    (
         "account/recovery_codes.html",
         include_str!("../templates/account/recovery_codes.html"),
+    ),
+    (
+        "clients/form.html",
+        include_str!("../templates/clients/form.html"),
     ),
     (
         "clients/list.html",
@@ -47,12 +45,38 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/clients/rows.html"),
     ),
     (
-        "clients/form.html",
-        include_str!("../templates/clients/form.html"),
-    ),
-    (
         "clients/show.html",
         include_str!("../templates/clients/show.html"),
+    ),
+    (
+        "dashboard.html",
+        include_str!("../templates/dashboard.html"),
+    ),
+    ("login.html", include_str!("../templates/login.html")),
+    ("mfa.html", include_str!("../templates/mfa.html")),
+    (
+        "registrations/fields.html",
+        include_str!("../templates/registrations/fields.html"),
+    ),
+    (
+        "registrations/list.html",
+        include_str!("../templates/registrations/list.html"),
+    ),
+    (
+        "registrations/new.html",
+        include_str!("../templates/registrations/new.html"),
+    ),
+    (
+        "registrations/show.html",
+        include_str!("../templates/registrations/show.html"),
+    ),
+    (
+        "registrations/summary.html",
+        include_str!("../templates/registrations/summary.html"),
+    ),
+    (
+        "registrations/wizard.html",
+        include_str!("../templates/registrations/wizard.html"),
     ),
 ];
 
@@ -63,6 +87,7 @@ fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_function("asset", |name: &str| crate::assets::url(name));
     env.add_filter("when", when);
     env.add_filter("day", day);
+    env.add_filter("rands", rands);
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }
@@ -70,7 +95,7 @@ fn environment() -> Result<Environment<'static>, minijinja::Error> {
 }
 
 /// South African time (SAST, UTC+2 all year, no daylight saving), the agencies' clock.
-const SAST: chrono::FixedOffset = match chrono::FixedOffset::east_opt(2 * 3600) {
+pub(crate) const SAST: chrono::FixedOffset = match chrono::FixedOffset::east_opt(2 * 3600) {
     Some(offset) => offset,
     None => panic!("UTC+2 is a valid offset"),
 };
@@ -100,6 +125,24 @@ fn day(value: minijinja::Value) -> String {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&SAST).format("%-d %b %Y").to_string())
         .unwrap_or_else(|_| text.to_owned())
+}
+
+/// Cents as rands with thousands separated: `125050` → `R1,250.50`.
+fn rands(value: minijinja::Value) -> String {
+    let Some(cents) = i64::try_from(value).ok() else {
+        return String::new();
+    };
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}R{grouped}.{:02}", cents % 100)
 }
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -136,6 +179,10 @@ mod tests {
         );
         assert_eq!(super::day(Value::from("not a date")), "not a date");
         assert_eq!(super::day(Value::UNDEFINED), "");
+        assert_eq!(super::rands(Value::from(125_050)), "R1,250.50");
+        assert_eq!(super::rands(Value::from(17_500)), "R175.00");
+        assert_eq!(super::rands(Value::from(123_456_789)), "R1,234,567.89");
+        assert_eq!(super::rands(Value::UNDEFINED), "");
     }
 
     #[test]

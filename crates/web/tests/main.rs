@@ -13,4 +13,5 @@ mod access;
 mod account_browser;
 mod clients_browser;
 mod isolation;
+mod registration_browser;
 mod sign_in_browser;

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod clients;
 pub mod dashboard;
+pub mod registrations;
 pub mod sign_in;
 
 use crate::routes::{Need, Pages};
@@ -42,5 +43,60 @@ pub fn table(pages: Pages) -> Pages {
             "/clients/{id}/restore",
             Agency("clients:write"),
             clients::restore,
+        )
+        .get(
+            "/registrations",
+            Agency("registrations:read"),
+            registrations::list,
+        )
+        .get(
+            "/registrations/new",
+            Agency("registrations:draft"),
+            registrations::new,
+        )
+        .post(
+            "/registrations",
+            Agency("registrations:draft"),
+            registrations::create,
+        )
+        .get(
+            "/registrations/{id}",
+            Agency("registrations:read"),
+            registrations::record::show,
+        )
+        .get(
+            "/registrations/{id}/summary",
+            Agency("registrations:read"),
+            registrations::record::summary,
+        )
+        .get(
+            "/registrations/{id}/steps/{step}",
+            Agency("registrations:read"),
+            registrations::wizard::show,
+        )
+        .post(
+            "/registrations/{id}/steps/{step}",
+            Agency("registrations:draft"),
+            registrations::wizard::save,
+        )
+        .post(
+            "/registrations/{id}/submit",
+            Agency("registrations:draft"),
+            registrations::wizard::submit,
+        )
+        .post(
+            "/registrations/{id}/act",
+            Agency("registrations:draft"),
+            registrations::record::act,
+        )
+        .post(
+            "/registrations/{id}/outcome",
+            Agency("registrations:write"),
+            registrations::record::record_outcome,
+        )
+        .post(
+            "/registrations/{id}/assign",
+            Agency("registrations:write"),
+            registrations::record::assign,
         )
 }
