@@ -10,6 +10,7 @@ mod support;
 
 mod attacks;
 mod cancellation;
+mod declared_holidays;
 mod docs_page;
 mod http;
 mod identity;
