@@ -13,6 +13,7 @@ mod cancellation;
 mod declared_holidays;
 mod docs_page;
 mod http;
+mod ical_feed;
 mod identity;
 mod identity_isolation;
 mod openapi;
