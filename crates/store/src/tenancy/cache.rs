@@ -113,7 +113,21 @@ impl Tenancy {
         {
             return Ok(hit);
         }
-        let declared = crate::holidays::list(&self.inner.catalog).await?;
+        let declared = match crate::holidays::list(&self.inner.catalog).await {
+            Ok(declared) => declared,
+            Err(err) => {
+                // The list changes a few times a year: a stale copy beats refusing the
+                // agency's transaction; without one, the error stands.
+                let stale = self.lock_calendar().as_ref().map(|(cal, _)| cal.clone());
+                return match stale {
+                    Some(cal) => {
+                        tracing::warn!(error = %err, "cannot read the declared holidays; using the last list read");
+                        Ok(cal)
+                    }
+                    None => Err(err),
+                };
+            }
+        };
         let cal = Arc::new(BusinessCalendar::new(declared.iter().map(|h| h.date)));
         *self.lock_calendar() = Some((cal.clone(), Instant::now()));
         Ok(cal)
