@@ -1081,7 +1081,11 @@ async fn platform_operators_sign_in_apart_from_tenants() {
     assert_eq!(me["role"], "global_support");
     assert_eq!(
         me["permissions"],
-        json!(["platform:tenants:read", "platform:audit:read"])
+        json!([
+            "platform:tenants:read",
+            "platform:audit:read",
+            "platform:holidays:read"
+        ])
     ); // Operators' refresh tokens rotate like anyone's, in the platform realm only.
     let res = http
         .post(

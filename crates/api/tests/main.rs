@@ -10,8 +10,10 @@ mod support;
 
 mod attacks;
 mod cancellation;
+mod declared_holidays;
 mod docs_page;
 mod http;
+mod ical_feed;
 mod identity;
 mod identity_isolation;
 mod openapi;

@@ -408,7 +408,7 @@ async fn a_private_company_is_registered_through_the_registry_simulator() {
         .unwrap();
     assert_eq!(
         bo["due_on"],
-        BusinessCalendar::default()
+        BusinessCalendar::shipped()
             .add_business_days(incorporated, 10)
             .to_string()
     );
@@ -556,7 +556,7 @@ async fn a_private_company_is_registered_by_hand_recording_each_outcome() {
         .await;
     assert_eq!(
         extended["outcome"]["expires_on"],
-        BusinessCalendar::default()
+        BusinessCalendar::shipped()
             .add_business_days(expiry, 60)
             .to_string()
     );
@@ -1215,7 +1215,7 @@ async fn clients_companies_and_the_compliance_calendar() {
         .expect("a BO change filing");
     assert_eq!(
         change["due_on"],
-        BusinessCalendar::default()
+        BusinessCalendar::shipped()
             .add_business_days(today(), 10)
             .to_string(),
         "{bo}"

@@ -116,6 +116,35 @@ pub enum Command {
     /// The compliance calendar: recompute obligations and emit the reminders due now.
     #[command(subcommand)]
     Obligations(ObligationsCommand),
+    /// Declared public holidays (election days, presidential decrees): list them, or add or
+    /// remove one, which recomputes every agency's deadlines.
+    #[command(subcommand)]
+    Holidays(HolidaysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HolidaysCommand {
+    /// The declared holidays, by date (the Public Holidays Act's own days are built in).
+    List {
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Declare a public holiday; every agency's deadlines whose window spans it move.
+    Add {
+        /// The day, YYYY-MM-DD (a Sunday also makes the Monday a holiday).
+        #[arg(value_name = "DATE")]
+        date: chrono::NaiveDate,
+        /// Why, e.g. "local government elections" (several words need no quotes).
+        #[arg(value_name = "NAME", required = true, num_args = 1..)]
+        name: Vec<String>,
+    },
+    /// Withdraw a declared holiday; the deadlines it moved move back.
+    Remove {
+        /// The day, YYYY-MM-DD.
+        #[arg(value_name = "DATE")]
+        date: chrono::NaiveDate,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -535,11 +564,20 @@ pub fn report_parse_error(err: clap::Error) -> ExitCode {
         }
         _ => {
             let text = err.render().to_string();
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("error: invalid arguments");
-            eprintln!("{} (see --help)", first.trim_end());
+            // The first line, and the indented lines that continue it (clap lists missing
+            // arguments there: "the following required arguments were not provided:\n
+            // <NAME>..."), up to the blank line before the usage.
+            let mut lines = text.lines().skip_while(|l| l.trim().is_empty());
+            let mut line = lines
+                .next()
+                .unwrap_or("error: invalid arguments")
+                .trim_end()
+                .to_owned();
+            for more in lines.take_while(|l| l.starts_with(' ') && !l.trim().is_empty()) {
+                line.push(' ');
+                line.push_str(more.trim());
+            }
+            eprintln!("{line} (see --help)");
             ExitCode::from(2)
         }
     }

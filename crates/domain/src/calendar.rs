@@ -3,10 +3,14 @@
 //! beneficial-ownership filings, VAT registration).
 //!
 //! The fixed-date holidays, the Easter-based ones (Good Friday, Family Day), and the Act's
-//! rule that a holiday falling on a Sunday makes the following Monday a holiday. Holidays the
-//! President declares for a year (election days, for example) are added as configuration.
+//! rule that a holiday falling on a Sunday makes the following Monday a holiday. The days the
+//! President declares under section 2A (election days, decrees) are data: the platform keeps
+//! them in `control.declared_holidays` (seeded with [`shipped_declared_holidays`]), and a
+//! [`BusinessCalendar`] is built from that list. Nothing that computes a deadline should use
+//! [`BusinessCalendar::statutory`], which knows none of them.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::Serialize;
 use std::collections::BTreeSet;
 
 /// Easter Sunday of `year` in the Gregorian calendar (the anonymous Gregorian algorithm).
@@ -63,18 +67,75 @@ pub fn sa_public_holidays(year: i32) -> Vec<(NaiveDate, String)> {
     days
 }
 
-/// Which days are business days.
-#[derive(Clone, Debug, Default)]
+/// A public holiday the President declared for one day (Public Holidays Act s2A).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct DeclaredHoliday {
+    pub on: NaiveDate,
+    /// Why: "local government elections", "presidential decree".
+    pub name: String,
+}
+
+/// The declared holidays since 2014 that the product ships with (FACTS.md, "Declared public
+/// holidays", from python-holidays 0.109): the seed of `control.declared_holidays`
+/// (`migrations/control/0004_declared_holidays.sql`; a store test holds the two equal).
+pub fn shipped_declared_holidays() -> Vec<DeclaredHoliday> {
+    const SHIPPED: [(i32, u32, u32, &str); 9] = [
+        (2014, 5, 7, "national and provincial elections"),
+        (2016, 8, 3, "local government elections"),
+        (2016, 12, 27, "presidential decree"),
+        (2019, 5, 8, "national and provincial elections"),
+        (2021, 11, 1, "local government elections"),
+        (2022, 12, 27, "presidential decree"),
+        (2023, 12, 15, "presidential decree"),
+        (2024, 5, 29, "national and provincial elections"),
+        (2026, 11, 4, "local government elections"),
+    ];
+    SHIPPED
+        .iter()
+        .filter_map(|(y, m, d, name)| {
+            Some(DeclaredHoliday {
+                on: NaiveDate::from_ymd_opt(*y, *m, *d)?,
+                name: (*name).to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Which days are business days: not a weekend, not a holiday of the Act, not a declared one.
+///
+/// No `Default`: a calendar without the platform's declared holidays put deadlines a business
+/// day early (4 November 2026 was missing), so every caller says which list it means.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BusinessCalendar {
-    /// Holidays declared for a particular year, beyond the Act's.
+    /// The declared days, and the Monday after each one that falls on a Sunday.
     declared: BTreeSet<NaiveDate>,
 }
 
 impl BusinessCalendar {
+    /// The Act's holidays plus `declared`. A declared day on a Sunday also makes the Monday a
+    /// holiday: section 2(1) moves "any public holiday" that falls on a Sunday, and a declared
+    /// day is a public holiday (s2A). python-holidays agrees on the one such day it knows
+    /// (Sunday 2 January 2000, the Y2K changeover, observed on Monday 3 January).
     pub fn new(declared: impl IntoIterator<Item = NaiveDate>) -> BusinessCalendar {
-        BusinessCalendar {
-            declared: declared.into_iter().collect(),
+        let mut days = BTreeSet::new();
+        for day in declared {
+            days.insert(day);
+            if day.weekday() == Weekday::Sun {
+                days.insert(day + Duration::days(1));
+            }
         }
+        BusinessCalendar { declared: days }
+    }
+
+    /// Only the Act's holidays, no declared ones: for tests and for comparing against.
+    pub fn statutory() -> BusinessCalendar {
+        BusinessCalendar::new([])
+    }
+
+    /// The Act's holidays plus [`shipped_declared_holidays`]: what a fresh installation
+    /// starts with.
+    pub fn shipped() -> BusinessCalendar {
+        BusinessCalendar::new(shipped_declared_holidays().into_iter().map(|h| h.on))
     }
 
     pub fn is_holiday(&self, date: NaiveDate) -> bool {
@@ -145,7 +206,7 @@ mod tests {
             (d(2030, 6, 16), d(2030, 6, 17)),
         ] {
             assert_eq!(sunday.weekday(), Weekday::Sun);
-            let cal = BusinessCalendar::default();
+            let cal = BusinessCalendar::statutory();
             assert!(cal.is_holiday(monday), "{monday}");
             assert!(!cal.is_business_day(monday));
         }
@@ -163,7 +224,7 @@ mod tests {
 
     #[test]
     fn business_days_skip_weekends_holidays_and_declared_days() {
-        let cal = BusinessCalendar::default();
+        let cal = BusinessCalendar::statutory();
         // Thursday 24 Dec 2026 + 1 business day: Fri 25 and Sat 26 Dec (holidays), Sun 27 → Mon 28.
         assert_eq!(cal.add_business_days(d(2026, 12, 24), 1), d(2026, 12, 28));
         // Thursday 2 Apr 2026 + 1: Good Friday 3 Apr, weekend, Family Day 6 Apr → Tue 7 Apr.
@@ -177,5 +238,27 @@ mod tests {
         );
         // 10 business days from Fri 14 Jun 2024: Youth Day observed on Mon 17 Jun is skipped.
         assert_eq!(cal.add_business_days(d(2024, 6, 14), 10), d(2024, 7, 1));
+    }
+
+    #[test]
+    fn a_declared_sunday_makes_the_monday_a_holiday_too() {
+        // The Y2K changeover: Sunday 2 January 2000, observed on Monday 3 January.
+        let cal = BusinessCalendar::new([d(2000, 1, 2)]);
+        assert!(cal.is_holiday(d(2000, 1, 3)));
+        assert!(!BusinessCalendar::statutory().is_holiday(d(2000, 1, 3)));
+        // A weekday declaration moves nothing else.
+        let cal = BusinessCalendar::new([d(2026, 11, 4)]);
+        assert!(cal.is_holiday(d(2026, 11, 4)));
+        assert!(cal.is_business_day(d(2026, 11, 5)));
+    }
+
+    #[test]
+    fn the_shipped_list_is_the_nine_days_of_facts_md() {
+        let shipped = shipped_declared_holidays();
+        assert_eq!(shipped.len(), 9);
+        assert_eq!(shipped.last().map(|h| h.on), Some(d(2026, 11, 4)));
+        let cal = BusinessCalendar::shipped();
+        // Tuesday 3 November 2026 + 1 business day skips the local government elections.
+        assert_eq!(cal.add_business_days(d(2026, 11, 3), 1), d(2026, 11, 5));
     }
 }

@@ -8,4 +8,5 @@
     reason = "tests fail by panicking"
 )]
 
+mod holiday_oracle;
 mod phone_oracle;

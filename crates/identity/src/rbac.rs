@@ -75,6 +75,14 @@ pub const PLATFORM_PERMISSIONS: &[(Permission, &str)] = &[
         "provision, suspend and move tenants",
     ),
     ("platform:audit:read", "read the platform audit log"),
+    (
+        "platform:holidays:read",
+        "list the declared public holidays",
+    ),
+    (
+        "platform:holidays:manage",
+        "add and remove declared public holidays (every agency's deadlines move)",
+    ),
 ];
 
 pub const TENANT_ROLES: &[&str] = &["tenant_admin", "agent", "agent_assistant"];

@@ -1,5 +1,9 @@
 //! The iCalendar feed of an agent's obligations (RFC 5545), for the calendar app they already
 //! use: one all-day event per open obligation on its due date, with a reminder a week before.
+//!
+//! An all-day event's DTEND is exclusive (RFC 5545 3.6.1): a one-day event on 4 November
+//! ends on 5 November. (`icalendar`'s `all_day` writes the same day for both, which readers
+//! take as an event of no length, so the dates are written here.)
 
 use crate::obligations::{Obligation, ObligationKind, ObligationStatus};
 use chrono::{DateTime, Utc};
@@ -39,7 +43,8 @@ pub fn feed(calendar_name: &str, obligations: &[Obligation], now: DateTime<Utc>)
             .uid(&format!("{}@comply360", o.id))
             .summary(&title(o))
             .description(&description)
-            .all_day(o.due_on)
+            .starts(o.due_on)
+            .ends(o.due_on.succ_opt().unwrap_or(o.due_on))
             .timestamp(now)
             .alarm(Alarm::display(
                 &title(o),

@@ -9,7 +9,9 @@
 //!   [`timeline`], assignment and due dates; [`outcome`] records what the registry said;
 //!   [`filing`] files through a `RegistryGateway` (the simulator) when a registration asks for
 //!   the automated path; [`documents`] lists a registration's documents and reads their bytes.
-//! * [`obligations`]: the compliance calendar, its reminders, and its [`ical`] feed.
+//! * [`obligations`]: the compliance calendar, its reminders, and its [`ical`] feed; its
+//!   deadlines count business days of the transaction's calendar, which includes the
+//!   platform's [`holidays`] (declared public holidays); changing those recomputes every agency.
 //!
 //! Every function takes the caller's `TenantTx`: the caller decides what commits together.
 //!
@@ -25,6 +27,7 @@ pub mod documents;
 pub mod error;
 pub mod filing;
 pub mod history;
+pub mod holidays;
 pub mod ical;
 pub mod import;
 pub mod obligations;

@@ -7,6 +7,8 @@
 //!   control-plane ones; [`namespace`] builds and migrates one tenant namespace; [`fleet`]
 //!   migrates every namespace with bounded concurrency.
 //! * [`catalog`]: tenants, placements, namespaces and servers (the control plane).
+//! * [`holidays`]: the declared public holidays (platform data), which every tenant
+//!   transaction's business calendar includes ([`TenantTx::calendar`]).
 //! * [`tenancy`]: resolving a tenant (cached, invalidated by NOTIFY) and [`TenantTx`], the only
 //!   way to touch tenant tables; [`pools`] keeps the per-database pools within a budget;
 //!   [`txn`] opens and ends transactions so that a cancelled caller cannot leave one open.
@@ -24,6 +26,7 @@ pub mod control;
 pub mod embedded;
 mod error;
 pub mod fleet;
+pub mod holidays;
 pub mod lint;
 pub mod listen;
 pub mod migrations;

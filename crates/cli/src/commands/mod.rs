@@ -7,6 +7,7 @@ mod bench_jobs;
 mod bench_registrations;
 mod check;
 mod demo;
+mod holidays;
 mod import;
 mod integrations;
 mod jobs;
@@ -42,6 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(cmd) => import::run(&cli.global, cmd).await,
         Command::RegistrySim(args) => registry_sim::run(args).await,
         Command::Obligations(cmd) => obligations::run(&cli.global, cmd).await,
+        Command::Holidays(cmd) => holidays::run(&cli.global, cmd).await,
     }
 }
 

@@ -5,7 +5,6 @@
 
 use crate::Cents;
 use crate::Jurisdiction;
-use crate::calendar::BusinessCalendar;
 use crate::company::CompanyType;
 use crate::registration_types::{Ctx, Operation, RegistrationType, Validation};
 use crate::rules::{
@@ -62,7 +61,7 @@ pub(crate) fn vat_check(step: Option<&Value>, path: &str, ctx: &Ctx, out: &mut V
             for w in verdict.warnings() {
                 out.warning(path, w.clone());
             }
-            if let Some(by) = verdict.must_apply_by(on, &BusinessCalendar::default()) {
+            if let Some(by) = verdict.must_apply_by(on, &ctx.calendar) {
                 out.note(path, format!("apply by {by} (21 business days)"));
             }
             if matches!(verdict, VatVerdict::BelowVoluntary(_)) {
@@ -109,7 +108,7 @@ pub(crate) fn annual_return_check(
     let window = if cc {
         rules::cc_annual_return_window(incorporated_on, year)
     } else {
-        rules::annual_return_window(incorporated_on, year, &BusinessCalendar::default())
+        rules::annual_return_window(incorporated_on, year, &ctx.calendar)
     };
     let window = match window {
         Ok(w) => w,

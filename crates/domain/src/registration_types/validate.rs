@@ -2,6 +2,7 @@
 //! Errors block `ready`/`submit`; warnings and notes (fee quotes, the VAT verdict) are shown.
 
 use super::{RegistrationType, checks, fields};
+use crate::calendar::BusinessCalendar;
 use crate::company::CompanyType;
 use crate::contact::Region;
 use chrono::NaiveDate;
@@ -20,6 +21,8 @@ pub struct Ctx {
     pub today: NaiveDate,
     pub region: Region,
     pub company: Option<CompanyFacts>,
+    /// The business days deadlines count in, with the platform's declared holidays.
+    pub calendar: BusinessCalendar,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]

@@ -195,7 +195,7 @@ mod tests {
     }
 
     fn cal() -> BusinessCalendar {
-        BusinessCalendar::default()
+        BusinessCalendar::statutory()
     }
 
     fn due(incorporated_on: NaiveDate, year: i32) -> NaiveDate {

@@ -311,7 +311,7 @@ mod tests {
 
     #[test]
     fn the_beneficial_ownership_change_window_comes_from_config() {
-        let cal = BusinessCalendar::default();
+        let cal = BusinessCalendar::statutory();
         let rules = Rules::defaults().unwrap();
         // Wed 1 Apr 2026: Thu 2 (1), Good Friday 3 and Family Day 6 Apr skipped, Tue 7 (2) …
         // Fri 10 (5), Mon 13 (6) … Fri 17 Apr (10).

@@ -309,7 +309,7 @@ mod tests {
 
     #[test]
     fn applying_within_21_business_days() {
-        let cal = BusinessCalendar::default();
+        let cal = BusinessCalendar::statutory();
         // Mon 1 Jun 2026: Tue 2–Fri 5 (4), Mon 8–Fri 12 (9), Mon 15 (10), Youth Day Tue 16
         // skipped, Wed 17–Fri 19 (13), Mon 22–Fri 26 (18), Mon 29 (19), Tue 30 (20),
         // Wed 1 Jul (21).

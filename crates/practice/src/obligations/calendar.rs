@@ -51,15 +51,15 @@ fn annual_returns(
     }
 }
 
-/// What a company owes, by the rules, as of `today`.
+/// What a company owes, by the rules, as of `today`, in business days of `cal`.
 pub(crate) fn compute(
     company_type: CompanyType,
     incorporated_on: Option<NaiveDate>,
     taxable_supplies: Option<i64>,
     vat_number: Option<&str>,
     today: NaiveDate,
+    cal: &BusinessCalendar,
 ) -> Vec<Due> {
-    let cal = BusinessCalendar::default();
     let mut out = Vec::new();
     let Some(inc) = incorporated_on else {
         return out;
@@ -81,7 +81,7 @@ pub(crate) fn compute(
             annual_returns(
                 inc,
                 today,
-                |year| rules::annual_return_window(inc, year, &cal).ok(),
+                |year| rules::annual_return_window(inc, year, cal).ok(),
                 "within 30 business days after the anniversary of incorporation",
                 &mut out,
             );
@@ -90,7 +90,7 @@ pub(crate) fn compute(
                     kind: ObligationKind::BeneficialOwnership,
                     period: "incorporation".into(),
                     opens_on: Some(inc),
-                    due_on: rules::beneficial_ownership_due(inc, &cal),
+                    due_on: rules::beneficial_ownership_due(inc, cal),
                     detail: json!({"rule": "within 10 business days of incorporation"}),
                 });
             }
@@ -102,7 +102,7 @@ pub(crate) fn compute(
                     kind: ObligationKind::VatRegistration,
                     period: "threshold".into(),
                     opens_on: Some(today),
-                    due_on: rules::must_apply_by(today, &cal),
+                    due_on: rules::must_apply_by(today, cal),
                     detail: json!({"rule": verdict.explanation(), "warnings": verdict.warnings()}),
                 });
             }

@@ -5,11 +5,13 @@
 //! Obligations are keyed by (company, kind, period), so recomputing is idempotent: a
 //! refresh inserts what is missing and moves the dates of open ones, never touching done ones.
 //!
-//! `model` holds the types, `calendar` the computation (pure), `repo` the statements; this
-//! file the operations.
+//! `model` holds the types, `calendar` the computation (pure), `repo` the statements,
+//! `recompute` the run over every agency when the declared holidays change; this file the
+//! operations.
 
 mod calendar;
 mod model;
+mod recompute;
 pub(crate) mod repo;
 
 use crate::companies::{self, CompanyStatus};
@@ -26,11 +28,14 @@ use serde_json::json;
 use uuid::Uuid;
 
 pub use model::{Obligation, ObligationFilter, ObligationKind, ObligationStatus};
+pub use recompute::{Recomputed, recompute_everywhere, recompute_tenant};
 
 /// The event a due (or overdue) obligation emits; notifications send the reminder.
 pub const OBLIGATION_DUE: &str = "obligation.due";
 
-/// Recomputes one company's obligations.
+/// Recomputes one company's obligations in the business days of the transaction's calendar
+/// (the Act's holidays and the platform's declared ones): inserts what is missing and moves
+/// the dates of open ones, including the beneficial-ownership changes opened earlier.
 pub async fn refresh_company(
     tx: &mut TenantTx,
     company: Uuid,
@@ -42,17 +47,46 @@ pub async fn refresh_company(
     if facts.status != CompanyStatus::Registered {
         return Ok(());
     }
-    for d in calendar::compute(
+    let mut dues = calendar::compute(
         facts.company_type,
         facts.incorporated_on,
         facts.taxable_supplies_cents,
         facts.vat_number.as_deref(),
         today,
-    ) {
-        repo::upsert(tx, company, facts.client_id, facts.agent_id, &d).await?;
+        tx.calendar(),
+    );
+    // A change's window runs from the change, which only its own obligation remembers.
+    if facts.jurisdiction == Jurisdiction::SouthAfrica {
+        let rules = rules()?;
+        for changed_on in repo::open_ownership_changes(tx, company).await? {
+            dues.push(ownership_change_due(rules, changed_on, tx.calendar()));
+        }
+    }
+    for d in &dues {
+        repo::upsert(tx, company, facts.client_id, facts.agent_id, d).await?;
     }
     Ok(())
 }
+
+fn rules() -> Result<&'static Rules, PracticeError> {
+    Rules::defaults()
+        .map_err(|e| PracticeError::Store(comply360_store::StoreError::Invalid(e.to_string())))
+}
+
+/// The BO filing a change of beneficial ownership on `on` calls for.
+fn ownership_change_due(rules: &Rules, on: NaiveDate, cal: &BusinessCalendar) -> Due {
+    let days = rules.beneficial_ownership.change_filing_business_days;
+    Due {
+        kind: ObligationKind::BeneficialOwnership,
+        period: format!("{OWNERSHIP_CHANGE_PERIOD}{on}"),
+        opens_on: Some(on),
+        due_on: rules.beneficial_ownership_change_due(on, cal),
+        detail: json!({"rule": format!("within {days} business days of a change of beneficial ownership"), "warnings": rules.beneficial_ownership_change_warnings()}),
+    }
+}
+
+/// The period of a BO change filing is this and the day of the change.
+pub(crate) const OWNERSHIP_CHANGE_PERIOD: &str = "change ";
 
 /// A change of shareholding or beneficial owners opens a BO filing (10 business days by
 /// default; FACTS.md leaves 10 vs 5 unconfirmed, so it is configuration).
@@ -67,17 +101,7 @@ pub async fn beneficial_ownership_changed(
     if facts.jurisdiction != Jurisdiction::SouthAfrica {
         return Ok(());
     }
-    let cal = BusinessCalendar::default();
-    let rules = Rules::defaults()
-        .map_err(|e| PracticeError::Store(comply360_store::StoreError::Invalid(e.to_string())))?;
-    let days = rules.beneficial_ownership.change_filing_business_days;
-    let d = Due {
-        kind: ObligationKind::BeneficialOwnership,
-        period: format!("change {on}"),
-        opens_on: Some(on),
-        due_on: rules.beneficial_ownership_change_due(on, &cal),
-        detail: json!({"rule": format!("within {days} business days of a change of beneficial ownership"), "warnings": rules.beneficial_ownership_change_warnings()}),
-    };
+    let d = ownership_change_due(rules()?, on, tx.calendar());
     Ok(repo::upsert(tx, company, facts.client_id, facts.agent_id, &d).await?)
 }
 

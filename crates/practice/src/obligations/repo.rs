@@ -40,6 +40,35 @@ pub(crate) async fn upsert(
     Ok(())
 }
 
+/// The days of the company's open BO change filings (each remembers its change in `opens_on`).
+pub(crate) async fn open_ownership_changes(
+    tx: &mut TenantTx,
+    company: Uuid,
+) -> Result<Vec<NaiveDate>, sqlx::Error> {
+    tx.query_scalar(
+        "SELECT opens_on FROM obligations WHERE tenant_id = $1 AND company_id = $2 \
+         AND kind = 'beneficial_ownership' AND starts_with(period, $3) AND status = 'open' \
+         AND opens_on IS NOT NULL ORDER BY opens_on",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(company)
+    .bind(super::OWNERSHIP_CHANGE_PERIOD)
+    .fetch_all(tx.conn())
+    .await
+}
+
+/// Every open obligation's due date, by id: what a recompute compares before and after.
+pub(crate) async fn open_due_dates(
+    tx: &mut TenantTx,
+) -> Result<std::collections::HashMap<Uuid, NaiveDate>, sqlx::Error> {
+    let rows: Vec<(Uuid, NaiveDate)> = tx
+        .query_as("SELECT id, due_on FROM obligations WHERE tenant_id = $1 AND status = 'open'")
+        .bind(tx.tenant_id().as_uuid())
+        .fetch_all(tx.conn())
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// The earliest due date of the company's open obligations of this kind.
 pub(crate) async fn earliest_open_due(
     tx: &mut TenantTx,

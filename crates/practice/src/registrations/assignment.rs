@@ -120,10 +120,7 @@ pub async fn extend_reservation(
             ),
         });
     }
-    let extended = comply360_domain::rules::name_reservation_extension(
-        expires_on,
-        &comply360_domain::calendar::BusinessCalendar::default(),
-    );
+    let extended = comply360_domain::rules::name_reservation_extension(expires_on, tx.calendar());
     if let Some(obj) = outcome.as_object_mut() {
         obj.insert("expires_on".into(), json!(extended));
         obj.insert("extended_from".into(), json!(expires_on));

@@ -37,6 +37,7 @@ pub(super) async fn ctx_for(
             Jurisdiction::SouthAfrica => Region::SouthAfrica,
         },
         company,
+        calendar: tx.calendar().clone(),
     })
 }
 

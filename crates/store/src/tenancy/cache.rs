@@ -1,13 +1,20 @@
 //! Resolving tenants by slug or id through a cache of the catalog, kept honest by a NOTIFY
-//! listener on `c360_catalog` (which also closes idle pools).
+//! listener on `c360_catalog` (which also closes idle pools). The business calendar with the
+//! platform's declared holidays is cached the same way: every tenant transaction carries it,
+//! so reading the list per transaction would cost a round trip each.
 
 use super::{Tenancy, Tenant};
 use crate::StoreError;
 use crate::catalog;
 use comply360_domain::TenantId;
+use comply360_domain::calendar::BusinessCalendar;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The catalog channel's payload when the declared holidays change
+/// (`migrations/control/0004_declared_holidays.sql`).
+const DECLARED_HOLIDAYS: &str = "declared_holidays";
 
 pub(super) struct Cached {
     tenant: Arc<Tenant>,
@@ -91,6 +98,51 @@ impl Tenancy {
 
     pub fn invalidate_all(&self) {
         self.lock_cache().clear();
+        self.invalidate_calendar();
+    }
+
+    /// The business calendar with the platform's declared holidays: cached for the cache's
+    /// TTL, dropped when the list changes (NOTIFY `declared_holidays`, or
+    /// [`Tenancy::invalidate_calendar`] by the writer in this process).
+    pub async fn calendar(&self) -> Result<Arc<BusinessCalendar>, StoreError> {
+        if let Some(hit) = self
+            .lock_calendar()
+            .as_ref()
+            .filter(|(_, at)| at.elapsed() < self.inner.config.cache_ttl)
+            .map(|(cal, _)| cal.clone())
+        {
+            return Ok(hit);
+        }
+        let declared = match crate::holidays::list(&self.inner.catalog).await {
+            Ok(declared) => declared,
+            Err(err) => {
+                // The list changes a few times a year: a stale copy beats refusing the
+                // agency's transaction; without one, the error stands.
+                let stale = self.lock_calendar().as_ref().map(|(cal, _)| cal.clone());
+                return match stale {
+                    Some(cal) => {
+                        tracing::warn!(error = %err, "cannot read the declared holidays; using the last list read");
+                        Ok(cal)
+                    }
+                    None => Err(err),
+                };
+            }
+        };
+        let cal = Arc::new(BusinessCalendar::new(declared.iter().map(|h| h.date)));
+        *self.lock_calendar() = Some((cal.clone(), Instant::now()));
+        Ok(cal)
+    }
+
+    /// Forgets the cached calendar: the next transaction reads the list again.
+    pub fn invalidate_calendar(&self) {
+        *self.lock_calendar() = None;
+    }
+
+    fn lock_calendar(&self) -> std::sync::MutexGuard<'_, Option<(Arc<BusinessCalendar>, Instant)>> {
+        self.inner
+            .calendar
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Listens for catalog changes and keeps the cache honest; also closes idle pools. The
@@ -108,7 +160,8 @@ impl Tenancy {
 
     async fn maintenance_loop(self, listen: sqlx::postgres::PgConnectOptions) {
         use crate::listen::{Heard, Listener};
-        // The payload is a tenant id, or anything else for "forget every tenant".
+        // The payload is a tenant id, `declared_holidays` for the calendar, or anything else
+        // for "forget every tenant".
         let mut listener = Listener::new(
             "catalog listener",
             listen,
@@ -124,6 +177,9 @@ impl Tenancy {
                 heard = listener.next() => match heard {
                     // The listener closed its connection: the tenancy is closing.
                     None => return,
+                    Some(Heard::Notification { payload, .. }) if payload == DECLARED_HOLIDAYS => {
+                        self.invalidate_calendar();
+                    }
                     Some(Heard::Notification { payload, .. }) => match payload.parse::<TenantId>() {
                         Ok(id) => self.invalidate(id),
                         Err(_) => self.invalidate_all(),

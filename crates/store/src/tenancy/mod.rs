@@ -6,8 +6,8 @@
 //! `search_path` and `app.tenant_id` in the same round trip (rule 4), so no context outlives it,
 //! even behind PgBouncer in transaction mode.
 //!
-//! The parts: [`Tenant`] (`tenant`), the cache that resolves tenants and the NOTIFY listener
-//! that keeps it honest (`cache`), [`TenantTx`] and how a transaction is opened (`tx`); this
+//! The parts: [`Tenant`] (`tenant`), the cache that resolves tenants (and holds the business
+//! calendar with the declared holidays) and the NOTIFY listener that keeps it honest (`cache`), [`TenantTx`] and how a transaction is opened (`tx`); this
 //! module holds [`Tenancy`] itself and its pools.
 
 mod cache;
@@ -22,6 +22,7 @@ use crate::connect::ServerAddress;
 use crate::pools::{PoolKey, PoolRegistry, PoolStats};
 use crate::{APP_ROLE, StoreError};
 use cache::Cached;
+use comply360_domain::calendar::BusinessCalendar;
 use comply360_domain::{Secret, ServerId};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -55,6 +56,8 @@ struct Inner {
     /// Addresses of non-primary servers, for database-mode tenants (app role).
     servers: Mutex<HashMap<ServerId, ServerAddress>>,
     cache: Mutex<HashMap<String, Cached>>,
+    /// The business calendar with the platform's declared holidays, as last read, and when.
+    calendar: Mutex<Option<(Arc<BusinessCalendar>, std::time::Instant)>>,
     stop: CancellationToken,
     maintenance: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -101,6 +104,7 @@ impl Tenancy {
                 primary,
                 servers: Mutex::new(HashMap::new()),
                 cache: Mutex::new(HashMap::new()),
+                calendar: Mutex::new(None),
                 stop: CancellationToken::new(),
                 maintenance: Mutex::new(None),
             }),

@@ -5,9 +5,11 @@ use super::{Tenancy, Tenant};
 use crate::catalog::TenantRecord;
 use crate::{StoreError, quote_ident, quote_literal};
 use comply360_domain::TenantId;
+use comply360_domain::calendar::BusinessCalendar;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::{Query, QueryAs, QueryScalar};
 use sqlx::{FromRow, PgConnection, PgPool, Postgres, Transaction};
+use std::sync::Arc;
 
 /// A transaction inside one tenant's namespace with its context set. Dropping it rolls back.
 ///
@@ -23,6 +25,9 @@ pub struct TenantTx {
     /// the commit. `None` when the transaction already runs in the app database.
     wake_via: Option<PgPool>,
     wake_requested: bool,
+    /// The business days of this transaction: the Act's holidays and the platform's declared
+    /// ones, as of its start.
+    calendar: Arc<BusinessCalendar>,
 }
 
 /// Whether a commit waits for its WAL to reach disk.
@@ -38,6 +43,16 @@ pub const JOBS_CHANNEL: &str = "c360_jobs";
 impl TenantTx {
     pub fn tenant_id(&self) -> TenantId {
         self.tenant_id
+    }
+
+    /// The business calendar every deadline computed in this transaction counts in: the
+    /// Public Holidays Act's days and the platform's declared holidays
+    /// (`control.declared_holidays`). It travels with the transaction because the declared
+    /// list is platform data that a database-mode tenant's own database does not hold, and
+    /// so every operation that computes a deadline sees the same list without each caller
+    /// having to pass it.
+    pub fn calendar(&self) -> &BusinessCalendar {
+        &self.calendar
     }
 
     /// Whether statements may be prepared by name (false behind PgBouncer).
@@ -145,6 +160,7 @@ impl Tenancy {
         durability: Durability,
     ) -> Result<TenantTx, StoreError> {
         let pool = self.pool_for(record).await?;
+        let calendar = self.calendar().await?;
         let begin = format!(
             "BEGIN; SELECT set_config('search_path', {}, true), set_config('app.tenant_id', {}, true){}",
             quote_literal(&quote_ident(&record.placement.schema)),
@@ -167,6 +183,7 @@ impl Tenancy {
                 .as_ref()
                 .map(|_| self.inner.catalog.clone()),
             wake_requested: false,
+            calendar,
         })
     }
 }
