@@ -18,5 +18,6 @@ mod openapi;
 mod portal_browser;
 mod practice;
 mod practice_isolation;
+mod search_dashboard;
 mod shared_limits;
 mod surface;

@@ -10,6 +10,9 @@
 //!   [`filing`] files through a `RegistryGateway` (the simulator) when a registration asks for
 //!   the automated path; [`documents`] lists a registration's documents and reads their bytes.
 //! * [`obligations`]: the compliance calendar, its reminders, and its [`ical`] feed.
+//! * [`find`] (the search box across clients, companies and registrations) and
+//!   [`dashboard`] (a person's work and the agency's totals): read models over several
+//!   resources, limited to what a caller may read ([`reach`]).
 //!
 //! Every function takes the caller's `TenantTx`: the caller decides what commits together.
 //!
@@ -20,16 +23,19 @@
 mod agents;
 pub mod clients;
 pub mod companies;
+pub mod dashboard;
 mod decode;
 pub mod documents;
 pub mod error;
 pub mod filing;
+pub mod find;
 pub mod history;
 pub mod ical;
 pub mod import;
 pub mod obligations;
 pub mod outcome;
 pub mod page;
+pub mod reach;
 pub mod registrations;
 pub mod reminders;
 mod search;
@@ -41,3 +47,4 @@ pub mod timeline;
 pub use comply360_domain::{registration_types, workflow};
 pub use error::PracticeError;
 pub use page::Page;
+pub use reach::Reach;
