@@ -2,7 +2,7 @@
 //! passes through.
 
 use crate::auth::{self, api_keys, me, roles, security, sign_in, users};
-use crate::practice::{cipc, clients, companies, obligations, registrations};
+use crate::practice::{cipc, clients, companies, dashboard, obligations, registrations, search};
 use crate::problem::Problem;
 use crate::routes::Routes;
 pub use crate::state::{AppState, HttpSettings, Surface};
@@ -25,7 +25,7 @@ type Fragment = fn(Routes) -> Routes;
 const OPS: [Fragment; 2] = [health::routes, metrics::routes];
 
 /// The API and its documents, resource by resource (the portal's pages are `comply360-web`'s).
-const API: [Fragment; 15] = [
+const API: [Fragment; 17] = [
     auth::routes,
     docs::routes,
     tenant_profile::routes,
@@ -40,6 +40,8 @@ const API: [Fragment; 15] = [
     companies::routes,
     cipc::routes,
     obligations::routes,
+    search::routes,
+    dashboard::routes,
     platform::routes,
 ];
 

@@ -19,5 +19,6 @@ mod identity_isolation;
 mod openapi;
 mod practice;
 mod practice_isolation;
+mod search_dashboard;
 mod shared_limits;
 mod surface;

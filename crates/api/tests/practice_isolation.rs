@@ -395,6 +395,68 @@ async fn suite(mode: IsolationMode, tag: &str) {
             );
         }
     }
+    // B's search box finds B's records only, by every field (both agencies hold the same
+    // names, ID number, registration number, email and reference).
+    for text in [
+        "thabo",
+        "8001015009087",
+        "thabo@shared.example",
+        "2024/100200/07",
+        "karoo sun",
+        "umoya",
+        "2026000001",
+    ] {
+        let path = format!("/api/v1/search?q={}", text.replace(' ', "+"));
+        let (status, found) = call(&http, &b_slug, &b.token, Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{mode}: {path}: {found}");
+        let text_of = found.to_string();
+        let own = [&b.client, &b.company, &b.registration];
+        assert!(
+            own.iter().any(|id| text_of.contains(id.as_str())),
+            "{mode}: B finds its own for {path}: {found}"
+        );
+        for theirs in [&a.client, &a.company, &a.registration] {
+            assert!(
+                !text_of.contains(theirs.as_str()),
+                "{mode}: {path} in B finds A's {theirs}"
+            );
+        }
+    }
+    // B's dashboard counts and lists B's work only.
+    let (status, board) = call(
+        &http,
+        &b_slug,
+        &b.token,
+        Method::GET,
+        "/api/v1/dashboard",
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{mode}: {board}");
+    let totals = &board["totals"];
+    assert_eq!(
+        (totals["clients"].as_i64(), totals["companies"].as_i64()),
+        (Some(2), Some(1)),
+        "{mode}: B's totals: {board}"
+    );
+    let registrations: i64 = totals["registrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(registrations, 1, "{mode}: {board}");
+    let board_text = board.to_string();
+    assert!(
+        board_text.contains(&b.registration),
+        "{mode}: B's activity shows its registration: {board}"
+    );
+    for theirs in [&a.client, &a.company, &a.registration, &a.obligation] {
+        assert!(
+            !board_text.contains(theirs.as_str()),
+            "{mode}: B's dashboard shows A's {theirs}"
+        );
+    }
     // A's client is not B's to file for, nor to hang a company on.
     for (path, body) in [
         (

@@ -65,6 +65,10 @@ pub const TENANT_PERMISSIONS: &[(Permission, &str)] = &[
     ("roles:manage", "define custom roles"),
     ("api_keys:manage", "create and revoke API keys"),
     ("audit:read", "read the agency's audit log"),
+    (
+        "reports:read",
+        "see the agency's totals (counts of clients, companies, registrations, obligations and users) and its recent activity",
+    ),
 ];
 
 /// Every permission of the platform realm.

@@ -1,5 +1,6 @@
 //! The agency's users as agents of its records (assigned to clients, companies, registrations
-//! and obligations): the one question the practice asks of the users table.
+//! and obligations): the questions the practice asks of the users table (is this an active
+//! user; the dashboard's count of them).
 
 use crate::error::PracticeError;
 use comply360_store::TenantTx;
@@ -36,4 +37,16 @@ pub(crate) async fn active_by_email(tx: &mut TenantTx) -> Result<Vec<(String, Uu
         .bind(tx.tenant_id().as_uuid())
         .fetch_all(tx.conn())
         .await
+}
+
+/// The agency's accounts that are active and those invited (not yet accepted); disabled ones
+/// are neither.
+pub(crate) async fn counts(tx: &mut TenantTx) -> Result<(i64, i64), sqlx::Error> {
+    tx.query_as(
+        "SELECT count(*) FILTER (WHERE status = 'active'), count(*) FILTER (WHERE status = 'invited') \
+         FROM users WHERE tenant_id = $1",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .fetch_one(tx.conn())
+    .await
 }

@@ -12,6 +12,9 @@
 //! * [`obligations`]: the compliance calendar, its reminders, and its [`ical`] feed; its
 //!   deadlines count business days of the transaction's calendar, which includes the
 //!   platform's [`holidays`] (declared public holidays); changing those recomputes every agency.
+//! * [`find`] (the search box across clients, companies and registrations) and
+//!   [`dashboard`] (a person's work and the agency's totals): read models over several
+//!   resources, limited to what a caller may read ([`reach`]).
 //!
 //! Every function takes the caller's `TenantTx`: the caller decides what commits together.
 //!
@@ -22,10 +25,12 @@
 mod agents;
 pub mod clients;
 pub mod companies;
+pub mod dashboard;
 mod decode;
 pub mod documents;
 pub mod error;
 pub mod filing;
+pub mod find;
 pub mod history;
 pub mod holidays;
 pub mod ical;
@@ -33,6 +38,7 @@ pub mod import;
 pub mod obligations;
 pub mod outcome;
 pub mod page;
+pub mod reach;
 pub mod registrations;
 pub mod reminders;
 mod search;
@@ -44,3 +50,4 @@ pub mod timeline;
 pub use comply360_domain::{registration_types, workflow};
 pub use error::PracticeError;
 pub use page::Page;
+pub use reach::Reach;

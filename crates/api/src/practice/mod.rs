@@ -1,20 +1,22 @@
-//! The HTTP surface of the practice: clients, companies, registrations and their types, and
-//! obligations (with the iCalendar feed). Handlers are thin: parse, open the tenant's
+//! The HTTP surface of the practice: clients, companies, registrations and their types,
+//! obligations (with the iCalendar feed), and the search box and dashboard across them. Handlers are thin: parse, open the tenant's
 //! transaction, call `comply360_practice`, commit, answer.
 
 pub mod cipc;
 pub mod clients;
 pub mod companies;
+pub mod dashboard;
 pub mod obligations;
 pub mod registrations;
+pub mod search;
 
 use crate::auth::caller::Caller;
 use crate::problem::Problem;
 use crate::state::AppState;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use comply360_practice::PracticeError;
 use comply360_practice::registrations::Actor;
+use comply360_practice::{PracticeError, Reach};
 use uuid::Uuid;
 
 impl From<PracticeError> for Problem {
@@ -81,5 +83,20 @@ pub(crate) async fn actor(state: &AppState, caller: &Caller) -> Actor {
     Actor {
         id: caller.actor(),
         granted: Some(granted),
+    }
+}
+
+/// What the caller may read, for the operations that read across resources (the search, the
+/// dashboard): clients (and companies, obligations) under `clients:read`, registrations under
+/// `registrations:read`, the permissions their own routes need.
+pub(crate) async fn reach(state: &AppState, caller: &Caller) -> Reach {
+    let may = |p| {
+        state
+            .identity
+            .authorize(&caller.principal, caller.tenant.as_ref(), p)
+    };
+    Reach {
+        clients: may("clients:read").await,
+        registrations: may("registrations:read").await,
     }
 }

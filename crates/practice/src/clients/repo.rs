@@ -203,7 +203,7 @@ pub(crate) async fn list(tx: &mut TenantTx, q: &ListQuery<'_>) -> Result<Vec<Cli
              AND ($3::uuid IS NULL OR assigned_agent_id = $3) \
              AND ($4::text IS NULL OR status = $4) \
              AND ($5::text IS NULL \
-                  OR to_tsvector('simple', display_name || ' ' || coalesce(email, '')) @@ to_tsquery('simple', $5) \
+                  OR search_text @@ to_tsquery('simple', $5) \
                   OR id_number = $6 OR lower(registration_number) = $6 OR lower(email) = $6 \
                   OR lower(registration_number) = 'k' || $6) \
              AND ($7::timestamptz IS NULL OR (created_at, id) < ($7, $8)) \

@@ -200,7 +200,7 @@ pub(crate) async fn list(tx: &mut TenantTx, q: &ListQuery) -> Result<Vec<Company
         .query(select_companies!(
             "WHERE tenant_id = $1 AND deleted_at IS NULL \
              AND ($2::uuid IS NULL OR client_id = $2) AND ($3::uuid IS NULL OR agent_id = $3) \
-             AND ($4::text IS NULL OR to_tsvector('simple', name) @@ to_tsquery('simple', $4) \
+             AND ($4::text IS NULL OR search_text @@ to_tsquery('simple', $4) \
                   OR registration_number = $5 OR 'K' || registration_number = $5) \
              AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7)) \
              ORDER BY created_at DESC, id DESC LIMIT $8"

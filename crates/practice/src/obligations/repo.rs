@@ -154,6 +154,47 @@ pub(crate) async fn list(
     rows.iter().map(|r| from_row(r, q.today)).collect()
 }
 
+/// The first `rows` open obligations of an agent due in `[from, to]` (no lower bound when
+/// `from` is None), soonest first, and how many there are: those assigned to the agent and
+/// those of the clients assigned to them (`obligations_by_agent`, `obligations_by_client`).
+/// Deleted companies and clients are left out.
+pub(crate) async fn open_of_agent(
+    tx: &mut TenantTx,
+    agent: Uuid,
+    from: Option<NaiveDate>,
+    to: NaiveDate,
+    today: NaiveDate,
+    rows: i64,
+) -> Result<(Vec<Obligation>, i64), sqlx::Error> {
+    let found = tx
+        .query(
+            "SELECT o.id, o.company_id, c.name AS company_name, o.client_id, o.kind, o.period, o.opens_on, o.due_on, \
+             o.status, o.agent_id, o.registration_id, o.detail, o.created_at, count(*) OVER () AS total \
+             FROM obligations o JOIN companies c ON c.tenant_id = o.tenant_id AND c.id = o.company_id \
+             JOIN clients cl ON cl.tenant_id = o.tenant_id AND cl.id = o.client_id \
+             WHERE o.tenant_id = $1 AND c.deleted_at IS NULL AND cl.deleted_at IS NULL AND o.status = 'open' \
+             AND ($3::date IS NULL OR o.due_on >= $3) AND o.due_on <= $4 \
+             AND (o.agent_id = $2 OR cl.assigned_agent_id = $2) \
+             ORDER BY o.due_on, o.id LIMIT $5",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .bind(agent)
+        .bind(from)
+        .bind(to)
+        .bind(rows)
+        .fetch_all(tx.conn())
+        .await?;
+    let total = match found.first() {
+        Some(r) => r.try_get("total")?,
+        None => 0,
+    };
+    let items = found
+        .iter()
+        .map(|r| from_row(r, today))
+        .collect::<Result<_, _>>()?;
+    Ok((items, total))
+}
+
 /// Sets the status (and the registration that did it, if any); false when no such obligation.
 pub(crate) async fn set_status(
     tx: &mut TenantTx,
