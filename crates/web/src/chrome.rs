@@ -50,6 +50,12 @@ const AGENCY_SECTIONS: &[Section] = &[
         href: "/registrations",
         needs: Some("registrations:read"),
     },
+    Section {
+        key: "calendar",
+        label: "Calendar",
+        href: "/calendar",
+        needs: Some("clients:read"),
+    },
 ];
 
 const PLATFORM_SECTIONS: &[Section] = &[Section {

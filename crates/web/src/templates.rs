@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "account/recovery_codes.html",
         include_str!("../templates/account/recovery_codes.html"),
     ),
+    ("calendar.html", include_str!("../templates/calendar.html")),
     (
         "clients/form.html",
         include_str!("../templates/clients/form.html"),

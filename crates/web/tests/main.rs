@@ -11,6 +11,7 @@ mod support;
 
 mod access;
 mod account_browser;
+mod calendar;
 mod clients_browser;
 mod isolation;
 mod registration_browser;

@@ -299,6 +299,18 @@ async fn an_incorporation_goes_from_draft_through_a_closed_browser_to_a_company_
     );
     judge(&admin, "client-with-company", 1280).await;
 
+    // The calendar: the new company's obligations, on the list and in the month.
+    admin
+        .goto(&format!("{base}/calendar?who=all"))
+        .await
+        .unwrap();
+    let page = wait_for_text(&admin, "Ndlovu Holdings (Pty) Ltd").await;
+    assert!(page.contains("Annual return"), "{page}");
+    judge(&admin, "calendar-list", 1280).await;
+    click_css(&admin, "nav.segmented a[href^='/calendar?view=month']").await;
+    wait_for_text(&admin, "Mon").await;
+    judge(&admin, "calendar-month", 1280).await;
+
     // The filing summary prints.
     admin
         .goto(&format!("{base}/registrations/{registration}/summary"))

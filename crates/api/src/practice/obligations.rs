@@ -67,7 +67,8 @@ pub async fn set_status(
 
 const FEED_PURPOSE: &str = "obligations ical feed";
 
-fn feed_token(state: &AppState, tenant: Uuid, agent: Uuid) -> String {
+/// The secret token of `agent`'s feed in `tenant` (the portal shows the same address).
+pub fn feed_token(state: &AppState, tenant: Uuid, agent: Uuid) -> String {
     let mut data = Vec::with_capacity(32);
     data.extend_from_slice(tenant.as_bytes());
     data.extend_from_slice(agent.as_bytes());

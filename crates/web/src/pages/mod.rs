@@ -1,6 +1,7 @@
 //! The pages, by section, and the table that declares each with who may open it.
 
 pub mod account;
+pub mod calendar;
 pub mod clients;
 pub mod dashboard;
 pub mod registrations;
@@ -44,6 +45,7 @@ pub fn table(pages: Pages) -> Pages {
             Agency("clients:write"),
             clients::restore,
         )
+        .get("/calendar", Agency("clients:read"), calendar::page)
         .get(
             "/registrations",
             Agency("registrations:read"),
