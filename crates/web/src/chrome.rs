@@ -44,6 +44,13 @@ const AGENCY_SECTIONS: &[Section] = &[
         href: "/clients",
         needs: Some("clients:read"),
     },
+    // Agency settings open at the Users page; each settings page checks its own permission.
+    Section {
+        key: "settings",
+        label: "Settings",
+        href: "/settings",
+        needs: Some("users:read"),
+    },
 ];
 
 const PLATFORM_SECTIONS: &[Section] = &[Section {

@@ -54,6 +54,38 @@ const TEMPLATES: &[(&str, &str)] = &[
         "clients/show.html",
         include_str!("../templates/clients/show.html"),
     ),
+    (
+        "settings/tabs.html",
+        include_str!("../templates/settings/tabs.html"),
+    ),
+    (
+        "settings/users.html",
+        include_str!("../templates/settings/users.html"),
+    ),
+    (
+        "settings/roles.html",
+        include_str!("../templates/settings/roles.html"),
+    ),
+    (
+        "settings/role_form.html",
+        include_str!("../templates/settings/role_form.html"),
+    ),
+    (
+        "settings/security.html",
+        include_str!("../templates/settings/security.html"),
+    ),
+    (
+        "settings/branding.html",
+        include_str!("../templates/settings/branding.html"),
+    ),
+    (
+        "settings/api_keys.html",
+        include_str!("../templates/settings/api_keys.html"),
+    ),
+    (
+        "settings/cipc.html",
+        include_str!("../templates/settings/cipc.html"),
+    ),
 ];
 
 fn environment() -> Result<Environment<'static>, minijinja::Error> {

@@ -13,4 +13,6 @@ mod access;
 mod account_browser;
 mod clients_browser;
 mod isolation;
+mod settings_access;
+mod settings_browser;
 mod sign_in_browser;
