@@ -56,6 +56,13 @@ const AGENCY_SECTIONS: &[Section] = &[
         href: "/calendar",
         needs: Some("clients:read"),
     },
+    // Agency settings open at the Users page; each settings page checks its own permission.
+    Section {
+        key: "settings",
+        label: "Settings",
+        href: "/settings",
+        needs: Some("users:read"),
+    },
 ];
 
 const PLATFORM_SECTIONS: &[Section] = &[Section {

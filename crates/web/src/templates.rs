@@ -79,6 +79,38 @@ const TEMPLATES: &[(&str, &str)] = &[
         "registrations/wizard.html",
         include_str!("../templates/registrations/wizard.html"),
     ),
+    (
+        "settings/api_keys.html",
+        include_str!("../templates/settings/api_keys.html"),
+    ),
+    (
+        "settings/branding.html",
+        include_str!("../templates/settings/branding.html"),
+    ),
+    (
+        "settings/cipc.html",
+        include_str!("../templates/settings/cipc.html"),
+    ),
+    (
+        "settings/role_form.html",
+        include_str!("../templates/settings/role_form.html"),
+    ),
+    (
+        "settings/roles.html",
+        include_str!("../templates/settings/roles.html"),
+    ),
+    (
+        "settings/security.html",
+        include_str!("../templates/settings/security.html"),
+    ),
+    (
+        "settings/tabs.html",
+        include_str!("../templates/settings/tabs.html"),
+    ),
+    (
+        "settings/users.html",
+        include_str!("../templates/settings/users.html"),
+    ),
 ];
 
 fn environment() -> Result<Environment<'static>, minijinja::Error> {

@@ -5,12 +5,13 @@
 //! page passes axe-core and is saved as a screenshot.
 
 use crate::sign_in_browser::sign_in;
+use crate::support::{emailed_link, now};
 use comply360_domain::IsolationMode;
 use comply360_identity::totp::Totp;
 use comply360_testkit::browser::{
     accessibility_violations, browser_sized, chromedriver, screenshot, wait_for_text,
 };
-use comply360_testkit::{TestApp, TestDb, spawn_app};
+use comply360_testkit::{TestDb, spawn_app};
 use fantoccini::{Client, Locator};
 use serde_json::json;
 
@@ -36,32 +37,6 @@ async fn judge(client: &Client, name: &str) {
     let violations = accessibility_violations(client).await;
     assert!(violations.is_empty(), "{name}:\n{}", violations.join("\n"));
     screenshot(client, &format!("{name}-1280")).await;
-}
-
-/// The link in the newest message of `template` to `to`, as the invitee's mailbox shows it.
-async fn emailed_link(app: &TestApp, tenant: &str, template: &str, to: &str) -> String {
-    app.run_jobs(tenant).await;
-    let t = app.store.tenancy().resolve(tenant).await.unwrap();
-    let mut tx = app.store.tenancy().begin(&t).await.unwrap();
-    let text: String = tx
-        .query_scalar(
-            "SELECT body_text FROM notification_messages
-             WHERE tenant_id = $1 AND template = $2 AND recipient = $3
-             ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(t.id().as_uuid())
-        .bind(template)
-        .bind(to)
-        .fetch_one(tx.conn())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let at = text.find("http").expect("a link in the message");
-    text[at..].split_whitespace().next().unwrap().to_owned()
-}
-
-fn now() -> u64 {
-    u64::try_from(chrono::Utc::now().timestamp()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

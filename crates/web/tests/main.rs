@@ -15,4 +15,6 @@ mod calendar;
 mod clients_browser;
 mod isolation;
 mod registration_browser;
+mod settings_access;
+mod settings_browser;
 mod sign_in_browser;

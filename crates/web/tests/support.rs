@@ -129,3 +129,29 @@ impl Visitor {
         assert!(self.cookies.contains_key("c360_access"));
     }
 }
+
+/// The link in the newest message of `template` to `to`, as the invitee's mailbox shows it.
+pub async fn emailed_link(app: &TestApp, tenant: &str, template: &str, to: &str) -> String {
+    app.run_jobs(tenant).await;
+    let t = app.store.tenancy().resolve(tenant).await.unwrap();
+    let mut tx = app.store.tenancy().begin(&t).await.unwrap();
+    let text: String = tx
+        .query_scalar(
+            "SELECT body_text FROM notification_messages
+             WHERE tenant_id = $1 AND template = $2 AND recipient = $3
+             ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(t.id().as_uuid())
+        .bind(template)
+        .bind(to)
+        .fetch_one(tx.conn())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let at = text.find("http").expect("a link in the message");
+    text[at..].split_whitespace().next().unwrap().to_owned()
+}
+
+pub fn now() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap()
+}

@@ -30,20 +30,20 @@ fn context(tenant: &Tenant, what: &str) -> Vec<u8> {
 #[serde(deny_unknown_fields)]
 pub struct CipcSettingsInput {
     /// CIPC's API address; https://api.cipc.co.za when left out.
-    base_url: Option<String>,
+    pub base_url: Option<String>,
     /// From the CIPC developer portal, like the three below (at most 500 characters each).
     #[schema(value_type = String, required)]
-    client_id: Option<String>,
+    pub client_id: Option<String>,
     #[schema(value_type = String, required)]
-    username: Option<String>,
+    pub username: Option<String>,
     /// Sealed under the master key; never shown again.
     #[schema(value_type = String, required)]
-    password: Option<String>,
+    pub password: Option<String>,
     /// Sealed under the master key; never shown again.
     #[schema(value_type = String, required)]
-    subscription_key: Option<String>,
+    pub subscription_key: Option<String>,
     #[serde(default)]
-    scope: String,
+    pub scope: String,
 }
 
 /// The stored CIPC settings as an administrator sees them: the secrets only as "(set)".
@@ -65,7 +65,16 @@ pub async fn put_settings(
     caller: Caller,
     JsonBody(body): JsonBody<CipcSettingsInput>,
 ) -> Result<Json<CipcSettingsView>, Problem> {
-    let tenant = caller.tenant()?.clone();
+    Ok(Json(save_settings(&state, caller.tenant()?, body).await?))
+}
+
+/// Checks and stores `tenant`'s CIPC credentials, the secrets sealed (also the portal's
+/// settings page, so both say the same about a field).
+pub async fn save_settings(
+    state: &AppState,
+    tenant: &Tenant,
+    body: CipcSettingsInput,
+) -> Result<CipcSettingsView, Problem> {
     let mut errors: Vec<(&str, &str)> = Vec::new();
     let base_url = body.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
     if !url::Url::parse(&base_url).is_ok_and(|u| matches!(u.scheme(), "https" | "http")) {
@@ -118,13 +127,54 @@ pub async fn put_settings(
         "client_id": client_id,
         "username": username,
         "scope": body.scope.trim(),
-        "password_sealed": STANDARD.encode(state.identity.seal(password.as_bytes(), &context(&tenant, "password"))),
-        "subscription_key_sealed": STANDARD.encode(state.identity.seal(subscription_key.as_bytes(), &context(&tenant, "subscription_key"))),
+        "password_sealed": STANDARD.encode(state.identity.seal(password.as_bytes(), &context(tenant, "password"))),
+        "subscription_key_sealed": STANDARD.encode(state.identity.seal(subscription_key.as_bytes(), &context(tenant, "subscription_key"))),
+        "set_at": chrono::Utc::now(),
     });
-    let mut tx = state.store.tenancy().begin(&tenant).await?;
+    let mut tx = state.store.tenancy().begin(tenant).await?;
     settings::put(&mut tx, KEY, &value).await?;
     tx.commit().await?;
-    Ok(Json(shown))
+    Ok(shown)
+}
+
+/// The stored credentials as an administrator may see them: no secret, only when they were set.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CipcStored {
+    pub base_url: String,
+    pub client_id: String,
+    pub username: String,
+    pub scope: String,
+    /// When they were last set (absent for credentials stored before this was recorded).
+    pub set_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// `tenant`'s stored CIPC credentials, without the secrets; None when there are none.
+pub async fn stored_settings(
+    state: &AppState,
+    tenant: &Tenant,
+) -> Result<Option<CipcStored>, Problem> {
+    let mut tx = state.store.tenancy().begin(tenant).await?;
+    let value = settings::get(&mut tx, KEY).await?;
+    tx.commit().await?;
+    Ok(value.map(|v| {
+        let text = |field: &str| v[field].as_str().unwrap_or_default().to_owned();
+        CipcStored {
+            base_url: text("base_url"),
+            client_id: text("client_id"),
+            username: text("username"),
+            scope: text("scope"),
+            set_at: serde_json::from_value(v["set_at"].clone()).ok(),
+        }
+    }))
+}
+
+/// Removes `tenant`'s CIPC credentials (lookups then say CIPC is not set up); whether there
+/// were any.
+pub async fn clear_settings(state: &AppState, tenant: &Tenant) -> Result<bool, Problem> {
+    let mut tx = state.store.tenancy().begin(tenant).await?;
+    let removed = settings::delete(&mut tx, KEY).await?;
+    tx.commit().await?;
+    Ok(removed)
 }
 
 /// The agency's CIPC client, or why there is none.

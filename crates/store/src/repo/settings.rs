@@ -43,3 +43,15 @@ pub async fn put(tx: &mut TenantTx, key: &str, value: &Value) -> Result<(), Stor
     .await?;
     Ok(())
 }
+
+/// Removes a setting; whether the tenant had it.
+pub async fn delete(tx: &mut TenantTx, key: &str) -> Result<bool, StoreError> {
+    let tenant = tx.tenant_id().as_uuid();
+    let done = tx
+        .query("DELETE FROM settings WHERE tenant_id = $1 AND key = $2")
+        .bind(tenant)
+        .bind(key)
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

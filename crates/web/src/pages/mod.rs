@@ -5,13 +5,14 @@ pub mod calendar;
 pub mod clients;
 pub mod dashboard;
 pub mod registrations;
+pub mod settings;
 pub mod sign_in;
 
 use crate::routes::{Need, Pages};
 
 pub fn table(pages: Pages) -> Pages {
     use Need::{Agency, Public, SignedIn};
-    pages
+    settings_pages(pages)
         .get("/login", Public, sign_in::page)
         .post("/login", Public, sign_in::submit)
         .post("/login/mfa", Public, sign_in::second_step)
@@ -100,5 +101,91 @@ pub fn table(pages: Pages) -> Pages {
             "/registrations/{id}/assign",
             Agency("registrations:write"),
             registrations::record::assign,
+        )
+}
+
+/// Agency settings (`settings/`): each page needs what the matching API route needs.
+fn settings_pages(pages: Pages) -> Pages {
+    use Need::Agency;
+    use settings::{api_keys, branding, cipc, roles, security, users};
+    pages
+        .get("/settings", Agency("users:read"), settings::home)
+        .get("/settings/users", Agency("users:read"), users::list)
+        .post("/settings/users", Agency("users:manage"), users::invite)
+        .post(
+            "/settings/users/{id}/role",
+            Agency("users:manage"),
+            users::change_role,
+        )
+        .post(
+            "/settings/users/{id}/status",
+            Agency("users:manage"),
+            users::set_status,
+        )
+        .post(
+            "/settings/users/{id}/unlock",
+            Agency("users:manage"),
+            users::unlock,
+        )
+        .post(
+            "/settings/users/{id}/invitation",
+            Agency("users:manage"),
+            users::resend,
+        )
+        .get("/settings/roles", Agency("users:read"), roles::list)
+        .get("/settings/roles/new", Agency("roles:manage"), roles::new)
+        .post("/settings/roles", Agency("roles:manage"), roles::create)
+        .get("/settings/roles/{key}", Agency("roles:manage"), roles::edit)
+        .post(
+            "/settings/roles/{key}",
+            Agency("roles:manage"),
+            roles::update,
+        )
+        .post(
+            "/settings/roles/{key}/delete",
+            Agency("roles:manage"),
+            roles::delete,
+        )
+        .get(
+            "/settings/security",
+            Agency("settings:manage"),
+            security::show,
+        )
+        .post(
+            "/settings/security",
+            Agency("settings:manage"),
+            security::save,
+        )
+        .get(
+            "/settings/branding",
+            Agency("settings:manage"),
+            branding::show,
+        )
+        .post(
+            "/settings/branding",
+            Agency("settings:manage"),
+            branding::save,
+        )
+        .get(
+            "/settings/api-keys",
+            Agency("api_keys:manage"),
+            api_keys::list,
+        )
+        .post(
+            "/settings/api-keys",
+            Agency("api_keys:manage"),
+            api_keys::create,
+        )
+        .post(
+            "/settings/api-keys/{id}/revoke",
+            Agency("api_keys:manage"),
+            api_keys::revoke,
+        )
+        .get("/settings/cipc", Agency("settings:manage"), cipc::show)
+        .post("/settings/cipc", Agency("settings:manage"), cipc::save)
+        .post(
+            "/settings/cipc/clear",
+            Agency("settings:manage"),
+            cipc::clear,
         )
 }
