@@ -88,3 +88,34 @@ pub async fn serve(Path(name): Path<String>, Query(q): Query<Version>) -> Respon
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }
+
+#[cfg(test)]
+mod tests {
+    /// A brace left open swallows every rule after it (a merge once did that to the
+    /// dashboard's): the stylesheet's blocks must close, in order.
+    #[test]
+    fn the_stylesheet_closes_every_block() {
+        let css = std::str::from_utf8(include_bytes!("../assets/app.css")).unwrap();
+        let mut depth = 0i32;
+        for (n, line) in css.lines().enumerate() {
+            for c in line.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+                assert!(depth >= 0, "line {}: a brace closes nothing", n + 1);
+                assert!(depth <= 2, "line {}: blocks nest deeper than @media", n + 1);
+            }
+            if line.starts_with("/* ") {
+                assert_eq!(
+                    depth,
+                    0,
+                    "line {}: a section starts inside an open block",
+                    n + 1
+                );
+            }
+        }
+        assert_eq!(depth, 0, "a block is never closed");
+    }
+}

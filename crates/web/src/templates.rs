@@ -79,6 +79,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "registrations/wizard.html",
         include_str!("../templates/registrations/wizard.html"),
     ),
+    ("search.html", include_str!("../templates/search.html")),
     (
         "settings/api_keys.html",
         include_str!("../templates/settings/api_keys.html"),

@@ -143,7 +143,11 @@ async fn an_administrator_adds_edits_finds_deletes_and_restores_a_client() {
         }
 
         // Found by its ID number from the header's search box.
-        client.goto(&format!("{base}/clients")).await.unwrap();
+        client.goto(&format!("{base}/")).await.unwrap();
+        if first {
+            wait_for_text(&client, "Recent activity").await;
+            judge(&client, "dashboard-admin", width).await;
+        }
         fill(&client, "site-search", id_number).await;
         client
             .find(Locator::Id("site-search"))
@@ -152,12 +156,19 @@ async fn an_administrator_adds_edits_finds_deletes_and_restores_a_client() {
             .send_keys("\u{E007}")
             .await
             .unwrap();
-        wait_for_text(&client, "Thandiwe").await;
-        let rows = client
-            .find_all(Locator::Css("#client-rows tbody tr"))
+        wait_for_text(&client, "matched on id number").await;
+        let hits = client
+            .find_all(Locator::Css("ul.results li"))
             .await
             .unwrap();
-        assert_eq!(rows.len(), 1, "only the client with that ID number");
+        assert_eq!(hits.len(), 1, "only the client with that ID number");
+        judge(&client, "search-results", width).await;
+        // The clients list, searched on its own page.
+        client
+            .goto(&format!("{base}/clients?q=thandiwe"))
+            .await
+            .unwrap();
+        wait_for_text(&client, "Thandiwe").await;
         judge(&client, "clients-list", width).await;
 
         // A page that does not exist.

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod clients;
 pub mod dashboard;
 pub mod registrations;
+pub mod search;
 pub mod settings;
 pub mod sign_in;
 
@@ -47,6 +48,7 @@ pub fn table(pages: Pages) -> Pages {
             clients::restore,
         )
         .get("/calendar", Agency("clients:read"), calendar::page)
+        .get("/search", Agency("tenant:read"), search::page)
         .get(
             "/registrations",
             Agency("registrations:read"),
