@@ -6,10 +6,14 @@ use crate::runtime::Runtime;
 use comply360_domain::{IsolationMode, ProvisioningState, Slug, Tier};
 use comply360_identity::{AuthError, Identity};
 use comply360_integrations::{CallPolicy, Resilience};
+use comply360_jobs::Outbox;
 use comply360_store::catalog;
 use comply360_store::provision::{NewTenant, ProvisionOptions};
 use comply360_store::repo::demo;
 use std::process::ExitCode;
+
+/// The demo's platform operator.
+pub const OPERATOR_EMAIL: &str = "operator@comply360.example";
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "Demo-Baobab-Sunrise-2026";
@@ -41,7 +45,7 @@ pub async fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode
         let resilience = Resilience::new(CallPolicy::default());
         let outbox = platform::outbox(&rt.settings, &rt.store, &resilience)?;
         let identity = platform::identity(&rt.settings, &rt.store, &outbox, args.port).await?;
-        ensure(&rt, &identity, args.port).await
+        ensure(&rt, &identity, &outbox, args.port).await
     }
     .await;
     rt.close().await?;
@@ -49,7 +53,12 @@ pub async fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode
 }
 
 /// Creates the demo agencies that are missing (or finishes them) and prints their URLs.
-pub async fn ensure(rt: &Runtime, identity: &Identity, port: u16) -> anyhow::Result<()> {
+pub async fn ensure(
+    rt: &Runtime,
+    identity: &Identity,
+    outbox: &Outbox,
+    port: u16,
+) -> anyhow::Result<()> {
     let store = &rt.store;
     for (slug, name, mode, tier) in DEMO_TENANTS {
         let existing = catalog::tenant_by_slug(store.owner_pool(), slug).await?;
@@ -98,6 +107,27 @@ pub async fn ensure(rt: &Runtime, identity: &Identity, port: u16) -> anyhow::Res
                 Err(err) => anyhow::bail!("demo user {email}: {err}"),
             }
         }
+        let users = identity.list_users(&tenant).await?;
+        let id_of = |email: String| users.iter().find(|u| u.email == email).map(|u| u.id);
+        if let (Some(agent), Some(admin)) = (
+            id_of(format!("thandi@{slug}.example")),
+            id_of(format!("admin@{slug}.example")),
+        ) {
+            super::demo_work::fill(store, outbox, &tenant, agent, admin).await?;
+        }
+    }
+    // A platform operator, for the console.
+    match identity
+        .create_platform_user(
+            OPERATOR_EMAIL,
+            "super_admin",
+            "Platform Operator",
+            DEMO_PASSWORD,
+        )
+        .await
+    {
+        Ok(_) | Err(AuthError::Conflict(_)) => {}
+        Err(err) => anyhow::bail!("demo operator {OPERATOR_EMAIL}: {err}"),
     }
     println!("Demo agencies (one per isolation mode):");
     for (slug, name, mode, _) in DEMO_TENANTS {
@@ -109,6 +139,10 @@ pub async fn ensure(rt: &Runtime, identity: &Identity, port: u16) -> anyhow::Res
     }
     println!(
         "Sign in as admin@<agency>.example (tenant_admin) or thandi@<agency>.example (agent), password {DEMO_PASSWORD}"
+    );
+    println!(
+        "Platform console: http://{}:{port}/login as {OPERATOR_EMAIL} (super_admin), password {DEMO_PASSWORD}",
+        rt.base_domain()
     );
     // A client with an email, so the registration below also shows a notification.
     let first = store.tenancy().resolve(DEMO_TENANTS[0].0).await?;

@@ -7,6 +7,7 @@ mod bench_jobs;
 mod bench_registrations;
 mod check;
 mod demo;
+mod demo_work;
 mod holidays;
 mod import;
 mod integrations;

@@ -35,7 +35,7 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
     let outbox = platform::outbox(&rt.settings, &rt.store, &resilience)?;
     let identity = platform::identity(&rt.settings, &rt.store, &outbox, args.listen.port()).await?;
     if args.demo {
-        super::demo::ensure(rt, &identity, args.listen.port()).await?;
+        super::demo::ensure(rt, &identity, &outbox, args.listen.port()).await?;
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
