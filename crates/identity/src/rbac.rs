@@ -75,6 +75,10 @@ pub const PLATFORM_PERMISSIONS: &[(Permission, &str)] = &[
         "provision, suspend and move tenants",
     ),
     ("platform:audit:read", "read the platform audit log"),
+    (
+        "platform:keys:manage",
+        "see and rotate the token signing keys",
+    ),
 ];
 
 pub const TENANT_ROLES: &[&str] = &["tenant_admin", "agent", "agent_assistant"];

@@ -54,6 +54,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         "clients/show.html",
         include_str!("../templates/clients/show.html"),
     ),
+    (
+        "console/agencies.html",
+        include_str!("../templates/console/agencies.html"),
+    ),
+    (
+        "console/agency.html",
+        include_str!("../templates/console/agency.html"),
+    ),
+    (
+        "console/agency_form.html",
+        include_str!("../templates/console/agency_form.html"),
+    ),
+    (
+        "console/dead_letters.html",
+        include_str!("../templates/console/dead_letters.html"),
+    ),
+    (
+        "console/audit.html",
+        include_str!("../templates/console/audit.html"),
+    ),
+    (
+        "console/signing_keys.html",
+        include_str!("../templates/console/signing_keys.html"),
+    ),
 ];
 
 fn environment() -> Result<Environment<'static>, minijinja::Error> {

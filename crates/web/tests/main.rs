@@ -12,5 +12,7 @@ mod support;
 mod access;
 mod account_browser;
 mod clients_browser;
+mod console;
+mod console_browser;
 mod isolation;
 mod sign_in_browser;

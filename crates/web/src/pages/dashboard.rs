@@ -4,14 +4,16 @@
 use crate::chrome::Chrome;
 use crate::errors::PageError;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use comply360_api::AppState;
 use comply360_practice::clients::{self, ClientFilter};
 use minijinja::context;
 
 pub async fn home(State(state): State<AppState>, chrome: Chrome) -> Result<Response, PageError> {
     if chrome.place.tenant().is_none() {
-        return Ok(chrome.page("dashboard.html", "dashboard", "Console", context! {}));
+        // The console's home is its list of agencies (a plain redirect: the one-time notice,
+        // if any, is for that page to show).
+        return Ok(Redirect::to("/agencies").into_response());
     }
     let mut tx = state.store.tenancy().begin(chrome.tenant()?).await?;
     let any_client = !clients::list(
