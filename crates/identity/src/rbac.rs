@@ -87,6 +87,10 @@ pub const PLATFORM_PERMISSIONS: &[(Permission, &str)] = &[
         "platform:holidays:manage",
         "add and remove declared public holidays (every agency's deadlines move)",
     ),
+    (
+        "platform:keys:manage",
+        "see and rotate the token signing keys",
+    ),
 ];
 
 pub const TENANT_ROLES: &[&str] = &["tenant_admin", "agent", "agent_assistant"];

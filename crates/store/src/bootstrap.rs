@@ -70,7 +70,7 @@ pub async fn ensure_roles(
         if !exists {
             let sql = format!("CREATE ROLE {} {attrs}", quote_ident(role));
             // Two processes may race to create the role; the loser sees 42710.
-            if let Err(err) = sqlx::raw_sql(&sql).execute(&mut *admin).await {
+            if let Err(err) = sqlx::Executor::execute(&mut *admin, sqlx::raw_sql(&sql)).await {
                 let dup = matches!(&err, sqlx::Error::Database(db) if db.code().as_deref() == Some("42710"));
                 if !dup {
                     return Err(err.into());
@@ -83,7 +83,7 @@ pub async fn ensure_roles(
                 quote_ident(role),
                 quote_literal(pw.expose())
             );
-            sqlx::raw_sql(&sql).execute(&mut *admin).await?;
+            sqlx::Executor::execute(&mut *admin, sqlx::raw_sql(&sql)).await?;
         }
     }
     Ok(())
@@ -104,7 +104,7 @@ pub async fn ensure_database(admin: &mut PgConnection, database: &str) -> Result
         quote_ident(database),
         quote_ident(OWNER_ROLE)
     );
-    match sqlx::raw_sql(&sql).execute(&mut *admin).await {
+    match sqlx::Executor::execute(&mut *admin, sqlx::raw_sql(&sql)).await {
         Ok(_) => Ok(true),
         Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P04") => Ok(false),
         Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42501") => {
@@ -144,6 +144,6 @@ pub async fn lock_down_database(
          REVOKE ALL ON SCHEMA public FROM PUBLIC;",
         app = quote_ident(APP_ROLE)
     );
-    sqlx::raw_sql(&sql).execute(&mut *owner).await?;
+    sqlx::Executor::execute(&mut *owner, sqlx::raw_sql(&sql)).await?;
     Ok(())
 }

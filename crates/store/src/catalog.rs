@@ -387,3 +387,63 @@ pub async fn audit<'c>(
         .await?;
     Ok(())
 }
+
+/// One entry of the platform audit log.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub tenant_id: Option<TenantId>,
+    pub detail: serde_json::Value,
+}
+
+fn audit_from_row(row: &sqlx::postgres::PgRow) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        id: row.try_get("id")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        tenant_id: row
+            .try_get::<Option<Uuid>, _>("tenant_id")?
+            .map(TenantId::from_uuid),
+        detail: row.try_get("detail")?,
+    })
+}
+
+/// Newest first, `limit` entries older than the entry `before` (ids are UUIDv7, so their
+/// order is the order of writing), of one tenant or of all.
+pub async fn audit_log<'c>(
+    db: impl PgExecutor<'c>,
+    tenant: Option<TenantId>,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, at, actor, action, tenant_id, detail FROM control.platform_audit_log
+          WHERE ($1::uuid IS NULL OR tenant_id = $1) AND ($2::uuid IS NULL OR id < $2)
+          ORDER BY id DESC LIMIT $3",
+    )
+    .bind(tenant.map(|t| t.as_uuid()))
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(audit_from_row).collect()
+}
+
+/// The newest audit entry of every tenant that has one: what the catalog knows of a tenant's
+/// last activity (it does not record sign-ins or use, which live in each tenant's namespace).
+pub async fn latest_audit_per_tenant<'c>(
+    db: impl PgExecutor<'c>,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT ON (tenant_id) id, at, actor, action, tenant_id, detail
+           FROM control.platform_audit_log WHERE tenant_id IS NOT NULL
+          ORDER BY tenant_id, at DESC, id DESC",
+    )
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(audit_from_row).collect()
+}

@@ -44,7 +44,7 @@ pub async fn create_schema(conn: &mut PgConnection, schema: &str) -> Result<(), 
     );
     // Concurrent CREATE SCHEMA IF NOT EXISTS can still collide on the catalog's unique index.
     for attempt in 0..3 {
-        match sqlx::raw_sql(&sql).execute(&mut *conn).await {
+        match sqlx::Executor::execute(&mut *conn, sqlx::raw_sql(&sql)).await {
             Ok(_) => return Ok(()),
             Err(sqlx::Error::Database(db))
                 if db.code().as_deref() == Some("23505") && attempt < 2 =>
@@ -134,7 +134,11 @@ async fn try_migrate(
         .after(current)
         .map(|m| format!("-- {}\n{}\n;\n", m.file, m.sql))
         .collect();
-    sqlx::raw_sql(&batch).execute(&mut *tx).await.map_err(|e| {
+    // `Executor::execute(conn, raw_sql(..))` rather than `raw_sql(..).execute(conn)`: the
+    // latter's future is not provably `Send` for every lifetime ("not general enough"),
+    // which kept provisioning out of axum handlers (the console creates agencies).
+    let applied = sqlx::Executor::execute(&mut *tx, sqlx::raw_sql(&batch)).await;
+    applied.map_err(|e| {
         let lock_timeout =
             matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"));
         let files: Vec<&str> = set.after(current).map(|m| m.file.as_str()).collect();

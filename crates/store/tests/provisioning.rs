@@ -272,3 +272,77 @@ async fn a_failed_tenant_can_be_discarded_and_its_slug_reused() {
     // An active tenant is not discarded by accident.
     assert!(db.store.discard_tenant("gone-db", false).await.is_err());
 }
+
+#[tokio::test]
+async fn provisioning_runs_on_a_spawned_task_and_suspension_is_audited_with_its_actor() {
+    let db = TestDb::new().await;
+    // `tokio::spawn` needs a `Send` future: provisioning must be callable from a request
+    // handler (the console creates agencies), in every mode.
+    let store = db.store.clone();
+    let t = tokio::spawn(async move {
+        store
+            .create_tenant_by(
+                new_tenant("spawned-db", IsolationMode::Database),
+                ProvisionOptions::default(),
+                "platform_user:test",
+            )
+            .await
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(t.placement.state, ProvisioningState::Active);
+
+    let (after, changed) = db
+        .store
+        .set_tenant_status(
+            "spawned-db",
+            comply360_domain::TenantStatus::Suspended,
+            "ops",
+        )
+        .await
+        .unwrap();
+    assert!(changed);
+    assert_eq!(after.status, comply360_domain::TenantStatus::Suspended);
+    let again = db
+        .store
+        .set_tenant_status(
+            "spawned-db",
+            comply360_domain::TenantStatus::Suspended,
+            "ops",
+        )
+        .await
+        .unwrap();
+    assert!(
+        !again.1,
+        "already suspended: nothing changes, nothing is audited"
+    );
+    assert!(matches!(
+        db.store
+            .set_tenant_status("nobody-here", comply360_domain::TenantStatus::Active, "ops")
+            .await,
+        Err(StoreError::UnknownTenant(_))
+    ));
+
+    // The log, newest first, a page at a time; the requester is named.
+    let pool = db.store.owner_pool();
+    let all = catalog::audit_log(pool, Some(t.id), None, 10)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = all.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["tenant.suspended", "tenant.provisioned", "tenant.requested"]
+    );
+    assert_eq!(all[0].actor, "ops");
+    assert_eq!(all[2].actor, "platform_user:test");
+    let first = catalog::audit_log(pool, Some(t.id), None, 2).await.unwrap();
+    let rest = catalog::audit_log(pool, Some(t.id), Some(first[1].id), 2)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].action, "tenant.requested");
+    let latest = catalog::latest_audit_per_tenant(pool).await.unwrap();
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0].action, "tenant.suspended");
+}

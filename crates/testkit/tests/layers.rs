@@ -31,8 +31,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     // The portal's pages: the API's state, extractors and problem mapping, and the same
-    // operations the API calls.
-    ("web", &["domain", "store", "identity", "practice", "api"]),
+    // operations the API calls (the console: the jobs' operator view of dead letters).
+    (
+        "web",
+        &["domain", "store", "jobs", "identity", "practice", "api"],
+    ),
     (
         "cli",
         &[

@@ -65,12 +65,33 @@ const AGENCY_SECTIONS: &[Section] = &[
     },
 ];
 
-const PLATFORM_SECTIONS: &[Section] = &[Section {
-    key: "dashboard",
-    label: "Agencies",
-    href: "/",
-    needs: Some("platform:tenants:read"),
-}];
+const PLATFORM_SECTIONS: &[Section] = &[
+    Section {
+        key: "agencies",
+        label: "Agencies",
+        href: "/agencies",
+        needs: Some("platform:tenants:read"),
+    },
+    Section {
+        key: "dead-letters",
+        label: "Dead letters",
+        href: "/dead-letters",
+        needs: Some("platform:tenants:read"),
+    },
+    Section {
+        key: "audit",
+        label: "Audit",
+        href: "/audit",
+        needs: Some("platform:audit:read"),
+    },
+    Section {
+        key: "signing-keys",
+        // Short labels: the four fit a phone's width without scrolling the navigation.
+        label: "Keys",
+        href: "/signing-keys",
+        needs: Some("platform:keys:manage"),
+    },
+];
 
 #[derive(Serialize)]
 struct NavItem {

@@ -50,6 +50,30 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/clients/show.html"),
     ),
     (
+        "console/agencies.html",
+        include_str!("../templates/console/agencies.html"),
+    ),
+    (
+        "console/agency.html",
+        include_str!("../templates/console/agency.html"),
+    ),
+    (
+        "console/agency_form.html",
+        include_str!("../templates/console/agency_form.html"),
+    ),
+    (
+        "console/audit.html",
+        include_str!("../templates/console/audit.html"),
+    ),
+    (
+        "console/dead_letters.html",
+        include_str!("../templates/console/dead_letters.html"),
+    ),
+    (
+        "console/signing_keys.html",
+        include_str!("../templates/console/signing_keys.html"),
+    ),
+    (
         "dashboard.html",
         include_str!("../templates/dashboard.html"),
     ),

@@ -5,7 +5,7 @@ use crate::cli::{GlobalArgs, TenantCommand, TenantCreateArgs};
 use crate::platform;
 use crate::runtime::Runtime;
 use anyhow::Context;
-use comply360_domain::{ProvisioningStep, Slug, TenantStatus};
+use comply360_domain::{ProvisioningStep, TenantStatus};
 use comply360_integrations::{CallPolicy, Resilience};
 use comply360_store::catalog::{self, TenantRecord};
 use comply360_store::provision::{NewTenant, ProvisionOptions};
@@ -146,30 +146,12 @@ async fn create(rt: &Runtime, args: TenantCreateArgs) -> anyhow::Result<ExitCode
 }
 
 async fn set_status(rt: &Runtime, slug: &str, status: TenantStatus) -> anyhow::Result<ExitCode> {
-    let parsed = Slug::parse(slug)
-        .map_err(|_| comply360_store::StoreError::UnknownTenant(slug.to_owned()))?;
-    let mut tx = rt.store.owner_pool().begin().await?;
-    let t = catalog::require_tenant(&mut *tx, slug).await?;
-    if t.status == status {
-        println!("tenant {slug} is already {status}");
-        return Ok(ExitCode::SUCCESS);
-    }
-    catalog::set_status(&mut *tx, &parsed, status).await?;
-    let action = if status == TenantStatus::Suspended {
-        "tenant.suspended"
+    let (_, changed) = rt.store.set_tenant_status(slug, status, "operator").await?;
+    if changed {
+        println!("tenant {slug} is now {status}");
     } else {
-        "tenant.reactivated"
-    };
-    catalog::audit(
-        &mut *tx,
-        "operator",
-        action,
-        Some(t.id),
-        serde_json::json!({"slug": slug}),
-    )
-    .await?;
-    tx.commit().await?;
-    println!("tenant {slug} is now {status}");
+        println!("tenant {slug} is already {status}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

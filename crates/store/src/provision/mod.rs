@@ -10,6 +10,7 @@
 //! each); `steps` does each step's work.
 
 mod discard;
+mod status;
 mod steps;
 mod template;
 
@@ -69,7 +70,18 @@ impl Store {
         new: NewTenant,
         opts: ProvisionOptions,
     ) -> Result<TenantRecord, StoreError> {
-        let record = self.request_tenant(&new).await?;
+        self.create_tenant_by(new, opts, "operator").await
+    }
+
+    /// [`Store::create_tenant`] with the requester named in the platform audit log (the
+    /// console's operator, `platform_user:<id>`).
+    pub async fn create_tenant_by(
+        &self,
+        new: NewTenant,
+        opts: ProvisionOptions,
+        actor: &str,
+    ) -> Result<TenantRecord, StoreError> {
+        let record = self.request_tenant(&new, actor).await?;
         self.run_provisioning(record, opts).await
     }
 
@@ -87,7 +99,11 @@ impl Store {
         self.run_provisioning(record, opts).await
     }
 
-    async fn request_tenant(&self, new: &NewTenant) -> Result<TenantRecord, StoreError> {
+    async fn request_tenant(
+        &self,
+        new: &NewTenant,
+        actor: &str,
+    ) -> Result<TenantRecord, StoreError> {
         let name = new.name.trim();
         if name.is_empty() || name.chars().count() > 200 {
             return Err(StoreError::Invalid(
@@ -153,7 +169,7 @@ impl Store {
         .await?;
         catalog::audit(
             &mut *tx,
-            "operator",
+            actor,
             "tenant.requested",
             Some(id),
             json!({"slug": new.slug.as_str(), "mode": new.mode.as_str(), "tier": new.tier.as_str()}),

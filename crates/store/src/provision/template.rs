@@ -19,11 +19,13 @@ impl Store {
         if created {
             bootstrap::lock_down_database(&mut conn, &template).await?;
             // Nobody but the owner connects to a template: CREATE DATABASE needs it idle.
-            sqlx::raw_sql(&format!(
-                "REVOKE CONNECT ON DATABASE {} FROM c360_app",
-                quote_ident(&template)
-            ))
-            .execute(&mut conn)
+            sqlx::Executor::execute(
+                &mut conn,
+                sqlx::raw_sql(&format!(
+                    "REVOKE CONNECT ON DATABASE {} FROM c360_app",
+                    quote_ident(&template)
+                )),
+            )
             .await?;
         }
         create_schema(&mut conn, DATABASE_MODE_SCHEMA).await?;
@@ -69,12 +71,14 @@ impl Store {
                     .await?;
             if !exists {
                 let template = self.ensure_template(server, &mut owner).await?;
-                sqlx::raw_sql(&format!(
-                    "CREATE DATABASE {} TEMPLATE {} OWNER c360_owner",
-                    quote_ident(database),
-                    quote_ident(&template)
-                ))
-                .execute(&mut owner)
+                sqlx::Executor::execute(
+                    &mut owner,
+                    sqlx::raw_sql(&format!(
+                        "CREATE DATABASE {} TEMPLATE {} OWNER c360_owner",
+                        quote_ident(database),
+                        quote_ident(&template)
+                    )),
+                )
                 .await?;
             }
             owner.close().await?;

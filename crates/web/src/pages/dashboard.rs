@@ -7,7 +7,7 @@
 use crate::chrome::Chrome;
 use crate::errors::PageError;
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use comply360_api::AppState;
 use comply360_practice::Reach;
 use comply360_practice::dashboard::{self, Viewer};
@@ -17,7 +17,9 @@ use minijinja::{Value as View, context};
 
 pub async fn home(State(state): State<AppState>, chrome: Chrome) -> Result<Response, PageError> {
     if chrome.place.tenant().is_none() {
-        return Ok(chrome.page("dashboard.html", "dashboard", "Console", context! {}));
+        // The console's home is its list of agencies (a plain redirect: the one-time notice,
+        // if any, is for that page to show).
+        return Ok(Redirect::to("/agencies").into_response());
     }
     let viewer = Viewer {
         user: chrome.actor(),

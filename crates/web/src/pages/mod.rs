@@ -3,6 +3,7 @@
 pub mod account;
 pub mod calendar;
 pub mod clients;
+pub mod console;
 pub mod dashboard;
 pub mod registrations;
 pub mod search;
@@ -12,7 +13,7 @@ pub mod sign_in;
 use crate::routes::{Need, Pages};
 
 pub fn table(pages: Pages) -> Pages {
-    use Need::{Agency, Public, SignedIn};
+    use Need::{Agency, Platform, Public, SignedIn};
     settings_pages(pages)
         .get("/login", Public, sign_in::page)
         .post("/login", Public, sign_in::submit)
@@ -103,6 +104,67 @@ pub fn table(pages: Pages) -> Pages {
             "/registrations/{id}/assign",
             Agency("registrations:write"),
             registrations::record::assign,
+        )
+        // The platform console (console host only).
+        .get(
+            "/agencies",
+            Platform("platform:tenants:read"),
+            console::agencies::list,
+        )
+        .get(
+            "/agencies/new",
+            Platform("platform:tenants:manage"),
+            console::agency_form::new,
+        )
+        .post(
+            "/agencies",
+            Platform("platform:tenants:manage"),
+            console::agency_form::create,
+        )
+        .get(
+            "/agencies/{slug}",
+            Platform("platform:tenants:read"),
+            console::agencies::show,
+        )
+        .post(
+            "/agencies/{slug}/suspend",
+            Platform("platform:tenants:manage"),
+            console::agency_actions::suspend,
+        )
+        .post(
+            "/agencies/{slug}/reactivate",
+            Platform("platform:tenants:manage"),
+            console::agency_actions::reactivate,
+        )
+        .post(
+            "/agencies/{slug}/resume",
+            Platform("platform:tenants:manage"),
+            console::agency_actions::resume,
+        )
+        .get(
+            "/dead-letters",
+            Platform("platform:tenants:read"),
+            console::dead_letters::list,
+        )
+        .post(
+            "/dead-letters/{tenant}/{id}/retry",
+            Platform("platform:tenants:manage"),
+            console::dead_letters::retry,
+        )
+        .get(
+            "/audit",
+            Platform("platform:audit:read"),
+            console::audit::list,
+        )
+        .get(
+            "/signing-keys",
+            Platform("platform:keys:manage"),
+            console::signing_keys::list,
+        )
+        .post(
+            "/signing-keys/rotate",
+            Platform("platform:keys:manage"),
+            console::signing_keys::rotate,
         )
 }
 
