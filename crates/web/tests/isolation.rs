@@ -1,5 +1,6 @@
-//! A person of agency A who edits a URL to agency B's client gets 404, never B's data, in
-//! every isolation mode; A's session is no session on B's host; and B's client is unchanged.
+//! A person of agency A who edits a URL to agency B's client, registration or user gets 404
+//! (never B's data, and nothing of B's changes), in every isolation mode; A's session is no
+//! session on B's host.
 
 use crate::support::Visitor;
 use comply360_domain::IsolationMode;
@@ -33,12 +34,32 @@ async fn another_agencys_client_is_not_found_in_every_mode() {
             .await
             .unwrap();
         let id = theirs["id"].as_str().unwrap().to_owned();
+        // B's registration for that client, and one of B's people.
+        let their_registration: Value = reqwest::Client::new()
+            .post(app.url("/api/v1/registrations"))
+            .bearer_auth(&admin_b)
+            .header("x-tenant", &b)
+            .json(&json!({"client_id": id, "kind": "za_private_company"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let reg = their_registration["id"].as_str().unwrap().to_owned();
+        let their_user = app.create_user(&b, &format!("agent@{b}.example"), "agent").await;
 
         let email = format!("admin@{a}.example");
         app.create_user(&a, &email, "tenant_admin").await;
         let mut visitor = Visitor::new(&app, &a);
         visitor.sign_in(&email).await;
-        for path in [format!("/clients/{id}"), format!("/clients/{id}/edit")] {
+        for path in [
+            format!("/clients/{id}"),
+            format!("/clients/{id}/edit"),
+            format!("/registrations/{reg}"),
+            format!("/registrations/{reg}/summary"),
+            format!("/registrations/{reg}/steps/company_name"),
+        ] {
             let res = visitor.get(&path).await;
             assert_eq!(res.status, StatusCode::NOT_FOUND, "{mode:?} GET {path}");
             assert!(!res.body.contains("Secret"), "{}", res.body);
@@ -47,12 +68,35 @@ async fn another_agencys_client_is_not_found_in_every_mode() {
             format!("/clients/{id}"),
             format!("/clients/{id}/delete"),
             format!("/clients/{id}/restore"),
+            format!("/registrations/{reg}/steps/company_name"),
+            format!("/registrations/{reg}/act"),
+            format!("/registrations/{reg}/assign"),
+            format!("/registrations/{reg}/submit"),
         ] {
             let res = visitor
                 .post(&path, &[("first_names", "Changed"), ("surname", "By A")])
                 .await;
             assert_eq!(res.status, StatusCode::NOT_FOUND, "{mode:?} POST {path}");
         }
+        // B's person, changed through A's user pages: not found, and unchanged.
+        for path in [
+            format!("/settings/users/{their_user}/role"),
+            format!("/settings/users/{their_user}/status"),
+            format!("/settings/users/{their_user}/unlock"),
+        ] {
+            let res = visitor
+                .post(&path, &[("role", "tenant_admin"), ("status", "disabled")])
+                .await;
+            assert!(
+                [StatusCode::NOT_FOUND, StatusCode::UNPROCESSABLE_ENTITY].contains(&res.status),
+                "{mode:?} POST {path}: {}",
+                res.status
+            );
+            assert!(!res.body.contains(&format!("agent@{b}.example")), "{}", res.body);
+        }
+        let theirs_now = app.state.identity.get_user(&app.store.tenancy().resolve(&b).await.unwrap(), their_user).await.unwrap();
+        assert_eq!((theirs_now.role.as_str(), theirs_now.status.as_str()), ("agent", "active"));
+
         // A's search never lists B's client.
         let res = visitor.get("/clients?q=secret").await;
         assert_eq!(res.status, StatusCode::OK);

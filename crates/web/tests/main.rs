@@ -20,3 +20,4 @@ mod registration_browser;
 mod settings_access;
 mod settings_browser;
 mod sign_in_browser;
+mod tour_browser;
