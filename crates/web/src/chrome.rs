@@ -45,6 +45,12 @@ const AGENCY_SECTIONS: &[Section] = &[
         needs: Some("clients:read"),
     },
     Section {
+        key: "companies",
+        label: "Companies",
+        href: "/companies",
+        needs: Some("clients:read"),
+    },
+    Section {
         key: "registrations",
         label: "Registrations",
         href: "/registrations",

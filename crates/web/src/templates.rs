@@ -50,6 +50,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/clients/show.html"),
     ),
     (
+        "companies/form.html",
+        include_str!("../templates/companies/form.html"),
+    ),
+    (
+        "companies/list.html",
+        include_str!("../templates/companies/list.html"),
+    ),
+    (
+        "companies/rows.html",
+        include_str!("../templates/companies/rows.html"),
+    ),
+    (
+        "companies/show.html",
+        include_str!("../templates/companies/show.html"),
+    ),
+    (
         "console/agencies.html",
         include_str!("../templates/console/agencies.html"),
     ),

@@ -47,7 +47,9 @@ async fn another_agencys_client_is_not_found_in_every_mode() {
             .await
             .unwrap();
         let reg = their_registration["id"].as_str().unwrap().to_owned();
-        let their_user = app.create_user(&b, &format!("agent@{b}.example"), "agent").await;
+        let their_user = app
+            .create_user(&b, &format!("agent@{b}.example"), "agent")
+            .await;
 
         let email = format!("admin@{a}.example");
         app.create_user(&a, &email, "tenant_admin").await;
@@ -92,10 +94,22 @@ async fn another_agencys_client_is_not_found_in_every_mode() {
                 "{mode:?} POST {path}: {}",
                 res.status
             );
-            assert!(!res.body.contains(&format!("agent@{b}.example")), "{}", res.body);
+            assert!(
+                !res.body.contains(&format!("agent@{b}.example")),
+                "{}",
+                res.body
+            );
         }
-        let theirs_now = app.state.identity.get_user(&app.store.tenancy().resolve(&b).await.unwrap(), their_user).await.unwrap();
-        assert_eq!((theirs_now.role.as_str(), theirs_now.status.as_str()), ("agent", "active"));
+        let theirs_now = app
+            .state
+            .identity
+            .get_user(&app.store.tenancy().resolve(&b).await.unwrap(), their_user)
+            .await
+            .unwrap();
+        assert_eq!(
+            (theirs_now.role.as_str(), theirs_now.status.as_str()),
+            ("agent", "active")
+        );
 
         // A's search never lists B's client.
         let res = visitor.get("/clients?q=secret").await;

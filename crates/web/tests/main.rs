@@ -13,6 +13,8 @@ mod access;
 mod account_browser;
 mod calendar;
 mod clients_browser;
+mod companies_browser;
+mod companies_isolation;
 mod console;
 mod console_browser;
 mod isolation;

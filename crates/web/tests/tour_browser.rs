@@ -18,7 +18,8 @@ async fn every_main_page_reads_well_at_desktop_and_phone_widths() {
     let db = TestDb::new().await;
     db.tenant("tour", IsolationMode::Pooled).await;
     let app = spawn_app(db.store.clone()).await;
-    app.create_user("tour", "naledi@tour.example", "tenant_admin").await;
+    app.create_user("tour", "naledi@tour.example", "tenant_admin")
+        .await;
     let admin = app.login("tour", "naledi@tour.example").await;
     let api = reqwest::Client::new();
     let post = |path: &'static str, body: Value| {
@@ -55,12 +56,32 @@ async fn every_main_page_reads_well_at_desktop_and_phone_widths() {
         ("client", format!("/clients/{c}"), "Van der Merwe Farms"),
         ("client-form", format!("/clients/{c}/edit"), "Edit client"),
         ("registrations", "/registrations".into(), "Private company"),
-        ("registration-start", format!("/registrations/new?client={c}"), "What to register"),
-        ("registration", format!("/registrations/{r}"), "What you can do"),
-        ("wizard-directors", format!("/registrations/{r}/steps/directors"), "Add another person"),
-        ("wizard-review", format!("/registrations/{r}/steps/review"), "Check everything"),
+        (
+            "registration-start",
+            format!("/registrations/new?client={c}"),
+            "What to register",
+        ),
+        (
+            "registration",
+            format!("/registrations/{r}"),
+            "What you can do",
+        ),
+        (
+            "wizard-directors",
+            format!("/registrations/{r}/steps/directors"),
+            "Add another person",
+        ),
+        (
+            "wizard-review",
+            format!("/registrations/{r}/steps/review"),
+            "Check everything",
+        ),
         ("calendar", "/calendar?who=all".into(), "Annual return"),
-        ("calendar-month", format!("/calendar?view=month&who=all&month={month}"), "Mon"),
+        (
+            "calendar-month",
+            format!("/calendar?view=month&who=all&month={month}"),
+            "Mon",
+        ),
         ("search", "/search?q=van".into(), "Van der Merwe"),
         ("account", "/account".into(), "Change your password"),
     ];

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod calendar;
 pub mod clients;
+pub mod companies;
 pub mod console;
 pub mod dashboard;
 pub mod registrations;
@@ -47,6 +48,20 @@ pub fn table(pages: Pages) -> Pages {
             "/clients/{id}/restore",
             Agency("clients:write"),
             clients::restore,
+        )
+        .get("/companies", Agency("clients:read"), companies::list)
+        .get("/companies/new", Agency("clients:write"), companies::new)
+        .post("/companies", Agency("clients:write"), companies::create)
+        .get("/companies/{id}", Agency("clients:read"), companies::show)
+        .post(
+            "/companies/{id}/people",
+            Agency("clients:write"),
+            companies::add_person,
+        )
+        .post(
+            "/companies/{id}/people/{person}/resign",
+            Agency("clients:write"),
+            companies::resign,
         )
         .get("/calendar", Agency("clients:read"), calendar::page)
         .get("/search", Agency("tenant:read"), search::page)
