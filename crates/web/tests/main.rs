@@ -13,6 +13,8 @@ mod access;
 mod account_browser;
 mod calendar;
 mod clients_browser;
+mod import;
+mod import_browser;
 mod isolation;
 mod registration_browser;
 mod settings_access;
