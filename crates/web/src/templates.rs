@@ -38,6 +38,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/clients/form.html"),
     ),
     (
+        "clients/import.html",
+        include_str!("../templates/clients/import.html"),
+    ),
+    (
+        "clients/import_done.html",
+        include_str!("../templates/clients/import_done.html"),
+    ),
+    (
+        "clients/import_report.html",
+        include_str!("../templates/clients/import_report.html"),
+    ),
+    (
         "clients/list.html",
         include_str!("../templates/clients/list.html"),
     ),

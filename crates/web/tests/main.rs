@@ -17,6 +17,8 @@ mod companies_browser;
 mod companies_isolation;
 mod console;
 mod console_browser;
+mod import;
+mod import_browser;
 mod isolation;
 mod registration_browser;
 mod settings_access;

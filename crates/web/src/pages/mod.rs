@@ -3,6 +3,7 @@
 pub mod account;
 pub mod calendar;
 pub mod clients;
+pub mod clients_import;
 pub mod companies;
 pub mod console;
 pub mod dashboard;
@@ -35,6 +36,32 @@ pub fn table(pages: Pages) -> Pages {
         .get("/", SignedIn, dashboard::home)
         .get("/clients", Agency("clients:read"), clients::list)
         .get("/clients/new", Agency("clients:write"), clients::new)
+        // The import needs what the API's import route needs.
+        .get(
+            "/clients/import",
+            Agency("clients:write"),
+            clients_import::page,
+        )
+        .post(
+            "/clients/import",
+            Agency("clients:write"),
+            clients_import::upload,
+        )
+        .get(
+            "/clients/import/template.csv",
+            Agency("clients:write"),
+            clients_import::template_csv,
+        )
+        .post(
+            "/clients/import/confirm",
+            Agency("clients:write"),
+            clients_import::confirm,
+        )
+        .get(
+            "/clients/import/done",
+            Agency("clients:write"),
+            clients_import::done,
+        )
         .post("/clients", Agency("clients:write"), clients::create)
         .get("/clients/{id}", Agency("clients:read"), clients::show)
         .get("/clients/{id}/edit", Agency("clients:write"), clients::edit)
