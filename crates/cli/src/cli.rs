@@ -525,6 +525,9 @@ pub enum BenchSuite {
     Auth,
     /// Listing 50 registrations by status from a tenant holding 100,000.
     Registrations,
+    /// Each main portal page's time and bytes, for an agency of 1,000 clients and 5,000
+    /// registrations.
+    Portal,
 }
 
 #[derive(Debug, Args)]

@@ -36,9 +36,13 @@ async fn every_main_page_reads_well_at_desktop_and_phone_widths() {
         .await
         .unwrap();
     let today = chrono::Utc::now().date_naive();
-    post("/api/v1/companies", json!({"client_id": client["id"], "company_type": "private_company", "name": "Van der Merwe Farms (Pty) Ltd", "incorporated_on": today - chrono::Duration::days(3 * 365 + 60)}))
+    let company: Value = post("/api/v1/companies", json!({"client_id": client["id"], "company_type": "private_company", "name": "Van der Merwe Farms (Pty) Ltd", "incorporated_on": today - chrono::Duration::days(3 * 365 + 60), "people": [{"full_name": "Johan van der Merwe", "id_number": "8001015009087", "roles": ["director", "shareholder"], "shares": 100}]}))
+        .await
+        .unwrap()
+        .json()
         .await
         .unwrap();
+    let co = company["id"].as_str().unwrap().to_owned();
     let registration: Value = post("/api/v1/registrations", json!({"client_id": client["id"], "kind": "za_private_company", "steps": {"company_name": {"name_choice": "registration_number"}, "directors": {"directors": [{"full_name": "Johan van der Merwe", "id_number": "8001015009088"}]}}}))
         .await
         .unwrap()
@@ -55,6 +59,9 @@ async fn every_main_page_reads_well_at_desktop_and_phone_widths() {
         ("clients", "/clients".into(), "Johan van der Merwe"),
         ("client", format!("/clients/{c}"), "Van der Merwe Farms"),
         ("client-form", format!("/clients/{c}/edit"), "Edit client"),
+        ("companies", "/companies".into(), "Van der Merwe Farms"),
+        ("company", format!("/companies/{co}"), "Johan van der Merwe"),
+        ("import", "/clients/import".into(), "template"),
         ("registrations", "/registrations".into(), "Private company"),
         (
             "registration-start",

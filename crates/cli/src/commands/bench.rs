@@ -25,6 +25,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         BenchSuite::Jobs => jobs_suite(settings, &args).await,
         BenchSuite::Auth => auth_suite(settings, &args).await,
         BenchSuite::Registrations => registrations_suite(settings, &args).await,
+        BenchSuite::Portal => portal_suite(settings, &args).await,
     };
     cluster.release().await?;
     result.map(|()| ExitCode::SUCCESS)
@@ -62,6 +63,18 @@ async fn registrations_suite(settings: StoreSettings, args: &BenchArgs) -> anyho
         if args.no_fsync { "off" } else { "on" }
     );
     let result = super::bench_registrations::bench(&store, 100_000, 2000).await;
+    store.close().await;
+    result
+}
+
+async fn portal_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> {
+    let store = Store::open(settings).await?;
+    println!(
+        "comply360 bench --suite portal: {} cores, fsync {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if args.no_fsync { "off" } else { "on" }
+    );
+    let result = super::bench_portal::bench(&store, 200).await;
     store.close().await;
     result
 }

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_auth;
 mod bench_jobs;
+mod bench_portal;
 mod bench_registrations;
 mod check;
 mod demo;
