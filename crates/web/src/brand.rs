@@ -6,8 +6,65 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use comply360_api::AppState;
+use comply360_domain::TenantId;
+use comply360_store::Tenant;
 use comply360_store::repo::settings;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a replica shows an agency's name before reading it again (the replica that saved
+/// a change forgets at once; others within this).
+const NAME_TTL: Duration = Duration::from_secs(30);
+
+/// Each agency's chosen name (None: its registered name) and when it was read.
+type Names = HashMap<TenantId, (Instant, Option<String>)>;
+
+static NAMES: LazyLock<Mutex<Names>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The name the agency chose for its pages and emails (`branding.display_name`), or None for
+/// the name it was registered with. Read at most every [`NAME_TTL`] per agency and replica: a
+/// page should not cost a second transaction for its header.
+pub async fn display_name(state: &AppState, tenant: &Tenant) -> Option<String> {
+    let id = tenant.id();
+    if let Ok(names) = NAMES.lock()
+        && let Some((at, name)) = names.get(&id)
+        && at.elapsed() < NAME_TTL
+    {
+        return name.clone();
+    }
+    let read = async {
+        let mut tx = state.store.tenancy().begin(tenant).await?;
+        let branding = settings::get(&mut tx, "branding").await?;
+        tx.commit().await?;
+        Ok::<_, comply360_store::StoreError>(branding)
+    };
+    let name = match read.await {
+        Ok(b) => b.and_then(|b| {
+            b.get("display_name")?
+                .as_str()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "branding not read; the registered name is shown");
+            None
+        }
+    };
+    if let Ok(mut names) = NAMES.lock() {
+        names.insert(id, (Instant::now(), name.clone()));
+    }
+    name
+}
+
+/// Forgets the agency's name here, after its branding changed.
+pub fn forget(tenant: TenantId) {
+    if let Ok(mut names) = NAMES.lock() {
+        names.remove(&tenant);
+    }
+}
 
 /// `#rgb` or `#rrggbb` as (r, g, b); anything else is not a colour we put in a stylesheet.
 fn parse_hex(text: &str) -> Option<(u8, u8, u8)> {

@@ -91,6 +91,12 @@ const PLATFORM_SECTIONS: &[Section] = &[
         needs: Some("platform:audit:read"),
     },
     Section {
+        key: "holidays",
+        label: "Holidays",
+        href: "/holidays",
+        needs: Some("platform:holidays:read"),
+    },
+    Section {
         key: "signing-keys",
         // Short labels: the four fit a phone's width without scrolling the navigation.
         label: "Keys",
@@ -107,6 +113,9 @@ struct NavItem {
 }
 
 pub struct Chrome {
+    /// The name the header and title show: the agency's chosen one (branding), else its
+    /// registered name.
+    pub agency: String,
     pub place: Place,
     pub viewer: Option<Viewer>,
     pub csrf: String,
@@ -119,7 +128,7 @@ pub struct Chrome {
 impl FromRequestParts<AppState> for Chrome {
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Chrome, PageError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Chrome, PageError> {
         let Some(place) = parts.extensions.get::<Place>().cloned() else {
             tracing::error!(path = %parts.uri.path(), "a page without the page guard");
             return Err(PageError::NotFound);
@@ -136,7 +145,14 @@ impl FromRequestParts<AppState> for Chrome {
         if flash.is_some() {
             set_cookies.push(cookies::set(FLASH, "", 0, SameSite::Lax, secure));
         }
+        let agency = match &place {
+            Place::Agency(t) => crate::brand::display_name(state, t)
+                .await
+                .unwrap_or_else(|| t.name().to_owned()),
+            Place::Platform => place.name().to_owned(),
+        };
         Ok(Chrome {
+            agency,
             place,
             viewer,
             csrf,
@@ -209,7 +225,7 @@ impl Chrome {
         let frame = context! {
             title,
             section,
-            agency => self.place.name(),
+            agency => self.agency.clone(),
             console => matches!(self.place, Place::Platform),
             nav => minijinja::Value::from(minijinja::value::Serde(self.nav(section))),
             viewer,

@@ -98,6 +98,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/console/dead_letters.html"),
     ),
     (
+        "console/holidays.html",
+        include_str!("../templates/console/holidays.html"),
+    ),
+    (
         "console/signing_keys.html",
         include_str!("../templates/console/signing_keys.html"),
     ),

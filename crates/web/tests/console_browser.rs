@@ -236,6 +236,9 @@ async fn an_operator_creates_an_agency_in_each_mode_and_its_administrator_signs_
     client.accept_alert().await.unwrap();
     wait_for_text(&client, "signs new tokens from now on").await;
     judge(&client, "signing-keys", 1280).await;
+    client.goto(&format!("{console}/holidays")).await.unwrap();
+    wait_for_text(&client, "local government elections").await;
+    judge(&client, "holidays", 1280).await;
     client.close().await.unwrap();
 
     // The same pages on a phone.
@@ -253,6 +256,7 @@ async fn an_operator_creates_an_agency_in_each_mode_and_its_administrator_signs_
         ("/dead-letters", "554 relay refused", "dead-letters"),
         ("/audit", "tenant.provisioned", "audit"),
         ("/signing-keys", "Rotate now", "signing-keys"),
+        ("/holidays", "local government elections", "holidays"),
     ] {
         phone.goto(&format!("{console}{path}")).await.unwrap();
         wait_for_text(&phone, needle).await;

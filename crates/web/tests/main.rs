@@ -17,6 +17,7 @@ mod companies_browser;
 mod companies_isolation;
 mod console;
 mod console_browser;
+mod holidays_console;
 mod import;
 mod import_browser;
 mod isolation;

@@ -181,6 +181,14 @@ async fn settings_forms_save_through_identity_and_secrets_are_shown_once_or_neve
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let css = admin.get("/assets/brand.css").await;
     assert!(css.body.contains("--brand:#0b7a3e"), "{}", css.body);
+    // The chosen name is the header's and the title's on the next page.
+    let next = admin.get("/").await;
+    assert!(
+        next.body
+            .contains("<title>Dashboard · Forms &amp; Co</title>"),
+        "{}",
+        next.body
+    );
 
     // The MFA policy and CORS origins, through identity; a bad origin refused beside it.
     let res = admin

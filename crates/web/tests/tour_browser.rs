@@ -53,6 +53,21 @@ async fn every_main_page_reads_well_at_desktop_and_phone_widths() {
         client["id"].as_str().unwrap().to_owned(),
         registration["id"].as_str().unwrap().to_owned(),
     );
+    // Another agency's client, for the URL a curious person might edit.
+    db.tenant("elsewhere", IsolationMode::Database).await;
+    let other_admin = app.token_for("elsewhere", "tenant_admin").await;
+    let theirs: Value = api
+        .post(app.url("/api/v1/clients"))
+        .bearer_auth(&other_admin)
+        .header("x-tenant", "elsewhere")
+        .json(&json!({"first_names": "Private", "surname": "Person"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let theirs = theirs["id"].as_str().unwrap().to_owned();
     let month = today.format("%Y-%m");
     let pages: Vec<(&str, String, &str)> = vec![
         ("dashboard", "/".into(), "Recent activity"),
@@ -127,6 +142,17 @@ async fn every_main_page_reads_well_at_desktop_and_phone_widths() {
             );
             screenshot(&browser, &format!("tour-{name}-{width}")).await;
         }
+        // Editing the address to another agency's client: not found, nothing of theirs.
+        browser
+            .goto(&format!(
+                "http://tour.localhost:{}/clients/{theirs}",
+                app.addr.port()
+            ))
+            .await
+            .unwrap();
+        let page = wait_for_text(&browser, "Page not found").await;
+        assert!(!page.contains("Private Person"), "{page}");
+        screenshot(&browser, &format!("tour-not-found-{width}")).await;
         browser.close().await.unwrap();
     }
 }

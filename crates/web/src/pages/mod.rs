@@ -203,6 +203,21 @@ pub fn table(pages: Pages) -> Pages {
             Platform("platform:keys:manage"),
             console::signing_keys::list,
         )
+        .get(
+            "/holidays",
+            Platform("platform:holidays:read"),
+            console::holidays::list,
+        )
+        .post(
+            "/holidays",
+            Platform("platform:holidays:manage"),
+            console::holidays::declare,
+        )
+        .post(
+            "/holidays/{date}/withdraw",
+            Platform("platform:holidays:manage"),
+            console::holidays::withdraw,
+        )
         .post(
             "/signing-keys/rotate",
             Platform("platform:keys:manage"),

@@ -15,6 +15,7 @@ pub mod agency_actions;
 pub mod agency_form;
 pub mod audit;
 pub mod dead_letters;
+pub mod holidays;
 pub mod signing_keys;
 
 use crate::chrome::Chrome;

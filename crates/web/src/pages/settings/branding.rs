@@ -180,6 +180,7 @@ pub async fn save(
         }
     }
     settings::put(&mut tx, KEY, &Value::Object(value)).await?;
+    crate::brand::forget(tx.tenant_id());
     tx.commit().await?;
     Ok(chrome.done(
         "/settings/branding",
