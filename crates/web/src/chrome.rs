@@ -232,15 +232,21 @@ impl Chrome {
             csrf => self.csrf.clone(),
             flash => self.flash.clone(),
         };
-        let html = templates::render(template, context! { ..ctx, ..frame });
-        self.respond(Html(html).into_response())
+        let res = match templates::render(template, context! { ..ctx, ..frame }) {
+            Some(html) => Html(html).into_response(),
+            None => PageError::Problem(comply360_api::problem::Problem::internal()).into_response(),
+        };
+        self.respond(res)
     }
 
     /// Only `template` (an htmx fragment), with the same frame values.
     pub fn fragment(self, template: &str, ctx: minijinja::Value) -> Response {
         let frame = context! { csrf => self.csrf.clone() };
-        let html = templates::render(template, context! { ..ctx, ..frame });
-        self.respond(Html(html).into_response())
+        let res = match templates::render(template, context! { ..ctx, ..frame }) {
+            Some(html) => Html(html).into_response(),
+            None => PageError::Problem(comply360_api::problem::Problem::internal()).into_response(),
+        };
+        self.respond(res)
     }
 
     /// After a form that worked: to `to`, with a one-time notice for the next page.

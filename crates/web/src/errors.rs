@@ -135,7 +135,8 @@ fn error_page(res: Response, title: &str, message: &str, request_id: &str) -> Re
     let html = templates::render(
         "error.html",
         context! { title, message, request_id, status => parts.status.as_u16() },
-    );
+    )
+    .unwrap_or_else(|| templates::APOLOGY.to_owned());
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),

@@ -242,16 +242,20 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     })
 });
 
-/// Renders template `name`; a failure is logged and shows a plain apology (the test suite
-/// renders every page, so this is not expected).
-pub fn render(name: &str, ctx: minijinja::Value) -> String {
-    ENV.get_template(name)
-        .and_then(|t| t.render(ctx))
-        .unwrap_or_else(|err| {
+/// Renders template `name`; None when it fails (logged with the request's span: a template
+/// bug), for the caller to answer 500 rather than a page that looks fine and says nothing.
+pub fn render(name: &str, ctx: minijinja::Value) -> Option<String> {
+    match ENV.get_template(name).and_then(|t| t.render(ctx)) {
+        Ok(html) => Some(html),
+        Err(err) => {
             tracing::error!(error = %err, name, "portal page failed to render");
-            "<!doctype html><html lang=\"en\"><title>Error</title><p>Something went wrong showing this page. Try again.</p></html>".into()
-        })
+            None
+        }
+    }
 }
+
+/// What the error page says when even it cannot be rendered.
+pub const APOLOGY: &str = "<!doctype html><html lang=\"en\"><title>Error</title><p>Something went wrong showing this page. Try again.</p></html>";
 
 #[cfg(test)]
 mod tests {

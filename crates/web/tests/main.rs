@@ -21,6 +21,7 @@ mod holidays_console;
 mod import;
 mod import_browser;
 mod isolation;
+mod paging;
 mod registration_browser;
 mod settings_access;
 mod settings_browser;

@@ -178,7 +178,7 @@ pub async fn bench(store: &Store, samples: usize) -> anyhow::Result<()> {
     .map(|r| r.id)
     .ok_or_else(|| anyhow::anyhow!("no registration"))?;
     tx.commit().await?;
-    bench::analyze_pooled_registrations(store.owner_pool()).await?;
+    bench::analyze_everything(store.owner_pool()).await?;
     println!(
         "an agency of 1,000 clients, 5,000 registrations and 100 companies, loaded in {:.1} s",
         started.elapsed().as_secs_f64()

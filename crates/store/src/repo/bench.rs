@@ -48,6 +48,14 @@ pub async fn fill_registrations(
     Ok(())
 }
 
+/// Fresh planner statistics for every table, as autovacuum would gather them soon after a
+/// bulk load (owner pool: ANALYZE needs the owner). Without them the planner takes a freshly
+/// filled table for an empty one.
+pub async fn analyze_everything(owner: &PgPool) -> Result<(), StoreError> {
+    sqlx::query("ANALYZE").execute(owner).await?;
+    Ok(())
+}
+
 /// Fresh planner statistics for the pooled registrations (owner pool: ANALYZE needs the owner).
 pub async fn analyze_pooled_registrations(owner: &PgPool) -> Result<(), StoreError> {
     sqlx::query("ANALYZE pooled.registrations")
