@@ -440,6 +440,41 @@ async fn tenant_name(port: u16, slug: &str) -> String {
     body["name"].as_str().unwrap().to_owned()
 }
 
+/// The statuses of an agency's registrations, as its demo administrator sees them.
+async fn demo_statuses(port: u16, slug: &str) -> Vec<String> {
+    let http = reqwest::Client::new();
+    let login: serde_json::Value = http
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .header("X-Tenant", slug)
+        .json(&serde_json::json!({"email": format!("admin@{slug}.example"), "password": "Demo-Baobab-Sunrise-2026"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page: serde_json::Value = http
+        .get(format!(
+            "http://127.0.0.1:{port}/api/v1/registrations?limit=100"
+        ))
+        .header("X-Tenant", slug)
+        .bearer_auth(login["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut statuses: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_owned())
+        .collect();
+    statuses.sort();
+    statuses
+}
+
 fn terminate(mut server: Server) {
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(server.child.id() as i32),
@@ -468,6 +503,19 @@ async fn serve_keeps_its_data_across_restarts_and_crashes() {
             "Cedar Compliance Partners"
         ]
     );
+    // The demo's work in progress: registrations in several states, in every agency.
+    for slug in ["acacia", "baobab", "cedar"] {
+        let statuses = demo_statuses(server.port, slug).await;
+        for wanted in [
+            "cancelled",
+            "completed",
+            "draft",
+            "info_requested",
+            "submitted",
+        ] {
+            assert!(statuses.iter().any(|s| s == wanted), "{slug}: {statuses:?}");
+        }
+    }
     terminate(server);
     assert!(
         !dir.join("pg/postmaster.pid").exists(),

@@ -2,17 +2,16 @@
 //! would do in the portal), so that every page has something to show: clients with ID
 //! numbers, companies whose obligations are overdue or coming up, and registrations in several
 //! states (a half-filled draft, submitted, information requested, completed with its company,
-//! cancelled). Runs once per agency: an agency that has registrations is left alone.
+//! cancelled). Runs once per agency: an agency that already has the first of these clients is
+//! left alone.
 
 use base64::Engine;
 use chrono::{Datelike, Days, NaiveDate};
 use comply360_jobs::Outbox;
-use comply360_practice::clients::{self, ClientInput};
+use comply360_practice::clients::{self, ClientFilter, ClientInput};
 use comply360_practice::companies::{self, CompanyInput};
 use comply360_practice::outcome::{Attachment, OutcomeInput};
-use comply360_practice::registrations::{
-    self, Actor, NewDraft, RegistrationFilter, TransitionInput,
-};
+use comply360_practice::registrations::{self, Actor, NewDraft, TransitionInput};
 use comply360_practice::reminders::sa_today;
 use comply360_store::{Store, Tenant};
 use serde_json::{Value, json};
@@ -67,15 +66,16 @@ pub async fn fill(
 ) -> anyhow::Result<()> {
     let today = sa_today();
     let mut tx = store.tenancy().begin(tenant).await?;
-    let any = registrations::list(
+    let done_before = clients::list(
         &mut tx,
-        &RegistrationFilter {
+        &ClientFilter {
+            q: Some(PEOPLE[0].2.into()),
             limit: Some(1),
-            ..RegistrationFilter::default()
+            ..ClientFilter::default()
         },
     )
     .await?;
-    if !any.items.is_empty() {
+    if !done_before.items.is_empty() {
         tx.rollback().await?;
         return Ok(());
     }
