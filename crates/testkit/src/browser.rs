@@ -202,3 +202,45 @@ pub async fn screenshot(client: &fantoccini::Client, name: &str) {
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png)
         .expect("write the screenshot");
 }
+
+/// Types `value` into the input with id `id`, replacing what it held.
+pub async fn fill(client: &fantoccini::Client, id: &str, value: &str) {
+    let field = client
+        .find(fantoccini::Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"));
+    field.clear().await.expect("clear the field");
+    field.send_keys(value).await.expect("type into the field");
+}
+
+/// Clicks the element at `xpath`.
+pub async fn click(client: &fantoccini::Client, xpath: &str) {
+    client
+        .find(fantoccini::Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+/// Clicks the page's button labelled `label` (inside `main`, not the header's).
+pub async fn press(client: &fantoccini::Client, label: &str) {
+    click(
+        client,
+        &format!("//main//button[normalize-space()=\"{label}\"]"),
+    )
+    .await;
+}
+
+/// Holds the page to axe-core (no serious or critical violation) and saves it as
+/// `<name>-<width>.png`.
+pub async fn judge(client: &fantoccini::Client, name: &str, width: u32) {
+    let violations = accessibility_violations(client).await;
+    assert!(
+        violations.is_empty(),
+        "{name} at {width}px has accessibility violations:\n{}",
+        violations.join("\n")
+    );
+    screenshot(client, &format!("{name}-{width}")).await;
+}

@@ -8,35 +8,13 @@ use crate::sign_in_browser::sign_in;
 use crate::support::{emailed_link, now};
 use comply360_domain::IsolationMode;
 use comply360_identity::totp::Totp;
-use comply360_testkit::browser::{
-    accessibility_violations, browser_sized, chromedriver, screenshot, wait_for_text,
-};
+use comply360_testkit::browser::{browser_sized, chromedriver, fill, press, wait_for_text};
 use comply360_testkit::{TestDb, spawn_app};
 use fantoccini::{Client, Locator};
 use serde_json::json;
 
-async fn fill(client: &Client, id: &str, value: &str) {
-    let field = client.find(Locator::Id(id)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(value).await.unwrap();
-}
-
-async fn press(client: &Client, label: &str) {
-    client
-        .find(Locator::XPath(&format!(
-            "//main//button[normalize-space()='{label}']"
-        )))
-        .await
-        .unwrap_or_else(|e| panic!("button {label:?}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
 async fn judge(client: &Client, name: &str) {
-    let violations = accessibility_violations(client).await;
-    assert!(violations.is_empty(), "{name}:\n{}", violations.join("\n"));
-    screenshot(client, &format!("{name}-1280")).await;
+    comply360_testkit::browser::judge(client, name, 1280).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

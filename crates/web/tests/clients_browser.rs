@@ -6,38 +6,9 @@
 
 use crate::sign_in_browser::sign_in;
 use comply360_domain::IsolationMode;
-use comply360_testkit::browser::{
-    accessibility_violations, browser_sized, chromedriver, screenshot, wait_for_text,
-};
+use comply360_testkit::browser::{browser_sized, chromedriver, click, fill, judge, wait_for_text};
 use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app};
 use fantoccini::{Client, Locator};
-
-async fn fill(client: &Client, id: &str, value: &str) {
-    let field = client.find(Locator::Id(id)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(value).await.unwrap();
-}
-
-async fn click(client: &Client, xpath: &str) {
-    client
-        .find(Locator::XPath(xpath))
-        .await
-        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-/// Checks the page with axe-core and saves it as `<name>-<width>.png`.
-async fn judge(client: &Client, name: &str, width: u32) {
-    let violations = accessibility_violations(client).await;
-    assert!(
-        violations.is_empty(),
-        "{name} at {width}px has accessibility violations:\n{}",
-        violations.join("\n")
-    );
-    screenshot(client, &format!("{name}-{width}")).await;
-}
 
 async fn text_of(client: &Client, css: &str) -> String {
     client

@@ -8,18 +8,10 @@
 use crate::sign_in_browser::sign_in;
 use comply360_domain::IsolationMode;
 use comply360_integrations::cipc::standin::{CipcStandIn, StandInConfig};
-use comply360_testkit::browser::{
-    accessibility_violations, browser_sized, chromedriver, screenshot, wait_for_text,
-};
+use comply360_testkit::browser::{browser_sized, chromedriver, click, fill, judge, wait_for_text};
 use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app};
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
-
-async fn fill(client: &Client, id: &str, value: &str) {
-    let field = client.find(Locator::Id(id)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(value).await.unwrap();
-}
 
 /// Sets a date input's value directly: typing into one depends on the browser's locale.
 async fn set_date(client: &Client, css: &str, value: &str) {
@@ -28,16 +20,6 @@ async fn set_date(client: &Client, css: &str, value: &str) {
             "document.querySelector(arguments[0]).value = arguments[1];",
             vec![json!(css), json!(value)],
         )
-        .await
-        .unwrap();
-}
-
-async fn click(client: &Client, xpath: &str) {
-    client
-        .find(Locator::XPath(xpath))
-        .await
-        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
-        .click()
         .await
         .unwrap();
 }
@@ -61,17 +43,6 @@ async fn value_of(client: &Client, id: &str) -> String {
         .await
         .unwrap()
         .unwrap_or_default()
-}
-
-/// Checks the page with axe-core and saves it as `<name>-<width>.png`.
-async fn judge(client: &Client, name: &str, width: u32) {
-    let violations = accessibility_violations(client).await;
-    assert!(
-        violations.is_empty(),
-        "{name} at {width}px has accessibility violations:\n{}",
-        violations.join("\n")
-    );
-    screenshot(client, &format!("{name}-{width}")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,45 +7,14 @@
 
 use crate::console::{half_provisioned, kill_jobs, operator};
 use crate::sign_in_browser::sign_in;
-use comply360_testkit::browser::{
-    accessibility_violations, browser_sized, chromedriver, screenshot, wait_for_text,
-};
+use comply360_testkit::browser::{browser_sized, chromedriver, click, fill, press, wait_for_text};
 use comply360_testkit::{TEST_PASSWORD, TestApp, TestDb, spawn_app};
 use fantoccini::{Client, Locator};
 
-async fn fill(client: &Client, id: &str, value: &str) {
-    let field = client.find(Locator::Id(id)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(value).await.unwrap();
-}
-
-async fn click(client: &Client, xpath: &str) {
-    client
-        .find(Locator::XPath(xpath))
-        .await
-        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn press(client: &Client, label: &str) {
-    click(
-        client,
-        &format!("//main//button[normalize-space()='{label}']"),
-    )
-    .await;
-}
-
 /// Checks the page with axe-core and saves it as `console-<name>-<width>.png`.
+/// The console's screenshots are named `console-<page>-<width>.png`.
 async fn judge(client: &Client, name: &str, width: u32) {
-    let violations = accessibility_violations(client).await;
-    assert!(
-        violations.is_empty(),
-        "{name} at {width}px has accessibility violations:\n{}",
-        violations.join("\n")
-    );
-    screenshot(client, &format!("console-{name}-{width}")).await;
+    comply360_testkit::browser::judge(client, &format!("console-{name}"), width).await;
 }
 
 /// The link of the newest invitation to `to`, as the administrator's mailbox shows it.

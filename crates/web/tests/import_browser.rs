@@ -6,9 +6,7 @@
 
 use crate::sign_in_browser::sign_in;
 use comply360_domain::IsolationMode;
-use comply360_testkit::browser::{
-    accessibility_violations, browser_sized, chromedriver, screenshot, wait_for_text,
-};
+use comply360_testkit::browser::{browser_sized, chromedriver, click, judge, wait_for_text};
 use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app};
 use fantoccini::{Client, Locator};
 
@@ -20,26 +18,6 @@ const FILE: &str = "kind,first_names,surname,id_number,email,phone,notes\r\n\
     person,Sipho,Dlamini,8001015009088,sipho@karoo.example,082 555 0102,\r\n\
     person,Lerato,Molefe,8506150123089,lerato@,082 555 0104,\r\n\
     person,Jan,Peeters,,jan@peeters.example,+32 471 12 34 56,\r\n";
-
-async fn click(client: &Client, xpath: &str) {
-    client
-        .find(Locator::XPath(xpath))
-        .await
-        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn judge(client: &Client, name: &str, width: u32) {
-    let violations = accessibility_violations(client).await;
-    assert!(
-        violations.is_empty(),
-        "{name} at {width}px has accessibility violations:\n{}",
-        violations.join("\n")
-    );
-    screenshot(client, &format!("{name}-{width}")).await;
-}
 
 /// Chooses `path` in the upload form and checks it; waits for the report.
 async fn upload(client: &Client, base: &str, path: &std::path::Path) -> String {

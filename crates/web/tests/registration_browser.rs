@@ -8,20 +8,9 @@
 
 use crate::sign_in_browser::sign_in;
 use comply360_domain::IsolationMode;
-use comply360_testkit::browser::{
-    accessibility_violations, browser_sized, chromedriver, screenshot, wait_for_text,
-};
+use comply360_testkit::browser::{browser_sized, chromedriver, fill, judge, press, wait_for_text};
 use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app};
 use fantoccini::{Client, Locator};
-
-async fn fill(client: &Client, id: &str, value: &str) {
-    let field = client
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"));
-    field.clear().await.unwrap();
-    field.send_keys(value).await.unwrap();
-}
 
 /// A date input takes its value as the page's script would set it: typed keys follow the
 /// browser's locale (mm/dd/yyyy here), not the ISO form the server reads.
@@ -40,18 +29,6 @@ async fn click_css(client: &Client, css: &str) {
         .find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn press(client: &Client, label: &str) {
-    client
-        .find(Locator::XPath(&format!(
-            "//main//button[normalize-space()=\"{label}\"]"
-        )))
-        .await
-        .unwrap_or_else(|e| panic!("button {label:?}: {e}"))
         .click()
         .await
         .unwrap();
@@ -77,12 +54,6 @@ async fn select(client: &Client, id: &str, value: &str) {
         .select_by_value(value)
         .await
         .unwrap();
-}
-
-async fn judge(client: &Client, name: &str, width: u32) {
-    let violations = accessibility_violations(client).await;
-    assert!(violations.is_empty(), "{name}:\n{}", violations.join("\n"));
-    screenshot(client, &format!("{name}-{width}")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

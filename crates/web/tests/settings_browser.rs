@@ -12,44 +12,10 @@ use crate::support::{emailed_link, now};
 use comply360_domain::IsolationMode;
 use comply360_identity::totp::Totp;
 use comply360_testkit::browser::{
-    accessibility_violations, browser_sized, chromedriver, screenshot, wait_for_text,
+    browser_sized, chromedriver, click, fill, judge, press, wait_for_text,
 };
 use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app};
 use fantoccini::{Client, Locator};
-
-async fn fill(client: &Client, id: &str, value: &str) {
-    let field = client.find(Locator::Id(id)).await.unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(value).await.unwrap();
-}
-
-async fn click(client: &Client, xpath: &str) {
-    client
-        .find(Locator::XPath(xpath))
-        .await
-        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn press(client: &Client, label: &str) {
-    click(
-        client,
-        &format!("//main//button[normalize-space()='{label}']"),
-    )
-    .await;
-}
-
-async fn judge(client: &Client, name: &str, width: u32) {
-    let violations = accessibility_violations(client).await;
-    assert!(
-        violations.is_empty(),
-        "{name} at {width}px:\n{}",
-        violations.join("\n")
-    );
-    screenshot(client, &format!("settings-{name}-{width}")).await;
-}
 
 async fn source(client: &Client) -> String {
     client.source().await.unwrap()
