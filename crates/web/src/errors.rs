@@ -35,6 +35,24 @@ pub enum PageError {
     Problem(Problem),
 }
 
+/// A practice refusal as a form shows it: the first message for each field, and the summary
+/// (a conflict has only the summary). Any other error is the error page.
+pub fn refusal(
+    err: PracticeError,
+) -> Result<(std::collections::BTreeMap<String, String>, String), PageError> {
+    match err {
+        PracticeError::Invalid { detail, issues } => {
+            let mut errors = std::collections::BTreeMap::new();
+            for i in issues {
+                errors.entry(i.field).or_insert(i.message);
+            }
+            Ok((errors, detail))
+        }
+        PracticeError::Conflict { detail, .. } => Ok((std::collections::BTreeMap::new(), detail)),
+        other => Err(other.into()),
+    }
+}
+
 /// The marker [`render`] turns into the page.
 #[derive(Clone, Debug)]
 pub struct ErrorPage {

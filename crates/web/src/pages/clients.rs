@@ -181,21 +181,6 @@ fn as_body(form: &BTreeMap<String, String>) -> Value {
     Value::Object(body)
 }
 
-/// A refusal with field errors as the form shows them; any other error as a page.
-fn field_errors(err: PracticeError) -> Result<(BTreeMap<String, String>, String), PageError> {
-    match err {
-        PracticeError::Invalid { detail, issues } => {
-            let mut errors = BTreeMap::new();
-            for i in issues {
-                errors.entry(i.field).or_insert(i.message);
-            }
-            Ok((errors, detail))
-        }
-        PracticeError::Conflict { detail, .. } => Ok((BTreeMap::new(), detail)),
-        other => Err(other.into()),
-    }
-}
-
 pub async fn create(
     State(state): State<AppState>,
     chrome: Chrome,
@@ -211,7 +196,7 @@ pub async fn create(
             Ok(chrome.done(&to, &format!("{} was added.", client.display_name)))
         }
         Err(err) => {
-            let (errors, summary) = field_errors(err)?;
+            let (errors, summary) = crate::errors::refusal(err)?;
             Ok(form_page(chrome, None, &form, errors, Some(summary)))
         }
     }
@@ -323,7 +308,7 @@ pub async fn update(
         }
         Err(PracticeError::NotFound(what)) => Err(PracticeError::NotFound(what).into()),
         Err(err) => {
-            let (errors, summary) = field_errors(err)?;
+            let (errors, summary) = crate::errors::refusal(err)?;
             Ok(form_page(
                 chrome,
                 Some(client_id),

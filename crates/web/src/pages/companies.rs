@@ -508,22 +508,6 @@ fn company_input(
     (input, values, shown, errors)
 }
 
-/// A refusal's messages by field (the first for each), and its summary; anything else is
-/// an error page.
-fn field_errors(err: PracticeError) -> Result<(BTreeMap<String, String>, String), PageError> {
-    match err {
-        PracticeError::Invalid { detail, issues } => {
-            let mut errors = BTreeMap::new();
-            for i in issues {
-                errors.entry(i.field).or_insert(i.message);
-            }
-            Ok((errors, detail))
-        }
-        PracticeError::Conflict { detail, .. } => Ok((BTreeMap::new(), detail)),
-        other => Err(other.into()),
-    }
-}
-
 pub async fn create(
     State(state): State<AppState>,
     chrome: Chrome,
@@ -542,7 +526,7 @@ pub async fn create(
         }
         Ok(_) => ("the company has invalid fields".to_owned(), BTreeMap::new()),
         Err(err) => {
-            let (refused, summary) = field_errors(err)?;
+            let (refused, summary) = crate::errors::refusal(err)?;
             (summary, refused)
         }
     };
@@ -738,7 +722,7 @@ pub async fn add_person(
         Ok(_) => "the person has invalid fields".to_owned(),
         Err(PracticeError::NotFound(what)) => return Err(PracticeError::NotFound(what).into()),
         Err(err) => {
-            let (refused, summary) = field_errors(err)?;
+            let (refused, summary) = crate::errors::refusal(err)?;
             // The practice names the fields `person.full_name`; the form names them `full_name`.
             for (k, v) in refused {
                 let k = k.strip_prefix("person.").unwrap_or(&k).to_owned();

@@ -17,7 +17,7 @@ use comply360_practice::outcome::{Attachment, OutcomeInput};
 use comply360_practice::registrations::{self, AssignInput, TransitionInput};
 use comply360_practice::reminders::sa_today;
 use comply360_practice::workflow::Action;
-use comply360_practice::{PracticeError, clients, timeline};
+use comply360_practice::{clients, timeline};
 use minijinja::value::Serde;
 use minijinja::{Value as View, context};
 use serde_json::json;
@@ -124,18 +124,6 @@ pub async fn show(
     page(&state, chrome, &raw, BTreeMap::new(), None, StatusCode::OK).await
 }
 
-/// A refusal as the page shows it, or the error page for anything else.
-fn refused(err: PracticeError) -> Result<(BTreeMap<String, String>, String), PageError> {
-    match err {
-        PracticeError::Invalid { detail, issues } => Ok((
-            issues.into_iter().map(|i| (i.field, i.message)).collect(),
-            detail,
-        )),
-        PracticeError::Conflict { detail, .. } => Ok((BTreeMap::new(), detail)),
-        other => Err(other.into()),
-    }
-}
-
 async fn run(
     state: &AppState,
     chrome: Chrome,
@@ -156,7 +144,7 @@ async fn run(
         }
         Err(e) => {
             drop(tx);
-            let (errors, summary) = refused(e)?;
+            let (errors, summary) = crate::errors::refusal(e)?;
             page(
                 state,
                 chrome,
@@ -293,7 +281,7 @@ pub async fn assign(
         }
         Err(e) => {
             drop(tx);
-            let (errors, summary) = refused(e)?;
+            let (errors, summary) = crate::errors::refusal(e)?;
             page(
                 &state,
                 chrome,
