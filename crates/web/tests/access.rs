@@ -2,17 +2,12 @@
 //! back); signed in without the permission → 403; an agency page on the console's host or a
 //! console page on an agency's → 404; a form posted without the token → 403, whoever posts it.
 
-use crate::support::Visitor;
+use crate::support::{Visitor, concrete};
 use comply360_domain::IsolationMode;
 use comply360_identity::{Principal, UserPrincipal};
 use comply360_testkit::{TestDb, spawn_app};
 use comply360_web::routes::Need;
 use reqwest::StatusCode;
-
-/// The page's path with a real-looking id in place of each `{param}`.
-fn concrete(path: &str) -> String {
-    path.replace("{id}", "0190f2a4-0000-7000-8000-000000000001")
-}
 
 #[tokio::test]
 async fn every_page_holds_to_its_declared_need() {

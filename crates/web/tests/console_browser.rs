@@ -7,6 +7,7 @@
 
 use crate::console::{half_provisioned, kill_jobs, operator};
 use crate::sign_in_browser::sign_in;
+use crate::support::emailed_link;
 use comply360_testkit::browser::{browser_sized, chromedriver, click, fill, press, wait_for_text};
 use comply360_testkit::{TEST_PASSWORD, TestApp, TestDb, spawn_app};
 use fantoccini::{Client, Locator};
@@ -15,29 +16,6 @@ use fantoccini::{Client, Locator};
 /// The console's screenshots are named `console-<page>-<width>.png`.
 async fn judge(client: &Client, name: &str, width: u32) {
     comply360_testkit::browser::judge(client, &format!("console-{name}"), width).await;
-}
-
-/// The link of the newest invitation to `to`, as the administrator's mailbox shows it.
-async fn invitation_link(app: &TestApp, tenant: &str, to: &str) -> String {
-    app.run_jobs(tenant).await;
-    let t = app.store.tenancy().resolve(tenant).await.unwrap();
-    let mut tx = app.store.tenancy().begin(&t).await.unwrap();
-    let text: String = tx
-        .query_scalar(
-            "SELECT body_text FROM notification_messages
-             WHERE tenant_id = $1 AND template = 'invitation' AND recipient = $2
-             ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(t.id().as_uuid())
-        .bind(to)
-        .fetch_one(tx.conn())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let at = text
-        .find("/accept-invitation")
-        .expect("the invitation path");
-    text[at..].split_whitespace().next().unwrap().to_owned()
 }
 
 /// Creates an agency through the console's form; the agency's page says it is ready.
@@ -73,7 +51,10 @@ fn capitalised(word: &str) -> String {
 
 /// The administrator's first visit: the invitation, a password, signing in on the agency.
 async fn administrator_signs_in(app: &TestApp, driver: u16, slug: &str, email: &str) {
-    let path = invitation_link(app, slug, email).await;
+    let link = emailed_link(app, slug, "invitation", email).await;
+    let path = &link[link
+        .find("/accept-invitation")
+        .expect("the invitation path")..];
     let base = format!("http://{slug}.localhost:{}", app.addr.port());
     let profile = tempfile::tempdir().unwrap();
     let admin = browser_sized(driver, profile.path(), 1280, 900).await;

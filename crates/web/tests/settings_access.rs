@@ -4,15 +4,10 @@
 //! again; the CIPC secrets are never shown back and can be cleared; the brand colour is in the
 //! next `/assets/brand.css`; the MFA policy and a custom role are saved through identity.
 
-use crate::support::Visitor;
+use crate::support::{Visitor, concrete};
 use comply360_domain::IsolationMode;
 use comply360_testkit::{TestDb, spawn_app};
 use reqwest::StatusCode;
-
-fn concrete(path: &str) -> String {
-    path.replace("{id}", "0190f2a4-0000-7000-8000-000000000001")
-        .replace("{key}", "filing_clerk")
-}
 
 #[tokio::test]
 async fn an_agent_sees_no_settings_and_every_settings_page_and_form_is_refused() {

@@ -130,6 +130,12 @@ impl Visitor {
     }
 }
 
+/// A page's path with real-looking values in place of its `{id}` and `{key}` parameters.
+pub fn concrete(path: &str) -> String {
+    path.replace("{id}", "0190f2a4-0000-7000-8000-000000000001")
+        .replace("{key}", "filing_clerk")
+}
+
 /// The link in the newest message of `template` to `to`, as the invitee's mailbox shows it.
 pub async fn emailed_link(app: &TestApp, tenant: &str, template: &str, to: &str) -> String {
     app.run_jobs(tenant).await;
