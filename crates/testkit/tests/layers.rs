@@ -19,6 +19,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Identity emits events (the outbox of `jobs`); notifications subscribe to them.
     ("identity", &["domain", "store", "jobs"]),
     ("practice", &["domain", "store", "jobs", "integrations"]),
+    // Documents belong to the practice's clients, companies, people and registrations; the
+    // master key that wraps each agency's data key is identity's.
+    (
+        "documents",
+        &["domain", "store", "jobs", "identity", "practice"],
+    ),
     (
         "api",
         &[
@@ -28,13 +34,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "integrations",
             "identity",
             "practice",
+            "documents",
         ],
     ),
     // The portal's pages: the API's state, extractors and problem mapping, and the same
     // operations the API calls (the console: the jobs' operator view of dead letters).
     (
         "web",
-        &["domain", "store", "jobs", "identity", "practice", "api"],
+        &["domain", "store", "jobs", "identity", "practice", "documents", "api"],
     ),
     (
         "cli",
@@ -46,6 +53,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "notify",
             "identity",
             "practice",
+            "documents",
             "api",
             "web",
         ],

@@ -1,0 +1,1 @@
+//! The documents crate's tests, one binary: each file below is a module.
