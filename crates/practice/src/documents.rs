@@ -25,6 +25,10 @@ pub enum DocumentKind {
     /// CIPC's registration certificate.
     #[serde(rename = "cor_14_3")]
     Cor143,
+    /// A bank's letter confirming the account (FICA).
+    BankConfirmation,
+    /// SARS's tax compliance status (formerly the tax clearance certificate).
+    TaxClearance,
     Other,
 }
 
@@ -36,6 +40,8 @@ text_enum!(DocumentKind, "document kind", {
     Certificate => "certificate",
     Cor94 => "cor_9_4",
     Cor143 => "cor_14_3",
+    BankConfirmation => "bank_confirmation",
+    TaxClearance => "tax_clearance",
     Other => "other",
 });
 
