@@ -14,7 +14,7 @@
 //! * Helpers the crates' test suites share: requests to the app ([`http`]), the `comply360`
 //!   binary on a test database ([`comply360_command`]), waiting for a condition
 //!   ([`eventually`]), counting a tenant's rows ([`count`]), a free port ([`free_port`]), a
-//!   real SMTP server ([`smtp`]).
+//!   real SMTP server ([`smtp`]), a real S3-protocol server ([`moto`]).
 //!
 //! Logs stay silent unless `TEST_LOG=1`.
 
@@ -23,6 +23,7 @@ pub mod cluster;
 mod command;
 pub mod contract;
 pub mod http;
+pub mod moto;
 pub mod pgbouncer;
 mod rows;
 mod services;
