@@ -16,7 +16,7 @@ pub struct Moto {
     /// Where its output goes, for the failure message if it does not start.
     log: std::path::PathBuf,
     /// Held for the life of the process; the reaper ends it after the process exits.
-    _process: std::process::Child,
+    process: std::process::Child,
 }
 
 static MOTO: OnceCell<Option<Moto>> = OnceCell::const_new();
@@ -69,10 +69,10 @@ async fn start() -> Option<Moto> {
         .spawn()
         .expect("start moto's server");
     spawn_reaper(child.id(), &dir);
-    let moto = Moto {
+    let mut moto = Moto {
         endpoint: format!("http://127.0.0.1:{port}"),
         log,
-        _process: child,
+        process: child,
     };
     moto.wait_until_answering().await;
     Some(moto)
@@ -95,7 +95,7 @@ fn spawn_reaper(moto_pid: u32, dir: &std::path::Path) {
 }
 
 impl Moto {
-    async fn wait_until_answering(&self) {
+    async fn wait_until_answering(&mut self) {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
@@ -104,10 +104,12 @@ impl Moto {
             {
                 return;
             }
-            if Instant::now() >= deadline {
+            // Exited (the port was taken meanwhile, a broken install): say so now, not later.
+            let exited = self.process.try_wait().ok().flatten();
+            if exited.is_some() || Instant::now() >= deadline {
                 let log = std::fs::read_to_string(&self.log).unwrap_or_default();
                 panic!(
-                    "moto did not answer on {} within {START_TIMEOUT:?}:\n{log}",
+                    "moto did not answer on {} (exit: {exited:?}):\n{log}",
                     self.endpoint
                 );
             }

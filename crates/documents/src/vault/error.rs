@@ -140,6 +140,29 @@ mod tests {
     }
 
     #[test]
+    fn a_store_that_does_not_answer_is_unavailable() {
+        use object_store::client::{HttpError, HttpErrorKind};
+        let refused = HttpError::new(
+            HttpErrorKind::Connect,
+            io::Error::from(io::ErrorKind::ConnectionRefused),
+        );
+        let err = object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(refused),
+        };
+        assert!(matches!(VaultError::from(err), VaultError::Unavailable(_)));
+        let undecodable = HttpError::new(
+            HttpErrorKind::Decode,
+            io::Error::from(io::ErrorKind::InvalidData),
+        );
+        let err = object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(undecodable),
+        };
+        assert!(matches!(VaultError::from(err), VaultError::Other(_)));
+    }
+
+    #[test]
     fn a_missing_key_version_is_cannot_open() {
         let err = DataKeyError::Missing {
             tenant: comply360_domain::TenantId::new(),
