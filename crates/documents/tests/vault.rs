@@ -570,6 +570,40 @@ async fn replicas_racing_for_an_agencys_first_key_agree_on_one() {
 }
 
 #[tokio::test]
+async fn two_rotations_running_at_once_rewrap_every_key_exactly_once() {
+    let db = TestDb::new().await;
+    let (one, two) = (MasterKey::generate(), MasterKey::generate());
+    let keys = DataKeys::from_store(&db.store, KeyRing::new(one.clone()));
+    // More agencies than one rewrap transaction takes, so each run needs several.
+    let tenants: Vec<TenantId> = (0..250).map(|_| TenantId::new()).collect();
+    for tenant in &tenants {
+        keys.current(*tenant).await.unwrap();
+    }
+    let rotation = KeyRing::new(two.clone()).with_previous(one);
+    let owner = db.store.owner_pool();
+    let (first, second) = tokio::join!(rewrap_all(owner, &rotation), rewrap_all(owner, &rotation));
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(
+        first.rewrapped + second.rewrapped,
+        250,
+        "{first:?} {second:?}"
+    );
+    let under_new: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM control.data_keys WHERE master_kid = $1 AND rewrapped_at IS NOT NULL",
+    )
+    .bind(rotation.current_kid())
+    .fetch_one(owner)
+    .await
+    .unwrap();
+    assert_eq!(under_new, 250);
+    // A fresh process holding only the new key has every agency's key.
+    let fresh = DataKeys::from_store(&db.store, KeyRing::new(two));
+    for tenant in &tenants {
+        assert_eq!(fresh.current(*tenant).await.unwrap().0, 1);
+    }
+}
+
+#[tokio::test]
 async fn a_wrapped_data_key_copied_to_another_agency_does_not_open() {
     let db = TestDb::new().await;
     let storage = Storage::local();
