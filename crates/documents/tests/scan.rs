@@ -188,10 +188,34 @@ fn programs_are_refused_as_programs() {
     ] {
         assert_eq!(refused(head).0, "executable");
     }
-    let mut msi = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    msi.resize(512, 0);
-    let (code, _) = refused(&msi);
-    assert!(code == "office" || code == "executable", "{code}");
+    let (code, r) = refused(&ole(0x000C_1084));
+    assert_eq!(
+        (code.as_str(), what(&r)),
+        ("executable", "a Windows installer (MSI)")
+    );
+}
+
+/// An OLE2 compound file's header and first directory sector, whose root entry has the
+/// class id `{clsid-0000-0000-C000-000000000046}`.
+fn ole(clsid: u32) -> Vec<u8> {
+    let mut out = vec![0u8; 1024];
+    out[..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    out[0x1A] = 0x3E; // minor version 0x3E, major version 3
+    out[0x1C..0x20].copy_from_slice(&[0x03, 0x00, 0xFE, 0xFF]);
+    out[0x1E..0x20].copy_from_slice(&9u16.to_le_bytes()); // 512-byte sectors
+    out[0x30..0x34].copy_from_slice(&0u32.to_le_bytes()); // directory in sector 0
+    let root = 512;
+    out[root..root + 10].copy_from_slice(
+        &"Root"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .chain([0, 0])
+            .collect::<Vec<u8>>(),
+    );
+    let mut id = clsid.to_le_bytes().to_vec();
+    id.extend_from_slice(&[0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46]);
+    out[root + 0x50..root + 0x60].copy_from_slice(&id);
+    out
 }
 
 #[test]
@@ -264,12 +288,27 @@ fn office_files_are_refused_and_macros_named() {
         (code.as_str(), what(&r)),
         ("office", "a Word document (Office Open XML)")
     );
-    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-    ole.resize(512, 0);
-    let (code, r) = refused(&ole);
-    if code == "office" {
-        assert!(what(&r).contains("can carry macros"), "{r}");
-    }
+    let (code, r) = refused(&ole(0x0002_0906));
+    assert_eq!(
+        (code.as_str(), what(&r)),
+        (
+            "office",
+            "a legacy Word document (.doc), which can carry macros"
+        )
+    );
+    let (code, r) = refused(&ole(0x0002_0820));
+    assert_eq!(
+        (code.as_str(), what(&r)),
+        (
+            "office",
+            "a legacy Excel workbook (.xls), which can carry macros"
+        )
+    );
+    // The directory beyond the head: still an office file, named as what it may be.
+    let header_only = ole(0x0002_0906)[..512].to_vec();
+    let (code, r) = refused(&header_only);
+    assert_eq!(code, "office");
+    assert!(what(&r).contains("can carry macros"), "{r}");
 }
 
 #[test]

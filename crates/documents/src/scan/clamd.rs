@@ -135,6 +135,7 @@ impl Clamd {
         let mut chunks = std::pin::pin!(chunks);
         while let Some(chunk) = chunks.next().await {
             let chunk = chunk.map_err(|e| ClamdError::Source(e.into()))?;
+            // An empty chunk yields no piece: a zero length would end the stream early.
             for piece in chunk.chunks(MAX_CHUNK) {
                 let sent = self.send_chunk(&mut conn, piece).await;
                 if let Err(e) = sent {

@@ -12,6 +12,7 @@
 
 pub mod active_content;
 pub mod clamd;
+mod compound_file;
 pub mod names;
 pub mod sniff;
 mod sniff_text;

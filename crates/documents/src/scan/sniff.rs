@@ -3,6 +3,7 @@
 //! checks them against what the bytes say).
 
 use super::UPLOAD_INSTEAD;
+use super::compound_file;
 use super::zip_entries::{self, ZipHead};
 use crate::FileType;
 use std::fmt;
@@ -164,8 +165,8 @@ fn refusal(h: &[u8]) -> Refusal {
         executable("an Android program (DEX)")
     } else if starts(&[0x4C, 0, 0, 0, 0x01, 0x14, 0x02, 0x00]) {
         executable("a Windows shortcut (.lnk), which can start a program")
-    } else if starts(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        compound_file(h)
+    } else if starts(&compound_file::MAGIC) {
+        compound_file::classify(h)
     } else if starts(b"PK\x03\x04") {
         zip(&zip_entries::read(h))
     } else if starts(b"{\\rtf") {
@@ -182,23 +183,6 @@ fn refusal(h: &[u8]) -> Refusal {
         }
     } else {
         unsupported("a file of unknown type")
-    }
-}
-
-/// OLE2 compound files: legacy Office documents (which may carry macros) and MSI installers.
-fn compound_file(h: &[u8]) -> Refusal {
-    match infer::get(h).map(|t| t.extension()) {
-        Some("msi") => Refusal::Executable {
-            what: "a Windows installer (MSI)".into(),
-        },
-        Some(ext @ ("doc" | "xls" | "ppt")) => Refusal::Office {
-            what: format!("a legacy Microsoft Office file (.{ext}), which can carry macros"),
-        },
-        _ => Refusal::Office {
-            what: "a legacy Microsoft Office or other compound file (.doc, .xls, .ppt, .msg), \
-                   which can carry macros"
-                .into(),
-        },
     }
 }
 
