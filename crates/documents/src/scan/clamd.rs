@@ -87,9 +87,12 @@ pub enum ClamdError {
     SizeLimit,
     #[error("clamd could not scan the file: {message}")]
     Clamd { message: String },
-    #[error("clamd's answer was not understood: {reply:?}")]
+    #[error(
+        "clamd's answer was not understood: {reply:?}; check that the address is clamd's \
+         (and not another service's)"
+    )]
     Protocol { reply: String },
-    #[error("reading the file to scan failed: {0}")]
+    #[error("reading the file to scan failed, so it was not scanned: {0}; upload it again")]
     Source(Box<dyn std::error::Error + Send + Sync>),
 }
 
