@@ -6,4 +6,6 @@
     reason = "tests fail by panicking"
 )]
 
+mod scan;
+mod validate;
 mod vault;

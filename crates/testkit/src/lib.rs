@@ -14,11 +14,13 @@
 //! * Helpers the crates' test suites share: requests to the app ([`http`]), the `comply360`
 //!   binary on a test database ([`comply360_command`]), waiting for a condition
 //!   ([`eventually`]), counting a tenant's rows ([`count`]), a free port ([`free_port`]), a
-//!   real SMTP server ([`smtp`]), a real S3-protocol server ([`moto`]).
+//!   real SMTP server ([`smtp`]), a real S3-protocol server ([`moto`]), a real clamd knowing
+//!   the EICAR test file ([`clamd`]).
 //!
 //! Logs stay silent unless `TEST_LOG=1`.
 
 pub mod browser;
+pub mod clamd;
 pub mod cluster;
 mod command;
 pub mod contract;
