@@ -14,7 +14,8 @@
 //! * Helpers the crates' test suites share: requests to the app ([`http`]), the `comply360`
 //!   binary on a test database ([`comply360_command`]), waiting for a condition
 //!   ([`eventually`]), counting a tenant's rows ([`count`]), a free port ([`free_port`]), a
-//!   real SMTP server ([`smtp`]).
+//!   real SMTP server ([`smtp`]), documents made on the spot: PDFs with and without a text
+//!   layer, rendered scans, ID-copy lines ([`documents`]).
 //!
 //! Logs stay silent unless `TEST_LOG=1`.
 
@@ -22,6 +23,7 @@ pub mod browser;
 pub mod cluster;
 mod command;
 pub mod contract;
+pub mod documents;
 pub mod http;
 pub mod pgbouncer;
 mod rows;
