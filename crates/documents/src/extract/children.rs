@@ -138,13 +138,7 @@ impl Children {
         }
         // Counted from before the spawn until after the child is dropped (and so killed).
         let _running = Running::start(self);
-        let mut child = command.spawn().map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => ExtractError::Missing {
-                program: program.name(),
-                package: program.package(),
-            },
-            _ => failed(program, &e),
-        })?;
+        let mut child = command.spawn().map_err(|e| not_started(program, &e))?;
 
         let stdin = child.stdin.take();
         let stdout = child.stdout.take();
@@ -197,6 +191,17 @@ async fn drain(pipe: Option<impl AsyncRead + Unpin>) -> std::io::Result<Vec<u8>>
     Ok(out)
 }
 
+/// A program that is not on `PATH` is an installation problem: named, with its package.
+fn not_started(program: Program, e: &std::io::Error) -> ExtractError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => ExtractError::Missing {
+            program: program.name(),
+            package: program.package(),
+        },
+        _ => failed(program, e),
+    }
+}
+
 fn failed(program: Program, e: &std::io::Error) -> ExtractError {
     ExtractError::Failed {
         program: program.name(),
@@ -218,5 +223,32 @@ impl<'a> Running<'a> {
 impl Drop for Running<'_> {
     fn drop(&mut self) {
         self.0.running.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_program_names_its_package() {
+        let gone = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let err = not_started(Program::Tesseract, &gone);
+        assert_eq!(
+            err.to_string(),
+            "`tesseract` is not installed (Debian package tesseract-ocr)"
+        );
+        let err = not_started(Program::PdfToPpm, &gone);
+        assert!(err.to_string().contains("poppler-utils"), "{err}");
+    }
+
+    #[test]
+    fn complaints_are_the_last_lines_trimmed() {
+        let finished = Finished {
+            status: ExitStatus::default(),
+            stdout: Vec::new(),
+            stderr: b"one\n\ntwo\nthree\n  four  \n".to_vec(),
+        };
+        assert_eq!(finished.complaint(), "two; three; four");
     }
 }

@@ -145,7 +145,7 @@ struct Inner {
     ocr_pages: AtomicU64,
 }
 
-/// A page to OCR: its number (1-based) and where it comes from.
+/// Where a page to OCR comes from.
 #[derive(Clone, Copy)]
 enum Source {
     PdfPage { dpi: u32 },

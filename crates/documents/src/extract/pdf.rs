@@ -175,3 +175,20 @@ fn non_empty(png: Vec<u8>) -> Result<Vec<u8>, ExtractError> {
         Ok(png)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_pages_are_rendered_at_a_lower_dpi() {
+        let info = Info {
+            pages: 2,
+            // A4, and a page 5 m tall.
+            sizes: vec![(595.0, 842.0), (595.0, 14_173.0)],
+        };
+        assert_eq!(info.dpi_for(1, 300), 300);
+        assert_eq!(info.dpi_for(2, 300), 50);
+        assert_eq!(info.dpi_for(3, 300), 300);
+    }
+}

@@ -93,3 +93,18 @@ pub(super) fn png_size(png: &[u8]) -> Option<(u32, u32)> {
     let word = |at: usize| Some(u32::from_be_bytes(png.get(at..at + 4)?.try_into().ok()?));
     Some((word(16)?, word(20)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_png_header() {
+        let mut png = Cursor::new(Vec::new());
+        DynamicImage::new_luma8(3, 5)
+            .write_to(&mut png, ImageFormat::Png)
+            .unwrap();
+        assert_eq!(png_size(png.get_ref()), Some((3, 5)));
+        assert_eq!(png_size(b"GIF89a"), None);
+    }
+}
