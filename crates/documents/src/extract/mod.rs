@@ -266,8 +266,9 @@ impl Extractor {
         let (children, limit) = (&self.inner.children, self.settings().page_timeout);
         let read = match source {
             Source::PdfPage { dpi } => {
-                let png = pdf::render(children, bytes, page, dpi, limit).await?;
-                ocr::read(children, &png, page, None, limit, |f| {
+                let pgm = pdf::render(children, bytes, page, dpi, limit).await?;
+                let picture = ocr::Picture::Rendered { dpi };
+                ocr::read(children, &pgm, picture, page, limit, |f| {
                     ExtractError::Failed {
                         program: "tesseract",
                         message: f.complaint(),
@@ -276,8 +277,11 @@ impl Extractor {
                 .await?
             }
             Source::TiffPage | Source::Image => {
-                let pick = matches!(source, Source::TiffPage).then(|| page - 1);
-                ocr::read(children, bytes, page, pick, limit, |f| {
+                let picture = match source {
+                    Source::TiffPage => ocr::Picture::TiffPage(page - 1),
+                    _ => ocr::Picture::Image,
+                };
+                ocr::read(children, bytes, picture, page, limit, |f| {
                     ExtractError::Damaged {
                         ty,
                         message: f.complaint(),

@@ -18,25 +18,38 @@ pub(super) struct PageText {
     pub confidence_sum: f64,
 }
 
-/// Reads the image `image` (PNG, JPEG or TIFF bytes). `tiff_page` picks one page (0-based) of
-/// a multi-page TIFF, so that each page is a process of its own. `page` (1-based) names it in
-/// errors; `refused` turns Tesseract's complaint into the caller's error (a damaged upload, or
-/// a failure on a page poppler rendered).
+/// What Tesseract is given.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Picture {
+    /// An uploaded JPEG or PNG, read as it is.
+    Image,
+    /// One page (0-based) of an uploaded TIFF, so that each page is a process of its own.
+    TiffPage(u32),
+    /// A PDF page poppler rendered at this dpi. The image (PGM) does not record it, and
+    /// Tesseract's estimate from the text height is only an estimate.
+    Rendered { dpi: u32 },
+}
+
+/// Reads `image` (the bytes `picture` says). `page` (1-based) names it in errors; `refused`
+/// turns Tesseract's complaint into the caller's error (a damaged upload, or a failure on a
+/// page poppler rendered).
 pub(super) async fn read(
     children: &Children,
     image: &[u8],
+    picture: Picture,
     page: u32,
-    tiff_page: Option<u32>,
     limit: Duration,
     refused: impl FnOnce(&Finished) -> ExtractError,
 ) -> Result<PageText, ExtractError> {
-    let pick = tiff_page.map(|n| format!("tessedit_page_number={n}"));
-    let mut args = vec!["stdin", "stdout", "-l", "eng"];
-    if let Some(pick) = &pick {
-        args.extend(["-c", pick.as_str()]);
+    let mut args: Vec<String> = ["stdin", "stdout", "-l", "eng"].map(String::from).into();
+    match picture {
+        Picture::Image => {}
+        Picture::TiffPage(n) => args.extend(["-c".into(), format!("tessedit_page_number={n}")]),
+        Picture::Rendered { dpi } => args.extend(["--dpi".into(), dpi.to_string()]),
     }
     // A config name, so it goes last.
-    args.push("tsv");
+    args.push("tsv".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let finished = children
         .run(Program::Tesseract, &args, image, limit, Some(page))
         .await?;
