@@ -329,6 +329,14 @@ async fn previews_are_small_pngs_of_the_first_page() {
         (preview.width, preview.height),
         (original.width(), original.height())
     );
+
+    // A TIFF's first page.
+    let tiff = tiff_of(&[small.clone(), ID_PNG.clone()]);
+    let preview = x.preview(&tiff, FileType::Tiff).await.expect("preview");
+    assert_eq!(
+        (preview.width, preview.height),
+        (original.width(), original.height())
+    );
 }
 
 #[tokio::test]
