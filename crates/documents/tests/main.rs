@@ -6,6 +6,7 @@
     reason = "tests fail by panicking"
 )]
 
+mod extract;
 mod scan;
 mod validate;
 mod vault;

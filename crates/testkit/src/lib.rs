@@ -15,7 +15,8 @@
 //!   binary on a test database ([`comply360_command`]), waiting for a condition
 //!   ([`eventually`]), counting a tenant's rows ([`count`]), a free port ([`free_port`]), a
 //!   real SMTP server ([`smtp`]), a real S3-protocol server ([`moto`]), a real clamd knowing
-//!   the EICAR test file ([`clamd`]).
+//!   the EICAR test file ([`clamd`]), documents made on the spot: PDFs with and without a
+//!   text layer, rendered scans, ID-copy lines ([`documents`]).
 //!
 //! Logs stay silent unless `TEST_LOG=1`.
 
@@ -24,6 +25,7 @@ pub mod clamd;
 pub mod cluster;
 mod command;
 pub mod contract;
+pub mod documents;
 pub mod http;
 pub mod moto;
 pub mod pgbouncer;
