@@ -20,6 +20,7 @@ pub mod body;
 pub mod circuits;
 pub mod dev_pages;
 pub mod docs;
+pub mod documents;
 pub mod gateway;
 pub mod health;
 pub mod idempotency;

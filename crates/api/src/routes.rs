@@ -97,6 +97,24 @@ impl Routes {
         self.add(Method::POST, path, access, op, true, handler)
     }
 
+    /// Adds an uploading `POST` (multipart): like [`Routes::route`], with its own body limit
+    /// instead of the API's (the handler streams the body and holds it to its own limit).
+    pub fn uploading<H, T>(
+        self,
+        path: &'static str,
+        access: Access,
+        op: Op,
+        limit: usize,
+        handler: H,
+    ) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let handler = handler.layer(axum::extract::DefaultBodyLimit::max(limit));
+        self.add(Method::POST, path, access, op, false, handler)
+    }
+
     fn add<H, T>(
         mut self,
         method: Method,
@@ -146,6 +164,11 @@ impl Routes {
             idempotent,
         });
         self
+    }
+
+    /// The state the routes are built for (a fragment may size a route by its settings).
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     pub fn specs(&self) -> &[RouteSpec] {

@@ -2,6 +2,7 @@
 //! Handlers import this, never the route table, so no module of `api` depends on the one that
 //! lists them all.
 
+use comply360_documents::Documents;
 use comply360_identity::Identity;
 use comply360_identity::ratelimit::{Quota, RateLimiter};
 use comply360_integrations::{CallPolicy, Resilience};
@@ -54,6 +55,8 @@ pub struct AppState {
     pub identity: Identity,
     /// Rate limits: in process, or in Redis shared by every replica.
     pub limiter: RateLimiter,
+    /// Documents: storage, scanning, extraction (set with [`AppState::with_documents`]).
+    pub documents: Option<Documents>,
 }
 
 impl AppState {
@@ -71,7 +74,13 @@ impl AppState {
             outbox,
             identity,
             limiter,
+            documents: None,
         }
+    }
+
+    pub fn with_documents(mut self, documents: Documents) -> AppState {
+        self.documents = Some(documents);
+        self
     }
 
     pub fn with_resilience(mut self, resilience: Resilience) -> AppState {

@@ -915,6 +915,9 @@ async fn every_route_declares_its_access_and_the_guard_enforces_it() {
         // need; crates/web/tests/access.rs walks it.)
         // The calendar feed: its secret address is the credential (checked in practice.rs).
         "GET /ical/{file}",
+        // A document's signed link: the signature, bound to the agency of the host, is the
+        // credential (checked in the documents crate's tests).
+        "GET /api/v1/document-links/{id}/{target}",
     ];
     expected.sort();
     assert_eq!(public, expected);

@@ -75,7 +75,8 @@ async fn practice(db: &TestDb) -> Practice {
         identity,
         RateLimiter::in_process(),
     )
-    .with_resilience(resilience);
+    .with_resilience(resilience)
+    .with_documents(comply360_testkit::default_documents(&db.store).await);
     let app = spawn_app_with(state).await;
     let stop = CancellationToken::new();
     let runner = Runner::new(db.store.tenancy().clone(), outbox, Duration::from_secs(30));

@@ -2,6 +2,13 @@
 //! chosen transport.
 
 use crate::settings::Settings;
+use comply360_documents::extract::{ExtractSettings, Extractor};
+use comply360_documents::ingest::IngestHandedOff;
+use comply360_documents::links::LinkSigner;
+use comply360_documents::process::ProcessDocument;
+use comply360_documents::scan::{Clamd, ClamdAddress};
+use comply360_documents::vault::{DataKeys, KeyRing, StorageConfig, Vault};
+use comply360_documents::{DocumentSettings, Documents};
 use comply360_identity::Identity;
 use comply360_identity::ratelimit::RateLimiter;
 use comply360_identity::sealed::MasterKey;
@@ -60,6 +67,8 @@ pub fn outbox(
     let channels = Channels::from_settings(&settings.notify)?;
     let subs = Subscriptions::new(settings.retry_policy())
         .with(AuditTrail)
+        .with(ProcessDocument::new(documents(settings, store)?))
+        .with(IngestHandedOff::new(documents(settings, store)?))
         .with(RegistryFiling::new(
             registry_gateway(settings)?,
             resilience.clone(),
@@ -177,6 +186,68 @@ pub fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
                 .map_err(|e| anyhow::anyhow!("master key {}: {e}", path.display()))
         }
     }
+}
+
+/// Documents for this process: storage (a directory, or S3 when a bucket is set) with each
+/// agency's data key wrapped by the master key, clamd when configured, OCR bounded to the
+/// configured number of processes. Built once per process (the handle is shared).
+pub fn documents(settings: &Settings, store: &Store) -> anyhow::Result<Documents> {
+    static DOCUMENTS: std::sync::OnceLock<Documents> = std::sync::OnceLock::new();
+    if let Some(d) = DOCUMENTS.get() {
+        return Ok(d.clone());
+    }
+    let master = master_key(settings)?;
+    let storage = match &settings.s3_bucket {
+        Some(bucket) => StorageConfig::S3 {
+            bucket: bucket.clone(),
+            endpoint: settings.s3_endpoint.clone(),
+            region: settings.s3_region.clone(),
+            access_key_id: settings.s3_access_key_id.clone().ok_or_else(|| {
+                anyhow::anyhow!("COMPLY360_S3_ACCESS_KEY_ID is needed with COMPLY360_S3_BUCKET")
+            })?,
+            secret_access_key: settings.s3_secret_access_key.clone().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "COMPLY360_S3_SECRET_ACCESS_KEY (or _FILE) is needed with COMPLY360_S3_BUCKET"
+                )
+            })?,
+            path_style: settings.s3_path_style,
+            allow_http: settings.s3_allow_http,
+        },
+        None => StorageConfig::Local {
+            root: settings
+                .documents_dir
+                .clone()
+                .unwrap_or_else(|| settings.data_dir.join("documents")),
+        },
+    };
+    let vault = Vault::new(
+        &storage,
+        DataKeys::from_store(store, KeyRing::new(master.clone())),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut extract = ExtractSettings::default();
+    if let Some(n) = settings.ocr_processes {
+        anyhow::ensure!(n > 0, "COMPLY360_OCR_PROCESSES must be at least 1");
+        extract.max_processes = n;
+    }
+    let clamd = settings.clamd_address.as_deref().map(|a| {
+        Clamd::new(
+            a.parse::<ClamdAddress>()
+                .unwrap_or_else(|never| match never {}),
+            Duration::from_secs(60),
+        )
+    });
+    let docs = Documents::new(
+        vault,
+        Extractor::new(extract),
+        clamd,
+        LinkSigner::new(master),
+        DocumentSettings {
+            max_upload_bytes: settings.document_max_upload_mb * 1024 * 1024,
+            link_ttl: Duration::from_secs(settings.document_link_ttl_secs),
+        },
+    );
+    Ok(DOCUMENTS.get_or_init(|| docs).clone())
 }
 
 /// The port emailed links name when a command does not know where `serve` listens (unless

@@ -113,6 +113,32 @@ pub struct Settings {
     pub obligation_reminder_every_days: i64,
     /// How often `serve` looks for obligations to remind (every agency, one transaction each).
     pub obligation_sweep_secs: u64,
+    /// Where documents are stored when no S3 bucket is set. Unset: `documents/` in the data
+    /// directory.
+    pub documents_dir: Option<PathBuf>,
+    /// An S3-compatible bucket for documents (then `documents_dir` is unused).
+    pub s3_bucket: Option<String>,
+    /// The S3 endpoint (MinIO, Ceph, another provider); unset: AWS.
+    pub s3_endpoint: Option<String>,
+    pub s3_region: String,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<Secret>,
+    /// Path-style addressing (`endpoint/bucket/key`), which most S3-compatible servers need.
+    pub s3_path_style: bool,
+    /// Plain HTTP to the endpoint (a store on a private network or loopback only).
+    pub s3_allow_http: bool,
+    /// The largest document accepted, in MB.
+    pub document_max_upload_mb: u64,
+    /// How long a document's signed link works.
+    pub document_link_ttl_secs: u64,
+    /// ClamAV's clamd: `tcp://host:port` or `unix:/path/to/clamd.ctl`. Unset: only the
+    /// built-in refusals scan uploads.
+    pub clamd_address: Option<String>,
+    /// At most this many OCR and PDF processes at once. Unset: the machine's cores.
+    pub ocr_processes: Option<usize>,
+    /// How often documents' housekeeping runs (moving the registry's certificates into
+    /// storage, purging what retention has ended).
+    pub document_sweep_secs: u64,
     /// Email and SMS transports (`COMPLY360_EMAIL_TRANSPORT`, `COMPLY360_SMTP_HOST`, ...).
     #[serde(flatten)]
     pub notify: NotifySettings,
@@ -176,6 +202,19 @@ impl Default for Settings {
             jwt_issuer: "comply360".into(),
             jwt_audience: "comply360-api".into(),
             portal_url: None,
+            documents_dir: None,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: "af-south-1".into(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_path_style: false,
+            s3_allow_http: false,
+            document_max_upload_mb: 20,
+            document_link_ttl_secs: 600,
+            clamd_address: None,
+            ocr_processes: None,
+            document_sweep_secs: 86_400,
             notify: NotifySettings {
                 // Empty: `mailbox/` inside the data directory (resolved in `load`).
                 mailbox_dir: PathBuf::new(),
@@ -242,6 +281,10 @@ impl Settings {
             ),
             (&mut s.notify.smtp_password, "COMPLY360_SMTP_PASSWORD_FILE"),
             (
+                &mut s.s3_secret_access_key,
+                "COMPLY360_S3_SECRET_ACCESS_KEY_FILE",
+            ),
+            (
                 &mut s.notify.twilio_auth_token,
                 "COMPLY360_TWILIO_AUTH_TOKEN_FILE",
             ),
@@ -295,6 +338,14 @@ impl Settings {
         anyhow::ensure!(
             s.jobs_lease_secs > s.jobs_timeout_secs,
             "COMPLY360_JOBS_LEASE_SECS must be longer than COMPLY360_JOBS_TIMEOUT_SECS, or a slow job would be taken over while it runs"
+        );
+        anyhow::ensure!(
+            (1..=1024).contains(&s.document_max_upload_mb) && s.document_link_ttl_secs > 0,
+            "COMPLY360_DOCUMENT_MAX_UPLOAD_MB must be between 1 and 1024, and COMPLY360_DOCUMENT_LINK_TTL_SECS at least 1"
+        );
+        anyhow::ensure!(
+            s.s3_bucket.is_some() || (s.s3_endpoint.is_none() && s.s3_access_key_id.is_none()),
+            "COMPLY360_S3_ENDPOINT and COMPLY360_S3_ACCESS_KEY_ID need COMPLY360_S3_BUCKET (documents go to a directory unless a bucket is set)"
         );
         anyhow::ensure!(
             s.db_pool_main > 0,

@@ -49,7 +49,12 @@ impl FileType {
     /// The type a media type names, if accepted (`image/jpg` and `image/pjpeg` are seen in the
     /// wild for JPEG).
     pub fn from_mime(mime: &str) -> Option<FileType> {
-        let essence = mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = mime
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         Some(match essence.as_str() {
             "application/pdf" | "application/x-pdf" => FileType::Pdf,
             "image/jpeg" | "image/jpg" | "image/pjpeg" => FileType::Jpeg,

@@ -10,10 +10,29 @@
 //!   per process) and its first-page preview, through poppler and Tesseract.
 //! * [`validate`]: explainable checks per document type, a score and a verdict.
 
+pub mod error;
 pub mod extract;
+mod facts;
 pub mod file_type;
+pub mod housekeeping;
+pub mod ingest;
+pub mod links;
+pub mod model;
+pub mod process;
+pub mod read;
+pub mod repo;
+pub mod requirements;
+pub mod retention;
+pub mod review;
 pub mod scan;
+pub mod service;
+mod storage_key;
+pub mod subjects;
+pub mod types;
+pub mod upload;
 pub mod validate;
 pub mod vault;
 
+pub use error::DocumentError;
 pub use file_type::FileType;
+pub use service::{DocumentSettings, Documents};

@@ -6,7 +6,9 @@
     reason = "tests fail by panicking"
 )]
 
+mod api;
 mod extract;
+mod isolation;
 mod scan;
 mod validate;
 mod vault;

@@ -54,6 +54,10 @@ pub const TENANT_PERMISSIONS: &[(Permission, &str)] = &[
     ("documents:read", "read documents"),
     ("documents:draft", "upload documents to drafts"),
     ("documents:write", "upload, verify and reject documents"),
+    (
+        "privacy:manage",
+        "place legal holds, set document retention, export and erase a person's data (POPIA)",
+    ),
     ("commissions:read_own", "read one's own commissions"),
     ("commissions:read", "read every agent's commissions"),
     ("commissions:approve", "approve and pay commissions"),

@@ -16,6 +16,8 @@ pub mod types {
     pub const REGISTRATION_REJECTED: &str = "registration.rejected";
     pub const DOCUMENT_UPLOADED: &str = "document.uploaded";
     pub const DOCUMENT_VERIFIED: &str = "document.verified";
+    /// A document failed its checks, or its scan (then it is quarantined).
+    pub const DOCUMENT_REJECTED: &str = "document.rejected";
     pub const PAYMENT_RECEIVED: &str = "payment.received";
     pub const COMMISSION_CALCULATED: &str = "commission.calculated";
     pub const COMMISSION_APPROVED: &str = "commission.approved";
@@ -43,6 +45,7 @@ pub mod types {
         REGISTRATION_REJECTED,
         DOCUMENT_UPLOADED,
         DOCUMENT_VERIFIED,
+        DOCUMENT_REJECTED,
         PAYMENT_RECEIVED,
         COMMISSION_CALCULATED,
         COMMISSION_APPROVED,

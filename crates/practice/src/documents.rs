@@ -128,18 +128,36 @@ pub(crate) struct NewDocument<'a> {
     pub storage_key: &'a str,
 }
 
+/// Stores a registry's document as the next version of the registration's document of that
+/// kind (the bytes wait in `document_contents` until the documents capability moves them into
+/// encrypted storage; see `comply360_documents::ingest`).
 pub(crate) async fn insert_verified(
     tx: &mut TenantTx,
     d: &NewDocument<'_>,
 ) -> Result<(), sqlx::Error> {
+    // The version it replaces, if any: retired first, so the one-current-version index holds.
+    let previous: Option<(Uuid, i32)> = tx
+        .query_as(
+            "UPDATE documents SET is_current = false WHERE tenant_id = $1 AND is_current \
+             AND subject = 'registration' AND registration_id = $2 AND kind = $3 \
+             AND custom_type IS NULL AND label = '' RETURNING series_id, version",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .bind(d.registration_id)
+        .bind(d.kind.as_str())
+        .fetch_optional(tx.conn())
+        .await?;
+    let (series, version) = previous.map_or((d.id, 1), |(s, v)| (s, v + 1));
     tx.query(
-        "INSERT INTO documents (tenant_id, id, client_id, registration_id, kind, file_name, content_type, size_bytes, sha256, storage_key, status) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'verified')",
+        "INSERT INTO documents (tenant_id, id, client_id, registration_id, subject, series_id, version, kind, file_name, content_type, size_bytes, sha256, storage_key, status) \
+         VALUES ($1, $2, $3, $4, 'registration', $5, $6, $7, $8, $9, $10, $11, $12, 'verified')",
     )
     .bind(tx.tenant_id().as_uuid())
     .bind(d.id)
     .bind(d.client_id)
     .bind(d.registration_id)
+    .bind(series)
+    .bind(version)
     .bind(d.kind.as_str())
     .bind(d.file_name)
     .bind(d.content_type)

@@ -35,6 +35,7 @@ pub mod smtp;
 mod wait;
 
 use comply360_api::{AppState, HttpSettings, Surface, serve_router};
+use comply360_documents::{DocumentSettings, Documents};
 use comply360_domain::{IsolationMode, Slug, Tier};
 use comply360_identity::ratelimit::RateLimiter;
 use comply360_identity::sealed::MasterKey;
@@ -266,9 +267,12 @@ pub async fn test_identity(store: &Store, outbox: &Outbox) -> Identity {
     .expect("start identity")
 }
 
-/// The app's state for a test store, with `outbox`, default settings and in-process limits.
+/// The app's state for a test store, with `outbox`, default settings, in-process limits and
+/// documents stored under the test cluster's directory (no clamd; no job processes them
+/// unless the outbox subscribes `documents.process`).
 pub async fn app_state(store: &Store, outbox: Outbox) -> AppState {
     let identity = test_identity(store, &outbox).await;
+    let documents = default_documents(store).await;
     AppState::new(
         store.clone(),
         HttpSettings::default(),
@@ -276,6 +280,56 @@ pub async fn app_state(store: &Store, outbox: Outbox) -> AppState {
         identity,
         RateLimiter::in_process(),
     )
+    .with_documents(documents)
+}
+
+/// Documents as [`app_state`] gives them: stored under the test cluster's directory, no
+/// clamd, default settings (for tests that build their own state).
+pub async fn default_documents(store: &Store) -> Documents {
+    let root = test_cluster().await.dir().join("documents");
+    test_documents(store, &root, None, DocumentSettings::default())
+}
+
+/// Documents for a test store: local storage under `root`, data keys wrapped by
+/// [`test_master_key`], real poppler and Tesseract, clamd when given.
+pub fn test_documents(
+    store: &Store,
+    root: &std::path::Path,
+    clamd: Option<comply360_documents::scan::Clamd>,
+    settings: DocumentSettings,
+) -> Documents {
+    use comply360_documents::extract::{ExtractSettings, Extractor};
+    use comply360_documents::links::LinkSigner;
+    use comply360_documents::vault::{DataKeys, KeyRing, StorageConfig, Vault};
+    let keys = DataKeys::from_store(store, KeyRing::new(test_master_key()));
+    let vault = Vault::new(
+        &StorageConfig::Local {
+            root: root.to_owned(),
+        },
+        keys,
+    )
+    .expect("a local document store");
+    Documents::new(
+        vault,
+        Extractor::new(ExtractSettings::default()),
+        clamd,
+        LinkSigner::new(test_master_key()),
+        settings,
+    )
+}
+
+/// An app whose outbox also processes documents (`documents.process`: scan, text, checks);
+/// tests run the jobs with [`TestApp::run_jobs`].
+pub async fn documents_app(store: Store, documents: Documents) -> TestApp {
+    let subs = Subscriptions::new(RetryPolicy::DEFAULT)
+        .with(AuditTrail)
+        .with(NotifyEvents::new("en"))
+        .with(comply360_documents::process::ProcessDocument::new(
+            documents.clone(),
+        ));
+    let outbox = Outbox::new(Arc::new(subs), Transport::Postgres);
+    let state = app_state(&store, outbox).await.with_documents(documents);
+    spawn_app_with(state).await
 }
 
 impl Drop for TestApp {

@@ -41,7 +41,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // operations the API calls (the console: the jobs' operator view of dead letters).
     (
         "web",
-        &["domain", "store", "jobs", "identity", "practice", "documents", "api"],
+        &[
+            "domain",
+            "store",
+            "jobs",
+            "identity",
+            "practice",
+            "documents",
+            "api",
+        ],
     ),
     (
         "cli",
@@ -61,7 +69,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "testkit",
         &[
-            "domain", "store", "jobs", "notify", "identity", "api", "web",
+            "domain",
+            "store",
+            "jobs",
+            "notify",
+            "identity",
+            "documents",
+            "api",
+            "web",
         ],
     ),
 ];

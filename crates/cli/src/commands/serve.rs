@@ -54,7 +54,8 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
         identity,
         limiter,
     )
-    .with_resilience(resilience.clone());
+    .with_resilience(resilience.clone())
+    .with_documents(platform::documents(&rt.settings, &rt.store)?);
 
     let stop = CancellationToken::new();
     let workers = match args.role {
@@ -74,6 +75,16 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
             stop.child_token(),
         )
     });
+    let housekeeping = matches!(args.role, Role::All | Role::Worker).then(|| {
+        anyhow::Ok(comply360_documents::housekeeping::spawn(
+            platform::documents(&rt.settings, &rt.store)?,
+            rt.store.clone(),
+            outbox.clone(),
+            Duration::from_secs(rt.settings.document_sweep_secs.max(60)),
+            stop.child_token(),
+        ))
+    });
+    let housekeeping = housekeeping.transpose()?;
     let circuits = comply360_api::circuits::spawn_publisher(
         &rt.store,
         resilience,
@@ -129,6 +140,9 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
     stop.cancel();
     if let Some(workers) = workers {
         workers.join().await;
+    }
+    if let Some(housekeeping) = housekeeping {
+        let _ = housekeeping.await;
     }
     if let Some(reminders) = reminders {
         let _ = reminders.await;

@@ -150,6 +150,21 @@ pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Company, PracticeError> 
     Ok(company)
 }
 
+/// A company's person, with the company.
+pub async fn person(tx: &mut TenantTx, id: Uuid) -> Result<(Company, Person), PracticeError> {
+    let company = repo::company_of_person(tx, id)
+        .await?
+        .ok_or(PracticeError::NotFound("person"))?;
+    let company = get(tx, company).await?;
+    let person = company
+        .people
+        .iter()
+        .find(|p| p.id == id)
+        .cloned()
+        .ok_or(PracticeError::NotFound("person"))?;
+    Ok((company, person))
+}
+
 pub async fn set_deleted(
     tx: &mut TenantTx,
     actor: Uuid,

@@ -298,3 +298,15 @@ pub(crate) async fn people(tx: &mut TenantTx, company: Uuid) -> Result<Vec<Perso
         })
         .collect()
 }
+
+/// The company a person belongs to.
+pub(crate) async fn company_of_person(
+    tx: &mut TenantTx,
+    person: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    tx.query_scalar("SELECT company_id FROM company_people WHERE tenant_id = $1 AND id = $2")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(person)
+        .fetch_optional(tx.conn())
+        .await
+}

@@ -206,9 +206,16 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
             Method::GET,
             "/api/v1/registrations/{id}/documents/{doc}",
             Tenant("documents:read"),
-            Op::new("download a document (its own content type, e.g. application/pdf)")
+            Op::new("download a document (its own content type, e.g. application/pdf; audited)")
                 .answer_as(200, "*/*")
-                .problems(&[not_found, (404, "not_found")]),
+                .problems(&[
+                    not_found,
+                    (404, "not_found"),
+                    (404, "document_not_found"),
+                    (409, "document_scanning"),
+                    (409, "document_quarantined"),
+                    (409, "document_purged"),
+                ]),
             document,
         )
 }

@@ -3,13 +3,15 @@
 
 use super::super::path_id;
 use crate::auth::caller::Caller;
+use crate::gateway::client::Client;
 use crate::problem::Problem;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use comply360_practice::documents::{self, Content, Document};
+use comply360_documents::read::{self, Reader};
+use comply360_practice::documents::{self, Document};
 use comply360_practice::registrations;
 use comply360_practice::timeline::{self, Entry};
 use comply360_practice::{PracticeError, clients, summary};
@@ -59,31 +61,33 @@ pub async fn documents(
     Ok(Json(docs))
 }
 
+/// A document of the registration, served from document storage (audited like every
+/// document read).
 pub async fn document(
     State(state): State<AppState>,
     caller: Caller,
+    Client(client): Client,
     Path((id, doc)): Path<(String, String)>,
 ) -> Result<Response, Problem> {
     let id = path_id(&id, "registration")?;
     let doc = path_id(&doc, "document")?;
-    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
-    let found = documents::content(&mut tx, id, doc).await?;
+    let docs = crate::documents::documents(&state)?;
+    let tenant = caller.tenant()?;
+    let mut tx = state.store.tenancy().begin(tenant).await?;
+    let listed = documents::of_registration(&mut tx, id).await?;
     tx.commit().await?;
-    let Content {
-        file_name: name,
-        content_type,
-        content,
-    } = found.ok_or_else(|| Problem::from(PracticeError::NotFound("document")))?;
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        name.replace(['"', '\\', '\r', '\n'], "_")
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        content,
-    )
-        .into_response())
+    if !listed.iter().any(|d| d.id == doc) {
+        return Err(PracticeError::NotFound("document").into());
+    }
+    let who = Reader {
+        user: caller.principal.user_id(),
+        ip: client.ip,
+        via: if caller.principal.user_id().is_some() {
+            "session"
+        } else {
+            "api_key"
+        },
+    };
+    let file = read::file(docs, state.store.tenancy(), tenant, doc, who).await?;
+    Ok(crate::documents::serve(file, false))
 }
