@@ -64,11 +64,35 @@ pub fn outbox(
     store: &Store,
     resilience: &Resilience,
 ) -> anyhow::Result<Outbox> {
+    Ok(Outbox::new(
+        Arc::new(subscriptions(settings, store, resilience)?),
+        settings.transport(),
+    ))
+}
+
+/// The outbox of `serve`, whose workers also process documents (scan, text, checks) and
+/// move the registry's certificates into storage: the other commands do neither, so they
+/// need no storage or master key.
+pub fn serving_outbox(
+    settings: &Settings,
+    store: &Store,
+    resilience: &Resilience,
+    documents: &Documents,
+) -> anyhow::Result<Outbox> {
+    let subs = subscriptions(settings, store, resilience)?
+        .with(ProcessDocument::new(documents.clone()))
+        .with(IngestHandedOff::new(documents.clone()));
+    Ok(Outbox::new(Arc::new(subs), settings.transport()))
+}
+
+fn subscriptions(
+    settings: &Settings,
+    store: &Store,
+    resilience: &Resilience,
+) -> anyhow::Result<Subscriptions> {
     let channels = Channels::from_settings(&settings.notify)?;
     let subs = Subscriptions::new(settings.retry_policy())
         .with(AuditTrail)
-        .with(ProcessDocument::new(documents(settings, store)?))
-        .with(IngestHandedOff::new(documents(settings, store)?))
         .with(RegistryFiling::new(
             registry_gateway(settings)?,
             resilience.clone(),
@@ -86,7 +110,7 @@ pub fn outbox(
                 },
             ),
         );
-    Ok(Outbox::new(Arc::new(subs), settings.transport()))
+    Ok(subs)
 }
 
 /// The registry gateway of `filing_path: gateway` registrations: the simulator's HTTP API when
@@ -190,12 +214,9 @@ pub fn master_key(settings: &Settings) -> anyhow::Result<MasterKey> {
 
 /// Documents for this process: storage (a directory, or S3 when a bucket is set) with each
 /// agency's data key wrapped by the master key, clamd when configured, OCR bounded to the
-/// configured number of processes. Built once per process (the handle is shared).
+/// configured number of processes. Build it once and share the handle (it holds the caches
+/// of unwrapped data keys and the OCR process slots).
 pub fn documents(settings: &Settings, store: &Store) -> anyhow::Result<Documents> {
-    static DOCUMENTS: std::sync::OnceLock<Documents> = std::sync::OnceLock::new();
-    if let Some(d) = DOCUMENTS.get() {
-        return Ok(d.clone());
-    }
     let master = master_key(settings)?;
     let storage = match &settings.s3_bucket {
         Some(bucket) => StorageConfig::S3 {
@@ -247,7 +268,7 @@ pub fn documents(settings: &Settings, store: &Store) -> anyhow::Result<Documents
             link_ttl: Duration::from_secs(settings.document_link_ttl_secs),
         },
     );
-    Ok(DOCUMENTS.get_or_init(|| docs).clone())
+    Ok(docs)
 }
 
 /// The port emailed links name when a command does not know where `serve` listens (unless

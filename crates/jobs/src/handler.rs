@@ -4,7 +4,7 @@ use crate::event::Event;
 use crate::outbox::Outbox;
 use crate::{HandlerError, RetryPolicy};
 use async_trait::async_trait;
-use comply360_store::{Tenant, TenantTx};
+use comply360_store::{Tenancy, Tenant, TenantTx};
 
 /// A subscriber to events. Each event it subscribes to becomes one job for it.
 ///
@@ -35,6 +35,15 @@ pub trait Handler: Send + Sync + 'static {
         false
     }
 
+    /// Work done before the job's transaction opens, whose result [`Handler::handle`] then
+    /// records inside it (`ctx.prepared`): CPU-heavy tools or slow reads that must not hold a
+    /// pooled connection while they run (a job waiting for an OCR slot while holding one
+    /// starves the pool). It may run again on a retry or for a duplicate delivery, so it must
+    /// have no effects a second run would repeat. Not called for batching handlers.
+    async fn prepare(&self, _ctx: &PrepareContext<'_>) -> Result<Option<Prepared>, HandlerError> {
+        Ok(None)
+    }
+
     async fn handle(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError>;
 
     /// Called in the transaction that parks the job as a dead letter, so the handler can make
@@ -42,6 +51,17 @@ pub trait Handler: Send + Sync + 'static {
     async fn on_dead(&self, _ctx: &mut JobContext<'_>, _error: &str) -> Result<(), HandlerError> {
         Ok(())
     }
+}
+
+/// What [`Handler::prepare`] produced, handed to [`Handler::handle`].
+pub type Prepared = Box<dyn std::any::Any + Send + Sync>;
+
+/// What [`Handler::prepare`] is given: no transaction, but the means to open a short one.
+pub struct PrepareContext<'a> {
+    pub tenancy: &'a Tenancy,
+    pub tenant: &'a Tenant,
+    pub event: &'a Event,
+    pub attempt: i32,
 }
 
 /// One job's view of the world: its tenant's transaction, the event, and the outbox (handlers
@@ -54,6 +74,8 @@ pub struct JobContext<'a> {
     /// 1 on the first attempt.
     pub attempt: i32,
     pub max_attempts: i32,
+    /// What [`Handler::prepare`] produced, if anything (taken by the handler).
+    pub prepared: Option<Prepared>,
 }
 
 impl JobContext<'_> {

@@ -27,7 +27,7 @@ pub mod worker;
 
 pub use error::{HandlerError, JobsError};
 pub use event::{Event, NewEvent};
-pub use handler::{Handler, JobContext};
+pub use handler::{Handler, JobContext, PrepareContext, Prepared};
 pub use outbox::Outbox;
 pub use retry::RetryPolicy;
 pub use runner::{Outcome, Runner};

@@ -1,7 +1,7 @@
 //! Running one claimed job: the handler's effects, its inbox row and the job's completion in
 //! one transaction; a failure is recorded in a second one.
 
-use crate::handler::JobContext;
+use crate::handler::{JobContext, PrepareContext};
 use crate::metrics;
 use crate::outbox::Outbox;
 use crate::queue::{self, ClaimedJob};
@@ -97,6 +97,7 @@ impl Runner {
             outbox: &self.outbox,
             attempt: job.attempt,
             max_attempts: job.max_attempts,
+            prepared: None,
         }
     }
 
@@ -118,6 +119,25 @@ impl Runner {
             );
             return self.fail(tenant, job, HandlerError::Permanent(error)).await;
         };
+        // The handler's work outside any transaction, within the job's time limit.
+        let started = Instant::now();
+        let prepare_ctx = PrepareContext {
+            tenancy: &self.tenancy,
+            tenant,
+            event: &job.event,
+            attempt: job.attempt,
+        };
+        let prepare = sub.handler.prepare(&prepare_ctx);
+        let prepared = match tokio::time::timeout(self.job_timeout, prepare).await {
+            Ok(Ok(prepared)) => prepared,
+            Ok(Err(err)) => return self.fail(tenant, job, err).await,
+            Err(_) => {
+                let err =
+                    HandlerError::Retryable(format!("timed out after {:?}", self.job_timeout));
+                return self.fail(tenant, job, err).await;
+            }
+        };
+        let remaining = self.job_timeout.saturating_sub(started.elapsed());
         let mut tx = self.begin(tenant).await?;
         if !queue::take_inbox_slot(&mut tx, &job.handler, job.event.id).await? {
             queue::mark_done(&mut tx, job.id).await?;
@@ -132,7 +152,8 @@ impl Runner {
         }
         let result = {
             let mut ctx = self.context(&mut tx, tenant, job);
-            match tokio::time::timeout(self.job_timeout, sub.handler.handle(&mut ctx)).await {
+            ctx.prepared = prepared;
+            match tokio::time::timeout(remaining, sub.handler.handle(&mut ctx)).await {
                 Ok(result) => result,
                 Err(_) => Err(HandlerError::Retryable(format!(
                     "timed out after {:?}",

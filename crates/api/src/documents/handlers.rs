@@ -52,6 +52,25 @@ fn bad_multipart(e: axum::extract::multipart::MultipartError) -> Problem {
     )
 }
 
+/// A form field other than the file: at most 1 KiB is read, so a huge "label" cannot fill
+/// memory.
+async fn small_field(mut field: axum::extract::multipart::Field<'_>) -> Result<String, Problem> {
+    let name = field.name().unwrap_or("").to_owned();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(bad_multipart)? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > 1024 {
+            return Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "the upload has invalid fields",
+            )
+            .with_field(&name, "at most 1 KiB"));
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes).chars().take(200).collect())
+}
+
 /// The upload's form fields before the file.
 fn input_from(
     fields: &HashMap<String, String>,
@@ -129,8 +148,7 @@ pub async fn upload(
             if fields.len() >= 10 {
                 continue;
             }
-            let value = field.text().await.map_err(bad_multipart)?;
-            fields.insert(name, value.chars().take(200).collect());
+            fields.insert(name, small_field(field).await?);
             continue;
         }
         let input = input_from(&fields, field.file_name(), field.content_type())?;

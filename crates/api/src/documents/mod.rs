@@ -53,7 +53,9 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
                     (409, "upload_in_progress"),
                     (507, "storage_full"),
                 ]),
-            max_upload_bytes as usize + MULTIPART_OVERHEAD,
+            // Twice the file limit: the handler refuses a file past its limit itself (413 with
+            // the limit named) long before this cap on the whole body cuts the stream.
+            2 * max_upload_bytes as usize + MULTIPART_OVERHEAD,
             upload,
         )
         .route(

@@ -32,7 +32,8 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
         }
     }
     let resilience = Resilience::new(CallPolicy::default());
-    let outbox = platform::outbox(&rt.settings, &rt.store, &resilience)?;
+    let documents = platform::documents(&rt.settings, &rt.store)?;
+    let outbox = platform::serving_outbox(&rt.settings, &rt.store, &resilience, &documents)?;
     let identity = platform::identity(&rt.settings, &rt.store, &outbox, args.listen.port()).await?;
     if args.demo {
         super::demo::ensure(rt, &identity, &outbox, args.listen.port()).await?;
@@ -55,7 +56,7 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
         limiter,
     )
     .with_resilience(resilience.clone())
-    .with_documents(platform::documents(&rt.settings, &rt.store)?);
+    .with_documents(documents.clone());
 
     let stop = CancellationToken::new();
     let workers = match args.role {
@@ -75,16 +76,16 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
             stop.child_token(),
         )
     });
+    // Documents' housekeeping: certificates into storage, retention (daily by default).
     let housekeeping = matches!(args.role, Role::All | Role::Worker).then(|| {
-        anyhow::Ok(comply360_documents::housekeeping::spawn(
-            platform::documents(&rt.settings, &rt.store)?,
+        comply360_documents::housekeeping::spawn(
+            documents.clone(),
             rt.store.clone(),
             outbox.clone(),
             Duration::from_secs(rt.settings.document_sweep_secs.max(60)),
             stop.child_token(),
-        ))
+        )
     });
-    let housekeeping = housekeeping.transpose()?;
     let circuits = comply360_api::circuits::spawn_publisher(
         &rt.store,
         resilience,

@@ -75,15 +75,6 @@ pub async fn seed(tx: &mut TenantTx, agency: &str) -> Result<bool, StoreError> {
         .bind(agent)
         .execute(tx.conn())
         .await?;
-    tx.query("INSERT INTO documents (tenant_id, id, client_id, registration_id, kind, file_name, content_type, size_bytes, sha256, storage_key) VALUES ($1, $2, $3, $4, 'id_copy', 'sipho-id.pdf', 'application/pdf', 48213, $5, $6)")
-        .bind(t)
-        .bind(Uuid::now_v7())
-        .bind(client_ids[0])
-        .bind(reservation)
-        .bind("9f2c".repeat(16))
-        .bind(format!("demo/{agency}/sipho-id.pdf"))
-        .execute(tx.conn())
-        .await?;
     tx.query("INSERT INTO commissions (tenant_id, id, agent_id, registration_id, amount_cents, currency) VALUES ($1, $2, $3, $4, 17500, 'ZAR')")
         .bind(t)
         .bind(Uuid::now_v7())
