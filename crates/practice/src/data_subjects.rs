@@ -88,12 +88,14 @@ pub async fn records(
     let people = companies::repo::people_with_identifier(tx, id_number, passport)
         .await?
         .into_iter()
-        .map(|(person, company_id, company_name, client_id)| PersonRecord {
-            person,
-            company_id,
-            company_name,
-            client_id,
-        })
+        .map(
+            |(person, company_id, company_name, client_id)| PersonRecord {
+                person,
+                company_id,
+                company_name,
+                client_id,
+            },
+        )
         .collect();
     let ids: Vec<Uuid> = out.iter().map(|c| c.client.id).collect();
     let regs = registrations::repo::of_clients_or_naming(tx, &ids, who.number()).await?;
