@@ -388,6 +388,9 @@ pub struct ErasureItem {
     pub id: Uuid,
     /// What it is, in words (a client's name before erasure, a document's type and file).
     pub label: String,
+    /// What kind of record, in words that name no one ("Client record", "ID copy"): what the
+    /// audit log keeps.
+    pub what: String,
     /// What was done, or why it is kept (the legal basis).
     pub reason: String,
     /// Kept until at least this day (the end of its retention), when known.
@@ -486,10 +489,12 @@ pub async fn erase(
         let entry = longest.entry(now.client_id).or_insert(rule.years);
         *entry = (*entry).max(rule.years);
         let ended = data_subjects::relationship_ended(&mut tx, now.client_id).await?;
+        let what = upper_first(&d.doc_type.replace('_', " "));
         let item = |reason: String, until| ErasureItem {
             record: "document".into(),
             id: d.id,
             label: label.clone(),
+            what: what.clone(),
             reason,
             until,
         };
@@ -538,6 +543,7 @@ pub async fn erase(
             record: "client".into(),
             id,
             label: label.clone(),
+            what: "Client record".into(),
             reason,
             until,
         };
@@ -570,6 +576,7 @@ pub async fn erase(
             record: "person".into(),
             id: p.person.id,
             label: format!("{} at {}", p.person.full_name, p.company_name),
+            what: "Director, member or owner of a company".into(),
             reason: format!(
                 "part of {}'s own records of its directors, members and owners, which are the company's to keep; not erased by this request",
                 p.company_name
@@ -582,6 +589,7 @@ pub async fn erase(
             record: "registration".into(),
             id: r.id,
             label: r.kind.to_string().replace('_', " "),
+            what: "Registration".into(),
             reason: format!(
                 "a filing with the registry: a record of a transaction. {}",
                 retention::DEFAULT_BASIS
@@ -590,22 +598,51 @@ pub async fn erase(
         });
     }
 
+    let clients: Vec<Uuid> = found.records.clients.iter().map(|c| c.client.id).collect();
     let mut tx = tenancy.begin(tenant).await?;
     let brief = |items: &[ErasureItem]| {
         items
             .iter()
-            .map(|i| json!({"record": i.record, "id": i.id, "reason": i.reason, "until": i.until}))
+            .map(|i| json!({"record": i.record, "id": i.id, "what": i.what, "reason": i.reason, "until": i.until}))
             .collect::<Vec<_>>()
     };
     subject_repo::audit_request(
         &mut tx,
         actor,
         "privacy.erasure",
-        json!({"today": today, "erased": brief(&report.erased), "kept": brief(&report.kept)}),
+        json!({"today": today, "clients": clients, "erased": brief(&report.erased), "kept": brief(&report.kept)}),
     )
     .await?;
     tx.commit().await?;
     Ok(report)
+}
+
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// The last erasure request that concerned this client, as the audit log keeps it (what kind
+/// of record, what was done or why it was kept; no names).
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct LastErasure {
+    pub at: DateTime<Utc>,
+    pub erased: Vec<Value>,
+    pub kept: Vec<Value>,
+}
+
+pub async fn last_erasure(
+    tx: &mut TenantTx,
+    client: Uuid,
+) -> Result<Option<LastErasure>, DocumentError> {
+    let row = subject_repo::last_request(tx, "privacy.erasure", client).await?;
+    Ok(row.map(|(at, detail)| LastErasure {
+        at,
+        erased: detail["erased"].as_array().cloned().unwrap_or_default(),
+        kept: detail["kept"].as_array().cloned().unwrap_or_default(),
+    }))
 }
 
 #[cfg(test)]

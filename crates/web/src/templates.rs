@@ -145,6 +145,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/settings/branding.html"),
     ),
     (
+        "privacy/client.html",
+        include_str!("../templates/privacy/client.html"),
+    ),
+    (
         "settings/cipc.html",
         include_str!("../templates/settings/cipc.html"),
     ),

@@ -125,3 +125,23 @@ pub async fn audit_request(
     .await?;
     Ok(())
 }
+
+/// The newest request entry (`action`) naming this client, with its time and detail.
+pub async fn last_request(
+    tx: &mut TenantTx,
+    action: &str,
+    client: Uuid,
+) -> Result<Option<(DateTime<Utc>, Value)>, sqlx::Error> {
+    let row = tx
+        .query(
+            "SELECT at, detail FROM audit_log WHERE tenant_id = $1 AND action = $2 \
+             AND entity = 'data_subject' AND detail->'clients' @> jsonb_build_array($3::text) \
+             ORDER BY at DESC, id DESC LIMIT 1",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .bind(action)
+        .bind(client.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
