@@ -153,6 +153,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/settings/cipc.html"),
     ),
     (
+        "settings/documents.html",
+        include_str!("../templates/settings/documents.html"),
+    ),
+    (
         "settings/role_form.html",
         include_str!("../templates/settings/role_form.html"),
     ),

@@ -1,7 +1,8 @@
 //! A client's privacy page in a real browser: the export button, the erasure refused until
 //! the client's name is typed (the message beside the field and in the summary), then done
 //! with the report (the client kept: FICA, the relationship runs). axe-core clean and
-//! screenshots at 1280 and 375 px; another agency's client is a 404.
+//! screenshots at 1280 and 375 px; another agency's client is a 404. Settings › Documents:
+//! the types and their retention, fewer than FICA's 5 years refused beside the field.
 
 use crate::sign_in_browser::sign_in;
 use comply360_documents::DocumentSettings;
@@ -76,6 +77,24 @@ async fn the_privacy_page_exports_and_erases_after_the_name_is_typed() {
             .await
             .unwrap();
         wait_for_text(&b, "Page not found").await;
+
+        // Settings › Documents: the types with their rules; fewer than FICA's years refused
+        // beside the field; a longer rule saved.
+        b.goto(&format!("{base}/settings/documents")).await.unwrap();
+        wait_for_text(&b, "Document types and how long they are kept").await;
+        judge(&b, "settings-documents", width).await;
+        fill(&b, "years", "3").await;
+        fill(&b, "basis", "Our own policy").await;
+        press(&b, "Save the retention rule").await;
+        let text = wait_for_text(&b, "There is a problem").await;
+        let says = "between 5 (FICA's minimum after the relationship ends) and 100";
+        assert_eq!(text.matches(says).count(), 2, "{text}");
+        let html = b.source().await.unwrap();
+        assert!(html.contains("id=\"years-error\""), "{html}");
+        judge(&b, "settings-documents-refused", width).await;
+        fill(&b, "years", "7").await;
+        press(&b, "Save the retention rule").await;
+        wait_for_text(&b, "are now kept 7 years").await;
         b.close().await.unwrap();
     }
 }

@@ -325,4 +325,19 @@ fn settings_pages(pages: Pages) -> Pages {
             Agency("settings:manage"),
             cipc::clear,
         )
+        .get(
+            "/settings/documents",
+            Agency("settings:manage"),
+            settings::documents::show,
+        )
+        .post(
+            "/settings/documents/types",
+            Agency("settings:manage"),
+            settings::documents::add_type,
+        )
+        .post(
+            "/settings/documents/retention",
+            Agency("privacy:manage"),
+            settings::documents::set_retention,
+        )
 }
