@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod platform;
 pub mod practice;
+pub mod privacy;
 pub mod problem;
 mod router;
 pub mod routes;

@@ -120,6 +120,28 @@ pub enum Command {
     /// remove one, which recomputes every agency's deadlines.
     #[command(subcommand)]
     Holidays(HolidaysCommand),
+    /// Documents: rewrap the agencies' data keys after a master-key change, or run the
+    /// housekeeping (hand-off into storage, retention purges) now.
+    #[command(subcommand)]
+    Documents(DocumentsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocumentsCommand {
+    /// After the master key was changed: rewrap every agency's data key from the previous
+    /// master key to the current one (documents themselves are not rewritten).
+    Rewrap {
+        /// The previous master key (base64, as `openssl rand -base64 32` prints), in a file.
+        #[arg(long, value_name = "PATH")]
+        previous_master_key_file: std::path::PathBuf,
+    },
+    /// Run the documents housekeeping now: move handed-off registry certificates into
+    /// storage, purge what retention has ended (legal holds kept); print what it did.
+    Sweep {
+        /// Only this agency (its slug); otherwise every servable agency.
+        #[arg(long, value_name = "SLUG")]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

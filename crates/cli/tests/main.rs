@@ -11,6 +11,7 @@ mod support;
 mod check;
 mod cli;
 mod dev_pages;
+mod documents;
 mod holidays;
 mod identity_cli;
 mod import;

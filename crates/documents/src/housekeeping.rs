@@ -16,7 +16,7 @@ use crate::storage_key::{self, Location};
 use crate::vault::ObjectKey;
 use chrono::NaiveDate;
 use comply360_jobs::Outbox;
-use comply360_store::{Store, Tenant};
+use comply360_store::{Store, Tenant, TenantTx};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -102,7 +102,6 @@ pub async fn purge_expired(
                 break;
             };
             let id: Uuid = row.try_get(0)?;
-            let key: String = row.try_get(1)?;
             let on_hold: bool = row.try_get(2)?;
             let status: String = row.try_get(4)?;
             after = Some(id);
@@ -112,48 +111,69 @@ pub async fn purge_expired(
                 tx.commit().await?;
                 continue;
             }
-            let preview: Option<String> = crate::repo::preview_key(&mut tx, id).await?;
-            for table in ["document_texts", "document_previews", "document_contents"] {
-                tx.query(&format!(
-                    "DELETE FROM {table} WHERE tenant_id = $1 AND document_id = $2"
-                ))
-                .bind(tx.tenant_id().as_uuid())
-                .bind(id)
-                .execute(tx.conn())
-                .await?;
-            }
-            tx.query(
-                "UPDATE documents SET status = 'purged', purged_at = now(), file_name = 'purged', \
-                 label = '', person_ref = NULL, validation = NULL, review = NULL, scan = NULL \
-                 WHERE tenant_id = $1 AND id = $2",
-            )
-            .bind(tx.tenant_id().as_uuid())
-            .bind(id)
-            .execute(tx.conn())
-            .await?;
             let reason = if status == "quarantined" {
                 json!({"reason": "quarantined for 30 days"})
             } else {
                 json!({"reason": "retention ended", "rule": rule})
             };
-            crate::repo::audit(&mut tx, None, "document.purged", id, None, reason).await?;
+            let objects = purge_in(&mut tx, id, None, reason).await?;
             tx.commit().await?;
-            // The row says purged before the bytes go: a failed delete leaves encrypted bytes
-            // nothing points to (logged with their place), never a row pointing at nothing.
-            for key in std::iter::once(key).chain(preview) {
-                if let Some(Location::Vault(object)) = storage_key::parse(&key)
-                    && let Err(e) = docs
-                        .vault()
-                        .delete(tenant.id(), &ObjectKey::document(tenant.id(), object))
-                        .await
-                {
-                    tracing::warn!(tenant = %tenant.slug(), document = %id, object = %object, error = %e, "a purged document's file could not be deleted");
-                }
-            }
+            delete_objects(docs, tenant, id, objects).await;
             purged += 1;
         }
     }
     Ok((purged, held))
+}
+
+/// Purges one document inside the caller's transaction: its text, preview and hand-off rows
+/// deleted, the row de-identified and kept as the record of what was done and why (`reason`,
+/// in the audit log as `document.purged`). Returns the stored objects to delete once the
+/// transaction has committed ([`delete_objects`]): the row says purged before the bytes go,
+/// so a failed delete leaves encrypted bytes nothing points to, never a row pointing at
+/// nothing.
+pub async fn purge_in(
+    tx: &mut TenantTx,
+    id: Uuid,
+    actor: Option<Uuid>,
+    reason: serde_json::Value,
+) -> Result<Vec<String>, DocumentError> {
+    let storage: Option<String> = crate::repo::storage_of(tx, id).await?.map(|(key, _)| key);
+    let preview: Option<String> = crate::repo::preview_key(tx, id).await?;
+    for table in ["document_texts", "document_previews", "document_contents"] {
+        tx.query(&format!(
+            "DELETE FROM {table} WHERE tenant_id = $1 AND document_id = $2"
+        ))
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    }
+    tx.query(
+        "UPDATE documents SET status = 'purged', purged_at = now(), file_name = 'purged', \
+         label = '', person_ref = NULL, validation = NULL, review = NULL, scan = NULL \
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    crate::repo::audit(tx, actor, "document.purged", id, None, reason).await?;
+    Ok(storage.into_iter().chain(preview).collect())
+}
+
+/// Deletes a purged document's stored objects (after [`purge_in`]'s transaction committed);
+/// a failure is logged with the object's place.
+pub async fn delete_objects(docs: &Documents, tenant: &Tenant, id: Uuid, objects: Vec<String>) {
+    for key in objects {
+        if let Some(Location::Vault(object)) = storage_key::parse(&key)
+            && let Err(e) = docs
+                .vault()
+                .delete(tenant.id(), &ObjectKey::document(tenant.id(), object))
+                .await
+        {
+            tracing::warn!(tenant = %tenant.slug(), document = %id, object = %object, error = %e, "a purged document's file could not be deleted");
+        }
+    }
 }
 
 /// One agency's sweep.

@@ -27,6 +27,7 @@ pub mod review;
 pub mod scan;
 pub mod service;
 mod storage_key;
+pub mod subject_rights;
 pub mod subjects;
 pub mod types;
 pub mod upload;

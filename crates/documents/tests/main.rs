@@ -9,6 +9,7 @@
 mod api;
 mod extract;
 mod isolation;
+mod privacy;
 mod scan;
 mod validate;
 mod vault;

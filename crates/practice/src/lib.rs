@@ -26,6 +26,7 @@ mod agents;
 pub mod clients;
 pub mod companies;
 pub mod dashboard;
+pub mod data_subjects;
 mod decode;
 pub mod documents;
 pub mod error;

@@ -145,8 +145,16 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/settings/branding.html"),
     ),
     (
+        "privacy/client.html",
+        include_str!("../templates/privacy/client.html"),
+    ),
+    (
         "settings/cipc.html",
         include_str!("../templates/settings/cipc.html"),
+    ),
+    (
+        "settings/documents.html",
+        include_str!("../templates/settings/documents.html"),
     ),
     (
         "settings/role_form.html",

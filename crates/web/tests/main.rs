@@ -22,6 +22,7 @@ mod import;
 mod import_browser;
 mod isolation;
 mod paging;
+mod privacy_browser;
 mod registration_browser;
 mod settings_access;
 mod settings_browser;

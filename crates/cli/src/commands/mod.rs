@@ -9,6 +9,7 @@ mod bench_registrations;
 mod check;
 mod demo;
 mod demo_work;
+mod documents;
 mod holidays;
 mod import;
 mod integrations;
@@ -46,6 +47,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::RegistrySim(args) => registry_sim::run(args).await,
         Command::Obligations(cmd) => obligations::run(&cli.global, cmd).await,
         Command::Holidays(cmd) => holidays::run(&cli.global, cmd).await,
+        Command::Documents(cmd) => documents::run(&cli.global, cmd).await,
     }
 }
 

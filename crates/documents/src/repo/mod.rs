@@ -1,5 +1,6 @@
 //! The documents' statements, one per function, over the caller's `TenantTx`.
 
+pub mod subjects;
 mod texts;
 
 pub use texts::{StoredText, preview_key, put_preview, put_text, text_of};

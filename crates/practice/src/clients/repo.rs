@@ -289,3 +289,67 @@ pub(crate) async fn contacts(tx: &mut TenantTx, client: Uuid) -> Result<Vec<Cont
         })
         .collect()
 }
+
+/// The clients (deleted too) holding this ID or passport number, each with the time its
+/// relationship ended (archived or deleted), for a data subject's request.
+pub(crate) async fn with_identifier(
+    tx: &mut TenantTx,
+    id_number: Option<&str>,
+    passport_number: Option<&str>,
+) -> Result<Vec<(Client, Option<chrono::DateTime<chrono::Utc>>)>, sqlx::Error> {
+    let rows = tx
+        .query(
+            "SELECT id, kind, display_name, first_names, surname, email, phone, id_number, date_of_birth, \
+             passport_number, passport_country, registration_number, tax_reference, address, notes, \
+             assigned_agent_id, external_ref, status, deleted_at, created_at, updated_at, relationship_ended_at \
+             FROM clients WHERE tenant_id = $1 AND (($2::text IS NOT NULL AND id_number = $2) \
+             OR ($3::text IS NOT NULL AND upper(passport_number) = upper($3))) ORDER BY created_at, id",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id_number)
+        .bind(passport_number)
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((from_row(r)?, r.try_get("relationship_ended_at")?)))
+        .collect()
+}
+
+/// When a client's relationship ended (archived or deleted), `None` while it runs; the row
+/// is locked for the caller's transaction.
+pub(crate) async fn relationship_ended_for_update(
+    tx: &mut TenantTx,
+    id: Uuid,
+) -> Result<Option<Option<chrono::DateTime<chrono::Utc>>>, sqlx::Error> {
+    tx.query_scalar(
+        "SELECT relationship_ended_at FROM clients WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await
+}
+
+/// De-identifies a client whose relationship has ended: names, ID and passport numbers,
+/// contact details, address and notes are blanked (its contacts deleted); the row and its id
+/// stay, so the records that point at it still say what was done. Returns whether it changed.
+pub(crate) async fn deidentify(tx: &mut TenantTx, id: Uuid) -> Result<bool, sqlx::Error> {
+    let changed = tx
+        .query(
+            "UPDATE clients SET display_name = 'Erased client', first_names = NULL, surname = NULL, \
+             email = NULL, phone = NULL, id_number = NULL, date_of_birth = NULL, passport_number = NULL, \
+             passport_country = NULL, tax_reference = NULL, address = '{}'::jsonb, notes = '', \
+             external_ref = NULL WHERE tenant_id = $1 AND id = $2 AND relationship_ended_at IS NOT NULL",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    tx.query("DELETE FROM client_contacts WHERE tenant_id = $1 AND client_id = $2")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    Ok(changed == 1)
+}

@@ -279,22 +279,54 @@ pub(crate) async fn people(tx: &mut TenantTx, company: Uuid) -> Result<Vec<Perso
         .bind(company)
         .fetch_all(tx.conn())
         .await?;
+    rows.iter().map(person_from_row).collect()
+}
+
+fn person_from_row(r: &PgRow) -> Result<Person, sqlx::Error> {
+    Ok(Person {
+        id: r.try_get("id")?,
+        full_name: r.try_get("full_name")?,
+        id_number: r.try_get("id_number")?,
+        passport_number: r.try_get("passport_number")?,
+        passport_country: r.try_get("passport_country")?,
+        email: r.try_get("email")?,
+        phone: r.try_get("phone")?,
+        roles: decode::text_array(r, "roles")?,
+        shares: r.try_get("shares")?,
+        ownership_basis_points: r.try_get("ownership_basis_points")?,
+        appointed_on: r.try_get("appointed_on")?,
+        resigned_on: r.try_get("resigned_on")?,
+    })
+}
+
+/// The people rows (of any company) holding this ID or passport number, with their company's
+/// id, name and client, for a data subject's request.
+pub(crate) async fn people_with_identifier(
+    tx: &mut TenantTx,
+    id_number: Option<&str>,
+    passport_number: Option<&str>,
+) -> Result<Vec<(Person, Uuid, String, Uuid)>, sqlx::Error> {
+    let rows = tx
+        .query(
+            "SELECT p.id, p.full_name, p.id_number, p.passport_number, p.passport_country, p.email, p.phone, p.roles, \
+             p.shares, p.ownership_basis_points, p.appointed_on, p.resigned_on, c.id AS company_id, c.name AS company_name, \
+             c.client_id FROM company_people p JOIN companies c ON c.tenant_id = p.tenant_id AND c.id = p.company_id \
+             WHERE p.tenant_id = $1 AND (($2::text IS NOT NULL AND p.id_number = $2) \
+             OR ($3::text IS NOT NULL AND upper(p.passport_number) = upper($3))) ORDER BY p.created_at, p.id",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id_number)
+        .bind(passport_number)
+        .fetch_all(tx.conn())
+        .await?;
     rows.iter()
         .map(|r| {
-            Ok(Person {
-                id: r.try_get("id")?,
-                full_name: r.try_get("full_name")?,
-                id_number: r.try_get("id_number")?,
-                passport_number: r.try_get("passport_number")?,
-                passport_country: r.try_get("passport_country")?,
-                email: r.try_get("email")?,
-                phone: r.try_get("phone")?,
-                roles: decode::text_array(r, "roles")?,
-                shares: r.try_get("shares")?,
-                ownership_basis_points: r.try_get("ownership_basis_points")?,
-                appointed_on: r.try_get("appointed_on")?,
-                resigned_on: r.try_get("resigned_on")?,
-            })
+            Ok((
+                person_from_row(r)?,
+                r.try_get("company_id")?,
+                r.try_get("company_name")?,
+                r.try_get("client_id")?,
+            ))
         })
         .collect()
 }

@@ -262,3 +262,24 @@ pub(crate) async fn list(
         .await?;
     rows.iter().map(from_row).collect()
 }
+
+/// The registrations of these clients, and those whose wizard data names this number
+/// anywhere (a person field's ID or passport number), for a data subject's request.
+pub(crate) async fn of_clients_or_naming(
+    tx: &mut TenantTx,
+    clients: &[Uuid],
+    number: &str,
+) -> Result<Vec<Registration>, sqlx::Error> {
+    let rows = tx
+        .query(select_registrations!(
+            "WHERE tenant_id = $1 AND (client_id = ANY($2) \
+             OR jsonb_path_exists(payload, '$.** ? (@ == $n)', jsonb_build_object('n', $3::text))) \
+             ORDER BY created_at, id"
+        ))
+        .bind(tx.tenant_id().as_uuid())
+        .bind(clients)
+        .bind(number)
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter().map(from_row).collect()
+}

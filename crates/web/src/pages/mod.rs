@@ -7,6 +7,7 @@ pub mod clients_import;
 pub mod companies;
 pub mod console;
 pub mod dashboard;
+pub mod privacy;
 pub mod registrations;
 pub mod search;
 pub mod settings;
@@ -28,6 +29,21 @@ pub fn table(pages: Pages) -> Pages {
         .get("/accept-invitation", Public, account::invitation_page)
         .post("/accept-invitation", Public, account::invitation_submit)
         .get("/account", SignedIn, account::account)
+        .get(
+            "/clients/{id}/privacy",
+            Agency("privacy:manage"),
+            privacy::show,
+        )
+        .post(
+            "/clients/{id}/privacy/export",
+            Agency("privacy:manage"),
+            privacy::export,
+        )
+        .post(
+            "/clients/{id}/privacy/erase",
+            Agency("privacy:manage"),
+            privacy::erase,
+        )
         .post("/account/password", SignedIn, account::change_password)
         .post("/account/mfa/enrol", SignedIn, account::mfa_enrol)
         .post("/account/mfa/confirm", SignedIn, account::mfa_confirm)
@@ -308,5 +324,20 @@ fn settings_pages(pages: Pages) -> Pages {
             "/settings/cipc/clear",
             Agency("settings:manage"),
             cipc::clear,
+        )
+        .get(
+            "/settings/documents",
+            Agency("settings:manage"),
+            settings::documents::show,
+        )
+        .post(
+            "/settings/documents/types",
+            Agency("settings:manage"),
+            settings::documents::add_type,
+        )
+        .post(
+            "/settings/documents/retention",
+            Agency("privacy:manage"),
+            settings::documents::set_retention,
         )
 }

@@ -10,6 +10,7 @@
 pub mod api_keys;
 pub mod branding;
 pub mod cipc;
+pub mod documents;
 pub mod roles;
 mod secret;
 pub mod security;
@@ -48,6 +49,12 @@ const TABS: &[(&str, &str, &str, Permission)] = &[
         "api_keys:manage",
     ),
     ("cipc", "CIPC", "/settings/cipc", "settings:manage"),
+    (
+        "documents",
+        "Documents",
+        "/settings/documents",
+        "settings:manage",
+    ),
 ];
 
 #[derive(Serialize)]

@@ -1,0 +1,663 @@
+//! A data subject's rights over what the agency holds about them (FACTS.md section 8):
+//!
+//! * [`export`] (POPIA s23, access): every client record, company people row, registration,
+//!   document (metadata, validation, text and the decrypted file) and audit entry (who had
+//!   access) about one person, found by their SA ID or passport number, as a ZIP written as a
+//!   stream: `manifest.json` then `documents/<id>-<file name>`. Nothing of anyone else: a
+//!   registration's people fields that hold another number are replaced by a note.
+//! * [`erase`] (POPIA s24 and s14, deletion): what no law requires keeping is erased now, and
+//!   the rest is kept with its reason. A document whose FICA retention still runs (the client
+//!   relationship is active, or ended fewer than its type's years ago) or that is on a legal
+//!   hold is kept; one past retention is purged exactly as the retention sweep purges it
+//!   ([`housekeeping::purge_in`]); a client whose relationship ended beyond retention is
+//!   de-identified. One transaction per record, so a failure leaves each record erased or kept.
+//!
+//! Both are written to the agency's audit log (`privacy.exported`, `privacy.erasure`) with
+//! ids and reasons only, never the person's number or name.
+
+use crate::error::DocumentError;
+use crate::housekeeping;
+use crate::model::{Document, DocumentStatus};
+use crate::repo::{self, StoredText, subjects as subject_repo};
+use crate::retention::{self, RetentionRule};
+use crate::service::Documents;
+use crate::storage_key::{self, Location};
+use crate::vault::ObjectKey;
+use bytes::Bytes;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use comply360_domain::identifiers::SaIdNumber;
+use comply360_practice::data_subjects::{self, Identifier, SubjectRecords};
+use comply360_practice::registrations::Registration;
+use comply360_store::{Tenancy, Tenant, TenantTx};
+use futures::StreamExt as _;
+use futures::stream::BoxStream;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use uuid::Uuid;
+
+/// The person a request is about, as typed: exactly one of the two numbers.
+#[derive(Clone, Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct SubjectInput {
+    /// The person's SA ID number (13 digits, spaces allowed).
+    pub id_number: Option<String>,
+    /// Or their passport number.
+    pub passport_number: Option<String>,
+    /// Only this client's record is taken as the person's (it must hold the number).
+    pub client_id: Option<Uuid>,
+}
+
+impl SubjectInput {
+    /// The identifier, or the field errors (the SA ID number by the domain's own rules).
+    pub fn parse(&self, today: NaiveDate) -> Result<Identifier, DocumentError> {
+        let id = self
+            .id_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let passport = self
+            .passport_number
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        match (id, passport) {
+            (Some(_), Some(_)) => Err(DocumentError::field(
+                "passport_number",
+                "give the ID number or the passport number, not both",
+            )),
+            (None, None) => Err(DocumentError::field(
+                "id_number",
+                "enter the person's SA ID number, or their passport number",
+            )),
+            (Some(text), None) => SaIdNumber::parse(text, today)
+                .map(|n| Identifier::IdNumber(n.as_str().to_owned()))
+                .map_err(|e| DocumentError::field("id_number", e.to_string())),
+            (None, Some(text)) => {
+                let ok = (5..=20).contains(&text.len())
+                    && text.chars().all(|c| c.is_ascii_alphanumeric());
+                if ok {
+                    Ok(Identifier::Passport(text.to_ascii_uppercase()))
+                } else {
+                    Err(DocumentError::field(
+                        "passport_number",
+                        "a passport number is 5 to 20 letters and digits",
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// Everything found about the person, in one transaction.
+struct Found {
+    records: SubjectRecords,
+    documents: Vec<Document>,
+}
+
+async fn find(
+    tx: &mut TenantTx,
+    who: &Identifier,
+    client: Option<Uuid>,
+) -> Result<Found, DocumentError> {
+    let records = data_subjects::records(tx, who, client).await?;
+    let clients: Vec<Uuid> = records.clients.iter().map(|c| c.client.id).collect();
+    let people: Vec<Uuid> = records.people.iter().map(|p| p.person.id).collect();
+    let own: BTreeSet<Uuid> = clients.iter().copied().collect();
+    let registrations: Vec<Uuid> = records
+        .registrations
+        .iter()
+        .filter(|r| own.contains(&r.client_id))
+        .map(|r| r.id)
+        .collect();
+    let documents = subject_repo::documents_of(
+        tx,
+        &subject_repo::SubjectDocuments {
+            clients: &clients,
+            people: &people,
+            registrations: &registrations,
+            number: who.number(),
+        },
+    )
+    .await?;
+    Ok(Found { records, documents })
+}
+
+/// A registration's wizard data with every person of someone else replaced by a note: an
+/// object holding an `id_number` or `passport_number` that is not the subject's.
+fn only_the_subject(value: &Value, number: &str) -> Value {
+    match value {
+        Value::Object(map) => {
+            let other = ["id_number", "passport_number"].iter().any(|k| {
+                map.get(*k)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| !v.trim().is_empty() && !v.eq_ignore_ascii_case(number))
+            });
+            let mine = ["id_number", "passport_number"].iter().any(|k| {
+                map.get(*k)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.eq_ignore_ascii_case(number))
+            });
+            if other && !mine {
+                return json!({"withheld": "another person's details"});
+            }
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), only_the_subject(v, number)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| only_the_subject(v, number)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn registration_record(r: &Registration, number: &str) -> Value {
+    let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+    if let Some(map) = v.as_object_mut() {
+        for key in ["steps", "outcome"] {
+            if let Some(inner) = map.get(key) {
+                let cleaned = only_the_subject(inner, number);
+                map.insert(key.to_owned(), cleaned);
+            }
+        }
+        map.remove("actions");
+    }
+    v
+}
+
+/// A file name safe in a ZIP entry: no directories, no control characters.
+fn entry_name(d: &Document) -> String {
+    let clean: String = d
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let clean = clean.trim_start_matches('.');
+    format!("documents/{}-{}", d.id, clean)
+}
+
+/// Where a document's bytes come from, decided in the export's transaction.
+enum Source {
+    Vault(Uuid),
+    Bytes(Vec<u8>),
+}
+
+/// A streamed export: the ZIP's name and its bytes.
+pub struct Export {
+    pub file_name: String,
+    pub body: BoxStream<'static, Result<Bytes, std::io::Error>>,
+}
+
+/// The person's export (see the module's doc). The request is audited before a byte is
+/// produced, in the transaction that finds the records.
+pub async fn export(
+    docs: &Documents,
+    tenancy: &Tenancy,
+    tenant: &Tenant,
+    who: &Identifier,
+    client: Option<Uuid>,
+    actor: Option<Uuid>,
+) -> Result<Export, DocumentError> {
+    let mut tx = tenancy.begin(tenant).await?;
+    let found = find(&mut tx, who, client).await?;
+    let number = who.number();
+    let mut documents = Vec::new();
+    let mut files: Vec<(String, Source)> = Vec::new();
+    let mut record_ids: Vec<Uuid> = Vec::new();
+    record_ids.extend(found.records.clients.iter().map(|c| c.client.id));
+    record_ids.extend(found.records.people.iter().map(|p| p.person.id));
+    record_ids.extend(found.records.registrations.iter().map(|r| r.id));
+    for d in &found.documents {
+        record_ids.push(d.id);
+        let text: Option<StoredText> = repo::text_of(&mut tx, d.id).await?;
+        let readable = d.status.unavailable().is_none();
+        let mut file = None;
+        if readable && let Some((key, _)) = repo::storage_of(&mut tx, d.id).await? {
+            let source = match storage_key::parse(&key) {
+                Some(Location::Vault(object)) => Some(Source::Vault(object)),
+                // A registry certificate not yet moved into storage (small, bounded).
+                Some(Location::Database) => repo::legacy_content(&mut tx, d.id)
+                    .await?
+                    .map(Source::Bytes),
+                None => None,
+            };
+            if let Some(source) = source {
+                let name = entry_name(d);
+                file = Some(name.clone());
+                files.push((name, source));
+            }
+        }
+        documents.push(json!({"document": d, "text": text, "file": file}));
+    }
+    let audit = subject_repo::audit_about(&mut tx, &record_ids).await?;
+    subject_repo::audit_request(
+        &mut tx,
+        actor,
+        "privacy.exported",
+        json!({
+            "clients": found.records.clients.iter().map(|c| c.client.id).collect::<Vec<_>>(),
+            "people": found.records.people.iter().map(|p| p.person.id).collect::<Vec<_>>(),
+            "registrations": found.records.registrations.iter().map(|r| r.id).collect::<Vec<_>>(),
+            "documents": found.documents.iter().map(|d| d.id).collect::<Vec<_>>(),
+            "files": files.len(),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+
+    let (kind, _) = match who {
+        Identifier::IdNumber(n) => ("id_number", n),
+        Identifier::Passport(n) => ("passport_number", n),
+    };
+    let manifest = json!({
+        "generated_at": Utc::now(),
+        "agency": tenant.slug().to_string(),
+        "subject": {kind: number},
+        "law": "POPIA s23: the personal information held about you, and the agency's users who had access to it (the audit entries)",
+        "clients": found.records.clients,
+        "company_people": found.records.people,
+        "registrations": found.records.registrations.iter().map(|r| registration_record(r, number)).collect::<Vec<_>>(),
+        "documents": documents,
+        "audit_log": audit,
+        "files": files.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>(),
+    });
+    let manifest = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| DocumentError::Internal(format!("export manifest: {e}")))?;
+    let stamp = Utc::now().format("%Y%m%d");
+    Ok(Export {
+        file_name: format!("personal-information-{stamp}.zip"),
+        body: write_zip(docs.clone(), tenant.clone(), manifest, files),
+    })
+}
+
+/// How many chunks may wait between the ZIP writer and the response.
+const CHANNEL_CHUNKS: usize = 4;
+/// The size of a chunk sent on.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+/// A `Write` that sends its bytes on in chunks over a bounded channel (blocking when the
+/// reader is slower): the ZIP writer's output on its blocking thread.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buf,
+            Vec::with_capacity(CHUNK_BYTES),
+        ));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "the export's reader went away",
+            )
+        })
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK_BYTES {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+fn write_zip(
+    docs: Documents,
+    tenant: Tenant,
+    manifest: Vec<u8>,
+    files: Vec<(String, Source)>,
+) -> BoxStream<'static, Result<Bytes, std::io::Error>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(CHANNEL_CHUNKS);
+    let handle = tokio::runtime::Handle::current();
+    let errors = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let result = (|| -> Result<(), DocumentError> {
+            let zip_err = |e: zip::result::ZipError| DocumentError::Internal(format!("zip: {e}"));
+            let io_err = |e: std::io::Error| DocumentError::Internal(format!("zip: {e}"));
+            let writer = ChannelWriter {
+                tx,
+                buf: Vec::with_capacity(CHUNK_BYTES),
+            };
+            let mut zip = zip::ZipWriter::new_stream(writer);
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored)
+                .large_file(true);
+            zip.start_file("manifest.json", options).map_err(zip_err)?;
+            zip.write_all(&manifest).map_err(io_err)?;
+            for (name, source) in files {
+                zip.start_file(name, options).map_err(zip_err)?;
+                match source {
+                    Source::Bytes(bytes) => zip.write_all(&bytes).map_err(io_err)?,
+                    Source::Vault(object) => {
+                        let mut stream = docs
+                            .vault()
+                            .open(tenant.id(), &ObjectKey::document(tenant.id(), object))
+                            .boxed();
+                        while let Some(chunk) = handle.block_on(stream.next()) {
+                            zip.write_all(&chunk?).map_err(io_err)?;
+                        }
+                    }
+                }
+            }
+            let mut inner = zip.finish().map_err(zip_err)?.into_inner();
+            inner.flush().map_err(io_err)?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            tracing::warn!(tenant = %tenant.slug(), error = %e, "a data-subject export failed part-way");
+            // The response ends with an error, so the client sees a broken download, never a
+            // ZIP that looks complete.
+            let _ = errors.blocking_send(Err(std::io::Error::other("the export failed")));
+        }
+    });
+    tokio_stream_from(rx)
+}
+
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> BoxStream<'static, Result<Bytes, std::io::Error>> {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed()
+}
+
+/// One record in an erasure's report.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ErasureItem {
+    /// `client`, `document`, `person` (a company's people row) or `registration`.
+    pub record: String,
+    pub id: Uuid,
+    /// What it is, in words (a client's name before erasure, a document's type and file).
+    pub label: String,
+    /// What kind of record, in words that name no one ("Client record", "ID copy"): what the
+    /// audit log keeps.
+    pub what: String,
+    /// What was done, or why it is kept (the legal basis).
+    pub reason: String,
+    /// Kept until at least this day (the end of its retention), when known.
+    pub until: Option<NaiveDate>,
+}
+
+/// What an erasure request did.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ErasureReport {
+    pub generated_at: DateTime<Utc>,
+    /// The day retention was counted to.
+    pub today: NaiveDate,
+    pub erased: Vec<ErasureItem>,
+    pub kept: Vec<ErasureItem>,
+}
+
+/// The end of retention: `years` after the relationship ended (SAST day), as the sweep counts.
+fn retention_end(ended: DateTime<Utc>, years: i32) -> NaiveDate {
+    let day = ended.with_timezone(&chrono_tz_sast()).date_naive();
+    day.with_year(day.year() + years)
+        .unwrap_or_else(|| day + chrono::Days::new(u64::try_from(years).unwrap_or(0) * 366))
+}
+
+fn chrono_tz_sast() -> chrono::FixedOffset {
+    use chrono::Offset as _;
+    // South Africa keeps UTC+2 all year (no daylight saving).
+    chrono::FixedOffset::east_opt(2 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+/// Why a record of a client is kept while retention runs (or `None`: it may go).
+fn kept_because(
+    ended: Option<DateTime<Utc>>,
+    rule: &RetentionRule,
+    today: NaiveDate,
+) -> Option<(String, Option<NaiveDate>)> {
+    match ended {
+        None => Some((
+            format!(
+                "{}. The relationship with the client has not ended, so retention has not started.",
+                rule.basis
+            ),
+            None,
+        )),
+        Some(at) => {
+            let end = retention_end(at, rule.years);
+            (end > today).then(|| {
+                (
+                    format!(
+                        "{}. Kept {} years after the relationship ended on {}.",
+                        rule.basis,
+                        rule.years,
+                        at.with_timezone(&chrono_tz_sast()).format("%-d %B %Y")
+                    ),
+                    Some(end),
+                )
+            })
+        }
+    }
+}
+
+/// The person's erasure request, counted on `today` (see the module's doc).
+pub async fn erase(
+    docs: &Documents,
+    tenancy: &Tenancy,
+    tenant: &Tenant,
+    who: &Identifier,
+    client: Option<Uuid>,
+    actor: Option<Uuid>,
+    today: NaiveDate,
+) -> Result<ErasureReport, DocumentError> {
+    let mut tx = tenancy.begin(tenant).await?;
+    let found = find(&mut tx, who, client).await?;
+    tx.commit().await?;
+
+    let mut report = ErasureReport {
+        generated_at: Utc::now(),
+        today,
+        erased: Vec::new(),
+        kept: Vec::new(),
+    };
+    // The longest retention of each client's documents, and the clients with a document kept.
+    let mut longest: BTreeMap<Uuid, i32> = BTreeMap::new();
+    let mut holding: BTreeSet<Uuid> = BTreeSet::new();
+
+    for d in &found.documents {
+        let label = format!("{} ({})", d.doc_type.replace('_', " "), d.file_name);
+        let mut tx = tenancy.begin(tenant).await?;
+        let Some(now) = subject_repo::lock(&mut tx, d.id).await? else {
+            continue;
+        };
+        if now.status == DocumentStatus::Purged {
+            tx.commit().await?;
+            continue;
+        }
+        let rule = retention::rule_for(&mut tx, &now.doc_type).await?;
+        let entry = longest.entry(now.client_id).or_insert(rule.years);
+        *entry = (*entry).max(rule.years);
+        let ended = data_subjects::relationship_ended(&mut tx, now.client_id).await?;
+        let what = upper_first(&d.doc_type.replace('_', " "));
+        let item = |reason: String, until| ErasureItem {
+            record: "document".into(),
+            id: d.id,
+            label: label.clone(),
+            what: what.clone(),
+            reason,
+            until,
+        };
+        if let Some(hold) = &now.legal_hold {
+            holding.insert(now.client_id);
+            report
+                .kept
+                .push(item(format!("on legal hold: {}", hold.reason), None));
+            tx.commit().await?;
+            continue;
+        }
+        if let Some((reason, until)) = kept_because(ended, &rule, today) {
+            holding.insert(now.client_id);
+            report.kept.push(item(reason, until));
+            tx.commit().await?;
+            continue;
+        }
+        let objects = housekeeping::purge_in(
+            &mut tx,
+            d.id,
+            actor,
+            json!({"reason": "erasure requested by the data subject (POPIA s24)", "rule": rule}),
+        )
+        .await?;
+        tx.commit().await?;
+        housekeeping::delete_objects(docs, tenant, d.id, objects).await;
+        report.erased.push(item(
+            format!(
+                "purged: its retention ({} years after the relationship ended) is over",
+                rule.years
+            ),
+            None,
+        ));
+    }
+
+    for c in &found.records.clients {
+        let id = c.client.id;
+        let label = c.client.display_name.clone();
+        let mut tx = tenancy.begin(tenant).await?;
+        let ended = data_subjects::relationship_ended(&mut tx, id).await?;
+        let mut rule = retention::rule_for(&mut tx, "client_record").await?;
+        rule.years = rule
+            .years
+            .max(longest.get(&id).copied().unwrap_or(rule.years));
+        let item = |reason: String, until| ErasureItem {
+            record: "client".into(),
+            id,
+            label: label.clone(),
+            what: "Client record".into(),
+            reason,
+            until,
+        };
+        if let Some((reason, until)) = kept_because(ended, &rule, today) {
+            report.kept.push(item(reason, until));
+        } else if holding.contains(&id) {
+            report.kept.push(item(
+                "kept while a document of this client is kept (a legal hold)".into(),
+                None,
+            ));
+        } else {
+            data_subjects::deidentify_client(&mut tx, id).await?;
+            subject_repo::audit_request(
+                &mut tx,
+                actor,
+                "client.deidentified",
+                json!({"client": id, "reason": "erasure requested by the data subject (POPIA s24); retention over"}),
+            )
+            .await?;
+            report.erased.push(item(
+                "de-identified: names, ID and passport numbers, contact details, address and notes removed; the record's id is kept".into(),
+                None,
+            ));
+        }
+        tx.commit().await?;
+    }
+
+    for p in &found.records.people {
+        report.kept.push(ErasureItem {
+            record: "person".into(),
+            id: p.person.id,
+            label: format!("{} at {}", p.person.full_name, p.company_name),
+            what: "Director, member or owner of a company".into(),
+            reason: format!(
+                "part of {}'s own records of its directors, members and owners, which are the company's to keep; not erased by this request",
+                p.company_name
+            ),
+            until: None,
+        });
+    }
+    for r in &found.records.registrations {
+        report.kept.push(ErasureItem {
+            record: "registration".into(),
+            id: r.id,
+            label: r.kind.to_string().replace('_', " "),
+            what: "Registration".into(),
+            reason: format!(
+                "a filing with the registry: a record of a transaction. {}",
+                retention::DEFAULT_BASIS
+            ),
+            until: None,
+        });
+    }
+
+    let clients: Vec<Uuid> = found.records.clients.iter().map(|c| c.client.id).collect();
+    let mut tx = tenancy.begin(tenant).await?;
+    let brief = |items: &[ErasureItem]| {
+        items
+            .iter()
+            .map(|i| json!({"record": i.record, "id": i.id, "what": i.what, "reason": i.reason, "until": i.until}))
+            .collect::<Vec<_>>()
+    };
+    subject_repo::audit_request(
+        &mut tx,
+        actor,
+        "privacy.erasure",
+        json!({"today": today, "clients": clients, "erased": brief(&report.erased), "kept": brief(&report.kept)}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// The last erasure request that concerned this client, as the audit log keeps it (what kind
+/// of record, what was done or why it was kept; no names).
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct LastErasure {
+    pub at: DateTime<Utc>,
+    pub erased: Vec<Value>,
+    pub kept: Vec<Value>,
+}
+
+pub async fn last_erasure(
+    tx: &mut TenantTx,
+    client: Uuid,
+) -> Result<Option<LastErasure>, DocumentError> {
+    let row = subject_repo::last_request(tx, "privacy.erasure", client).await?;
+    Ok(row.map(|(at, detail)| LastErasure {
+        at,
+        erased: detail["erased"].as_array().cloned().unwrap_or_default(),
+        kept: detail["kept"].as_array().cloned().unwrap_or_default(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_persons_fields_are_withheld() {
+        let steps = json!({"people": {"people": [
+            {"full_name": "A", "id_number": "8001015009087"},
+            {"full_name": "B", "id_number": "8506150123089"}
+        ]}, "name": {"proposed": "Acme"}});
+        let out = only_the_subject(&steps, "8001015009087");
+        let text = out.to_string();
+        assert!(text.contains("8001015009087") && text.contains("Acme"));
+        assert!(!text.contains("8506150123089") && !text.contains("\"B\""));
+    }
+}
