@@ -9,6 +9,7 @@
 //! * [`extract`]: the text of a document (the PDF's text layer, else Tesseract OCR one page
 //!   per process) and its first-page preview, through poppler and Tesseract.
 //! * [`validate`]: explainable checks per document type, a score and a verdict.
+//! * [`pack`]: a registration's filing pack, one streamed ZIP of its current documents.
 
 pub mod error;
 pub mod extract;
@@ -18,6 +19,7 @@ pub mod housekeeping;
 pub mod ingest;
 pub mod links;
 pub mod model;
+pub mod pack;
 pub mod process;
 pub mod read;
 pub mod repo;

@@ -244,3 +244,23 @@ pub async fn judge(client: &fantoccini::Client, name: &str, width: u32) {
     );
     screenshot(client, &format!("{name}-{width}")).await;
 }
+
+/// Sets the page's viewport to `width` × `height` (as the device toolbar does).
+pub async fn set_width(client: &fantoccini::Client, width: u32, height: u32) {
+    cdp(
+        client,
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}),
+    )
+    .await;
+}
+
+/// [`judge`] of the page at desktop (1280 px) and phone (375 px) widths, then back to desktop.
+pub async fn judge_widths(client: &fantoccini::Client, name: &str) {
+    for width in [1280, 375] {
+        set_width(client, width, 900).await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        judge(client, name, width).await;
+    }
+    set_width(client, 1280, 900).await;
+}

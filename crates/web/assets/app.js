@@ -30,4 +30,81 @@
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") closeMenus(null);
   });
+  // Uploads (form[data-upload]): a file dropped on the drop zone goes into its file input;
+  // the form is sent by XHR with a progress bar. Done: to the page the server names (the
+  // notice with it). Refused: the server's words beside the file field. Without script the
+  // form is a plain multipart POST.
+  document.querySelectorAll("[data-dropzone]").forEach(function (zone) {
+    var input = zone.querySelector("input[type=file]");
+    if (!input) return;
+    ["dragenter", "dragover"].forEach(function (name) {
+      zone.addEventListener(name, function (e) {
+        e.preventDefault();
+        zone.classList.add("dragging");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      zone.addEventListener(name, function () { zone.classList.remove("dragging"); });
+    });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      if (e.dataTransfer && e.dataTransfer.files.length) input.files = e.dataTransfer.files;
+    });
+  });
+
+  function showUploadError(form, message) {
+    var error = form.querySelector(".dropzone .field-error");
+    var zone = form.querySelector(".dropzone");
+    if (!error || !zone) return;
+    error.textContent = message;
+    error.hidden = false;
+    zone.classList.add("has-error");
+    var input = zone.querySelector("input[type=file]");
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    }
+  }
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-upload") || !window.FormData) return;
+    e.preventDefault();
+    var bar = form.querySelector(".upload-progress");
+    var button = form.querySelector("button[type=submit]");
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.getAttribute("action"));
+    xhr.setRequestHeader("HX-Request", "true");
+    if (bar) {
+      bar.value = 0;
+      bar.hidden = false;
+    }
+    if (button) button.disabled = true;
+    xhr.upload.addEventListener("progress", function (p) {
+      if (bar && p.lengthComputable) bar.value = Math.round((p.loaded / p.total) * 100);
+    });
+    xhr.addEventListener("load", function () {
+      if (xhr.getResponseHeader("HX-Refresh")) {
+        // The session needs a navigation to refresh: reload, then try again.
+        window.location.reload();
+        return;
+      }
+      var to = xhr.getResponseHeader("HX-Redirect");
+      if (xhr.status < 400 && to) {
+        window.location.assign(to);
+        return;
+      }
+      if (button) button.disabled = false;
+      if (bar) bar.hidden = true;
+      var page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+      var found = page.querySelector(".dropzone .field-error:not([hidden])") || page.querySelector(".field-error") || page.querySelector("main p");
+      showUploadError(form, found ? found.textContent.trim() : "The upload failed. Try again.");
+    });
+    xhr.addEventListener("error", function () {
+      if (button) button.disabled = false;
+      if (bar) bar.hidden = true;
+      showUploadError(form, "The upload was interrupted. Check your connection and try again.");
+    });
+    xhr.send(new FormData(form));
+  });
 })();

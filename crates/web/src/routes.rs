@@ -64,6 +64,17 @@ impl Pages {
         self.add(Method::POST, path, need, handler)
     }
 
+    /// A form that uploads a file: a [`Pages::post`] whose body may be up to `limit` bytes
+    /// (other forms keep the server's small limit).
+    pub fn uploading<H, T>(self, path: &'static str, need: Need, limit: usize, handler: H) -> Pages
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let handler = handler.layer(axum::extract::DefaultBodyLimit::max(limit));
+        self.add(Method::POST, path, need, handler)
+    }
+
     fn add<H, T>(mut self, method: Method, path: &'static str, need: Need, handler: H) -> Pages
     where
         H: Handler<T, AppState>,
@@ -84,6 +95,10 @@ impl Pages {
         self.router = self.router.route(path, guarded);
         self.specs.push(PageSpec { method, path, need });
         self
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
 
     pub fn into_parts(self) -> (Router<AppState>, Vec<PageSpec>) {

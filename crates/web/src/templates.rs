@@ -34,6 +34,38 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("calendar.html", include_str!("../templates/calendar.html")),
     (
+        "documents/macros.html",
+        include_str!("../templates/documents/macros.html"),
+    ),
+    (
+        "documents/section.html",
+        include_str!("../templates/documents/section.html"),
+    ),
+    (
+        "documents/requirements.html",
+        include_str!("../templates/documents/requirements.html"),
+    ),
+    (
+        "documents/upload.html",
+        include_str!("../templates/documents/upload.html"),
+    ),
+    (
+        "documents/status.html",
+        include_str!("../templates/documents/status.html"),
+    ),
+    (
+        "documents/text.html",
+        include_str!("../templates/documents/text.html"),
+    ),
+    (
+        "documents/text_page.html",
+        include_str!("../templates/documents/text_page.html"),
+    ),
+    (
+        "documents/show.html",
+        include_str!("../templates/documents/show.html"),
+    ),
+    (
         "clients/form.html",
         include_str!("../templates/clients/form.html"),
     ),

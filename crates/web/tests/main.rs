@@ -17,6 +17,8 @@ mod companies_browser;
 mod companies_isolation;
 mod console;
 mod console_browser;
+mod documents_browser;
+mod documents_isolation;
 mod holidays_console;
 mod import;
 mod import_browser;

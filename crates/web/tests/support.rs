@@ -120,6 +120,44 @@ impl Visitor {
         self.answer(res).await
     }
 
+    /// Posts `form` as multipart with the session's CSRF token in the query string (as our
+    /// upload forms do).
+    pub async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Answer {
+        if !self.cookies.contains_key("c360_csrf") {
+            self.get("/login").await;
+        }
+        let token = self.cookies["c360_csrf"].clone();
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let res = self
+            .http
+            .post(format!("{}{path}{sep}csrf={token}", self.origin))
+            .header("host", &self.host)
+            .header("origin", format!("http://{}", self.host))
+            .header("accept", "text/html")
+            .header("cookie", self.cookie_header())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        self.answer(res).await
+    }
+
+    /// GETs `path` and answers its status and raw bytes (files, previews, packs).
+    pub async fn get_bytes(&mut self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.origin))
+            .header("host", &self.host)
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        self.keep(&headers);
+        (status, headers, res.bytes().await.unwrap().to_vec())
+    }
+
     /// Signs in through the form with the test password; panics unless it worked.
     pub async fn sign_in(&mut self, email: &str) {
         let res = self

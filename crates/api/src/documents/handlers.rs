@@ -590,6 +590,47 @@ pub async fn requirements(
     Ok(Json(all))
 }
 
+/// A filing pack as an HTTP answer: `application/zip`, an attachment, never cached.
+pub fn serve_pack(body: Body, registration: Uuid) -> Response {
+    let mut res = Response::new(body);
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(
+        &format!("filing-pack-{registration}.zip"),
+        false,
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    res
+}
+
+/// `GET /api/v1/registrations/{id}/document-pack`: the filing pack, streamed.
+pub async fn pack(
+    State(state): State<AppState>,
+    caller: Caller,
+    Client(client): Client,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let id = path_id(&id, "registration")?;
+    let docs = documents(&state)?;
+    let body = comply360_documents::pack::stream(
+        docs,
+        state.store.tenancy(),
+        caller.tenant()?.clone(),
+        id,
+        reader(&caller, &client),
+    )
+    .await?;
+    Ok(serve_pack(Body::from_stream(body), id))
+}
+
 /// `GET /api/v1/document-types`: built-in and the agency's own, with their retention.
 pub async fn document_types(
     State(state): State<AppState>,

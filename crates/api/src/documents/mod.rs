@@ -6,8 +6,8 @@ mod problems;
 
 pub use handlers::{
     DocumentQuery, HoldInput, Links, RetentionInput, ReviewInput, add_document_type,
-    document_types, documents, file, lift_hold, links, list, open_link, place_hold, preview,
-    requirements, review_verdict, serve, set_retention, show, text, upload, versions,
+    document_types, documents, file, lift_hold, links, list, open_link, pack, place_hold, preview,
+    requirements, review_verdict, serve, serve_pack, set_retention, show, text, upload, versions,
 };
 
 use comply360_documents::model::{Document, Uploaded};
@@ -140,6 +140,15 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
                 .ok_list::<Requirement>()
                 .problems(&[(404, "registration_not_found")]),
             requirements,
+        )
+        .route(
+            Method::GET,
+            "/api/v1/registrations/{id}/document-pack",
+            Tenant("documents:read"),
+            Op::new("the filing pack: one ZIP of the current documents the registration's requirements are satisfied with, streamed (each document's read audited, via pack)")
+                .answer_as(200, "application/zip")
+                .problems(&[(404, "registration_not_found")]),
+            pack,
         )
         .route(
             Method::GET,

@@ -3,7 +3,7 @@
 pub mod subjects;
 mod texts;
 
-pub use texts::{StoredText, preview_key, put_preview, put_text, text_of};
+pub use texts::{StoredText, TextHit, preview_key, put_preview, put_text, search, text_of};
 
 use crate::model::{Document, DocumentStatus, LegalHold, Review, ScanRecord, SubjectKind};
 use comply360_store::TenantTx;

@@ -248,6 +248,15 @@ pub async fn show(
     .await?
     .items;
     let history = history::of(&mut tx, "client", client_id).await?;
+    let documents = crate::pages::documents::section(
+        &state,
+        &chrome,
+        &mut tx,
+        comply360_documents::model::SubjectKind::Client,
+        client_id,
+        &format!("/clients/{client_id}"),
+    )
+    .await?;
     tx.commit().await?;
     let title = client.display_name.clone();
     Ok(chrome.page(
@@ -261,6 +270,7 @@ pub async fn show(
             registrations => View::from(Serde(&registrations)),
             obligations => View::from(Serde(&obligations)),
             history => View::from(Serde(history.iter().rev().collect::<Vec<_>>())),
+            documents => View::from(Serde(&documents)),
         },
     ))
 }

@@ -603,6 +603,15 @@ async fn profile(
         Vec::new()
     };
     let history = history::of(&mut tx, "company", company_id).await?;
+    let documents = super::documents::section(
+        state,
+        &chrome,
+        &mut tx,
+        comply360_documents::model::SubjectKind::Company,
+        company_id,
+        &format!("/companies/{company_id}"),
+    )
+    .await?;
     tx.commit().await?;
 
     let current: Vec<_> = company
@@ -649,6 +658,7 @@ async fn profile(
         person_fields => View::from(Serde(PERSON_FIELDS)),
         today => sa_today().to_string(),
         can_write => chrome.may("clients:write"),
+        documents => View::from(Serde(&documents)),
     };
     let mut res = chrome.page("companies/show.html", "companies", &title, ctx);
     if invalid {

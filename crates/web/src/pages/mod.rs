@@ -7,6 +7,7 @@ pub mod clients_import;
 pub mod companies;
 pub mod console;
 pub mod dashboard;
+pub mod documents;
 pub mod privacy;
 pub mod registrations;
 pub mod search;
@@ -17,6 +18,8 @@ use crate::routes::{Need, Pages};
 
 pub fn table(pages: Pages) -> Pages {
     use Need::{Agency, Platform, Public, SignedIn};
+    // The agency's largest file and the multipart envelope around it.
+    let upload_limit = documents::upload::limit(pages.state());
     settings_pages(pages)
         .get("/login", Public, sign_in::page)
         .post("/login", Public, sign_in::submit)
@@ -107,6 +110,58 @@ pub fn table(pages: Pages) -> Pages {
             companies::resign,
         )
         .get("/calendar", Agency("clients:read"), calendar::page)
+        // Documents: each needs what the matching API route needs.
+        .uploading(
+            "/documents/upload",
+            Agency("documents:draft"),
+            upload_limit,
+            documents::upload::upload,
+        )
+        .get(
+            "/documents/{id}",
+            Agency("documents:read"),
+            documents::page::show,
+        )
+        .get(
+            "/documents/{id}/status",
+            Agency("documents:read"),
+            documents::page::status,
+        )
+        .get(
+            "/documents/{id}/preview",
+            Agency("documents:read"),
+            documents::page::preview,
+        )
+        .get(
+            "/documents/{id}/file",
+            Agency("documents:read"),
+            documents::page::file,
+        )
+        .get(
+            "/documents/{id}/text",
+            Agency("documents:read"),
+            documents::page::text,
+        )
+        .post(
+            "/documents/{id}/review",
+            Agency("documents:write"),
+            documents::page::review_verdict,
+        )
+        .post(
+            "/documents/{id}/hold",
+            Agency("privacy:manage"),
+            documents::page::hold,
+        )
+        .post(
+            "/documents/{id}/link",
+            Agency("documents:read"),
+            documents::page::share_link,
+        )
+        .get(
+            "/registrations/{id}/document-pack",
+            Agency("documents:read"),
+            documents::page::pack,
+        )
         .get("/search", Agency("tenant:read"), search::page)
         .get(
             "/registrations",

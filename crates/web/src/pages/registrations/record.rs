@@ -56,6 +56,15 @@ async fn page(
     let r = registrations::get(&mut tx, rid).await?;
     let client = clients::display_name(&mut tx, r.client_id).await?;
     let entries = timeline::of(&mut tx, rid).await?;
+    let reqs = crate::pages::documents::requirements_of(
+        state,
+        &chrome,
+        &mut tx,
+        rid,
+        r.status.editable(),
+        &format!("/registrations/{rid}"),
+    )
+    .await?;
     tx.commit().await?;
     let ty = r.registration_type()?;
     let users = if chrome.may("users:read") || chrome.may("registrations:write") {
@@ -110,6 +119,7 @@ async fn page(
             can_assign,
             errors, summary,
             first_step => ty.steps.first().map(|s| s.key.clone()),
+            reqs => View::from(Serde(&reqs)),
         },
     );
     *res.status_mut() = status;

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use comply360_api::AppState;
-use comply360_practice::registration_types::{RegistrationType, Validation};
+use comply360_practice::registration_types::{FieldKind, RegistrationType, Validation};
 use comply360_practice::registrations::{self, Registration, StepPatch, TransitionInput};
 use comply360_practice::reminders::sa_today;
 use comply360_practice::{PracticeError, clients};
@@ -44,6 +44,8 @@ struct StepPage<'a> {
     client: String,
     validation: &'a Validation,
     step: &'a str,
+    /// The registration's documents and their state (`documents::requirements_of`).
+    reqs: Value,
 }
 
 impl StepPage<'_> {
@@ -84,15 +86,42 @@ async fn load(
     state: &AppState,
     chrome: &Chrome,
     raw: &str,
-) -> Result<(Registration, &'static RegistrationType, Validation, String), PageError> {
+) -> Result<
+    (
+        Registration,
+        &'static RegistrationType,
+        Validation,
+        String,
+        Value,
+    ),
+    PageError,
+> {
     let rid = id(raw)?;
     let mut tx = state.store.tenancy().begin(chrome.tenant()?).await?;
     let r = registrations::get(&mut tx, rid).await?;
     let validation = registrations::check(&mut tx, rid, sa_today()).await?;
     let client = clients::display_name(&mut tx, r.client_id).await?;
-    tx.commit().await?;
     let ty = r.registration_type()?;
-    Ok((r, ty, validation, client))
+    let has_documents = ty.steps.iter().any(|s| {
+        s.fields
+            .iter()
+            .any(|f| matches!(f.kind, FieldKind::Documents))
+    });
+    let reqs = if has_documents {
+        crate::pages::documents::requirements_of(
+            state,
+            chrome,
+            &mut tx,
+            rid,
+            r.status.editable(),
+            &format!("/registrations/{rid}/steps/documents"),
+        )
+        .await?
+    } else {
+        json!({"shown": false})
+    };
+    tx.commit().await?;
+    Ok((r, ty, validation, client, reqs))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -145,6 +174,7 @@ fn render(
             step => View::from(Serde(step)),
             fields => View::from(Serde(&fields)),
             documents => View::from(Serde(&documents)),
+            reqs => View::from(Serde(&page.reqs)),
             progress => View::from(Serde(page.progress())),
             prev, next, review, summary,
             summary_text,
@@ -165,7 +195,7 @@ pub async fn show(
     chrome: Chrome,
     Path((raw, step)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (r, ty, validation, client) = load(&state, &chrome, &raw).await?;
+    let (r, ty, validation, client, reqs) = load(&state, &chrome, &raw).await?;
     if ty.step(&step).is_none() {
         return Err(PageError::NotFound);
     }
@@ -182,6 +212,7 @@ pub async fn show(
         client,
         validation: &validation,
         step: &step,
+        reqs: reqs.clone(),
     };
     Ok(render(
         chrome,
@@ -206,7 +237,7 @@ pub async fn save(
     let go = posted.get("go").unwrap_or("stay").to_owned();
     let autosave = posted.get("autosave").is_some();
     let version: Option<i32> = posted.get("version").and_then(|v| v.parse().ok());
-    let (r, ty, _, client) = load(&state, &chrome, &raw).await?;
+    let (r, ty, _, client, reqs) = load(&state, &chrome, &raw).await?;
     let Some(step_def) = ty.step(&step) else {
         return Err(PageError::NotFound);
     };
@@ -239,13 +270,14 @@ pub async fn save(
         }
         Err(PracticeError::Conflict { detail, .. }) => {
             drop(tx);
-            let (r, ty, validation, client) = load(&state, &chrome, &raw).await?;
+            let (r, ty, validation, client, reqs) = load(&state, &chrome, &raw).await?;
             let page = StepPage {
                 r: &r,
                 ty,
                 client,
                 validation: &validation,
                 step: &step,
+                reqs: reqs.clone(),
             };
             let summary = format!(
                 "{detail}. Your changes below were not saved: check them against the latest version and save again."
@@ -286,6 +318,7 @@ pub async fn save(
         client,
         validation: &validation,
         step: &step,
+        reqs: reqs.clone(),
     };
     let (prev, next) = page.neighbours();
     if let Some(field) = go.strip_prefix("add:") {
@@ -372,7 +405,7 @@ pub async fn submit(
         }
         Err(PracticeError::Invalid { detail, .. } | PracticeError::Conflict { detail, .. }) => {
             drop(tx);
-            let (r, ty, validation, client) = load(&state, &chrome, &raw).await?;
+            let (r, ty, validation, client, reqs) = load(&state, &chrome, &raw).await?;
             let step = ty.steps.last().map(|s| s.key.clone()).unwrap_or_default();
             let page = StepPage {
                 r: &r,
@@ -380,6 +413,7 @@ pub async fn submit(
                 client,
                 validation: &validation,
                 step: &step,
+                reqs: reqs.clone(),
             };
             Ok(render(
                 chrome,
