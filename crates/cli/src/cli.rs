@@ -550,6 +550,9 @@ pub enum BenchSuite {
     /// Each main portal page's time and bytes, for an agency of 1,000 clients and 5,000
     /// registrations.
     Portal,
+    /// Upload throughput of 1 MB documents over HTTP into encrypted storage (and the vault
+    /// alone), and OCR pages per minute at 300 dpi.
+    Documents,
 }
 
 #[derive(Debug, Args)]
@@ -572,6 +575,18 @@ pub struct BenchArgs {
     /// Fleet migration concurrency.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
+    /// Documents suite: files uploaded (and written through the vault alone).
+    #[arg(long, default_value_t = 200)]
+    pub documents_files: usize,
+    /// Documents suite: bytes of each file.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub documents_bytes: usize,
+    /// Documents suite: uploads in flight at once.
+    #[arg(long, default_value_t = 4)]
+    pub documents_clients: usize,
+    /// Documents suite: pages of the image-only PDF OCR'd.
+    #[arg(long, default_value_t = 16)]
+    pub ocr_pages: usize,
     /// Run the throwaway cluster with fsync off (faster, not representative of production).
     #[arg(long)]
     pub no_fsync: bool,

@@ -8,6 +8,7 @@
 
 mod support;
 
+mod bench;
 mod check;
 mod cli;
 mod dev_pages;

@@ -26,6 +26,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         BenchSuite::Auth => auth_suite(settings, &args).await,
         BenchSuite::Registrations => registrations_suite(settings, &args).await,
         BenchSuite::Portal => portal_suite(settings, &args).await,
+        BenchSuite::Documents => documents_suite(settings, &args).await,
     };
     cluster.release().await?;
     result.map(|()| ExitCode::SUCCESS)
@@ -75,6 +76,24 @@ async fn portal_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Resu
         if args.no_fsync { "off" } else { "on" }
     );
     let result = super::bench_portal::bench(&store, 200).await;
+    store.close().await;
+    result
+}
+
+async fn documents_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> {
+    let store = Store::open(settings).await?;
+    println!(
+        "comply360 bench --suite documents: {} cores, fsync {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if args.no_fsync { "off" } else { "on" }
+    );
+    let params = super::bench_documents::Params {
+        files: args.documents_files,
+        file_bytes: args.documents_bytes,
+        clients: args.documents_clients,
+        ocr_pages: args.ocr_pages,
+    };
+    let result = super::bench_documents::bench(&store, params).await;
     store.close().await;
     result
 }

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_auth;
+mod bench_documents;
 mod bench_jobs;
 mod bench_portal;
 mod bench_registrations;

@@ -1,0 +1,682 @@
+//! `comply360 bench --suite documents`: upload throughput of 1 MB documents over HTTP
+//! (multipart, several clients at once) into encrypted local storage with fsync, beside the
+//! vault alone (seal and write of the same files) and its parts on one core (SHA-256,
+//! AES-256-GCM, the disk's write + fsync); then OCR pages per minute at 300 dpi with a child
+//! process per core, through [`Extractor::text`] on an image-only PDF of ID-copy pages.
+//!
+//! Everything lives in temporary directories (the cluster's and the document store's),
+//! removed afterwards. The OCR fixture is made here, with poppler's `pdftoppm`, not taken from
+//! the testkit: a one-page text PDF per person, rendered to JPEG at 300 dpi, the JPEGs wrapped
+//! into a PDF with no text layer, as a scanner writes it.
+
+use axum::body::Bytes;
+use comply360_api::{AppState, HttpSettings, Surface, serve_router};
+use comply360_documents::extract::{ExtractSettings, Extractor};
+use comply360_documents::links::LinkSigner;
+use comply360_documents::vault::cipher::{Binding, Sealer};
+use comply360_documents::vault::{DataKey, DataKeys, KeyRing, ObjectKey, StorageConfig, Vault};
+use comply360_documents::{DocumentSettings, Documents, FileType};
+use comply360_domain::{IsolationMode, Slug, Tier};
+use comply360_identity::ratelimit::RateLimiter;
+use comply360_identity::sealed::MasterKey;
+use comply360_identity::{Identity, IdentitySettings};
+use comply360_jobs::handlers::AuditTrail;
+use comply360_jobs::{Outbox, RetryPolicy, Subscriptions, Transport};
+use comply360_store::Store;
+use comply360_store::provision::{NewTenant, ProvisionOptions};
+use std::io::Write as _;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt as _;
+use tokio_util::sync::CancellationToken;
+
+const PASSWORD: &str = "Bench-Marula-Kestrel-1987";
+const SLUG: &str = "bench-documents";
+/// The issue's targets.
+const TARGET_UPLOAD_MB_S: f64 = 40.0;
+const TARGET_OCR_PAGES_MIN: f64 = 20.0;
+const MB: f64 = 1024.0 * 1024.0;
+
+/// What the suite does (the command line's `--documents-*` and `--ocr-pages`).
+#[derive(Clone, Copy, Debug)]
+pub struct Params {
+    /// Files uploaded (and written through the vault alone).
+    pub files: usize,
+    /// Bytes of each file.
+    pub file_bytes: usize,
+    /// Uploads in flight at once.
+    pub clients: usize,
+    /// Pages of the OCR'd PDF.
+    pub ocr_pages: usize,
+}
+
+pub async fn bench(store: &Store, params: Params) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        params.files > 0 && params.clients > 0 && params.file_bytes >= 4096,
+        "at least one file of at least 4 KiB and one client"
+    );
+    let root = tempfile::Builder::new()
+        .prefix("c360bench-docs-")
+        .tempdir_in("/tmp")?;
+    let master = MasterKey::generate();
+    let vault = Vault::new(
+        &StorageConfig::Local {
+            root: root.path().to_owned(),
+        },
+        DataKeys::from_store(store, KeyRing::new(master.clone())),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let extractor = Extractor::new(ExtractSettings {
+        max_processes: cores,
+        ..ExtractSettings::default()
+    });
+    let docs = Documents::new(
+        vault.clone(),
+        extractor.clone(),
+        None,
+        LinkSigner::new(master.clone()),
+        DocumentSettings::default(),
+    );
+
+    let files: Vec<Bytes> = (0..params.files)
+        .map(|i| Bytes::from(random_pdf(i as u64, params.file_bytes)))
+        .collect();
+    let total_mb = (params.files * params.file_bytes) as f64 / MB;
+    println!(
+        "upload: {} distinct PDFs of {:.2} MB ({total_mb:.0} MB), {} at once, AES-256-GCM into local storage (fsync on)",
+        params.files,
+        params.file_bytes as f64 / MB,
+        params.clients
+    );
+
+    let http = upload_over_http(store, &docs, &master, &files, params.clients).await?;
+    let tenant = store.tenancy().resolve(SLUG).await?;
+    let direct = vault_alone(&vault, tenant.id(), &files, params.clients).await?;
+    println!(
+        "{:<34} {:>8} {:>8} {:>8} {:>8}",
+        "path", "MB/s", "files/s", "p50 ms", "p95 ms"
+    );
+    for (name, run) in [
+        ("http (multipart, reqwest, loopback)", &http),
+        ("vault alone (seal + write + fsync)", &direct),
+    ] {
+        println!(
+            "{name:<34} {:>8.1} {:>8.1} {:>8.2} {:>8.2}",
+            total_mb / run.wall.as_secs_f64(),
+            params.files as f64 / run.wall.as_secs_f64(),
+            run.p50,
+            run.p95
+        );
+    }
+    let parts = parts_on_one_core(&files, root.path())?;
+    println!(
+        "parts, one core: SHA-256 {:.0} MB/s, AES-256-GCM seal {:.0} MB/s; the disk: a {:.2} MB file written, fsynced and renamed in {:.2} ms (p50)",
+        parts.sha256_mb_s,
+        parts.seal_mb_s,
+        params.file_bytes as f64 / MB,
+        parts.disk_p50_ms
+    );
+    let upload_mb_s = total_mb / http.wall.as_secs_f64();
+
+    let ocr = ocr(&extractor, params.ocr_pages).await?;
+    println!(
+        "ocr: {} image-only pages at 300 dpi, max_processes {cores}: {:.1} s, {:.1} pages/min (peak children {}, ID numbers read on {} of {} pages)",
+        params.ocr_pages,
+        ocr.took.as_secs_f64(),
+        ocr.pages_per_min,
+        ocr.peak_children,
+        ocr.numbers_read,
+        params.ocr_pages
+    );
+    let verdict = |met: bool| if met { "met" } else { "MISSED" };
+    println!(
+        "targets: upload over HTTP ≥ {TARGET_UPLOAD_MB_S} MB/s: {upload_mb_s:.1}, {}; OCR ≥ {TARGET_OCR_PAGES_MIN} pages/min: {:.1}, {}",
+        verdict(upload_mb_s >= TARGET_UPLOAD_MB_S),
+        ocr.pages_per_min,
+        verdict(ocr.pages_per_min >= TARGET_OCR_PAGES_MIN)
+    );
+    Ok(())
+}
+
+/// Wall time and per-file latency of one way of storing the files.
+struct Run {
+    wall: Duration,
+    p50: f64,
+    p95: f64,
+}
+
+fn run_of(wall: Duration, mut times: Vec<Duration>) -> Run {
+    let (p50, p95, _) = super::bench::percentiles(&mut times);
+    Run { wall, p50, p95 }
+}
+
+/// The files posted to `POST /api/v1/documents` by `clients` tasks at once, each file its own
+/// document (a label apiece) of one client.
+async fn upload_over_http(
+    store: &Store,
+    docs: &Documents,
+    master: &MasterKey,
+    files: &[Bytes],
+    clients: usize,
+) -> anyhow::Result<Run> {
+    let record = store
+        .create_tenant(
+            NewTenant {
+                slug: Slug::parse(SLUG)?,
+                name: "Bench Documents".into(),
+                mode: IsolationMode::Pooled,
+                tier: Tier::Starter,
+                server: None,
+                admin_email: None,
+            },
+            ProvisionOptions::default(),
+        )
+        .await?;
+    let tenant = store.tenancy().resolve(&record.slug).await?;
+    let subs = Subscriptions::new(RetryPolicy::DEFAULT).with(AuditTrail);
+    let outbox = Outbox::new(Arc::new(subs), Transport::Postgres);
+    let identity = Identity::start(
+        store.clone(),
+        outbox.clone(),
+        IdentitySettings::default(),
+        master.clone(),
+    )
+    .await?;
+    identity
+        .create_user(
+            &tenant,
+            "admin@bench.example",
+            "tenant_admin",
+            "Bench Admin",
+            PASSWORD,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let state = AppState::new(
+        store.clone(),
+        HttpSettings::default(),
+        outbox,
+        identity,
+        RateLimiter::in_process(),
+    )
+    .with_documents(docs.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let stop = CancellationToken::new();
+    let server = {
+        let stop = stop.clone();
+        let app = comply360_web::app(state, Surface::Api, axum::Router::new());
+        tokio::spawn(async move { serve_router(listener, app, stop.cancelled_owned()).await })
+    };
+    let result = async {
+        let http = reqwest::Client::new();
+        let login: serde_json::Value = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .header("x-tenant", SLUG)
+            .json(&serde_json::json!({"email": "admin@bench.example", "password": PASSWORD}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let token = login["access_token"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("sign-in gave no access token"))?
+            .to_owned();
+        let client: serde_json::Value = http
+            .post(format!("{base}/api/v1/clients"))
+            .header("x-tenant", SLUG)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"kind": "person", "first_names": "Thandi", "surname": "Mokoena", "id_number": "8001015009087"}))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let client = client["id"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("the client has no id"))?
+            .to_owned();
+        let post = |i: usize| -> anyhow::Result<_> {
+            let file = reqwest::multipart::Part::stream_with_length(
+                reqwest::Body::from(files[i].clone()),
+                files[i].len() as u64,
+            )
+            .file_name(format!("bench-{i}.pdf"))
+            .mime_str("application/pdf")?;
+            let form = reqwest::multipart::Form::new()
+                .text("subject", "client")
+                .text("subject_id", client.clone())
+                .text("type", "other")
+                .text("label", format!("bench {i}"))
+                .part("file", file);
+            Ok(http
+                .post(format!("{base}/api/v1/documents"))
+                .header("x-tenant", SLUG)
+                .bearer_auth(&token)
+                .multipart(form)
+                .send())
+        };
+        let next = AtomicUsize::new(0);
+        let started = Instant::now();
+        let per_client = futures::future::try_join_all((0..clients).map(|_| async {
+            let mut times = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= files.len() {
+                    return Ok::<_, anyhow::Error>(times);
+                }
+                let t = Instant::now();
+                let res = post(i)?.await?;
+                let status = res.status();
+                let body = res.text().await?;
+                times.push(t.elapsed());
+                anyhow::ensure!(
+                    status == 201,
+                    "upload {i} answered {status}: {}",
+                    body.chars().take(300).collect::<String>()
+                );
+            }
+        }))
+        .await?;
+        Ok(run_of(started.elapsed(), per_client.concat()))
+    }
+    .await;
+    stop.cancel();
+    let _ = server.await;
+    result
+}
+
+/// The same files sealed and written straight through [`Vault::writer`] (64 KiB at a time,
+/// as a request body arrives), `clients` at once.
+async fn vault_alone(
+    vault: &Vault,
+    tenant: comply360_domain::TenantId,
+    files: &[Bytes],
+    clients: usize,
+) -> anyhow::Result<Run> {
+    let next = AtomicUsize::new(0);
+    let started = Instant::now();
+    let per_client = futures::future::try_join_all((0..clients).map(|_| async {
+        let mut times = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            let Some(file) = files.get(i) else {
+                return Ok::<_, anyhow::Error>(times);
+            };
+            let t = Instant::now();
+            let key = ObjectKey::document(tenant, uuid::Uuid::now_v7());
+            let mut writer = vault.writer(tenant, &key).await?;
+            for piece in file.chunks(64 * 1024) {
+                writer.write(piece).await?;
+            }
+            writer.finish().await?;
+            times.push(t.elapsed());
+        }
+    }))
+    .await?;
+    Ok(run_of(started.elapsed(), per_client.concat()))
+}
+
+struct Parts {
+    sha256_mb_s: f64,
+    seal_mb_s: f64,
+    disk_p50_ms: f64,
+}
+
+/// Where an upload's time can go, each alone on one core: hashing, sealing, and the disk
+/// (write, fsync, rename, fsync of the directory: what the local store does per object).
+fn parts_on_one_core(files: &[Bytes], dir: &Path) -> anyhow::Result<Parts> {
+    use sha2::Digest as _;
+    let sample = &files[..files.len().min(20)];
+    let mb = sample.iter().map(|f| f.len()).sum::<usize>() as f64 / MB;
+
+    let t = Instant::now();
+    for f in sample {
+        std::hint::black_box(sha2::Sha256::digest(f));
+    }
+    let sha256_mb_s = mb / t.elapsed().as_secs_f64();
+
+    let key = DataKey::generate();
+    let binding = Binding {
+        tenant: comply360_domain::TenantId::new(),
+        object_key: "bench",
+    };
+    let t = Instant::now();
+    let mut out = Vec::with_capacity(2 * 64 * 1024);
+    for f in sample {
+        let mut sealer = Sealer::new(&key, 1, &binding);
+        for piece in f.chunks(64 * 1024) {
+            sealer.push(piece, &mut out)?;
+            out.clear();
+        }
+        sealer.finish(&mut out)?;
+        out.clear();
+    }
+    let seal_mb_s = mb / t.elapsed().as_secs_f64();
+
+    let disk = dir.join("disk-probe");
+    std::fs::create_dir_all(&disk)?;
+    let mut times = Vec::new();
+    for (i, f) in sample.iter().enumerate() {
+        let t = Instant::now();
+        let staged = disk.join(format!("{i}#staged"));
+        let mut file = std::fs::File::create(&staged)?;
+        file.write_all(f)?;
+        file.sync_all()?;
+        std::fs::rename(&staged, disk.join(i.to_string()))?;
+        std::fs::File::open(&disk)?.sync_all()?;
+        times.push(t.elapsed());
+    }
+    std::fs::remove_dir_all(&disk)?;
+    let (disk_p50_ms, _, _) = super::bench::percentiles(&mut times);
+    Ok(Parts {
+        sha256_mb_s,
+        seal_mb_s,
+        disk_p50_ms,
+    })
+}
+
+/// A valid PDF of `len` bytes whose one stream is random (seeded by `seed`): every file
+/// distinct, none compressible.
+fn random_pdf(seed: u64, len: usize) -> Vec<u8> {
+    let head = b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n";
+    let tail = b"\nendstream\nendobj\ntrailer\n<< /Size 2 >>\n%%EOF\n";
+    let dict = |n: usize| format!("1 0 obj\n<< /Length {n:010} >>\nstream\n");
+    let n = len.saturating_sub(head.len() + dict(0).len() + tail.len());
+    let mut out = Vec::with_capacity(len);
+    out.extend_from_slice(head);
+    out.extend_from_slice(dict(n).as_bytes());
+    // splitmix64: fast, and as good as random for "no two files alike".
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xC360_C360_C360_C360;
+    let mut left = n;
+    while left > 0 {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let take = left.min(8);
+        out.extend_from_slice(&z.to_le_bytes()[..take]);
+        left -= take;
+    }
+    out.extend_from_slice(tail);
+    out
+}
+
+struct Ocr {
+    took: Duration,
+    pages_per_min: f64,
+    peak_children: usize,
+    numbers_read: usize,
+}
+
+/// People on the ID-copy pages: made up, with valid SA ID numbers.
+const PEOPLE: [(&str, &str, &str); 4] = [
+    ("THANDI NOMSA", "MOKOENA", "8506150123089"),
+    ("SIPHO JOHANNES", "DLAMINI", "8001015009087"),
+    ("ANNA MARIA", "VAN WYK", "9512314999181"),
+    ("LWAZI PETER", "NKOSI", "0002295109082"),
+];
+
+/// An image-only PDF of `pages` ID-copy pages rendered at 300 dpi, read by the extractor (a
+/// child process per core); the time and what was read.
+async fn ocr(extractor: &Extractor, pages: usize) -> anyhow::Result<Ocr> {
+    anyhow::ensure!(pages > 0, "at least one page to OCR");
+    let mut jpegs = Vec::new();
+    for person in PEOPLE.iter().take(pages) {
+        jpegs.push(render_jpeg(&text_pdf(&id_copy_lines(*person)), 300).await?);
+    }
+    let pdf = image_pdf(
+        &(0..pages)
+            .map(|p| jpegs[p % jpegs.len()].as_slice())
+            .collect::<Vec<_>>(),
+    )?;
+    let before = extractor.stats().ocr_pages;
+    let started = Instant::now();
+    let got = extractor
+        .text(&pdf, FileType::Pdf)
+        .await
+        .map_err(|e| anyhow::anyhow!("OCR failed: {e}"))?;
+    let took = started.elapsed();
+    let stats = extractor.stats();
+    anyhow::ensure!(
+        got.ocr_pages as usize == pages && stats.ocr_pages - before == pages as u64,
+        "{pages} pages should have been OCR'd, {} were",
+        got.ocr_pages
+    );
+    // The page's ID number, read back whatever the spacing: OCR that reads nothing is not fast.
+    let numbers_read = got
+        .text
+        .split('\u{c}')
+        .enumerate()
+        .filter(|(p, text)| {
+            let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            digits.contains(PEOPLE[p % PEOPLE.len().min(pages)].2)
+        })
+        .count();
+    anyhow::ensure!(
+        numbers_read > 0,
+        "OCR read no page's ID number: the measurement would be of nothing"
+    );
+    Ok(Ocr {
+        took,
+        pages_per_min: pages as f64 * 60.0 / took.as_secs_f64(),
+        peak_children: stats.peak_children,
+        numbers_read,
+    })
+}
+
+/// The lines of an ID book's data page.
+fn id_copy_lines((forenames, surname, number): (&str, &str, &str)) -> Vec<String> {
+    vec![
+        "REPUBLIC OF SOUTH AFRICA".into(),
+        "IDENTITY DOCUMENT".into(),
+        String::new(),
+        format!(
+            "Identity Number {} {} {}",
+            &number[..6],
+            &number[6..10],
+            &number[10..]
+        ),
+        format!("Surname {surname}"),
+        format!("Forenames {forenames}"),
+        "Country of Birth SOUTH AFRICA".into(),
+        "Date Issued 12 MAR 2015".into(),
+    ]
+}
+
+/// An A4 page in PDF points.
+const A4: (f32, f32) = (595.0, 842.0);
+
+/// A one-page PDF with `lines` as its text layer (Helvetica 14 pt, from the top-left margin).
+fn text_pdf(lines: &[String]) -> Vec<u8> {
+    let mut ops = String::from("BT /F1 14 Tf 22 TL 72 770 Td\n");
+    for line in lines {
+        // The lines are plain ASCII letters, digits and spaces: nothing to escape.
+        ops.push_str(&format!("({line}) Tj T*\n"));
+    }
+    ops.push_str("ET\n");
+    let mut pdf = Pdf::new();
+    let font = pdf.add(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    );
+    let contents = pdf.add_stream("", ops.as_bytes());
+    let page = pdf.add(
+        format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Resources << /Font << /F1 {font} 0 R >> >> /Contents {contents} 0 R >>",
+            A4.0, A4.1
+        )
+        .as_bytes(),
+    );
+    pdf.finish(&[page])
+}
+
+/// A PDF whose pages are only these JPEGs (no text layer), each filling an A4-wide page.
+fn image_pdf(jpegs: &[&[u8]]) -> anyhow::Result<Vec<u8>> {
+    let mut pdf = Pdf::new();
+    let mut pages = Vec::new();
+    for jpeg in jpegs {
+        let (width, height, components) = jpeg_frame(jpeg)
+            .ok_or_else(|| anyhow::anyhow!("pdftoppm wrote a JPEG without a frame header"))?;
+        let colour = if components == 1 {
+            "/DeviceGray"
+        } else {
+            "/DeviceRGB"
+        };
+        let image = pdf.add_stream(
+            &format!(
+                "/Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace {colour} /BitsPerComponent 8 /Filter /DCTDecode"
+            ),
+            jpeg,
+        );
+        let size = (A4.0, A4.0 * height as f32 / width as f32);
+        let contents = pdf.add_stream("", format!("q {} 0 0 {} 0 0 cm /Im0 Do Q\n", size.0, size.1).as_bytes());
+        pages.push(pdf.add(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Resources << /XObject << /Im0 {image} 0 R >> >> /Contents {contents} 0 R >>",
+                size.0, size.1
+            )
+            .as_bytes(),
+        ));
+    }
+    Ok(pdf.finish(&pages))
+}
+
+/// Width, height and components from a JPEG's start-of-frame marker.
+fn jpeg_frame(jpeg: &[u8]) -> Option<(u32, u32, u8)> {
+    let be = |i: usize| Some(u16::from_be_bytes([*jpeg.get(i)?, *jpeg.get(i + 1)?]));
+    if !jpeg.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut i = 2;
+    while *jpeg.get(i)? == 0xFF {
+        let marker = *jpeg.get(i + 1)?;
+        // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC).
+        if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
+            return Some((
+                u32::from(be(i + 7)?),
+                u32::from(be(i + 5)?),
+                *jpeg.get(i + 9)?,
+            ));
+        }
+        i += 2 + usize::from(be(i + 2)?);
+    }
+    None
+}
+
+/// The first page of `pdf` as a JPEG (quality 85) at `dpi`, by `pdftoppm`: a scan.
+async fn render_jpeg(pdf: &[u8], dpi: u32) -> anyhow::Result<Vec<u8>> {
+    let mut child = tokio::process::Command::new("pdftoppm")
+        .args(["-f", "1", "-l", "1", "-singlefile", "-jpeg", "-jpegopt", "quality=85", "-r"])
+        .arg(dpi.to_string())
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("cannot run pdftoppm (Debian poppler-utils): {e}"))?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("pdftoppm's stdin"))?;
+    // The page is small; written before the output is read, then closed.
+    stdin.write_all(pdf).await?;
+    drop(stdin);
+    let out = child.wait_with_output().await?;
+    anyhow::ensure!(
+        out.status.success() && !out.stdout.is_empty(),
+        "pdftoppm failed: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(out.stdout)
+}
+
+/// Objects written one after another, each one's byte offset kept for the xref table; object
+/// 1 is the catalogue and 2 the page tree, written by [`Pdf::finish`].
+struct Pdf {
+    out: Vec<u8>,
+    offsets: Vec<usize>,
+}
+
+impl Pdf {
+    fn new() -> Pdf {
+        Pdf {
+            out: b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec(),
+            offsets: vec![0, 0],
+        }
+    }
+
+    fn add(&mut self, body: &[u8]) -> usize {
+        self.offsets.push(0);
+        let id = self.offsets.len();
+        self.write(id, body);
+        id
+    }
+
+    fn add_stream(&mut self, dict: &str, data: &[u8]) -> usize {
+        let mut body = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\nendstream");
+        self.add(&body)
+    }
+
+    fn write(&mut self, id: usize, body: &[u8]) {
+        self.offsets[id - 1] = self.out.len();
+        self.out.extend(format!("{id} 0 obj\n").bytes());
+        self.out.extend_from_slice(body);
+        self.out.extend_from_slice(b"\nendobj\n");
+    }
+
+    fn finish(mut self, pages: &[usize]) -> Vec<u8> {
+        let kids: Vec<String> = pages.iter().map(|p| format!("{p} 0 R")).collect();
+        self.write(1, b"<< /Type /Catalog /Pages 2 0 R >>");
+        let tree = format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            kids.join(" "),
+            pages.len()
+        );
+        self.write(2, tree.as_bytes());
+        let xref = self.out.len();
+        let size = self.offsets.len() + 1;
+        self.out
+            .extend(format!("xref\n0 {size}\n0000000000 65535 f \n").bytes());
+        for offset in &self.offsets {
+            // Each entry is exactly 20 bytes: the space before the newline is required.
+            self.out.extend(format!("{offset:010} 00000 n \n").bytes());
+        }
+        self.out.extend(
+            format!("trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").bytes(),
+        );
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_pdfs_have_the_size_asked_and_differ() {
+        let a = random_pdf(1, 100_000);
+        let b = random_pdf(2, 100_000);
+        assert_eq!(a.len(), 100_000);
+        assert!(a.starts_with(b"%PDF-1.4"));
+        assert_ne!(a, b);
+        let text = String::from_utf8_lossy(&a[..80]);
+        let declared: usize = text
+            .split("/Length ")
+            .nth(1)
+            .and_then(|s| s.get(..10))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let start = a.windows(7).position(|w| w == b"stream\n").unwrap_or(0) + 7;
+        let end = a.windows(10).position(|w| w == b"\nendstream").unwrap_or(0);
+        assert_eq!(end - start, declared);
+    }
+}
