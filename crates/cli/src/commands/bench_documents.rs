@@ -502,9 +502,8 @@ fn text_pdf(lines: &[String]) -> Vec<u8> {
     }
     ops.push_str("ET\n");
     let mut pdf = Pdf::new();
-    let font = pdf.add(
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    );
+    let font = pdf
+        .add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>");
     let contents = pdf.add_stream("", ops.as_bytes());
     let page = pdf.add(
         format!(
@@ -535,7 +534,10 @@ fn image_pdf(jpegs: &[&[u8]]) -> anyhow::Result<Vec<u8>> {
             jpeg,
         );
         let size = (A4.0, A4.0 * height as f32 / width as f32);
-        let contents = pdf.add_stream("", format!("q {} 0 0 {} 0 0 cm /Im0 Do Q\n", size.0, size.1).as_bytes());
+        let contents = pdf.add_stream(
+            "",
+            format!("q {} 0 0 {} 0 0 cm /Im0 Do Q\n", size.0, size.1).as_bytes(),
+        );
         pages.push(pdf.add(
             format!(
                 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Resources << /XObject << /Im0 {image} 0 R >> >> /Contents {contents} 0 R >>",
@@ -572,7 +574,17 @@ fn jpeg_frame(jpeg: &[u8]) -> Option<(u32, u32, u8)> {
 /// The first page of `pdf` as a JPEG (quality 85) at `dpi`, by `pdftoppm`: a scan.
 async fn render_jpeg(pdf: &[u8], dpi: u32) -> anyhow::Result<Vec<u8>> {
     let mut child = tokio::process::Command::new("pdftoppm")
-        .args(["-f", "1", "-l", "1", "-singlefile", "-jpeg", "-jpegopt", "quality=85", "-r"])
+        .args([
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            "-jpeg",
+            "-jpegopt",
+            "quality=85",
+            "-r",
+        ])
         .arg(dpi.to_string())
         .arg("-")
         .stdin(Stdio::piped())
