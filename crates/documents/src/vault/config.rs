@@ -62,6 +62,9 @@ impl StorageConfig {
                 path_style,
                 allow_http,
             } => {
+                // object_store's client wants the process's rustls provider: ring, the one
+                // every TLS client here uses (already installed is fine).
+                let _ = rustls::crypto::ring::default_provider().install_default();
                 let mut builder = AmazonS3Builder::new()
                     .with_bucket_name(bucket)
                     .with_region(region)
