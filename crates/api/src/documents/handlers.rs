@@ -302,7 +302,8 @@ pub async fn versions(
     Ok(Json(all))
 }
 
-fn reader(caller: &Caller, client: &comply360_identity::ClientInfo) -> Reader {
+/// Who reads, for the audit log: the caller and its address, by session or API key.
+pub(crate) fn reader(caller: &Caller, client: &comply360_identity::ClientInfo) -> Reader {
     Reader {
         user: caller.principal.user_id(),
         ip: client.ip,

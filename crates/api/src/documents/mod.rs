@@ -1,7 +1,7 @@
 //! `/api/v1/documents` and `/api/v1/document-links`: upload, list, read, versions, file,
 //! preview, text, signed links, review and legal holds (the documents crate does the work).
 
-mod handlers;
+pub(crate) mod handlers;
 mod problems;
 
 pub use handlers::{

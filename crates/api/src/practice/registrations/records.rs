@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use comply360_documents::read::{self, Reader};
+use comply360_documents::read;
 use comply360_practice::documents::{self, Document};
 use comply360_practice::registrations;
 use comply360_practice::timeline::{self, Entry};
@@ -79,15 +79,7 @@ pub async fn document(
     if !listed.iter().any(|d| d.id == doc) {
         return Err(PracticeError::NotFound("document").into());
     }
-    let who = Reader {
-        user: caller.principal.user_id(),
-        ip: client.ip,
-        via: if caller.principal.user_id().is_some() {
-            "session"
-        } else {
-            "api_key"
-        },
-    };
+    let who = crate::documents::handlers::reader(&caller, &client);
     let file = read::file(docs, state.store.tenancy(), tenant, doc, who).await?;
     Ok(crate::documents::serve(file, false))
 }
