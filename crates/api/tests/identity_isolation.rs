@@ -4,6 +4,7 @@
 use crate::support::{emailed_token, totp_from};
 use comply360_domain::IsolationMode;
 use comply360_testkit::http::Http;
+use comply360_testkit::isolation;
 use comply360_testkit::{TestApp, TestDb, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -92,49 +93,18 @@ async fn suite(mode: IsolationMode, tag: &str) {
         "roles",
         "api_keys",
     ];
-    let mut tx = app.store.tenancy().begin(&a).await.unwrap();
-    for table in tables {
-        let sql: &'static str = Box::leak(
-            format!("SELECT count(*), count(*) FILTER (WHERE tenant_id <> $1) FROM {table}")
-                .into_boxed_str(),
-        );
-        let (all, foreign): (i64, i64) = tx
-            .query_as(sql)
-            .bind(a.id().as_uuid())
-            .fetch_one(tx.conn())
-            .await
-            .unwrap();
-        assert!(all > 0, "{mode}: A has {table} rows");
-        assert_eq!(foreign, 0, "{mode}: A sees none of B's {table}");
-    }
-    tx.rollback().await.unwrap();
+    isolation::sees_only_its_own(&app.store, &a, &tables, mode).await;
 
     // Rows carrying B's tenant id cannot be written from A's transaction.
     let writes = [
-        "INSERT INTO sessions (tenant_id, id, user_id) VALUES ($1, gen_random_uuid(), $2)",
-        "INSERT INTO refresh_tokens (tenant_id, token_hash, session_id, expires_at) VALUES ($1, '\\x00', $2, now())",
-        "INSERT INTO user_tokens (tenant_id, token_hash, purpose, user_id, expires_at) VALUES ($1, '\\x00', 'invitation', $2, now())",
-        "INSERT INTO recovery_codes (tenant_id, user_id, code_hash) VALUES ($1, $2, '\\x00')",
+        "INSERT INTO sessions (tenant_id, id, user_id) VALUES ($1, gen_random_uuid(), $2::uuid)",
+        "INSERT INTO refresh_tokens (tenant_id, token_hash, session_id, expires_at) VALUES ($1, '\\x00', $2::uuid, now())",
+        "INSERT INTO user_tokens (tenant_id, token_hash, purpose, user_id, expires_at) VALUES ($1, '\\x00', 'invitation', $2::uuid, now())",
+        "INSERT INTO recovery_codes (tenant_id, user_id, code_hash) VALUES ($1, $2::uuid, '\\x00')",
         "INSERT INTO roles (tenant_id, key, name, permissions) VALUES ($1, 'x' || $2::text, 'x', '{}')",
-        "INSERT INTO api_keys (tenant_id, id, name, prefix, secret_hash, permissions) VALUES ($1, $2, 'x', 'x', '\\x00', '{}')",
+        "INSERT INTO api_keys (tenant_id, id, name, prefix, secret_hash, permissions) VALUES ($1, $2::uuid, 'x', 'x', '\\x00', '{}')",
     ];
-    for sql in writes {
-        let mut tx = app.store.tenancy().begin(&a).await.unwrap();
-        let err = tx
-            .query(sql)
-            .bind(b.id().as_uuid())
-            .bind(a_admin)
-            .execute(tx.conn())
-            .await
-            .unwrap_err();
-        let code = err
-            .as_database_error()
-            .and_then(|e| e.code())
-            .unwrap_or_default()
-            .into_owned();
-        assert_eq!(code, "42501", "{mode}: {sql}");
-        tx.rollback().await.unwrap();
-    }
+    isolation::cannot_write_for(&app.store, &a, &b, &a_admin.to_string(), &writes, mode).await;
 
     // Over HTTP: A's refresh token, user, key and role mean nothing in B.
     let res = http

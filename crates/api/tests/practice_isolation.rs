@@ -7,6 +7,7 @@ use crate::support;
 use base64::Engine;
 use comply360_domain::IsolationMode;
 use comply360_testkit::http::Http;
+use comply360_testkit::isolation;
 use comply360_testkit::{TestApp, TestDb, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -170,22 +171,7 @@ async fn suite(mode: IsolationMode, tag: &str) {
     // The database: A's transaction sees only A's rows of every practice table...
     let ta = app.store.tenancy().resolve(&a_slug).await.unwrap();
     let tb = app.store.tenancy().resolve(&b_slug).await.unwrap();
-    let mut tx = app.store.tenancy().begin(&ta).await.unwrap();
-    for table in TABLES {
-        let sql: &'static str = Box::leak(
-            format!("SELECT count(*), count(*) FILTER (WHERE tenant_id <> $1) FROM {table}")
-                .into_boxed_str(),
-        );
-        let (all, foreign): (i64, i64) = tx
-            .query_as(sql)
-            .bind(ta.id().as_uuid())
-            .fetch_one(tx.conn())
-            .await
-            .unwrap();
-        assert!(all > 0, "{mode}: A has {table} rows");
-        assert_eq!(foreign, 0, "{mode}: A sees none of B's {table}");
-    }
-    tx.rollback().await.unwrap();
+    isolation::sees_only_its_own(&app.store, &ta, &TABLES, mode).await;
     // ...and cannot write rows carrying B's tenant id.
     let writes = [
         "INSERT INTO idempotency_keys (tenant_id, key, caller, fingerprint, locked_until) VALUES ($1, 'k' || $2::text, 'x', '\\x00', now())",
@@ -198,23 +184,7 @@ async fn suite(mode: IsolationMode, tag: &str) {
         "INSERT INTO document_contents (tenant_id, document_id, content) VALUES ($1, $2::uuid, '\\x00')",
         "INSERT INTO obligations (tenant_id, id, company_id, client_id, kind, period, due_on) VALUES ($1, gen_random_uuid(), $2::uuid, $2::uuid, 'annual_return', 'x', now())",
     ];
-    for sql in writes {
-        let mut tx = app.store.tenancy().begin(&ta).await.unwrap();
-        let err = tx
-            .query(sql)
-            .bind(tb.id().as_uuid())
-            .bind(&b.client)
-            .execute(tx.conn())
-            .await
-            .unwrap_err();
-        let code = err
-            .as_database_error()
-            .and_then(|e| e.code())
-            .unwrap_or_default()
-            .into_owned();
-        assert_eq!(code, "42501", "{mode}: {sql}");
-        tx.rollback().await.unwrap();
-    }
+    isolation::cannot_write_for(&app.store, &ta, &tb, &b.client, &writes, mode).await;
     // B's rows cannot be changed from A's transaction either (they are not there to change).
     let mut tx = app.store.tenancy().begin(&ta).await.unwrap();
     let changed = tx

@@ -11,6 +11,7 @@
 //! * [`validate`]: explainable checks per document type, a score and a verdict.
 //! * [`pack`]: a registration's filing pack, one streamed ZIP of its current documents.
 
+mod archive;
 pub mod error;
 pub mod extract;
 mod facts;

@@ -10,11 +10,15 @@
 //!   relationship is active, or ended fewer than its type's years ago) or that is on a legal
 //!   hold is kept; one past retention is purged exactly as the retention sweep purges it
 //!   ([`housekeeping::purge_in`]); a client whose relationship ended beyond retention is
-//!   de-identified. One transaction per record, so a failure leaves each record erased or kept.
+//!   de-identified, and so is a company's people row of the person (by the retention of the
+//!   company's client); a closed registration past its client's retention loses the person's
+//!   entries from its filing data (an open one keeps them). One transaction per record, so a
+//!   failure leaves each record erased or kept.
 //!
 //! Both are written to the agency's audit log (`privacy.exported`, `privacy.erasure`) with
 //! ids and reasons only, never the person's number or name.
 
+use crate::archive;
 use crate::error::DocumentError;
 use crate::housekeeping;
 use crate::model::{Document, DocumentStatus};
@@ -34,7 +38,6 @@ use futures::stream::BoxStream;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use uuid::Uuid;
 
 /// The person a request is about, as typed: exactly one of the two numbers.
@@ -279,105 +282,31 @@ pub async fn export(
     })
 }
 
-/// How many chunks may wait between the ZIP writer and the response.
-const CHANNEL_CHUNKS: usize = 4;
-/// The size of a chunk sent on.
-const CHUNK_BYTES: usize = 64 * 1024;
-
-/// A `Write` that sends its bytes on in chunks over a bounded channel (blocking when the
-/// reader is slower): the ZIP writer's output on its blocking thread.
-struct ChannelWriter {
-    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
-    buf: Vec<u8>,
-}
-
-impl ChannelWriter {
-    fn send(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let chunk = Bytes::from(std::mem::replace(
-            &mut self.buf,
-            Vec::with_capacity(CHUNK_BYTES),
-        ));
-        self.tx.blocking_send(Ok(chunk)).map_err(|_| {
-            std::io::Error::new(
-                std::io::ErrorKind::BrokenPipe,
-                "the export's reader went away",
-            )
-        })
-    }
-}
-
-impl Write for ChannelWriter {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK_BYTES {
-            self.send()?;
-        }
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.send()
-    }
-}
-
+/// The export's ZIP: `manifest.json`, then each file, decrypted from the vault as it is
+/// written.
 fn write_zip(
     docs: Documents,
     tenant: Tenant,
     manifest: Vec<u8>,
     files: Vec<(String, Source)>,
 ) -> BoxStream<'static, Result<Bytes, std::io::Error>> {
-    let (tx, rx) = tokio::sync::mpsc::channel(CHANNEL_CHUNKS);
-    let handle = tokio::runtime::Handle::current();
-    let errors = tx.clone();
-    tokio::task::spawn_blocking(move || {
-        let result = (|| -> Result<(), DocumentError> {
-            let zip_err = |e: zip::result::ZipError| DocumentError::Internal(format!("zip: {e}"));
-            let io_err = |e: std::io::Error| DocumentError::Internal(format!("zip: {e}"));
-            let writer = ChannelWriter {
-                tx,
-                buf: Vec::with_capacity(CHUNK_BYTES),
-            };
-            let mut zip = zip::ZipWriter::new_stream(writer);
-            let options = zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Stored)
-                .large_file(true);
-            zip.start_file("manifest.json", options).map_err(zip_err)?;
-            zip.write_all(&manifest).map_err(io_err)?;
-            for (name, source) in files {
-                zip.start_file(name, options).map_err(zip_err)?;
-                match source {
-                    Source::Bytes(bytes) => zip.write_all(&bytes).map_err(io_err)?,
-                    Source::Vault(object) => {
-                        let mut stream = docs
-                            .vault()
-                            .open(tenant.id(), &ObjectKey::document(tenant.id(), object))
-                            .boxed();
-                        while let Some(chunk) = handle.block_on(stream.next()) {
-                            zip.write_all(&chunk?).map_err(io_err)?;
-                        }
-                    }
+    archive::stream("data-subject export", move |mut zip| async move {
+        zip.bytes("manifest.json", manifest).await?;
+        for (name, source) in files {
+            match source {
+                Source::Bytes(bytes) => zip.bytes(&name, bytes).await?,
+                Source::Vault(object) => {
+                    let body = docs
+                        .vault()
+                        .open(tenant.id(), &ObjectKey::document(tenant.id(), object))
+                        .map(|chunk| chunk.map_err(DocumentError::from))
+                        .boxed();
+                    zip.entry(&name, body).await?;
                 }
             }
-            let mut inner = zip.finish().map_err(zip_err)?.into_inner();
-            inner.flush().map_err(io_err)?;
-            Ok(())
-        })();
-        if let Err(e) = result {
-            tracing::warn!(tenant = %tenant.slug(), error = %e, "a data-subject export failed part-way");
-            // The response ends with an error, so the client sees a broken download, never a
-            // ZIP that looks complete.
-            let _ = errors.blocking_send(Err(std::io::Error::other("the export failed")));
         }
-    });
-    tokio_stream_from(rx)
-}
-
-fn tokio_stream_from(
-    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
-) -> BoxStream<'static, Result<Bytes, std::io::Error>> {
-    futures::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed()
+        Ok(zip)
+    })
 }
 
 /// One record in an erasure's report.
@@ -571,31 +500,88 @@ pub async fn erase(
         tx.commit().await?;
     }
 
+    // A company's people row is part of the agency's due diligence on the company's client:
+    // kept as long as that client's records, then de-identified.
     for p in &found.records.people {
-        report.kept.push(ErasureItem {
+        let mut tx = tenancy.begin(tenant).await?;
+        let ended = data_subjects::relationship_ended(&mut tx, p.client_id).await?;
+        let mut rule = retention::rule_for(&mut tx, "client_record").await?;
+        rule.years = rule
+            .years
+            .max(longest.get(&p.client_id).copied().unwrap_or(rule.years));
+        let item = |reason: String, until| ErasureItem {
             record: "person".into(),
             id: p.person.id,
             label: format!("{} at {}", p.person.full_name, p.company_name),
             what: "Director, member or owner of a company".into(),
-            reason: format!(
-                "part of {}'s own records of its directors, members and owners, which are the company's to keep; not erased by this request",
-                p.company_name
-            ),
-            until: None,
-        });
+            reason,
+            until,
+        };
+        if let Some((reason, until)) = kept_because(ended, &rule, today) {
+            report.kept.push(item(
+                format!(
+                    "part of the records of {}'s client. {reason}",
+                    p.company_name
+                ),
+                until,
+            ));
+        } else if holding.contains(&p.client_id) {
+            report.kept.push(item(
+                "kept while a document of the company's client is kept (a legal hold)".into(),
+                None,
+            ));
+        } else {
+            data_subjects::deidentify_person(&mut tx, p.person.id, p.client_id).await?;
+            report.erased.push(item(
+                "de-identified: name, ID and passport numbers and contact details removed; the roles, shares and dates are kept".into(),
+                None,
+            ));
+        }
+        tx.commit().await?;
     }
+    // A registration is a record of a transaction with the registry: kept like its client's
+    // records and while the filing is open; then the person's entries leave its data.
     for r in &found.records.registrations {
-        report.kept.push(ErasureItem {
+        let mut tx = tenancy.begin(tenant).await?;
+        let ended = data_subjects::relationship_ended(&mut tx, r.client_id).await?;
+        let mut rule = retention::rule_for(&mut tx, "client_record").await?;
+        rule.years = rule
+            .years
+            .max(longest.get(&r.client_id).copied().unwrap_or(rule.years));
+        let item = |reason: String, until| ErasureItem {
             record: "registration".into(),
             id: r.id,
             label: r.kind.to_string().replace('_', " "),
             what: "Registration".into(),
-            reason: format!(
-                "a filing with the registry: a record of a transaction. {}",
-                retention::DEFAULT_BASIS
-            ),
-            until: None,
-        });
+            reason,
+            until,
+        };
+        if !r.status.closed() {
+            report.kept.push(item(
+                format!(
+                    "the filing is {} and still needs its data",
+                    r.status.as_str().replace('_', " ")
+                ),
+                None,
+            ));
+        } else if let Some((reason, until)) = kept_because(ended, &rule, today) {
+            report.kept.push(item(
+                format!("a record of a transaction with the registry. {reason}"),
+                until,
+            ));
+        } else if holding.contains(&r.client_id) {
+            report.kept.push(item(
+                "kept while a document of this client is kept (a legal hold)".into(),
+                None,
+            ));
+        } else {
+            data_subjects::erase_from_registration(&mut tx, r.id, who).await?;
+            report.erased.push(item(
+                "the person's entries in its filing data are erased; the rest of the filing is kept".into(),
+                None,
+            ));
+        }
+        tx.commit().await?;
     }
 
     let clients: Vec<Uuid> = found.records.clients.iter().map(|c| c.client.id).collect();

@@ -5,7 +5,8 @@
 use chrono::NaiveDate;
 use comply360_documents::FileType;
 use comply360_documents::extract::{
-    ExtractError, ExtractSettings, Extracted, Extractor, PREVIEW_WIDTH, TextMethod,
+    ExtractError, ExtractSettings, Extracted, Extractor, PREVIEW_MAX_HEIGHT, PREVIEW_WIDTH,
+    TextMethod,
 };
 use comply360_domain::identifiers::SaIdNumber;
 use comply360_testkit::documents::{
@@ -13,7 +14,7 @@ use comply360_testkit::documents::{
     tiff_of,
 };
 use std::sync::LazyLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Test IDs from FACTS.md section 2, with the names printed beside them.
 const PEOPLE: [(&str, &str); 4] = [
@@ -337,6 +338,20 @@ async fn previews_are_small_pngs_of_the_first_page() {
         (preview.width, preview.height),
         (original.width(), original.height())
     );
+
+    // A page fifteen times taller than wide (a till slip): fitted to the height cap, its
+    // aspect kept, whether it comes as a PDF page or as an image.
+    let mut slip = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageLuma8(image::GrayImage::from_pixel(200, 3000, image::Luma([200])))
+        .write_to(&mut slip, image::ImageFormat::Jpeg)
+        .unwrap();
+    let slip = slip.into_inner();
+    let tall = pdf_of_images(std::slice::from_ref(&slip));
+    let preview = x.preview(&tall, FileType::Pdf).await.expect("preview");
+    assert_eq!(preview.height, PREVIEW_MAX_HEIGHT);
+    assert_preview(&preview, 200, 3000);
+    let preview = x.preview(&slip, FileType::Jpeg).await.expect("preview");
+    assert_eq!((preview.width, preview.height), (160, PREVIEW_MAX_HEIGHT));
 }
 
 #[tokio::test]
@@ -357,33 +372,4 @@ async fn heic_is_unreadable() {
     assert!(err.to_string().contains("HEIC"), "{err}");
     let err = x.preview(heic, FileType::Heic).await.unwrap_err();
     assert!(matches!(err, ExtractError::Unreadable { .. }), "{err:?}");
-}
-
-/// OCR throughput at 300 dpi with every core: an 8-page image PDF of ID-copy pages.
-/// On the 2-core build machine (debug build: the work is in the children, not in Rust), with
-/// other builds running: 72–100 pages/minute, about 1 s of CPU a page (pdftoppm rendering
-/// the JPEG page to PGM, Tesseract), so about 120 pages/minute on two idle cores.
-/// `cargo test -p comply360-documents --release --test main extract::ocr_throughput -- --ignored --nocapture`
-#[tokio::test]
-#[ignore = "a measurement, not a check: about half a minute"]
-async fn ocr_throughput() {
-    if !tools() {
-        return;
-    }
-    let jpegs: Vec<Vec<u8>> = (0..8)
-        .map(|p| render_jpeg(&id_pdf(p % PEOPLE.len()), 300))
-        .collect();
-    let pdf = pdf_of_images(&jpegs);
-    let x = extractor();
-    let started = Instant::now();
-    let got = x.text(&pdf, FileType::Pdf).await.expect("text");
-    let took = started.elapsed();
-    assert_eq!(got.ocr_pages, 8);
-    let stats = x.stats();
-    eprintln!(
-        "8 pages in {took:.1?} with max_processes {}: {:.1} pages/minute (peak children {})",
-        x.settings().max_processes,
-        8.0 * 60.0 / took.as_secs_f64(),
-        stats.peak_children
-    );
 }

@@ -7,6 +7,7 @@ use crate::api::{Agency, Env, env};
 use comply360_documents::DocumentSettings;
 use comply360_domain::IsolationMode;
 use comply360_testkit::documents::pdf_with_text;
+use comply360_testkit::isolation;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -91,22 +92,7 @@ async fn suite(mode: IsolationMode, tag: &str) {
     // The database: A sees only its rows, and cannot write B's.
     let ta = env.db.store.tenancy().resolve(&a.slug).await.unwrap();
     let tb = env.db.store.tenancy().resolve(&b.slug).await.unwrap();
-    let mut tx = env.db.store.tenancy().begin(&ta).await.unwrap();
-    for table in TABLES {
-        let sql: &'static str = Box::leak(
-            format!("SELECT count(*), count(*) FILTER (WHERE tenant_id <> $1) FROM {table}")
-                .into_boxed_str(),
-        );
-        let (all, foreign): (i64, i64) = tx
-            .query_as(sql)
-            .bind(ta.id().as_uuid())
-            .fetch_one(tx.conn())
-            .await
-            .unwrap();
-        assert!(all > 0, "{mode}: A has {table} rows");
-        assert_eq!(foreign, 0, "{mode}: A sees none of B's {table}");
-    }
-    tx.rollback().await.unwrap();
+    isolation::sees_only_its_own(&env.db.store, &ta, &TABLES, mode).await;
     let writes = [
         "INSERT INTO document_types (tenant_id, code, label) VALUES ($1, 'x' || md5($2::text), 'x')",
         "INSERT INTO document_retention (tenant_id, kind, years, basis) VALUES ($1, 'x' || md5($2::text), 5, 'x')",
@@ -114,27 +100,7 @@ async fn suite(mode: IsolationMode, tag: &str) {
         "INSERT INTO document_previews (tenant_id, document_id, storage_key, width, height) VALUES ($1, $2::uuid, 'vault:x', 1, 1)",
         "UPDATE documents SET tenant_id = $1 WHERE id = $2::uuid",
     ];
-    for sql in writes {
-        let mut tx = env.db.store.tenancy().begin(&ta).await.unwrap();
-        let result = tx
-            .query(sql)
-            .bind(tb.id().as_uuid())
-            .bind(&sa.document)
-            .execute(tx.conn())
-            .await;
-        match result {
-            Err(err) => {
-                let code = err
-                    .as_database_error()
-                    .and_then(|e| e.code())
-                    .unwrap_or_default()
-                    .into_owned();
-                assert_eq!(code, "42501", "{mode}: {sql}");
-            }
-            Ok(done) => panic!("{mode}: {sql} wrote {} rows", done.rows_affected()),
-        }
-        tx.rollback().await.unwrap();
-    }
+    isolation::cannot_write_for(&env.db.store, &ta, &tb, &sa.document, &writes, mode).await;
 
     // The routes: B's ids under A's credentials are not found.
     let doc = &sb.document;

@@ -58,6 +58,11 @@ impl Status {
         matches!(self, Status::Draft | Status::Ready | Status::InfoRequested)
     }
 
+    /// Whether the filing is over: no action leads anywhere from here.
+    pub fn closed(self) -> bool {
+        self.actions().is_empty()
+    }
+
     /// The actions allowed from here.
     pub fn actions(self) -> Vec<Action> {
         Action::ALL

@@ -1,6 +1,7 @@
-//! A registration's documents as stored today (bytes in `document_contents`, see
-//! [`crate::outcome::attach`]): the list, one document's bytes, and the statements that store
-//! a registry's document.
+//! A registration's documents as the practice records them (a registry's certificate lands in
+//! `document_contents`, see [`crate::outcome::attach`], until the documents service's ingest
+//! job moves it into the vault): the kinds, the list, and the statements that store a
+//! registry's document. Reading a document's bytes is the documents service's (`read::file`).
 
 use crate::PracticeError;
 use crate::decode;
@@ -58,14 +59,6 @@ pub struct Document {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// One document's name, type and bytes.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct Content {
-    pub file_name: String,
-    pub content_type: String,
-    pub content: Vec<u8>,
-}
-
 /// The registration's documents, oldest first.
 pub async fn of_registration(
     tx: &mut TenantTx,
@@ -94,25 +87,6 @@ pub async fn of_registration(
         })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(PracticeError::from)
-}
-
-/// A document of the registration with its bytes, if both exist.
-pub async fn content(
-    tx: &mut TenantTx,
-    registration: Uuid,
-    document: Uuid,
-) -> Result<Option<Content>, PracticeError> {
-    Ok(tx
-        .query_as(
-            "SELECT d.file_name, d.content_type, c.content FROM documents d \
-             JOIN document_contents c ON c.tenant_id = d.tenant_id AND c.document_id = d.id \
-             WHERE d.tenant_id = $1 AND d.registration_id = $2 AND d.id = $3",
-        )
-        .bind(tx.tenant_id().as_uuid())
-        .bind(registration)
-        .bind(document)
-        .fetch_optional(tx.conn())
-        .await?)
 }
 
 /// A registry's document, as stored (checked and verified: it came from the registry).

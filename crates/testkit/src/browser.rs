@@ -242,7 +242,40 @@ pub async fn judge(client: &fantoccini::Client, name: &str, width: u32) {
         "{name} at {width}px has accessibility violations:\n{}",
         violations.join("\n")
     );
+    let overflowing = wider_than_the_window(client).await;
+    assert!(
+        overflowing.is_empty(),
+        "{name} at {width}px is wider than the window (it scrolls sideways) because of:\n{}",
+        overflowing.join("\n")
+    );
     screenshot(client, &format!("{name}-{width}")).await;
+}
+
+/// The elements that reach past the window's right edge, when the page is wider than the
+/// window (nothing when it fits): the innermost few, each as tag.class "text".
+pub async fn wider_than_the_window(client: &fantoccini::Client) -> Vec<String> {
+    let result = client
+        .execute(
+            r#"if (document.documentElement.scrollWidth <= window.innerWidth) return [];
+               const past = [...document.querySelectorAll("body *")]
+                 .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+                 .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 0.5));
+               const found = past.slice(0, 5).map(e => e.tagName.toLowerCase()
+                 + (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : "")
+                 + " \"" + (e.textContent || "").trim().slice(0, 60) + "\"");
+               return found.length ? found : ["the page is " + document.documentElement.scrollWidth + "px wide"];"#,
+            vec![],
+        )
+        .await
+        .expect("measure the page's width");
+    result
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Sets the page's viewport to `width` × `height` (as the device toolbar does).

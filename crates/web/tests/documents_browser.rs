@@ -7,9 +7,12 @@
 //! Each page passes axe-core and is saved at desktop and phone widths.
 
 use crate::sign_in_browser::sign_in;
+use base64::Engine as _;
 use comply360_documents::DocumentSettings;
 use comply360_domain::IsolationMode;
-use comply360_testkit::browser::{browser_sized, chromedriver, click, judge_widths, wait_for_text};
+use comply360_testkit::browser::{
+    browser_sized, chromedriver, click, judge_widths, press, wait_for_text,
+};
 use comply360_testkit::documents::{id_copy_lines, pdf_with_text, render_png};
 use comply360_testkit::{TEST_PASSWORD, TestApp, TestDb, documents_app, test_documents};
 use fantoccini::{Client, Locator};
@@ -94,9 +97,49 @@ async fn text_of(client: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// Drops a file named `name` holding `bytes` on the page's upload drop zone, as a person
+/// dragging it from their desktop would (dragenter, dragover, drop with a DataTransfer).
+async fn drop_file(client: &Client, name: &str, bytes: &[u8]) {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let chosen = client
+        .execute(
+            r#"const bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));
+               const dt = new DataTransfer();
+               dt.items.add(new File([bytes], arguments[1], {type: "image/png"}));
+               const zone = document.querySelector("[data-dropzone]");
+               for (const name of ["dragenter", "dragover", "drop"]) {
+                 zone.dispatchEvent(new DragEvent(name, {dataTransfer: dt, bubbles: true, cancelable: true}));
+               }
+               return zone.querySelector("input[type=file]").files[0].name;"#,
+            vec![json!(b64), json!(name)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(chosen, name, "the dropped file is the form's file");
+}
+
+/// The text of the element at `css` once it has some (within 10 s).
+async fn wait_for_text_of(client: &Client, css: &str) -> String {
+    for _ in 0..100 {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+            && !text.is_empty()
+        {
+            return text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let page = text_of(client, "body").await;
+    panic!("{css} never had any text; the page says:\n{page}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_uploads_checks_reads_and_packs_a_clients_documents() {
     if !tools_present() {
+        assert!(
+            !comply360_testkit::ci(),
+            "poppler-utils and tesseract-ocr are required under CI=true (scripts/test installs them)"
+        );
         eprintln!("SKIPPED: poppler-utils or tesseract-ocr missing");
         return;
     }
@@ -190,6 +233,44 @@ async fn an_agent_uploads_checks_reads_and_packs_a_clients_documents() {
     assert_eq!(ct, "image/png");
     assert_eq!(bytes, scan, "the download is the uploaded file");
 
+    // A share link: made on the page, it opens the file without a session.
+    press(&client, "Get a share link").await;
+    wait_for_text(&client, "Share link").await;
+    let link = client
+        .find(fantoccini::Locator::Css(".notice a.break"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .expect("the link's address");
+    // Without any cookie, to the agency's host over the loopback address.
+    let link = url::Url::parse(&base).unwrap().join(&link).unwrap();
+    let port = link.port().unwrap();
+    let shared = reqwest::Client::new()
+        .get(format!(
+            "http://127.0.0.1:{port}{}?{}",
+            link.path(),
+            link.query().unwrap_or_default()
+        ))
+        .header("host", format!("{}:{port}", link.host_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shared.status(), 200, "{link}");
+    assert_eq!(shared.bytes().await.unwrap().to_vec(), scan);
+
+    // The search box finds the document by what OCR read in it, and marks the words.
+    client
+        .goto(&format!("{base}/search?q=identity+document"))
+        .await
+        .unwrap();
+    let hits = wait_for_text(&client, "Documents").await;
+    assert!(hits.contains("thandi-id.png"), "{hits}");
+    let marked = text_of(&client, "mark").await;
+    assert!(marked.eq_ignore_ascii_case("identity"), "{marked}");
+    judge_widths(&client, "search-documents").await;
+
     // A PNG named .pdf: refused beside the file field, in the practice's words.
     client
         .goto(&format!("{base}/clients/{client_id}"))
@@ -233,6 +314,53 @@ async fn an_agent_uploads_checks_reads_and_packs_a_clients_documents() {
     assert!(page.contains("Rejected"), "{page}");
     judge_widths(&client, "document-rejected").await;
 
+    // The agent checked the original and overrides the verdict: without a reason the form
+    // says so beside the field; with one, the document is verified by hand.
+    click(
+        &client,
+        "//main//input[@name='status' and @value='verified']",
+    )
+    .await;
+    press(&client, "Save the verdict").await;
+    let error = wait_for_text_of(&client, "#reason-error").await;
+    assert!(error.starts_with("Say why"), "{error}");
+    judge_widths(&client, "document-verdict-error").await;
+    click(
+        &client,
+        "//main//input[@name='status' and @value='verified']",
+    )
+    .await;
+    comply360_testkit::browser::fill(
+        &client,
+        "reason",
+        "checked against the original at the office",
+    )
+    .await;
+    press(&client, "Save the verdict").await;
+    let page = wait_for_text(&client, "now marked verified").await;
+    assert!(page.contains("set by hand"), "{page}");
+
+    // A legal hold needs a reason, then holds and can be lifted.
+    press(&client, "Place a legal hold").await;
+    let error = wait_for_text_of(&client, "#hold_reason-error").await;
+    assert!(error.starts_with("Say why"), "{error}");
+    comply360_testkit::browser::fill(&client, "hold_reason", "subpoena 2026/114").await;
+    press(&client, "Place a legal hold").await;
+    let page = wait_for_text(&client, "A legal hold was placed").await;
+    assert!(page.contains("subpoena 2026/114"), "{page}");
+    judge_widths(&client, "document-held").await;
+    press(&client, "Lift the legal hold").await;
+    wait_for_text(&client, "The legal hold was lifted").await;
+    // On a second look it is someone else's ID after all: rejected again, by hand.
+    click(
+        &client,
+        "//main//input[@name='status' and @value='rejected']",
+    )
+    .await;
+    comply360_testkit::browser::fill(&client, "reason", "the ID is Lerato's, not Thandi's").await;
+    press(&client, "Save the verdict").await;
+    wait_for_text(&client, "now marked rejected").await;
+
     // A registration with a second director: the ID copies it needs, one uploaded on its
     // requirement (missing → pending → satisfied), and the filing pack.
     let reg: Value = post("/api/v1/registrations", json!({"client_id": client_id, "kind": "za_private_company", "steps": {"directors": {"directors": [
@@ -252,6 +380,13 @@ async fn an_agent_uploads_checks_reads_and_packs_a_clients_documents() {
     let lerato = files.path().join("lerato-id.png");
     let lerato_scan = id_copy_scan("Lerato Dlamini", "8506150123089");
     std::fs::write(&lerato, &lerato_scan).unwrap();
+    // The missing one is uploaded from the wizard's documents step, which it returns to.
+    client
+        .goto(&format!("{base}/registrations/{reg_id}/steps/documents"))
+        .await
+        .unwrap();
+    wait_for_text(&client, "Documents for the filing").await;
+    judge_widths(&client, "wizard-documents").await;
     let input = client
         .execute("return [...document.querySelectorAll('.requirement input[type=file]')].map(i => i.id);", vec![])
         .await
@@ -264,13 +399,18 @@ async fn an_agent_uploads_checks_reads_and_packs_a_clients_documents() {
     )
     .await;
     wait_for_text(&client, "was uploaded").await;
+    let here = client.current_url().await.unwrap();
+    assert!(here.path().ends_with("/steps/documents"), "{here}");
     let reqs = text_of(&client, "ol.requirements").await;
     assert!(
         reqs.contains("Pending") && !reqs.contains("Missing"),
         "{reqs}"
     );
     settle(&app, "papers").await;
-    client.refresh().await.unwrap();
+    client
+        .goto(&format!("{base}/registrations/{reg_id}"))
+        .await
+        .unwrap();
     wait_for_text(&client, "2 of 2 ready").await;
     judge_widths(&client, "registration-requirements").await;
 
@@ -290,4 +430,53 @@ async fn an_agent_uploads_checks_reads_and_packs_a_clients_documents() {
     );
     // Stored entries: each document's bytes are in the archive as uploaded.
     assert!(has(&scan[..4096]) && has(&lerato_scan[lerato_scan.len() - 4096..]));
+
+    // A company's own documents, on the company's page.
+    let company: Value = post("/api/v1/companies", json!({"client_id": client_id, "company_type": "private_company",
+        "name": "Mokoena Holdings (Pty) Ltd", "registration_number": "2019/200300/07", "incorporated_on": "2019-03-01",
+        "people": [{"full_name": "Thandi Mokoena", "id_number": "8001015009087", "roles": ["director"]}]}))
+        .await.unwrap().json().await.unwrap();
+    let company_id = company["id"].as_str().expect("a company").to_owned();
+    client
+        .goto(&format!("{base}/companies/{company_id}"))
+        .await
+        .unwrap();
+    wait_for_text(&client, "No documents yet").await;
+    let certificate = files.path().join("registration-certificate.pdf");
+    std::fs::write(
+        &certificate,
+        pdf_with_text(&[&[
+            "CERTIFICATE OF INCORPORATION",
+            "Mokoena Holdings (Pty) Ltd",
+            "2019/200300/07",
+        ]]),
+    )
+    .unwrap();
+    choose_file(&client, "up-file", &certificate).await;
+    click(&client, "//main//button[normalize-space()='Upload']").await;
+    wait_for_text(&client, "was uploaded").await;
+    let here = client.current_url().await.unwrap();
+    assert!(here.path().ends_with(&company_id), "{here}");
+    let rows = text_of(&client, "#documents-h + table").await;
+    assert!(rows.contains("registration-certificate.pdf"), "{rows}");
+    judge_widths(&client, "company-documents").await;
+
+    // A file dropped on the upload form goes into its file input and is uploaded.
+    client
+        .goto(&format!("{base}/clients/{client_id}"))
+        .await
+        .unwrap();
+    wait_for_text(&client, "Upload a document").await;
+    // The same bytes as a document the client has: flagged, nothing stored twice.
+    drop_file(&client, "dropped-id.png", &lerato_scan).await;
+    comply360_testkit::browser::fill(&client, "up-label", "Dropped").await;
+    click(&client, "//main//button[normalize-space()='Upload']").await;
+    wait_for_text(&client, "was already uploaded; nothing new was stored").await;
+    let fresh = render_png(&pdf_with_text(&[&["A new page"]]), 60);
+    drop_file(&client, "dropped-id.png", &fresh).await;
+    comply360_testkit::browser::fill(&client, "up-label", "Dropped").await;
+    click(&client, "//main//button[normalize-space()='Upload']").await;
+    wait_for_text(&client, "was uploaded").await;
+    let rows = text_of(&client, "#documents-h + table").await;
+    assert!(rows.contains("dropped-id.png"), "{rows}");
 }

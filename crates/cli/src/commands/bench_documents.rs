@@ -5,8 +5,8 @@
 //! process per core, through [`Extractor::text`] on an image-only PDF of ID-copy pages.
 //!
 //! Everything lives in temporary directories (the cluster's and the document store's),
-//! removed afterwards. The OCR fixture is made here, with poppler's `pdftoppm`, not taken from
-//! the testkit: a one-page text PDF per person, rendered to JPEG at 300 dpi, the JPEGs wrapped
+//! removed afterwards. The OCR pages are the tests' own (`comply360_fixtures`): a one-page
+//! text PDF per person rendered to JPEG at 300 dpi by poppler's `pdftoppm`, the JPEGs wrapped
 //! into a PDF with no text layer, as a scanner writes it.
 
 use axum::body::Bytes;
@@ -17,6 +17,7 @@ use comply360_documents::vault::cipher::{Binding, Sealer};
 use comply360_documents::vault::{DataKey, DataKeys, KeyRing, ObjectKey, StorageConfig, Vault};
 use comply360_documents::{DocumentSettings, Documents, FileType};
 use comply360_domain::{IsolationMode, Slug, Tier};
+use comply360_fixtures as fixtures;
 use comply360_identity::ratelimit::RateLimiter;
 use comply360_identity::sealed::MasterKey;
 use comply360_identity::{Identity, IdentitySettings};
@@ -26,11 +27,9 @@ use comply360_store::Store;
 use comply360_store::provision::{NewTenant, ProvisionOptions};
 use std::io::Write as _;
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::AsyncWriteExt as _;
 use tokio_util::sync::CancellationToken;
 
 const PASSWORD: &str = "Bench-Marula-Kestrel-1987";
@@ -416,11 +415,11 @@ struct Ocr {
 }
 
 /// People on the ID-copy pages: made up, with valid SA ID numbers.
-const PEOPLE: [(&str, &str, &str); 4] = [
-    ("THANDI NOMSA", "MOKOENA", "8506150123089"),
-    ("SIPHO JOHANNES", "DLAMINI", "8001015009087"),
-    ("ANNA MARIA", "VAN WYK", "9512314999181"),
-    ("LWAZI PETER", "NKOSI", "0002295109082"),
+const PEOPLE: [(&str, &str); 4] = [
+    ("Thandi Nomsa Mokoena", "8506150123089"),
+    ("Sipho Johannes Dlamini", "8001015009087"),
+    ("Anna Maria Botha", "9512314999181"),
+    ("Lwazi Peter Nkosi", "0002295109082"),
 ];
 
 /// An image-only PDF of `pages` ID-copy pages rendered at 300 dpi, read by the extractor (a
@@ -428,14 +427,21 @@ const PEOPLE: [(&str, &str, &str); 4] = [
 async fn ocr(extractor: &Extractor, pages: usize) -> anyhow::Result<Ocr> {
     anyhow::ensure!(pages > 0, "at least one page to OCR");
     let mut jpegs = Vec::new();
-    for person in PEOPLE.iter().take(pages) {
-        jpegs.push(render_jpeg(&text_pdf(&id_copy_lines(*person)), 300).await?);
+    for (name, number) in PEOPLE.iter().take(pages) {
+        let lines = fixtures::id_copy_lines(name, number);
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let page = fixtures::pdf_with_text(&[&lines]);
+        jpegs.push(
+            tokio::task::spawn_blocking(move || fixtures::try_render_jpeg(&page, 300))
+                .await?
+                .map_err(|e| anyhow::anyhow!(e))?,
+        );
     }
-    let pdf = image_pdf(
+    let pdf = fixtures::pdf_of_images(
         &(0..pages)
-            .map(|p| jpegs[p % jpegs.len()].as_slice())
+            .map(|p| jpegs[p % jpegs.len()].clone())
             .collect::<Vec<_>>(),
-    )?;
+    );
     let before = extractor.stats().ocr_pages;
     let started = Instant::now();
     let got = extractor
@@ -456,7 +462,7 @@ async fn ocr(extractor: &Extractor, pages: usize) -> anyhow::Result<Ocr> {
         .enumerate()
         .filter(|(p, text)| {
             let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-            digits.contains(PEOPLE[p % PEOPLE.len().min(pages)].2)
+            digits.contains(PEOPLE[p % PEOPLE.len().min(pages)].1)
         })
         .count();
     anyhow::ensure!(
@@ -469,204 +475,6 @@ async fn ocr(extractor: &Extractor, pages: usize) -> anyhow::Result<Ocr> {
         peak_children: stats.peak_children,
         numbers_read,
     })
-}
-
-/// The lines of an ID book's data page.
-fn id_copy_lines((forenames, surname, number): (&str, &str, &str)) -> Vec<String> {
-    vec![
-        "REPUBLIC OF SOUTH AFRICA".into(),
-        "IDENTITY DOCUMENT".into(),
-        String::new(),
-        format!(
-            "Identity Number {} {} {}",
-            &number[..6],
-            &number[6..10],
-            &number[10..]
-        ),
-        format!("Surname {surname}"),
-        format!("Forenames {forenames}"),
-        "Country of Birth SOUTH AFRICA".into(),
-        "Date Issued 12 MAR 2015".into(),
-    ]
-}
-
-/// An A4 page in PDF points.
-const A4: (f32, f32) = (595.0, 842.0);
-
-/// A one-page PDF with `lines` as its text layer (Helvetica 14 pt, from the top-left margin).
-fn text_pdf(lines: &[String]) -> Vec<u8> {
-    let mut ops = String::from("BT /F1 14 Tf 22 TL 72 770 Td\n");
-    for line in lines {
-        // The lines are plain ASCII letters, digits and spaces: nothing to escape.
-        ops.push_str(&format!("({line}) Tj T*\n"));
-    }
-    ops.push_str("ET\n");
-    let mut pdf = Pdf::new();
-    let font = pdf
-        .add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>");
-    let contents = pdf.add_stream("", ops.as_bytes());
-    let page = pdf.add(
-        format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Resources << /Font << /F1 {font} 0 R >> >> /Contents {contents} 0 R >>",
-            A4.0, A4.1
-        )
-        .as_bytes(),
-    );
-    pdf.finish(&[page])
-}
-
-/// A PDF whose pages are only these JPEGs (no text layer), each filling an A4-wide page.
-fn image_pdf(jpegs: &[&[u8]]) -> anyhow::Result<Vec<u8>> {
-    let mut pdf = Pdf::new();
-    let mut pages = Vec::new();
-    for jpeg in jpegs {
-        let (width, height, components) = jpeg_frame(jpeg)
-            .ok_or_else(|| anyhow::anyhow!("pdftoppm wrote a JPEG without a frame header"))?;
-        let colour = if components == 1 {
-            "/DeviceGray"
-        } else {
-            "/DeviceRGB"
-        };
-        let image = pdf.add_stream(
-            &format!(
-                "/Type /XObject /Subtype /Image /Width {width} /Height {height} /ColorSpace {colour} /BitsPerComponent 8 /Filter /DCTDecode"
-            ),
-            jpeg,
-        );
-        let size = (A4.0, A4.0 * height as f32 / width as f32);
-        let contents = pdf.add_stream(
-            "",
-            format!("q {} 0 0 {} 0 0 cm /Im0 Do Q\n", size.0, size.1).as_bytes(),
-        );
-        pages.push(pdf.add(
-            format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {} {}] /Resources << /XObject << /Im0 {image} 0 R >> >> /Contents {contents} 0 R >>",
-                size.0, size.1
-            )
-            .as_bytes(),
-        ));
-    }
-    Ok(pdf.finish(&pages))
-}
-
-/// Width, height and components from a JPEG's start-of-frame marker.
-fn jpeg_frame(jpeg: &[u8]) -> Option<(u32, u32, u8)> {
-    let be = |i: usize| Some(u16::from_be_bytes([*jpeg.get(i)?, *jpeg.get(i + 1)?]));
-    if !jpeg.starts_with(&[0xFF, 0xD8]) {
-        return None;
-    }
-    let mut i = 2;
-    while *jpeg.get(i)? == 0xFF {
-        let marker = *jpeg.get(i + 1)?;
-        // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC).
-        if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
-            return Some((
-                u32::from(be(i + 7)?),
-                u32::from(be(i + 5)?),
-                *jpeg.get(i + 9)?,
-            ));
-        }
-        i += 2 + usize::from(be(i + 2)?);
-    }
-    None
-}
-
-/// The first page of `pdf` as a JPEG (quality 85) at `dpi`, by `pdftoppm`: a scan.
-async fn render_jpeg(pdf: &[u8], dpi: u32) -> anyhow::Result<Vec<u8>> {
-    let mut child = tokio::process::Command::new("pdftoppm")
-        .args([
-            "-f",
-            "1",
-            "-l",
-            "1",
-            "-singlefile",
-            "-jpeg",
-            "-jpegopt",
-            "quality=85",
-            "-r",
-        ])
-        .arg(dpi.to_string())
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| anyhow::anyhow!("cannot run pdftoppm (Debian poppler-utils): {e}"))?;
-    let mut stdin = child
-        .stdin
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("pdftoppm's stdin"))?;
-    // The page is small; written before the output is read, then closed.
-    stdin.write_all(pdf).await?;
-    drop(stdin);
-    let out = child.wait_with_output().await?;
-    anyhow::ensure!(
-        out.status.success() && !out.stdout.is_empty(),
-        "pdftoppm failed: {}",
-        String::from_utf8_lossy(&out.stderr).trim()
-    );
-    Ok(out.stdout)
-}
-
-/// Objects written one after another, each one's byte offset kept for the xref table; object
-/// 1 is the catalogue and 2 the page tree, written by [`Pdf::finish`].
-struct Pdf {
-    out: Vec<u8>,
-    offsets: Vec<usize>,
-}
-
-impl Pdf {
-    fn new() -> Pdf {
-        Pdf {
-            out: b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n".to_vec(),
-            offsets: vec![0, 0],
-        }
-    }
-
-    fn add(&mut self, body: &[u8]) -> usize {
-        self.offsets.push(0);
-        let id = self.offsets.len();
-        self.write(id, body);
-        id
-    }
-
-    fn add_stream(&mut self, dict: &str, data: &[u8]) -> usize {
-        let mut body = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\nendstream");
-        self.add(&body)
-    }
-
-    fn write(&mut self, id: usize, body: &[u8]) {
-        self.offsets[id - 1] = self.out.len();
-        self.out.extend(format!("{id} 0 obj\n").bytes());
-        self.out.extend_from_slice(body);
-        self.out.extend_from_slice(b"\nendobj\n");
-    }
-
-    fn finish(mut self, pages: &[usize]) -> Vec<u8> {
-        let kids: Vec<String> = pages.iter().map(|p| format!("{p} 0 R")).collect();
-        self.write(1, b"<< /Type /Catalog /Pages 2 0 R >>");
-        let tree = format!(
-            "<< /Type /Pages /Kids [{}] /Count {} >>",
-            kids.join(" "),
-            pages.len()
-        );
-        self.write(2, tree.as_bytes());
-        let xref = self.out.len();
-        let size = self.offsets.len() + 1;
-        self.out
-            .extend(format!("xref\n0 {size}\n0000000000 65535 f \n").bytes());
-        for offset in &self.offsets {
-            // Each entry is exactly 20 bytes: the space before the newline is required.
-            self.out.extend(format!("{offset:010} 00000 n \n").bytes());
-        }
-        self.out.extend(
-            format!("trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").bytes(),
-        );
-        self.out
-    }
 }
 
 #[cfg(test)]

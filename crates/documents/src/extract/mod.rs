@@ -22,7 +22,7 @@ mod picture;
 mod preview;
 
 pub use error::ExtractError;
-pub use preview::PREVIEW_WIDTH;
+pub use preview::{PREVIEW_MAX_HEIGHT, PREVIEW_WIDTH};
 
 use crate::FileType;
 use children::Children;
@@ -205,7 +205,8 @@ impl Extractor {
         Ok(extracted)
     }
 
-    /// The first page as a PNG no wider than [`PREVIEW_WIDTH`], keeping its aspect.
+    /// The first page as a PNG no wider than [`PREVIEW_WIDTH`] nor taller than
+    /// [`PREVIEW_MAX_HEIGHT`], keeping its aspect.
     #[tracing::instrument(skip_all, fields(file_type = %ty, bytes = bytes.len()), err)]
     pub async fn preview(&self, bytes: &[u8], ty: FileType) -> Result<Preview, ExtractError> {
         let limit = self.settings().page_timeout;

@@ -127,14 +127,18 @@ pub(super) async fn render(
     non_empty(finished.stdout)
 }
 
-/// The first page as a PNG `width` pixels wide, its height following the page's aspect.
-pub(super) async fn render_first_page_width(
+/// The first page as a PNG scaled to `fit` (one side given, the other following the page).
+pub(super) async fn render_first_page(
     children: &Children,
     pdf: &[u8],
-    width: u32,
+    fit: Fit,
     limit: Duration,
 ) -> Result<Vec<u8>, ExtractError> {
-    let width = width.to_string();
+    // pdftoppm keeps the aspect ratio when one side is -1.
+    let (x, y) = match fit {
+        Fit::Width(w) => (w.to_string(), "-1".to_owned()),
+        Fit::Height(h) => ("-1".to_owned(), h.to_string()),
+    };
     let args = [
         "-f",
         "1",
@@ -142,9 +146,9 @@ pub(super) async fn render_first_page_width(
         "1",
         "-singlefile",
         "-scale-to-x",
-        &width,
+        &x,
         "-scale-to-y",
-        "-1",
+        &y,
         "-png",
         "-",
     ];
@@ -153,6 +157,13 @@ pub(super) async fn render_first_page_width(
         .await?;
     ok(&finished)?;
     non_empty(finished.stdout)
+}
+
+/// The side a rendered page is scaled to, in pixels.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Fit {
+    Width(u32),
+    Height(u32),
 }
 
 /// Poppler exits non-zero for a file it cannot open (not a PDF, no trailer, a password); its

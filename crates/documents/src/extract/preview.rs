@@ -10,17 +10,30 @@ use std::time::Duration;
 
 /// Previews are no wider than this (the portal shows them in a column of about this size).
 pub const PREVIEW_WIDTH: u32 = 800;
+/// Nor taller than this: a till slip or a long web page printed to one PDF page is shown
+/// scaled down to fit, not as a strip of tens of thousands of pixels.
+pub const PREVIEW_MAX_HEIGHT: u32 = 3 * PREVIEW_WIDTH;
 
 pub(super) async fn of_pdf(
     children: &Children,
     bytes: &[u8],
     limit: Duration,
 ) -> Result<Preview, ExtractError> {
-    let png = pdf::render_first_page_width(children, bytes, PREVIEW_WIDTH, limit).await?;
-    let (width, height) = png_size(&png).ok_or_else(|| ExtractError::Failed {
-        program: "pdftoppm",
-        message: "its output is not a PNG".into(),
-    })?;
+    let size = |png: &[u8]| {
+        png_size(png).ok_or_else(|| ExtractError::Failed {
+            program: "pdftoppm",
+            message: "its output is not a PNG".into(),
+        })
+    };
+    let mut png =
+        pdf::render_first_page(children, bytes, pdf::Fit::Width(PREVIEW_WIDTH), limit).await?;
+    let (mut width, mut height) = size(&png)?;
+    if height > PREVIEW_MAX_HEIGHT {
+        // A page taller than three widths: rendered again to the height instead.
+        png = pdf::render_first_page(children, bytes, pdf::Fit::Height(PREVIEW_MAX_HEIGHT), limit)
+            .await?;
+        (width, height) = size(&png)?;
+    }
     Ok(Preview { png, width, height })
 }
 
@@ -59,9 +72,9 @@ fn scale(bytes: &[u8], format: ImageFormat, ty: FileType) -> Result<Preview, Ext
     };
     // The first page only, for a multi-page TIFF.
     let mut image = image::load_from_memory_with_format(bytes, format).map_err(damaged)?;
-    if image.width() > PREVIEW_WIDTH {
-        // `resize` keeps the aspect ratio within the bounds; the height is left free.
-        image = image.resize(PREVIEW_WIDTH, u32::MAX, FilterType::Triangle);
+    if image.width() > PREVIEW_WIDTH || image.height() > PREVIEW_MAX_HEIGHT {
+        // `resize` keeps the aspect ratio, fitting within both bounds.
+        image = image.resize(PREVIEW_WIDTH, PREVIEW_MAX_HEIGHT, FilterType::Triangle);
     }
     // 8 bits a channel: PNG cannot hold the float samples some TIFFs have, and a preview
     // needs no more.
@@ -97,6 +110,29 @@ pub(super) fn png_size(png: &[u8]) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn png_of(width: u32, height: u32) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        DynamicImage::ImageLuma8(image::GrayImage::new(width, height))
+            .write_to(&mut out, ImageFormat::Png)
+            .unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn a_preview_fits_within_the_width_and_the_height() {
+        let cases = [
+            ((400, 300), (400, 300)),
+            ((1600, 1200), (800, 600)),
+            ((400, 4800), (200, 2400)),
+            ((2000, 20000), (240, 2400)),
+        ];
+        for ((w, h), want) in cases {
+            let p = scale(&png_of(w, h), ImageFormat::Png, FileType::Png).unwrap();
+            assert_eq!((p.width, p.height), want, "{w}x{h}");
+            assert_eq!(png_size(&p.png), Some(want));
+        }
+    }
 
     #[test]
     fn reads_a_png_header() {

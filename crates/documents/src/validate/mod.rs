@@ -104,6 +104,30 @@ impl Check {
         Check::new(code, false, true, evidence)
     }
 
+    /// What the check is, in words for a person ("ID number matches").
+    pub fn title(code: &str) -> String {
+        match code {
+            "text_read" => "Text read".into(),
+            "id_number_found" => "ID number found".into(),
+            "id_number_matches" => "ID number matches".into(),
+            "surname_found" => "Surname found".into(),
+            "name_found" => "Name found".into(),
+            "person_linked" => "Linked to a person".into(),
+            "company_linked" => "Linked to a company".into(),
+            "company_name_found" => "Company name found".into(),
+            "registration_number_found" => "Registration number found".into(),
+            "recent_date" => "Dated recently enough".into(),
+            "no_automatic_rules" => "No automatic checks for this type".into(),
+            other => {
+                let mut words = other.replace('_', " ");
+                if let Some(first) = words.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                words
+            }
+        }
+    }
+
     fn new(code: &str, passed: bool, decisive: bool, evidence: impl Into<String>) -> Check {
         Check {
             code: code.to_owned(),

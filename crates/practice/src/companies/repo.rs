@@ -331,6 +331,23 @@ pub(crate) async fn people_with_identifier(
         .collect()
 }
 
+/// De-identifies a people row: name, numbers and contact details removed, `erased_at` set;
+/// roles, shares and dates kept. Whether a row changed.
+pub(crate) async fn deidentify_person(tx: &mut TenantTx, id: Uuid) -> Result<bool, sqlx::Error> {
+    let changed = tx
+        .query(
+            "UPDATE company_people SET full_name = 'Erased person', id_number = NULL, \
+             passport_number = NULL, passport_country = NULL, email = NULL, phone = NULL, \
+             erased_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2 AND erased_at IS NULL",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    Ok(changed == 1)
+}
+
 /// The company a person belongs to.
 pub(crate) async fn company_of_person(
     tx: &mut TenantTx,

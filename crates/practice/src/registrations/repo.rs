@@ -108,6 +108,26 @@ pub(crate) async fn insert(tx: &mut TenantTx, r: &NewRegistration<'_>) -> Result
     Ok(())
 }
 
+/// Replaces the wizard data and the outcome (a data subject's erasure).
+pub(crate) async fn replace_data(
+    tx: &mut TenantTx,
+    id: Uuid,
+    steps: &Value,
+    outcome: Option<&Value>,
+) -> Result<(), sqlx::Error> {
+    tx.query(
+        "UPDATE registrations SET payload = $3, outcome = $4, version = version + 1 \
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id)
+    .bind(steps)
+    .bind(outcome)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
 /// Saves one step's data; a ready registration goes back to draft.
 pub(crate) async fn save_step(
     tx: &mut TenantTx,

@@ -32,6 +32,7 @@ pub async fn page(
     };
     // Documents found by their text (current, readable versions), for those who may read them.
     let mut docs = Vec::new();
+    let mut types = Vec::new();
     let (found, error) = if text.is_empty() {
         (None, None)
     } else {
@@ -45,6 +46,9 @@ pub async fn page(
             docs = comply360_documents::repo::search(&mut tx, &text, 10)
                 .await
                 .map_err(comply360_documents::DocumentError::from)?;
+            if !docs.is_empty() {
+                types = comply360_documents::types::list(&mut tx).await?;
+            }
         }
         tx.commit().await?;
         match result {
@@ -73,7 +77,7 @@ pub async fn page(
                 })
                 .filter(|p| p["text"].as_str().is_some_and(|t| !t.is_empty()))
                 .collect();
-            serde_json::json!({"id": h.id, "type": h.doc_type.replace('_', " "), "client": h.client_name, "client_id": h.client_id, "file_name": h.file_name, "parts": parts})
+            serde_json::json!({"id": h.id, "type": super::documents::type_label(&types, &h.doc_type), "client": h.client_name, "client_id": h.client_id, "file_name": h.file_name, "parts": parts})
         })
         .collect();
     Ok(chrome.page(

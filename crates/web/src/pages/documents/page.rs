@@ -53,10 +53,7 @@ fn checks(validation: Option<&Value>) -> (Vec<Value>, Option<Value>, Option<Stri
         .into_iter()
         .map(|c| {
             let code = c.get("code").and_then(Value::as_str).unwrap_or("");
-            let mut words = code.replace('_', " ");
-            if let Some(f) = words.get_mut(0..1) {
-                f.make_ascii_uppercase();
-            }
+            let words = comply360_documents::validate::Check::title(code);
             let evidence = match c.get("evidence") {
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Null) | None => String::new(),
