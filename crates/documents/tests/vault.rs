@@ -14,7 +14,7 @@ use futures::StreamExt;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use uuid::Uuid;
 
 /// A marker that must never appear in what is stored.
@@ -652,33 +652,6 @@ async fn errors_and_debug_output_hold_no_key_material() {
         }
     );
     assert!(!s3.contains("very-secret-access-key"), "{s3}");
-}
-
-/// Seal-and-store and read-and-open speed of a 20 MB object (a debug build: a floor, not
-/// the release figure). Printed with `--nocapture`.
-#[tokio::test]
-async fn throughput_of_a_20_mb_object() {
-    let db = TestDb::new().await;
-    let storage = Storage::local();
-    let vault = storage.vault(&db, KeyRing::new(MasterKey::generate()));
-    let tenant = TenantId::new();
-    let key = new_key(tenant);
-    let plain = plaintext(20 * 1000 * 1000);
-    vault.data_keys().current(tenant).await.unwrap();
-
-    let started = Instant::now();
-    write(&vault, tenant, &key, &plain, 256 * 1024).await;
-    let sealed = started.elapsed();
-    let started = Instant::now();
-    let opened = read(&vault, tenant, &key).await.unwrap();
-    let read_back = started.elapsed();
-    assert!(opened == plain);
-    let mb_per_s = |d: Duration| 20.0 / d.as_secs_f64();
-    eprintln!(
-        "vault throughput, 20 MB on local disk: seal+write {:.1} MB/s, read+open {:.1} MB/s",
-        mb_per_s(sealed),
-        mb_per_s(read_back)
-    );
 }
 
 // ---------------------------------------------------------------------------------------

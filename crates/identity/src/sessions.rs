@@ -61,7 +61,6 @@ async fn issue_refresh(
     Ok(token.plain)
 }
 
-#[derive(sqlx::FromRow)]
 struct Presented {
     session_id: Uuid,
     used: bool,
@@ -70,6 +69,23 @@ struct Presented {
     user_id: Uuid,
     role: String,
     status: String,
+}
+
+// Written out rather than derived: sqlx's derive macros bring a second, host-side build of
+// sqlx, tokio and rustls into every compile.
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Presented {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row as _;
+        Ok(Presented {
+            session_id: row.try_get("session_id")?,
+            used: row.try_get("used")?,
+            expired: row.try_get("expired")?,
+            revoked: row.try_get("revoked")?,
+            user_id: row.try_get("user_id")?,
+            role: row.try_get("role")?,
+            status: row.try_get("status")?,
+        })
+    }
 }
 
 /// What a rotation yields.

@@ -288,11 +288,31 @@ pub async fn set_width(client: &fantoccini::Client, width: u32, height: u32) {
     .await;
 }
 
+/// Waits until the page is laid out at `width`: the window has that width and two animation
+/// frames have passed since (the first frame applies the new size, the second paints it).
+async fn laid_out(client: &fantoccini::Client, width: u32) {
+    let done = client
+        .execute_async(
+            r#"const [width, done] = arguments;
+               const frames = () => requestAnimationFrame(() => requestAnimationFrame(() => done(window.innerWidth)));
+               if (window.innerWidth === width) frames();
+               else window.addEventListener("resize", frames, {once: true});"#,
+            vec![json!(width)],
+        )
+        .await
+        .expect("wait for the page's layout");
+    assert_eq!(
+        done.as_u64(),
+        Some(u64::from(width)),
+        "the window is {width}px wide"
+    );
+}
+
 /// [`judge`] of the page at desktop (1280 px) and phone (375 px) widths, then back to desktop.
 pub async fn judge_widths(client: &fantoccini::Client, name: &str) {
     for width in [1280, 375] {
         set_width(client, width, 900).await;
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        laid_out(client, width).await;
         judge(client, name, width).await;
     }
     set_width(client, 1280, 900).await;

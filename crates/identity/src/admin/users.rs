@@ -13,7 +13,7 @@ use serde_json::json;
 use std::sync::Arc;
 use uuid::Uuid;
 
-#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: Uuid,
     pub email: String,
@@ -24,6 +24,25 @@ pub struct UserView {
     pub locked_until: Option<DateTime<Utc>>,
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+// Written out rather than derived: sqlx's derive macros bring a second, host-side build of
+// sqlx, tokio and rustls into every compile.
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for UserView {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row as _;
+        Ok(UserView {
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
+            full_name: row.try_get("full_name")?,
+            role: row.try_get("role")?,
+            status: row.try_get("status")?,
+            mfa_enabled: row.try_get("mfa_enabled")?,
+            locked_until: row.try_get("locked_until")?,
+            last_login_at: row.try_get("last_login_at")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
 }
 
 /// A [`UserView`] statement: the view's columns, then `$rest` (built at compile time).
