@@ -443,16 +443,32 @@ async fn tenant_name(port: u16, slug: &str) -> String {
 /// The statuses of an agency's registrations, as its demo administrator sees them.
 async fn demo_statuses(port: u16, slug: &str) -> Vec<String> {
     let http = reqwest::Client::new();
-    let login: serde_json::Value = http
-        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
-        .header("X-Tenant", slug)
-        .json(&serde_json::json!({"email": format!("admin@{slug}.example"), "password": "Demo-Baobab-Sunrise-2026"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // A server still seeding its demo on a busy machine may answer 503 with Retry-After (the
+    // sign-in's hashing is bounded); a client waits as told, and so does this one.
+    let mut login = serde_json::Value::Null;
+    for _ in 0..30 {
+        let res = http
+            .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+            .header("X-Tenant", slug)
+            .json(&serde_json::json!({"email": format!("admin@{slug}.example"), "password": "Demo-Baobab-Sunrise-2026"}))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let retry = res
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        login = res.json().await.unwrap();
+        match (status.as_u16(), retry) {
+            (200, _) => break,
+            (429 | 503, Some(secs)) => {
+                tokio::time::sleep(Duration::from_secs(secs.clamp(1, 5))).await;
+            }
+            _ => panic!("{slug}: sign-in answered {status}: {login}"),
+        }
+    }
+    assert!(login["access_token"].is_string(), "{slug}: {login}");
     let page: serde_json::Value = http
         .get(format!(
             "http://127.0.0.1:{port}/api/v1/registrations?limit=100"

@@ -34,25 +34,18 @@ pub struct Account {
     pub mfa_last_step: Option<i64>,
 }
 
-// Written out rather than derived: sqlx's derive macros bring a second, host-side build of
-// sqlx, tokio and rustls into every compile.
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Account {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
-        use sqlx::Row as _;
-        Ok(Account {
-            id: row.try_get("id")?,
-            email: row.try_get("email")?,
-            role: row.try_get("role")?,
-            status: row.try_get("status")?,
-            password_hash: row.try_get("password_hash")?,
-            failed_logins: row.try_get("failed_logins")?,
-            locked_until: row.try_get("locked_until")?,
-            mfa_secret: row.try_get("mfa_secret")?,
-            mfa_enabled_at: row.try_get("mfa_enabled_at")?,
-            mfa_last_step: row.try_get("mfa_last_step")?,
-        })
-    }
-}
+comply360_store::from_row!(Account {
+    id,
+    email,
+    role,
+    status,
+    password_hash,
+    failed_logins,
+    locked_until,
+    mfa_secret,
+    mfa_enabled_at,
+    mfa_last_step
+});
 
 impl Account {
     pub fn is_active(&self) -> bool {

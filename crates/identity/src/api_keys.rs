@@ -76,24 +76,17 @@ pub struct ApiKeyView {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
-// Written out rather than derived: sqlx's derive macros bring a second, host-side build of
-// sqlx, tokio and rustls into every compile.
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for ApiKeyView {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
-        use sqlx::Row as _;
-        Ok(ApiKeyView {
-            id: row.try_get("id")?,
-            name: row.try_get("name")?,
-            prefix: row.try_get("prefix")?,
-            permissions: row.try_get("permissions")?,
-            created_by: row.try_get("created_by")?,
-            created_at: row.try_get("created_at")?,
-            expires_at: row.try_get("expires_at")?,
-            revoked_at: row.try_get("revoked_at")?,
-            last_used_at: row.try_get("last_used_at")?,
-        })
-    }
-}
+comply360_store::from_row!(ApiKeyView {
+    id,
+    name,
+    prefix,
+    permissions,
+    created_by,
+    created_at,
+    expires_at,
+    revoked_at,
+    last_used_at
+});
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedKey {

@@ -71,22 +71,15 @@ struct Presented {
     status: String,
 }
 
-// Written out rather than derived: sqlx's derive macros bring a second, host-side build of
-// sqlx, tokio and rustls into every compile.
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Presented {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
-        use sqlx::Row as _;
-        Ok(Presented {
-            session_id: row.try_get("session_id")?,
-            used: row.try_get("used")?,
-            expired: row.try_get("expired")?,
-            revoked: row.try_get("revoked")?,
-            user_id: row.try_get("user_id")?,
-            role: row.try_get("role")?,
-            status: row.try_get("status")?,
-        })
-    }
-}
+comply360_store::from_row!(Presented {
+    session_id,
+    used,
+    expired,
+    revoked,
+    user_id,
+    role,
+    status
+});
 
 /// What a rotation yields.
 pub struct Rotated {

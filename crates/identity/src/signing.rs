@@ -159,18 +159,11 @@ struct Row {
     created_at: DateTime<Utc>,
 }
 
-// Written out rather than derived: sqlx's derive macros bring a second, host-side build of
-// sqlx, tokio and rustls into every compile.
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Row {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
-        use sqlx::Row as _;
-        Ok(Row {
-            kid: row.try_get("kid")?,
-            private_sealed: row.try_get("private_sealed")?,
-            created_at: row.try_get("created_at")?,
-        })
-    }
-}
+comply360_store::from_row!(Row {
+    kid,
+    private_sealed,
+    created_at
+});
 
 async fn rows(pool: &PgPool) -> Result<Vec<Row>, KeyError> {
     Ok(sqlx::query_as(

@@ -34,6 +34,7 @@ pub mod namespace;
 pub mod pools;
 pub mod provision;
 pub mod repo;
+mod row;
 mod store;
 pub mod tenancy;
 pub mod txn;

@@ -169,7 +169,12 @@ pub async fn accessibility_violations(client: &fantoccini::Client) -> Vec<String
         )
         .await
         .expect("axe-core runs");
-    result
+    strings(&result)
+}
+
+/// A script's answer read as a list of strings (anything else: none).
+fn strings(value: &serde_json::Value) -> Vec<String> {
+    value
         .as_array()
         .map(|a| {
             a.iter()
@@ -268,14 +273,7 @@ pub async fn wider_than_the_window(client: &fantoccini::Client) -> Vec<String> {
         )
         .await
         .expect("measure the page's width");
-    result
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+    strings(&result)
 }
 
 /// Sets the page's viewport to `width` × `height` (as the device toolbar does).

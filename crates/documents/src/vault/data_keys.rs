@@ -94,19 +94,12 @@ struct Row {
     master_kid: String,
 }
 
-// Written out rather than derived: sqlx's derive macros bring a second, host-side build of
-// sqlx, tokio and rustls into every compile.
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Row {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
-        use sqlx::Row as _;
-        Ok(Row {
-            tenant_id: row.try_get("tenant_id")?,
-            version: row.try_get("version")?,
-            wrapped: row.try_get("wrapped")?,
-            master_kid: row.try_get("master_kid")?,
-        })
-    }
-}
+comply360_store::from_row!(Row {
+    tenant_id,
+    version,
+    wrapped,
+    master_kid
+});
 
 impl Row {
     fn tenant(&self) -> TenantId {

@@ -26,24 +26,17 @@ pub struct UserView {
     pub created_at: DateTime<Utc>,
 }
 
-// Written out rather than derived: sqlx's derive macros bring a second, host-side build of
-// sqlx, tokio and rustls into every compile.
-impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for UserView {
-    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
-        use sqlx::Row as _;
-        Ok(UserView {
-            id: row.try_get("id")?,
-            email: row.try_get("email")?,
-            full_name: row.try_get("full_name")?,
-            role: row.try_get("role")?,
-            status: row.try_get("status")?,
-            mfa_enabled: row.try_get("mfa_enabled")?,
-            locked_until: row.try_get("locked_until")?,
-            last_login_at: row.try_get("last_login_at")?,
-            created_at: row.try_get("created_at")?,
-        })
-    }
-}
+comply360_store::from_row!(UserView {
+    id,
+    email,
+    full_name,
+    role,
+    status,
+    mfa_enabled,
+    locked_until,
+    last_login_at,
+    created_at
+});
 
 /// A [`UserView`] statement: the view's columns, then `$rest` (built at compile time).
 macro_rules! user_view {
