@@ -61,6 +61,16 @@ impl RunJobs {
 #[async_trait]
 impl TenantWork for RunJobs {
     async fn pass(&self, tenant: Arc<Tenant>, stop: CancellationToken) -> Result<Pass, JobsError> {
+        // A job may hold two of its agency's connections at once (its transaction, and a short
+        // one of its own, as notify.deliver records a send), so no more run for one agency
+        // than half its connections less the one kept for requests. A database-mode agency's
+        // pool of 5 takes 2 jobs at a time: with the process's 8 slots on it, every connection
+        // was held by a job waiting for a second one, and sign-ins timed out (seen at the
+        // demo's start).
+        let connections = self.runner.tenancy().connections_for(&tenant) as usize;
+        let tenant_slots = Arc::new(Semaphore::new(
+            (connections.saturating_sub(1) / 2).clamp(1, self.concurrency),
+        ));
         let mut in_flight: FuturesUnordered<JobFuture> = FuturesUnordered::new();
         let mut exhausted = false;
         let mut started = 0usize;
@@ -98,8 +108,10 @@ impl TenantWork for RunJobs {
                 if !batched.is_empty() {
                     let runner = self.runner.clone();
                     let permits = self.permits.clone();
+                    let slots = tenant_slots.clone();
                     let tenant = tenant.clone();
                     in_flight.push(Box::pin(async move {
+                        let _slot = slots.acquire_owned().await;
                         let _permit = permits.acquire_owned().await;
                         let what = format!("batch of {}", batched.len());
                         (what, runner.run_batch(tenant, batched).await)
@@ -108,8 +120,10 @@ impl TenantWork for RunJobs {
                 for job in alone {
                     let runner = self.runner.clone();
                     let permits = self.permits.clone();
+                    let slots = tenant_slots.clone();
                     let tenant = tenant.clone();
                     in_flight.push(Box::pin(async move {
+                        let _slot = slots.acquire_owned().await;
                         let _permit = permits.acquire_owned().await;
                         let what = format!("job {}", job.id);
                         (what, runner.run(&tenant, job).await.map(|_| ()))

@@ -117,6 +117,16 @@ impl Tenancy {
         &self.inner.main
     }
 
+    /// How many connections one agency's transactions can draw on at once: its own database's
+    /// pool in database mode, else the app database's pool that pooled and schema agencies
+    /// share.
+    pub fn connections_for(&self, tenant: &Tenant) -> u32 {
+        match tenant.mode() {
+            comply360_domain::IsolationMode::Database => self.inner.config.limits.per_database,
+            _ => self.inner.config.main_pool_size,
+        }
+    }
+
     pub fn pool_stats(&self) -> PoolStats {
         self.inner.registry.stats()
     }
