@@ -62,14 +62,14 @@ impl RunJobs {
 impl TenantWork for RunJobs {
     async fn pass(&self, tenant: Arc<Tenant>, stop: CancellationToken) -> Result<Pass, JobsError> {
         // A job may hold two of its agency's connections at once (its transaction, and a short
-        // one of its own, as notify.deliver records a send), so no more run for one agency
-        // than half its connections less the one kept for requests. A database-mode agency's
-        // pool of 5 takes 2 jobs at a time: with the process's 8 slots on it, every connection
-        // was held by a job waiting for a second one, and sign-ins timed out (seen at the
-        // demo's start).
+        // one of its own, as notify.deliver records a send). With one connection always left
+        // over, some job (or request) can take it and finish, so no pass stalls on its own
+        // pool. A database-mode agency's pool of 5 runs 4 jobs at a time: with the process's 8
+        // slots on it, every connection was held by a job waiting for a second one, and
+        // sign-ins timed out (seen at the demo's start).
         let connections = self.runner.tenancy().connections_for(&tenant) as usize;
         let tenant_slots = Arc::new(Semaphore::new(
-            (connections.saturating_sub(1) / 2).clamp(1, self.concurrency),
+            connections.saturating_sub(1).clamp(1, self.concurrency),
         ));
         let mut in_flight: FuturesUnordered<JobFuture> = FuturesUnordered::new();
         let mut exhausted = false;
