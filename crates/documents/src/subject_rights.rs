@@ -380,6 +380,22 @@ fn kept_because(
     }
 }
 
+/// When the client's relationship ended, and how long its records are kept: the client
+/// record's rule, or the longest of its documents' where that is longer. A client's people
+/// rows and registrations are kept by the same rule as the client record.
+async fn client_retention(
+    tx: &mut TenantTx,
+    client: Uuid,
+    longest: &BTreeMap<Uuid, i32>,
+) -> Result<(Option<DateTime<Utc>>, RetentionRule), DocumentError> {
+    let ended = data_subjects::relationship_ended(tx, client).await?;
+    let mut rule = retention::rule_for(tx, "client_record").await?;
+    rule.years = rule
+        .years
+        .max(longest.get(&client).copied().unwrap_or(rule.years));
+    Ok((ended, rule))
+}
+
 /// The person's erasure request, counted on `today` (see the module's doc).
 pub async fn erase(
     docs: &Documents,
@@ -463,11 +479,7 @@ pub async fn erase(
         let id = c.client.id;
         let label = c.client.display_name.clone();
         let mut tx = tenancy.begin(tenant).await?;
-        let ended = data_subjects::relationship_ended(&mut tx, id).await?;
-        let mut rule = retention::rule_for(&mut tx, "client_record").await?;
-        rule.years = rule
-            .years
-            .max(longest.get(&id).copied().unwrap_or(rule.years));
+        let (ended, rule) = client_retention(&mut tx, id, &longest).await?;
         let item = |reason: String, until| ErasureItem {
             record: "client".into(),
             id,
@@ -504,11 +516,7 @@ pub async fn erase(
     // kept as long as that client's records, then de-identified.
     for p in &found.records.people {
         let mut tx = tenancy.begin(tenant).await?;
-        let ended = data_subjects::relationship_ended(&mut tx, p.client_id).await?;
-        let mut rule = retention::rule_for(&mut tx, "client_record").await?;
-        rule.years = rule
-            .years
-            .max(longest.get(&p.client_id).copied().unwrap_or(rule.years));
+        let (ended, rule) = client_retention(&mut tx, p.client_id, &longest).await?;
         let item = |reason: String, until| ErasureItem {
             record: "person".into(),
             id: p.person.id,
@@ -543,11 +551,7 @@ pub async fn erase(
     // records and while the filing is open; then the person's entries leave its data.
     for r in &found.records.registrations {
         let mut tx = tenancy.begin(tenant).await?;
-        let ended = data_subjects::relationship_ended(&mut tx, r.client_id).await?;
-        let mut rule = retention::rule_for(&mut tx, "client_record").await?;
-        rule.years = rule
-            .years
-            .max(longest.get(&r.client_id).copied().unwrap_or(rule.years));
+        let (ended, rule) = client_retention(&mut tx, r.client_id, &longest).await?;
         let item = |reason: String, until| ErasureItem {
             record: "registration".into(),
             id: r.id,
