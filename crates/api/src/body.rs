@@ -24,6 +24,25 @@ where
     }
 }
 
+/// An optional body: absent when the request has no `Content-Type` (a bare POST), else
+/// read like [`JsonBody`].
+impl<S, T> axum::extract::OptionalFromRequest<S> for JsonBody<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        match <axum::Json<T> as axum::extract::OptionalFromRequest<S>>::from_request(req, state)
+            .await
+        {
+            Ok(value) => Ok(value.map(|axum::Json(v)| JsonBody(v))),
+            Err(rejection) => Err(problem_for(rejection)),
+        }
+    }
+}
+
 fn problem_for(rejection: JsonRejection) -> Problem {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => Problem::new(

@@ -25,6 +25,7 @@ pub mod gateway;
 pub mod health;
 pub mod idempotency;
 pub mod metrics;
+pub mod money;
 pub mod openapi;
 pub mod platform;
 pub mod practice;

@@ -6,7 +6,7 @@ use crate::practice::{cipc, clients, companies, dashboard, obligations, registra
 use crate::problem::Problem;
 use crate::routes::Routes;
 pub use crate::state::{AppState, HttpSettings, Surface};
-use crate::{docs, documents, gateway, health, metrics, platform, privacy, tenant_profile};
+use crate::{docs, documents, gateway, health, metrics, money, platform, privacy, tenant_profile};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
@@ -25,7 +25,7 @@ type Fragment = fn(Routes) -> Routes;
 const OPS: [Fragment; 2] = [health::routes, metrics::routes];
 
 /// The API and its documents, resource by resource (the portal's pages are `comply360-web`'s).
-const API: [Fragment; 19] = [
+const API: [Fragment; 21] = [
     auth::routes,
     docs::routes,
     tenant_profile::routes,
@@ -44,6 +44,8 @@ const API: [Fragment; 19] = [
     obligations::routes,
     search::routes,
     dashboard::routes,
+    money::rules::routes,
+    money::commissions::routes,
     platform::routes,
 ];
 

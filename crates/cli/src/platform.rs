@@ -93,6 +93,7 @@ fn subscriptions(
     let channels = Channels::from_settings(&settings.notify)?;
     let subs = Subscriptions::new(settings.retry_policy())
         .with(AuditTrail)
+        .with(comply360_money::CalculateCommission)
         .with(RegistryFiling::new(
             registry_gateway(settings)?,
             resilience.clone(),

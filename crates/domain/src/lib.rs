@@ -9,6 +9,7 @@
 //! or an [`IsolationMode`] that exists is valid, so code further in never checks again.
 
 pub mod calendar;
+pub mod commission;
 pub mod company;
 pub mod contact;
 pub mod identifiers;

@@ -34,12 +34,32 @@ pub enum Currency {
 }
 
 impl Currency {
+    pub const ALL: [Currency; 3] = [Currency::Zar, Currency::Usd, Currency::Zwg];
+
     pub const fn code(self) -> &'static str {
         match self {
             Currency::Zar => "ZAR",
             Currency::Usd => "USD",
             Currency::Zwg => "ZWG",
         }
+    }
+}
+
+impl std::str::FromStr for Currency {
+    type Err = String;
+
+    /// An ISO 4217 code, in any case.
+    fn from_str(code: &str) -> Result<Currency, String> {
+        Currency::ALL
+            .into_iter()
+            .find(|c| c.code().eq_ignore_ascii_case(code.trim()))
+            .ok_or_else(|| format!("unknown currency {code:?}; one of ZAR, USD, ZWG"))
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
     }
 }
 

@@ -8,5 +8,6 @@
     reason = "tests fail by panicking"
 )]
 
+mod commission_oracle;
 mod holiday_oracle;
 mod phone_oracle;

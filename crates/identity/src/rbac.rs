@@ -60,7 +60,11 @@ pub const TENANT_PERMISSIONS: &[(Permission, &str)] = &[
     ),
     ("commissions:read_own", "read one's own commissions"),
     ("commissions:read", "read every agent's commissions"),
-    ("commissions:approve", "approve and pay commissions"),
+    ("commissions:approve", "approve, reject and pay commissions"),
+    (
+        "commissions:manage",
+        "set the agency's prices and commission rules, and when commissions are earned",
+    ),
     ("users:read", "list the agency's users"),
     (
         "users:manage",

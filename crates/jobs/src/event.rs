@@ -22,6 +22,8 @@ pub mod types {
     pub const COMMISSION_CALCULATED: &str = "commission.calculated";
     pub const COMMISSION_APPROVED: &str = "commission.approved";
     pub const COMMISSION_PAID: &str = "commission.paid";
+    /// An administrator rejected a commission, with a reason.
+    pub const COMMISSION_REJECTED: &str = "commission.rejected";
     pub const NOTIFICATION_QUEUED: &str = "notification.queued";
     pub const NOTIFICATION_SENT: &str = "notification.sent";
     pub const INTEGRATION_SYNCED: &str = "integration.synced";
@@ -50,6 +52,7 @@ pub mod types {
         COMMISSION_CALCULATED,
         COMMISSION_APPROVED,
         COMMISSION_PAID,
+        COMMISSION_REJECTED,
         NOTIFICATION_QUEUED,
         NOTIFICATION_SENT,
         INTEGRATION_SYNCED,

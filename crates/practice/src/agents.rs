@@ -7,7 +7,7 @@ use comply360_store::TenantTx;
 use uuid::Uuid;
 
 /// Checks that `agent` (when given) is an account of this tenant that is not disabled.
-pub(crate) async fn check(
+pub async fn check(
     tx: &mut TenantTx,
     agent: Option<Uuid>,
     field: &str,

@@ -15,7 +15,7 @@ fn decode_error(column: &str, message: String) -> sqlx::Error {
 }
 
 /// A `text` column as `T`.
-pub(crate) fn text<T>(row: &PgRow, column: &str) -> Result<T, sqlx::Error>
+pub fn text<T>(row: &PgRow, column: &str) -> Result<T, sqlx::Error>
 where
     T: FromStr,
     T::Err: Display,
@@ -26,7 +26,7 @@ where
 }
 
 /// A nullable `text` column as `Option<T>`.
-pub(crate) fn optional_text<T>(row: &PgRow, column: &str) -> Result<Option<T>, sqlx::Error>
+pub fn optional_text<T>(row: &PgRow, column: &str) -> Result<Option<T>, sqlx::Error>
 where
     T: FromStr,
     T::Err: Display,
@@ -40,7 +40,7 @@ where
 }
 
 /// A `text[]` column as a list of `T`.
-pub(crate) fn text_array<T>(row: &PgRow, column: &str) -> Result<Vec<T>, sqlx::Error>
+pub fn text_array<T>(row: &PgRow, column: &str) -> Result<Vec<T>, sqlx::Error>
 where
     T: FromStr,
     T::Err: Display,

@@ -11,6 +11,9 @@ pub enum PracticeError {
     /// No such record in this tenant (404).
     #[error("no {0} with this id in your agency")]
     NotFound(&'static str),
+    /// Some of several records named are not in this tenant (404): which, in the detail.
+    #[error("{detail}")]
+    NotFoundAmong { what: &'static str, detail: String },
     /// Valid input that the record's state refuses (409): a wrong transition, a stale version.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },

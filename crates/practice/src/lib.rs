@@ -22,12 +22,12 @@
 //! `repo` (one statement per function over `&mut TenantTx`, returning model types) and the
 //! operations in its `mod.rs` (validation, the repository calls in order, history and events).
 
-mod agents;
+pub mod agents;
 pub mod clients;
 pub mod companies;
 pub mod dashboard;
 pub mod data_subjects;
-mod decode;
+pub mod decode;
 pub mod documents;
 pub mod error;
 pub mod filing;

@@ -20,7 +20,12 @@ pub struct ReminderSettings {
 
 /// Today in South Africa (UTC+2 all year).
 pub fn sa_today() -> NaiveDate {
-    (Utc::now() + Days::hours(2)).date_naive()
+    sa_date(Utc::now())
+}
+
+/// The South African date (SAST, UTC+2 all year) of an instant.
+pub fn sa_date(at: chrono::DateTime<Utc>) -> NaiveDate {
+    (at + Days::hours(2)).date_naive()
 }
 
 /// One agency: refresh its companies' obligations, then remind; returns reminders emitted.

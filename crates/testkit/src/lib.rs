@@ -347,14 +347,15 @@ impl Drop for TestApp {
     }
 }
 
-/// The platform's own handlers (the audit trail, and `notify.events`, which renders the
-/// messages identity's events call for), on the PostgreSQL transport, for tests that do not
+/// The platform's own handlers (the audit trail, `notify.events`, which renders the
+/// messages identity's events call for, and `commissions.calculate`), on the PostgreSQL transport, for tests that do not
 /// bring their own subscriptions. Nothing runs their jobs unless a test asks
 /// ([`TestApp::run_jobs`]); messages are rendered, never delivered.
 pub fn default_outbox() -> Outbox {
     let subs = Subscriptions::new(RetryPolicy::DEFAULT)
         .with(AuditTrail)
-        .with(NotifyEvents::new("en"));
+        .with(NotifyEvents::new("en"))
+        .with(comply360_money::CalculateCommission);
     Outbox::new(Arc::new(subs), Transport::Postgres)
 }
 

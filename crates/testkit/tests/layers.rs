@@ -27,6 +27,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "documents",
         &["domain", "store", "jobs", "identity", "practice"],
     ),
+    // Prices, commission rules and commissions: about the practice's registrations.
+    ("money", &["domain", "store", "jobs", "practice"]),
     (
         "api",
         &[
@@ -37,6 +39,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "identity",
             "practice",
             "documents",
+            "money",
         ],
     ),
     // The portal's pages: the API's state, extractors and problem mapping, and the same
@@ -50,6 +53,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "identity",
             "practice",
             "documents",
+            "money",
             "api",
         ],
     ),
@@ -64,6 +68,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "identity",
             "practice",
             "documents",
+            "money",
             "fixtures",
             "api",
             "web",
@@ -78,6 +83,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "notify",
             "identity",
             "documents",
+            "money",
             "fixtures",
             "api",
             "web",

@@ -35,15 +35,12 @@ impl From<PracticeError> for Problem {
             }
             PracticeError::NotFound(what) => Problem::new(
                 StatusCode::NOT_FOUND,
-                match what {
-                    "client" => "client_not_found",
-                    "company" => "company_not_found",
-                    "registration" => "registration_not_found",
-                    "obligation" => "obligation_not_found",
-                    _ => "not_found",
-                },
+                not_found_code(what),
                 format!("no {what} with this id in your agency"),
             ),
+            PracticeError::NotFoundAmong { what, detail } => {
+                Problem::new(StatusCode::NOT_FOUND, not_found_code(what), detail)
+            }
             PracticeError::Conflict { code, detail } => {
                 Problem::new(StatusCode::CONFLICT, code, detail)
             }
@@ -54,6 +51,21 @@ impl From<PracticeError> for Problem {
             ),
             PracticeError::Store(e) => Problem::from_store(&e),
         }
+    }
+}
+
+/// The problem code of a missing record of this kind.
+fn not_found_code(what: &str) -> &'static str {
+    match what {
+        "client" => "client_not_found",
+        "company" => "company_not_found",
+        "registration" => "registration_not_found",
+        "obligation" => "obligation_not_found",
+        "commission" => "commission_not_found",
+        "commission rule" => "commission_rule_not_found",
+        "price" => "price_not_found",
+        "agent" => "agent_not_found",
+        _ => "not_found",
     }
 }
 

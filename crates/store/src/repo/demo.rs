@@ -75,12 +75,5 @@ pub async fn seed(tx: &mut TenantTx, agency: &str) -> Result<bool, StoreError> {
         .bind(agent)
         .execute(tx.conn())
         .await?;
-    tx.query("INSERT INTO commissions (tenant_id, id, agent_id, registration_id, amount_cents, currency) VALUES ($1, $2, $3, $4, 17500, 'ZAR')")
-        .bind(t)
-        .bind(Uuid::now_v7())
-        .bind(agent)
-        .bind(reservation)
-        .execute(tx.conn())
-        .await?;
     Ok(true)
 }

@@ -1,0 +1,15 @@
+//! The money side of the practice (ARCHITECTURE.md, "Money"): what the agency charges for
+//! each registration type ([`prices`]), what its agents earn ([`rules`]), and the commissions
+//! themselves ([`commissions`]): calculated by a job when a registration is approved (or
+//! completed, per the agency's [`settings`]), then approved, paid or rejected by an
+//! administrator, with statements and a CSV export.
+//!
+//! Errors are the practice's ([`PracticeError`]): the same problems for the same mistakes.
+
+pub mod commissions;
+pub mod prices;
+pub mod rules;
+pub mod settings;
+
+pub use commissions::calculate::CalculateCommission;
+pub use comply360_practice::PracticeError;
