@@ -201,6 +201,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/settings/security.html"),
     ),
     (
+        "commissions/list.html",
+        include_str!("../templates/commissions/list.html"),
+    ),
+    (
+        "commissions/show.html",
+        include_str!("../templates/commissions/show.html"),
+    ),
+    (
+        "commissions/statement.html",
+        include_str!("../templates/commissions/statement.html"),
+    ),
+    (
+        "settings/commissions.html",
+        include_str!("../templates/settings/commissions.html"),
+    ),
+    (
         "settings/tabs.html",
         include_str!("../templates/settings/tabs.html"),
     ),
@@ -218,6 +234,7 @@ fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_filter("when", when);
     env.add_filter("day", day);
     env.add_filter("rands", rands);
+    env.add_filter("money", money);
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }
@@ -259,8 +276,18 @@ fn day(value: minijinja::Value) -> String {
 
 /// Cents as rands with thousands separated: `125050` → `R1,250.50`.
 fn rands(value: minijinja::Value) -> String {
+    money(value, "ZAR")
+}
+
+/// Cents in a currency, thousands separated: `R1,250.50`, `US$1,250.50`, `ZWG 1,250.50`.
+fn money(value: minijinja::Value, currency: &str) -> String {
     let Some(cents) = i64::try_from(value).ok() else {
         return String::new();
+    };
+    let symbol = match currency {
+        "ZAR" => "R".to_owned(),
+        "USD" => "US$".to_owned(),
+        other => format!("{other} "),
     };
     let sign = if cents < 0 { "-" } else { "" };
     let cents = cents.unsigned_abs();
@@ -272,7 +299,7 @@ fn rands(value: minijinja::Value) -> String {
         }
         grouped.push(c);
     }
-    format!("{sign}R{grouped}.{:02}", cents % 100)
+    format!("{sign}{symbol}{grouped}.{:02}", cents % 100)
 }
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -13,6 +13,7 @@ mod access;
 mod account_browser;
 mod calendar;
 mod clients_browser;
+mod commissions_browser;
 mod companies_browser;
 mod companies_isolation;
 mod console;

@@ -157,7 +157,10 @@ pub async fn act(
     }
     let mut problems = Problems::default();
     if ids.is_empty() || ids.len() > MAX_BULK {
-        problems.add("ids", format!("name 1 to {MAX_BULK} commissions"));
+        problems.add(
+            "ids",
+            format!("choose at least one commission (at most {MAX_BULK} at once)"),
+        );
     }
     let reason = input
         .reason

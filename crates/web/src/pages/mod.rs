@@ -4,6 +4,7 @@ pub mod account;
 pub mod calendar;
 pub mod clients;
 pub mod clients_import;
+pub mod commissions;
 pub mod companies;
 pub mod console;
 pub mod dashboard;
@@ -110,6 +111,32 @@ pub fn table(pages: Pages) -> Pages {
             companies::resign,
         )
         .get("/calendar", Agency("clients:read"), calendar::page)
+        // Commissions: each needs what the matching API route needs.
+        .get(
+            "/commissions",
+            Agency("commissions:read_own"),
+            commissions::list,
+        )
+        .get(
+            "/commissions/statement",
+            Agency("commissions:read_own"),
+            commissions::statement,
+        )
+        .post(
+            "/commissions/bulk",
+            Agency("commissions:approve"),
+            commissions::bulk,
+        )
+        .get(
+            "/commissions/{id}",
+            Agency("commissions:read_own"),
+            commissions::show,
+        )
+        .post(
+            "/commissions/{id}/act",
+            Agency("commissions:approve"),
+            commissions::act,
+        )
         // Documents: each needs what the matching API route needs.
         .uploading(
             "/documents/upload",
@@ -394,5 +421,40 @@ fn settings_pages(pages: Pages) -> Pages {
             "/settings/documents/retention",
             Agency("privacy:manage"),
             settings::documents::set_retention,
+        )
+        .get(
+            "/settings/commissions",
+            Agency("commissions:manage"),
+            settings::commissions::show,
+        )
+        .post(
+            "/settings/commissions/trigger",
+            Agency("commissions:manage"),
+            settings::commissions::set_trigger,
+        )
+        .post(
+            "/settings/commissions/prices",
+            Agency("commissions:manage"),
+            settings::commissions::set_price,
+        )
+        .post(
+            "/settings/commissions/prices/{id}/withdraw",
+            Agency("commissions:manage"),
+            settings::commissions::withdraw_price,
+        )
+        .post(
+            "/settings/commissions/rules",
+            Agency("commissions:manage"),
+            settings::commissions::add_rule,
+        )
+        .post(
+            "/settings/commissions/rules/{id}/end",
+            Agency("commissions:manage"),
+            settings::commissions::end_rule,
+        )
+        .post(
+            "/settings/commissions/rules/{id}/delete",
+            Agency("commissions:manage"),
+            settings::commissions::delete_rule,
         )
 }

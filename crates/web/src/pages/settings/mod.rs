@@ -10,6 +10,7 @@
 pub mod api_keys;
 pub mod branding;
 pub mod cipc;
+pub mod commissions;
 pub mod documents;
 pub mod roles;
 mod secret;
@@ -54,6 +55,12 @@ const TABS: &[(&str, &str, &str, Permission)] = &[
         "Documents",
         "/settings/documents",
         "settings:manage",
+    ),
+    (
+        "commissions",
+        "Commissions",
+        "/settings/commissions",
+        "commissions:manage",
     ),
 ];
 
