@@ -294,9 +294,9 @@ impl StandInHandle {
         self.state.db().delete(model, id)
     }
 
-    /// Calls of `model.method` that reached the stand-in's Odoo (not those refused by an
-    /// injected failure); the common service counts as model `"common"`, `/web/version` as
-    /// `("web", "version")`.
+    /// Calls of `model.method` that got past authentication and the model and method checks
+    /// (not those refused there or by an injected failure); the common service counts as model
+    /// `"common"`, `/web/version` as `("web", "version")`.
     pub fn calls(&self, model: &str, method: &str) -> usize {
         lock(&self.state.calls)
             .get(&(model.to_owned(), method.to_owned()))

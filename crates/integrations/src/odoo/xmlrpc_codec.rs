@@ -26,7 +26,6 @@
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use serde_json::{Map, Number, Value};
-use std::fmt::Write as _;
 
 /// Deeper documents are refused, so hostile input cannot exhaust the stack.
 const MAX_DEPTH: usize = 256;
@@ -124,19 +123,15 @@ pub fn encode_value(out: &mut String, value: &Value) {
 }
 
 fn encode_number(out: &mut String, n: &Number) {
-    // `write!` to a String cannot fail.
-    let _ = if let Some(i) = n.as_i64() {
-        if i32::try_from(i).is_ok() {
-            write!(out, "<int>{i}</int>")
-        } else {
-            write!(out, "<i8>{i}</i8>")
-        }
-    } else if let Some(u) = n.as_u64() {
-        write!(out, "<double>{:?}</double>", u as f64)
-    } else {
+    let text = match (n.as_i64(), n.as_u64()) {
+        (Some(i), _) if i32::try_from(i).is_ok() => format!("<int>{i}</int>"),
+        (Some(i), _) => format!("<i8>{i}</i8>"),
+        // Beyond i64: only a double can carry it (approximately).
+        (None, Some(u)) => format!("<double>{:?}</double>", u as f64),
         // Debug keeps a `.0` on whole numbers, so the reader sees a double.
-        write!(out, "<double>{:?}</double>", n.as_f64().unwrap_or(0.0))
+        (None, None) => format!("<double>{:?}</double>", n.as_f64().unwrap_or(0.0)),
     };
+    out.push_str(&text);
 }
 
 /// Escapes markup characters, keeps `\r` through end-of-line normalisation and drops the

@@ -15,14 +15,19 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
-/// Odoo's JSON-2 error body.
+/// Odoo's JSON-2 error body for an HTTP exception (`arguments`: its description and code).
 fn error(status: StatusCode, name: &str, message: &str) -> Response {
+    error_with(status, name, message, json!([message, status.as_u16()]))
+}
+
+/// `http.serialize_exception`'s shape: `arguments` are the exception's.
+fn error_with(status: StatusCode, name: &str, message: &str, arguments: Value) -> Response {
     (
         status,
         Json(json!({
             "name": name,
             "message": message,
-            "arguments": [message, status.as_u16()],
+            "arguments": arguments,
             "context": {},
             "debug": format!("Traceback (most recent call last):\n  (the Odoo stand-in)\n{name}: {message}\n"),
         })),
@@ -37,7 +42,12 @@ fn orm_error(e: &OrmError) -> Response {
         OrmError::Missing(_) => StatusCode::NOT_FOUND,
         OrmError::Python { .. } => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    error(status, &e.qualified_name(), e.message())
+    error_with(
+        status,
+        &e.qualified_name(),
+        e.message(),
+        json!([e.message()]),
+    )
 }
 
 fn authenticated<'a>(sim: &'a StandIn, headers: &HeaderMap) -> Option<&'a StandInUser> {
