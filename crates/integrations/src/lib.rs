@@ -6,12 +6,16 @@
 //!   against a local simulator in tests and demos.
 //! * [`cipc`]: CIPC's read-only Companies and Beneficial Ownership API, to prefill a client's
 //!   company from its enterprise number.
+//! * [`odoo`]: an agency's Odoo over JSON-2 (19.0 and later) or XML-RPC, and an in-memory
+//!   stand-in serving both.
 
 pub mod cipc;
+pub mod odoo;
 pub mod registry;
 pub mod resilience;
 
 pub use cipc::{CipcClient, CipcConfig, CipcCredentials, CipcError, CompanyPrefill};
+pub use odoo::{OdooClient, OdooConfig, OdooError, OdooProtocol, OdooStandIn};
 pub use registry::{
     ManualGateway, RegistryError, RegistryGateway, RegistrySimulator, SimulatorGateway,
 };

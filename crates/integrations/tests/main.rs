@@ -7,5 +7,6 @@
 )]
 
 mod cipc;
+mod odoo;
 mod registry;
 mod resilience;

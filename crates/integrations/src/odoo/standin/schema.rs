@@ -1,0 +1,365 @@
+//! The models the stand-in knows and their fields, shaped after Odoo's (FACTS.md section 5 key
+//! fields; the labels as Odoo 19 shows them where known). Only what Comply360 uses is here.
+
+use serde_json::{Value, json};
+
+/// A field's type, as `fields_get` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FieldType {
+    Char,
+    Text,
+    Integer,
+    Float,
+    Monetary,
+    Boolean,
+    Date,
+    Selection(&'static [(&'static str, &'static str)]),
+    Many2one(&'static str),
+    /// The lines of a record: `relation`'s records whose `inverse` many2one points here.
+    One2many {
+        relation: &'static str,
+        inverse: &'static str,
+    },
+}
+
+impl FieldType {
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::Char => "char",
+            FieldType::Text => "text",
+            FieldType::Integer => "integer",
+            FieldType::Float => "float",
+            FieldType::Monetary => "monetary",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::Selection(_) => "selection",
+            FieldType::Many2one(_) => "many2one",
+            FieldType::One2many { .. } => "one2many",
+        }
+    }
+
+    /// What an unset field reads as: `false`, or 0 for numbers (as Odoo reads them).
+    pub fn empty(self) -> Value {
+        match self {
+            FieldType::Integer => json!(0),
+            FieldType::Float | FieldType::Monetary => json!(0.0),
+            FieldType::One2many { .. } => json!([]),
+            _ => Value::Bool(false),
+        }
+    }
+}
+
+/// A value a field takes on create when none is given.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Initial {
+    Bool(bool),
+    Str(&'static str),
+    Float(f64),
+    /// The first record of a model, in id order (a lead's first stage).
+    FirstOf(&'static str),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Field {
+    pub name: &'static str,
+    pub string: &'static str,
+    pub kind: FieldType,
+    pub required: bool,
+    pub readonly: bool,
+    pub initial: Option<Initial>,
+}
+
+/// Computed fields: read only, never stored.
+pub(crate) const DISPLAY_NAME: &str = "display_name";
+pub(crate) const AMOUNT_TOTAL: &str = "amount_total";
+
+#[derive(Clone, Debug)]
+pub(crate) struct Model {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The field shown as the record's name (`_rec_name`).
+    pub rec_name: Option<&'static str>,
+    pub fields: Vec<Field>,
+    /// A custom model (`x_…`), `ir.model.state` "manual".
+    pub custom: bool,
+}
+
+impl Model {
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Whether `name` can be read: a field, `id`, or a computed field.
+    pub fn readable(&self, name: &str) -> bool {
+        name == "id"
+            || name == DISPLAY_NAME
+            || (name == AMOUNT_TOTAL && self.name == "account.move")
+            || self.field(name).is_some()
+    }
+
+    /// `fields_get`'s description of every readable field.
+    pub fn describe(&self) -> Vec<(&'static str, serde_json::Map<String, Value>)> {
+        let mut out = vec![
+            ("id", attributes("ID", "integer", false, true)),
+            (
+                DISPLAY_NAME,
+                attributes("Display Name", "char", false, true),
+            ),
+        ];
+        if self.name == "account.move" {
+            out.push((AMOUNT_TOTAL, attributes("Total", "monetary", false, true)));
+        }
+        for field in &self.fields {
+            let mut attrs = attributes(
+                field.string,
+                field.kind.name(),
+                field.required,
+                field.readonly,
+            );
+            match field.kind {
+                FieldType::Many2one(relation) => {
+                    attrs.insert("relation".into(), json!(relation));
+                }
+                FieldType::One2many { relation, inverse } => {
+                    attrs.insert("relation".into(), json!(relation));
+                    attrs.insert("relation_field".into(), json!(inverse));
+                }
+                FieldType::Selection(options) => {
+                    attrs.insert(
+                        "selection".into(),
+                        json!(
+                            options
+                                .iter()
+                                .map(|(k, v)| json!([k, v]))
+                                .collect::<Vec<_>>()
+                        ),
+                    );
+                }
+                _ => {}
+            }
+            out.push((field.name, attrs));
+        }
+        out
+    }
+}
+
+fn attributes(
+    string: &str,
+    kind: &str,
+    required: bool,
+    readonly: bool,
+) -> serde_json::Map<String, Value> {
+    let mut attrs = serde_json::Map::new();
+    attrs.insert("string".into(), json!(string));
+    attrs.insert("type".into(), json!(kind));
+    attrs.insert("required".into(), json!(required));
+    attrs.insert("readonly".into(), json!(readonly));
+    attrs
+}
+
+fn field(name: &'static str, string: &'static str, kind: FieldType) -> Field {
+    Field {
+        name,
+        string,
+        kind,
+        required: false,
+        readonly: false,
+        initial: None,
+    }
+}
+
+impl Field {
+    fn required(mut self) -> Field {
+        self.required = true;
+        self
+    }
+
+    fn readonly(mut self) -> Field {
+        self.readonly = true;
+        self
+    }
+
+    fn initial(mut self, initial: Initial) -> Field {
+        self.initial = Some(initial);
+        self
+    }
+}
+
+/// The custom model an agency installs for Comply360's commissions.
+pub const COMMISSION_MODEL: &str = "x_comply360_commission";
+
+const MOVE_TYPES: &[(&str, &str)] = &[
+    ("entry", "Journal Entry"),
+    ("out_invoice", "Customer Invoice"),
+    ("out_refund", "Customer Credit Note"),
+    ("in_invoice", "Vendor Bill"),
+    ("in_refund", "Vendor Credit Note"),
+];
+
+/// Every model, the custom one only when installed.
+pub(crate) fn models(with_commission_model: bool) -> Vec<Model> {
+    use FieldType::*;
+    let mut models = vec![
+        Model {
+            name: "res.partner",
+            description: "Contact",
+            rec_name: Some("name"),
+            custom: false,
+            fields: vec![
+                field("name", "Name", Char).required(),
+                field("is_company", "Is a Company", Boolean).initial(Initial::Bool(false)),
+                field("parent_id", "Related Company", Many2one("res.partner")),
+                field("email", "Email", Char),
+                field("phone", "Phone", Char),
+                field("vat", "Tax ID", Char),
+                field("ref", "Reference", Char),
+                field("street", "Street", Char),
+                field("city", "City", Char),
+                field("zip", "Zip", Char),
+                field("comment", "Notes", Text),
+                field("active", "Active", Boolean).initial(Initial::Bool(true)),
+            ],
+        },
+        Model {
+            name: "crm.stage",
+            description: "CRM Stages",
+            rec_name: Some("name"),
+            custom: false,
+            fields: vec![
+                field("name", "Stage Name", Char).required(),
+                field("sequence", "Sequence", Integer),
+                field("is_won", "Is Won Stage?", Boolean).initial(Initial::Bool(false)),
+            ],
+        },
+        Model {
+            name: "crm.lead",
+            description: "Lead/Opportunity",
+            rec_name: Some("name"),
+            custom: false,
+            fields: vec![
+                field("name", "Opportunity", Char).required(),
+                field(
+                    "type",
+                    "Type",
+                    Selection(&[("lead", "Lead"), ("opportunity", "Opportunity")]),
+                )
+                .required()
+                .initial(Initial::Str("lead")),
+                field("partner_id", "Customer", Many2one("res.partner")),
+                field("partner_name", "Company Name", Char),
+                field("contact_name", "Contact Name", Char),
+                field("email_from", "Email", Char),
+                field("phone", "Phone", Char),
+                field("stage_id", "Stage", Many2one("crm.stage"))
+                    .initial(Initial::FirstOf("crm.stage")),
+                field("user_id", "Salesperson", Many2one("res.users")),
+                field("expected_revenue", "Expected Revenue", Monetary),
+                field("probability", "Probability", Float),
+                field("date_deadline", "Expected Closing", Date),
+                field("description", "Notes", Text),
+                field("active", "Active", Boolean).initial(Initial::Bool(true)),
+            ],
+        },
+        Model {
+            name: "account.move",
+            description: "Journal Entry",
+            rec_name: Some("name"),
+            custom: false,
+            fields: vec![
+                field("name", "Number", Char).initial(Initial::Str("/")),
+                field("move_type", "Type", Selection(MOVE_TYPES))
+                    .required()
+                    .initial(Initial::Str("entry")),
+                field("partner_id", "Partner", Many2one("res.partner")),
+                field("ref", "Reference", Char),
+                field("invoice_date", "Invoice/Bill Date", Date),
+                field(
+                    "state",
+                    "Status",
+                    Selection(&[
+                        ("draft", "Draft"),
+                        ("posted", "Posted"),
+                        ("cancel", "Cancelled"),
+                    ]),
+                )
+                .required()
+                .readonly()
+                .initial(Initial::Str("draft")),
+                field(
+                    "invoice_line_ids",
+                    "Invoice lines",
+                    One2many {
+                        relation: "account.move.line",
+                        inverse: "move_id",
+                    },
+                ),
+            ],
+        },
+        Model {
+            name: "account.move.line",
+            description: "Journal Item",
+            rec_name: Some("name"),
+            custom: false,
+            fields: vec![
+                field("move_id", "Journal Entry", Many2one("account.move")).required(),
+                field("name", "Label", Char),
+                field("quantity", "Quantity", Float).initial(Initial::Float(1.0)),
+                field("price_unit", "Unit Price", Float),
+            ],
+        },
+        Model {
+            name: "res.users",
+            description: "User",
+            rec_name: Some("name"),
+            custom: false,
+            fields: vec![
+                field("name", "Name", Char).required(),
+                field("login", "Login", Char).required(),
+                field("active", "Active", Boolean).initial(Initial::Bool(true)),
+            ],
+        },
+        Model {
+            name: "ir.model",
+            description: "Models",
+            rec_name: Some("name"),
+            custom: false,
+            fields: vec![
+                field("name", "Model Description", Char).required(),
+                field("model", "Model", Char).required(),
+                field(
+                    "state",
+                    "Type",
+                    Selection(&[("manual", "Custom Object"), ("base", "Base Object")]),
+                )
+                .initial(Initial::Str("manual")),
+            ],
+        },
+    ];
+    if with_commission_model {
+        models.push(Model {
+            name: COMMISSION_MODEL,
+            description: "Comply360 Commission",
+            rec_name: Some("x_name"),
+            custom: true,
+            fields: vec![
+                field("x_name", "Name", Char),
+                field("x_agent", "Agent", Many2one("res.partner")),
+                field("x_amount", "Amount", Monetary),
+                field("x_currency", "Currency", Char),
+                field("x_external_ref", "External Reference", Char),
+                field(
+                    "x_status",
+                    "Status",
+                    Selection(&[
+                        ("pending", "Pending"),
+                        ("approved", "Approved"),
+                        ("paid", "Paid"),
+                    ]),
+                )
+                .initial(Initial::Str("pending")),
+                field("x_paid_on", "Paid On", Date),
+            ],
+        });
+    }
+    models
+}
