@@ -21,6 +21,7 @@ pub mod circuits;
 pub mod dev_pages;
 pub mod docs;
 pub mod documents;
+pub mod erp;
 pub mod gateway;
 pub mod health;
 pub mod idempotency;

@@ -6,7 +6,9 @@ use crate::practice::{cipc, clients, companies, dashboard, obligations, registra
 use crate::problem::Problem;
 use crate::routes::Routes;
 pub use crate::state::{AppState, HttpSettings, Surface};
-use crate::{docs, documents, gateway, health, metrics, money, platform, privacy, tenant_profile};
+use crate::{
+    docs, documents, erp, gateway, health, metrics, money, platform, privacy, tenant_profile,
+};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
@@ -25,7 +27,7 @@ type Fragment = fn(Routes) -> Routes;
 const OPS: [Fragment; 2] = [health::routes, metrics::routes];
 
 /// The API and its documents, resource by resource (the portal's pages are `comply360-web`'s).
-const API: [Fragment; 21] = [
+const API: [Fragment; 22] = [
     auth::routes,
     docs::routes,
     tenant_profile::routes,
@@ -46,6 +48,7 @@ const API: [Fragment; 21] = [
     dashboard::routes,
     money::rules::routes,
     money::commissions::routes,
+    erp::routes,
     platform::routes,
 ];
 

@@ -94,6 +94,11 @@ fn subscriptions(
     let subs = Subscriptions::new(settings.retry_policy())
         .with(AuditTrail)
         .with(comply360_money::CalculateCommission)
+        .with(comply360_erp::OdooSync::new(
+            master_key(settings)?,
+            resilience.clone(),
+            reqwest::Client::new(),
+        ))
         .with(RegistryFiling::new(
             registry_gateway(settings)?,
             resilience.clone(),

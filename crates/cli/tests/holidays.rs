@@ -77,9 +77,15 @@ async fn holidays_are_listed_added_and_removed_and_the_deadlines_follow() {
         json!({"first_names": "Thabo", "surname": "Mokoena", "id_number": "8001015009087"}),
     )
     .unwrap();
-    let client = clients::create(&mut tx, Uuid::nil(), &client, today())
-        .await
-        .unwrap();
+    let client = clients::create(
+        &mut tx,
+        &comply360_testkit::default_outbox(),
+        Uuid::nil(),
+        &client,
+        today(),
+    )
+    .await
+    .unwrap();
     let company: CompanyInput = serde_json::from_value(json!({"client_id": client.id,
         "company_type": "private_company", "name": "Brand New (Pty) Ltd",
         "incorporated_on": today() - Duration::days(2)}))

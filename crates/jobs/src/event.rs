@@ -9,6 +9,12 @@ use uuid::Uuid;
 /// its delivery job), `obligation.due` and identity's `user.*` (what the notifications module
 /// tells users about their accounts). Handlers subscribe to these names or to `prefix.*`.
 pub mod types {
+    /// A client was added (by hand or by an import), changed, deleted or restored: what the
+    /// agency's ERP mirrors. (The client's own history is its audit entries.)
+    pub const CLIENT_CREATED: &str = "client.created";
+    pub const CLIENT_UPDATED: &str = "client.updated";
+    pub const CLIENT_DELETED: &str = "client.deleted";
+    pub const CLIENT_RESTORED: &str = "client.restored";
     pub const REGISTRATION_CREATED: &str = "registration.created";
     pub const REGISTRATION_UPDATED: &str = "registration.updated";
     pub const REGISTRATION_SUBMITTED: &str = "registration.submitted";
@@ -27,6 +33,8 @@ pub mod types {
     pub const NOTIFICATION_QUEUED: &str = "notification.queued";
     pub const NOTIFICATION_SENT: &str = "notification.sent";
     pub const INTEGRATION_SYNCED: &str = "integration.synced";
+    /// Reconciliation asks for a record to be written to the ERP again (`entity`, `entity_id`).
+    pub const INTEGRATION_SYNC_REQUESTED: &str = "integration.sync_requested";
     pub const TENANT_PROVISIONED: &str = "tenant.provisioned";
     pub const TENANT_SUSPENDED: &str = "tenant.suspended";
     pub const TENANT_MOVED: &str = "tenant.moved";
@@ -40,6 +48,10 @@ pub mod types {
     pub const USER_LOCKED: &str = "user.locked";
 
     pub const ALL: &[&str] = &[
+        CLIENT_CREATED,
+        CLIENT_UPDATED,
+        CLIENT_DELETED,
+        CLIENT_RESTORED,
         REGISTRATION_CREATED,
         REGISTRATION_UPDATED,
         REGISTRATION_SUBMITTED,
@@ -56,6 +68,7 @@ pub mod types {
         NOTIFICATION_QUEUED,
         NOTIFICATION_SENT,
         INTEGRATION_SYNCED,
+        INTEGRATION_SYNC_REQUESTED,
         TENANT_PROVISIONED,
         TENANT_SUSPENDED,
         TENANT_MOVED,

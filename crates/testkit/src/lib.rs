@@ -355,8 +355,27 @@ pub fn default_outbox() -> Outbox {
     let subs = Subscriptions::new(RetryPolicy::DEFAULT)
         .with(AuditTrail)
         .with(NotifyEvents::new("en"))
-        .with(comply360_money::CalculateCommission);
+        .with(comply360_money::CalculateCommission)
+        .with(test_odoo_sync());
     Outbox::new(Arc::new(subs), Transport::Postgres)
+}
+
+/// The `odoo.sync` handler of tests: the test master key, fast retries and a circuit that
+/// opens after 3 failures and half-opens after a second, so an outage test runs in seconds.
+pub fn test_odoo_sync() -> comply360_erp::OdooSync {
+    let policy = comply360_integrations::CallPolicy {
+        timeout: std::time::Duration::from_secs(5),
+        retries: 1,
+        first_delay: std::time::Duration::from_millis(20),
+        max_delay: std::time::Duration::from_millis(50),
+        failure_threshold: 3,
+        cool_down: std::time::Duration::from_secs(1),
+    };
+    comply360_erp::OdooSync::new(
+        test_master_key(),
+        comply360_integrations::Resilience::new(policy),
+        reqwest::Client::new(),
+    )
 }
 
 pub async fn spawn_app(store: Store) -> TestApp {

@@ -29,6 +29,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     // Prices, commission rules and commissions: about the practice's registrations.
     ("money", &["domain", "store", "jobs", "practice"]),
+    // The agency's Odoo: the client (integrations), its key sealed (identity), and what it
+    // mirrors (practice's clients and registrations, money's commissions).
+    (
+        "erp",
+        &[
+            "domain",
+            "store",
+            "jobs",
+            "integrations",
+            "identity",
+            "practice",
+            "money",
+        ],
+    ),
     (
         "api",
         &[
@@ -40,6 +54,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "practice",
             "documents",
             "money",
+            "erp",
         ],
     ),
     // The portal's pages: the API's state, extractors and problem mapping, and the same
@@ -54,6 +69,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "practice",
             "documents",
             "money",
+            "erp",
             "api",
         ],
     ),
@@ -69,6 +85,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "practice",
             "documents",
             "money",
+            "erp",
             "fixtures",
             "api",
             "web",
@@ -80,10 +97,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "domain",
             "store",
             "jobs",
+            "integrations",
             "notify",
             "identity",
             "documents",
             "money",
+            "erp",
             "fixtures",
             "api",
             "web",

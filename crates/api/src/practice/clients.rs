@@ -33,7 +33,7 @@ pub async fn create(
     JsonBody(input): JsonBody<ClientInput>,
 ) -> Result<(StatusCode, Json<Client>), Problem> {
     let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
-    let client = clients::create(&mut tx, caller.actor(), &input, today()).await?;
+    let client = clients::create(&mut tx, &state.outbox, caller.actor(), &input, today()).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(client)))
 }
@@ -58,7 +58,8 @@ pub async fn update(
 ) -> Result<Json<Client>, Problem> {
     let id = path_id(&id, "client")?;
     let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
-    let client = clients::update(&mut tx, caller.actor(), id, &patch, today()).await?;
+    let client =
+        clients::update(&mut tx, &state.outbox, caller.actor(), id, &patch, today()).await?;
     tx.commit().await?;
     Ok(Json(client))
 }
@@ -70,7 +71,7 @@ pub async fn delete(
 ) -> Result<Json<Client>, Problem> {
     let id = path_id(&id, "client")?;
     let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
-    let client = clients::set_deleted(&mut tx, caller.actor(), id, true).await?;
+    let client = clients::set_deleted(&mut tx, &state.outbox, caller.actor(), id, true).await?;
     tx.commit().await?;
     Ok(Json(client))
 }
@@ -82,7 +83,7 @@ pub async fn restore(
 ) -> Result<Json<Client>, Problem> {
     let id = path_id(&id, "client")?;
     let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
-    let client = clients::set_deleted(&mut tx, caller.actor(), id, false).await?;
+    let client = clients::set_deleted(&mut tx, &state.outbox, caller.actor(), id, false).await?;
     tx.commit().await?;
     Ok(Json(client))
 }
@@ -136,7 +137,15 @@ pub async fn import_csv(
         dry_run: q.dry_run,
         skip_invalid: q.skip_invalid,
     };
-    let report = import::clients(&mut tx, caller.actor(), &body, options, today()).await?;
+    let report = import::clients(
+        &mut tx,
+        &state.outbox,
+        caller.actor(),
+        &body,
+        options,
+        today(),
+    )
+    .await?;
     let status = if report.errors.is_empty() || report.written > 0 {
         StatusCode::OK
     } else {

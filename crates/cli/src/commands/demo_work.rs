@@ -91,6 +91,7 @@ pub async fn fill(
     for (first, last, id) in PEOPLE {
         let client = clients::create(
             &mut tx,
+            outbox,
             agent,
             &ClientInput {
                 first_names: Some(first.into()),

@@ -34,9 +34,12 @@ async fn clients(global: &GlobalArgs, args: ImportClientsArgs) -> anyhow::Result
     let rt = Runtime::open(global, false).await?;
     let result = async {
         let tenant = rt.store.tenancy().resolve(&args.tenant).await?;
+        // The imported clients' events (the agency's ERP mirrors them).
+        let resilience = comply360_integrations::Resilience::new(comply360_integrations::CallPolicy::default());
+        let outbox = crate::platform::outbox(&rt.settings, &rt.store, &resilience)?;
         let mut tx = rt.store.tenancy().begin(&tenant).await?;
         let options = ImportOptions { dry_run: args.dry_run, skip_invalid: args.skip_invalid };
-        let report = import::clients(&mut tx, Uuid::nil(), &bytes, options, sa_today())
+        let report = import::clients(&mut tx, &outbox, Uuid::nil(), &bytes, options, sa_today())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         if report.written > 0 && !args.dry_run {

@@ -16,6 +16,8 @@ use crate::page::{self, Cursor, Page};
 use crate::search::prefix_query;
 use chrono::NaiveDate;
 use comply360_domain::contact::{EmailAddress, PhoneNumber, Region};
+use comply360_jobs::event::types;
+use comply360_jobs::{NewEvent, Outbox};
 use comply360_store::TenantTx;
 use input::given;
 use serde_json::{Value, json};
@@ -32,9 +34,35 @@ fn parse(input: &ClientInput, today: NaiveDate) -> Result<ValidClient, PracticeE
         .map_err(|issues| PracticeError::invalid("the client has invalid fields", issues))
 }
 
+/// Emits the client's change (`client.created|updated|deleted|restored`) in its transaction.
+async fn emit(
+    tx: &mut TenantTx,
+    outbox: &Outbox,
+    event_type: &'static str,
+    actor: Uuid,
+    id: Uuid,
+) -> Result<(), PracticeError> {
+    outbox
+        .emit(
+            tx,
+            NewEvent::new(event_type, "client")
+                .aggregate(id)
+                .actor((!actor.is_nil()).then_some(actor))
+                .payload(json!({"client_id": id})),
+        )
+        .await
+        .map_err(|e| {
+            PracticeError::Store(comply360_store::StoreError::Invalid(format!(
+                "cannot emit {event_type}: {e}"
+            )))
+        })?;
+    Ok(())
+}
+
 /// Inserts a checked client; returns its id. The caller commits.
 pub async fn insert(
     tx: &mut TenantTx,
+    outbox: &Outbox,
     actor: Uuid,
     c: &ValidClient,
 ) -> Result<Uuid, PracticeError> {
@@ -49,18 +77,20 @@ pub async fn insert(
         json!({"display_name": c.display_name}),
     )
     .await?;
+    emit(tx, outbox, types::CLIENT_CREATED, actor, id).await?;
     Ok(id)
 }
 
 pub async fn create(
     tx: &mut TenantTx,
+    outbox: &Outbox,
     actor: Uuid,
     input: &ClientInput,
     today: NaiveDate,
 ) -> Result<Client, PracticeError> {
     let valid = parse(input, today)?;
     crate::agents::check(tx, valid.assigned_agent_id, "assigned_agent_id").await?;
-    let id = insert(tx, actor, &valid).await?;
+    let id = insert(tx, outbox, actor, &valid).await?;
     get(tx, id, true).await
 }
 
@@ -86,6 +116,7 @@ pub async fn first_with_email(tx: &mut TenantTx) -> Result<Option<Uuid>, Practic
 
 pub async fn update(
     tx: &mut TenantTx,
+    outbox: &Outbox,
     actor: Uuid,
     id: Uuid,
     patch: &Value,
@@ -109,12 +140,14 @@ pub async fn update(
         json!({"changes": changes}),
     )
     .await?;
+    emit(tx, outbox, types::CLIENT_UPDATED, actor, id).await?;
     Ok(after)
 }
 
 /// Soft delete: the client disappears from lists and lookups; `restore` brings it back.
 pub async fn set_deleted(
     tx: &mut TenantTx,
+    outbox: &Outbox,
     actor: Uuid,
     id: Uuid,
     deleted: bool,
@@ -140,6 +173,12 @@ pub async fn set_deleted(
         "client.restored"
     };
     history::record(tx, actor, action, "client", id, json!({})).await?;
+    let event = if deleted {
+        types::CLIENT_DELETED
+    } else {
+        types::CLIENT_RESTORED
+    };
+    emit(tx, outbox, event, actor, id).await?;
     get(tx, id, true).await
 }
 

@@ -161,6 +161,7 @@ async fn drop_existing(
 /// only when `written > 0` or the file was empty of rows.
 pub async fn clients(
     tx: &mut TenantTx,
+    outbox: &comply360_jobs::Outbox,
     actor: Uuid,
     bytes: &[u8],
     options: ImportOptions,
@@ -189,7 +190,7 @@ pub async fn clients(
     for (_, client) in &valid {
         report
             .created
-            .push(clients::insert(tx, actor, client).await?);
+            .push(clients::insert(tx, outbox, actor, client).await?);
     }
     report.written = report.created.len();
     Ok(report)

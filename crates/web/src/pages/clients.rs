@@ -189,7 +189,7 @@ pub async fn create(
     let input: clients::ClientInput = serde_json::from_value(as_body(&form))
         .map_err(|e| PageError::from(PracticeError::field("form", e.to_string())))?;
     let mut tx = state.store.tenancy().begin(chrome.tenant()?).await?;
-    match clients::create(&mut tx, chrome.actor(), &input, sa_today()).await {
+    match clients::create(&mut tx, &state.outbox, chrome.actor(), &input, sa_today()).await {
         Ok(client) => {
             tx.commit().await?;
             let to = format!("/clients/{}", client.id);
@@ -310,7 +310,16 @@ pub async fn update(
     let client_id = id(&raw)?;
     let patch = as_body(&form);
     let mut tx = state.store.tenancy().begin(chrome.tenant()?).await?;
-    match clients::update(&mut tx, chrome.actor(), client_id, &patch, sa_today()).await {
+    match clients::update(
+        &mut tx,
+        &state.outbox,
+        chrome.actor(),
+        client_id,
+        &patch,
+        sa_today(),
+    )
+    .await
+    {
         Ok(client) => {
             tx.commit().await?;
             let to = format!("/clients/{}", client.id);
@@ -338,7 +347,15 @@ async fn set_deleted(
 ) -> Result<Response, PageError> {
     let client_id = id(raw)?;
     let mut tx = state.store.tenancy().begin(chrome.tenant()?).await?;
-    let client = match clients::set_deleted(&mut tx, chrome.actor(), client_id, deleted).await {
+    let client = match clients::set_deleted(
+        &mut tx,
+        &state.outbox,
+        chrome.actor(),
+        client_id,
+        deleted,
+    )
+    .await
+    {
         // Already in the state asked for (a second click): say where it stands.
         Err(PracticeError::Conflict { .. }) => clients::get(&mut tx, client_id, true).await?,
         other => other?,

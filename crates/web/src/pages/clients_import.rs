@@ -283,7 +283,15 @@ async fn run(
     options: ImportOptions,
 ) -> Result<ImportReport, PageError> {
     let mut tx = state.store.tenancy().begin(chrome.tenant()?).await?;
-    let report = import::clients(&mut tx, chrome.actor(), bytes, options, sa_today()).await?;
+    let report = import::clients(
+        &mut tx,
+        &state.outbox,
+        chrome.actor(),
+        bytes,
+        options,
+        sa_today(),
+    )
+    .await?;
     if options.dry_run || report.written == 0 {
         tx.rollback().await?;
     } else {

@@ -553,6 +553,12 @@ impl Database {
     /// Deletes `id` and the lines of its one2many fields; whether it existed.
     fn remove(&mut self, model: &Model, id: i64) -> bool {
         let existed = self.table_mut(model).rows.remove(&id).is_some();
+        if let Some(xmlids) = self.tables.get_mut("ir.model.data") {
+            xmlids.rows.retain(|_, x| {
+                !(x.get("model").and_then(Value::as_str) == Some(model.name)
+                    && x.get("res_id").and_then(Value::as_i64) == Some(id))
+            });
+        }
         for field in &model.fields {
             if let FieldType::One2many { relation, inverse } = field.kind
                 && let Some(lines) = self.tables.get_mut(relation)

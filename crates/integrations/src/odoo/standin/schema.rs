@@ -318,6 +318,20 @@ pub(crate) fn models(with_commission_model: bool) -> Vec<Model> {
                 field("active", "Active", Boolean).initial(Initial::Bool(true)),
             ],
         },
+        // External identifiers (`module.name` → a record), as integrations key their records:
+        // deleting a record deletes its identifiers, as Odoo's unlink does.
+        Model {
+            name: "ir.model.data",
+            description: "Model Data",
+            rec_name: Some("name"),
+            custom: false,
+            fields: vec![
+                field("name", "External Identifier", Char).required(),
+                field("module", "Module", Char).required(),
+                field("model", "Model Name", Char).required(),
+                field("res_id", "Record ID", Integer),
+            ],
+        },
         Model {
             name: "ir.model",
             description: "Models",
