@@ -104,23 +104,32 @@ pub async fn run_reconcile(
     caller: Caller,
     QueryParams(q): QueryParams<ReconcileQuery>,
 ) -> Result<Json<Report>, Problem> {
-    let tenant = caller.tenant()?;
+    reconcile_for(&state, caller.tenant()?, q.fix)
+        .await
+        .map(Json)
+        .map_err(|e| match e {
+            ReconcileError::NotConnected => not_connected(),
+            ReconcileError::Odoo(m) => Problem::new(StatusCode::BAD_GATEWAY, "odoo_refused", m),
+            ReconcileError::Practice(p) => p.into(),
+            ReconcileError::Store(s) => s.into(),
+        })
+}
+
+/// Reconciliation for `tenant` (the portal's "Compare with Odoo" too).
+pub async fn reconcile_for(
+    state: &AppState,
+    tenant: &comply360_store::Tenant,
+    fix: bool,
+) -> Result<Report, ReconcileError> {
     reconcile::run(
         state.store.tenancy(),
         tenant,
         &state.identity,
         &reqwest::Client::new(),
         &state.outbox,
-        q.fix,
+        fix,
     )
     .await
-    .map(Json)
-    .map_err(|e| match e {
-        ReconcileError::NotConnected => not_connected(),
-        ReconcileError::Odoo(m) => Problem::new(StatusCode::BAD_GATEWAY, "odoo_refused", m),
-        ReconcileError::Practice(p) => p.into(),
-        ReconcileError::Store(s) => s.into(),
-    })
 }
 
 pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {

@@ -124,6 +124,55 @@ pub enum Command {
     /// housekeeping (hand-off into storage, retention purges) now.
     #[command(subcommand)]
     Documents(DocumentsCommand),
+    /// An agency's Odoo: test its connection, reconcile what Comply360 and Odoo hold, or run
+    /// a local Odoo stand-in for development.
+    #[command(subcommand)]
+    Odoo(OdooCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OdooCommand {
+    /// Connect with the agency's stored settings: print Odoo's version, the signed-in user and
+    /// which models the sync needs are present. Exit 1 when Odoo refuses.
+    Test(OdooTenantArgs),
+    /// Compare Comply360 with Odoo: records missing, deleted, changed (either side) or extra.
+    /// Exit 1 when there are differences (0 after --fix queued them).
+    Reconcile(OdooReconcileArgs),
+    /// An in-memory Odoo (JSON-2 and XML-RPC) until Ctrl-C, to point an agency at while
+    /// developing; it prints the database, login and API key to enter.
+    #[command(name = "stand-in")]
+    StandIn(OdooStandInArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OdooTenantArgs {
+    /// The agency's slug.
+    #[arg(long, value_name = "SLUG")]
+    pub tenant: String,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OdooReconcileArgs {
+    #[command(flatten)]
+    pub target: OdooTenantArgs,
+    /// Queue a sync of every missing, deleted or changed record (extras are only reported).
+    #[arg(long)]
+    pub fix: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OdooStandInArgs {
+    #[arg(long, default_value = "127.0.0.1:8069")]
+    pub listen: std::net::SocketAddr,
+    /// The version it reports: 19.0 serves JSON-2 and XML-RPC, below 19 XML-RPC only.
+    #[arg(long, default_value = "19.0")]
+    pub server_version: String,
+    /// Install the custom commission model (x_comply360_commission).
+    #[arg(long)]
+    pub commission_model: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -553,6 +602,9 @@ pub enum BenchSuite {
     /// Upload throughput of 1 MB documents over HTTP into encrypted storage (and the vault
     /// alone), and OCR pages per minute at 300 dpi.
     Documents,
+    /// Commission calculations per second, and records per second synced to the Odoo
+    /// stand-in over JSON-2 and XML-RPC.
+    Money,
 }
 
 #[derive(Debug, Args)]
@@ -587,6 +639,12 @@ pub struct BenchArgs {
     /// Documents suite: pages of the image-only PDF OCR'd.
     #[arg(long, default_value_t = 16)]
     pub ocr_pages: usize,
+    /// Money suite: approved registrations whose commissions are calculated.
+    #[arg(long, default_value_t = 5_000)]
+    pub approvals: usize,
+    /// Money suite: clients synced to Odoo per protocol.
+    #[arg(long, default_value_t = 500)]
+    pub odoo_records: usize,
     /// Run the throwaway cluster with fsync off (faster, not representative of production).
     #[arg(long)]
     pub no_fsync: bool,

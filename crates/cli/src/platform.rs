@@ -94,11 +94,14 @@ fn subscriptions(
     let subs = Subscriptions::new(settings.retry_policy())
         .with(AuditTrail)
         .with(comply360_money::CalculateCommission)
-        .with(comply360_erp::OdooSync::new(
-            master_key(settings)?,
-            resilience.clone(),
-            reqwest::Client::new(),
-        ))
+        .with({
+            let settings = settings.clone();
+            comply360_erp::OdooSync::loading_the_key(
+                move || master_key(&settings).map_err(|e| e.to_string()),
+                resilience.clone(),
+                reqwest::Client::new(),
+            )
+        })
         .with(RegistryFiling::new(
             registry_gateway(settings)?,
             resilience.clone(),

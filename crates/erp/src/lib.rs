@@ -24,13 +24,24 @@ pub async fn state(tx: &mut TenantTx) -> Result<SyncState, PracticeError> {
     })
 }
 
-/// One record's state, if it was ever synced.
-pub async fn link_of(
+/// One record's place in the agency's Odoo: None when the agency has no Odoo; else its link
+/// (absent while the record waits to be sent).
+pub async fn record_state(
     tx: &mut TenantTx,
     entity: links::Entity,
     id: uuid::Uuid,
-) -> Result<Option<links::Link>, PracticeError> {
-    Ok(links::repo::get(tx, entity, id).await?)
+) -> Result<Option<RecordSync>, PracticeError> {
+    if settings::get(tx).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(RecordSync {
+        link: links::repo::get(tx, entity, id).await?,
+    }))
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RecordSync {
+    pub link: Option<links::Link>,
 }
 
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]

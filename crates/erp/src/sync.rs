@@ -165,19 +165,49 @@ pub struct Plan {
     steps: Vec<Step>,
 }
 
+/// Loads the master key when a sync first needs it.
+type KeyLoader = Box<dyn Fn() -> Result<MasterKey, String> + Send + Sync>;
+
 pub struct OdooSync {
-    master: MasterKey,
+    master: std::sync::OnceLock<MasterKey>,
+    load_master: KeyLoader,
     resilience: Resilience,
     http: reqwest::Client,
 }
 
 impl OdooSync {
     pub fn new(master: MasterKey, resilience: Resilience, http: reqwest::Client) -> OdooSync {
+        let loaded = std::sync::OnceLock::new();
+        let _ = loaded.set(master.clone());
         OdooSync {
-            master,
+            master: loaded,
+            load_master: Box::new(move || Ok(master.clone())),
             resilience,
             http,
         }
+    }
+
+    /// With the master key loaded on the first sync, not at start-up: commands that only
+    /// emit events (an import) neither need the key nor report on its file.
+    pub fn loading_the_key(
+        load: impl Fn() -> Result<MasterKey, String> + Send + Sync + 'static,
+        resilience: Resilience,
+        http: reqwest::Client,
+    ) -> OdooSync {
+        OdooSync {
+            master: std::sync::OnceLock::new(),
+            load_master: Box::new(load),
+            resilience,
+            http,
+        }
+    }
+
+    fn master(&self) -> Result<&MasterKey, HandlerError> {
+        if let Some(key) = self.master.get() {
+            return Ok(key);
+        }
+        let key = (self.load_master)().map_err(HandlerError::Retryable)?;
+        Ok(self.master.get_or_init(|| key))
     }
 
     /// Reads what `target` needs written, in a short transaction of its own; None when the
@@ -188,8 +218,9 @@ impl OdooSync {
         tenant: &Tenant,
         target: Target,
     ) -> Result<Option<Plan>, HandlerError> {
+        let master = self.master()?;
         let mut tx = tenancy.begin(tenant).await?;
-        let plan = plan_in(&mut tx, &self.master, &self.http, target).await;
+        let plan = plan_in(&mut tx, master, &self.http, target).await;
         tx.rollback().await?;
         plan.map_err(|e| match e {
             comply360_practice::PracticeError::Store(s) => HandlerError::Retryable(s.to_string()),

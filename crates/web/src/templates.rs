@@ -217,6 +217,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/settings/commissions.html"),
     ),
     (
+        "settings/odoo.html",
+        include_str!("../templates/settings/odoo.html"),
+    ),
+    (
         "settings/tabs.html",
         include_str!("../templates/settings/tabs.html"),
     ),

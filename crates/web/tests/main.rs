@@ -24,6 +24,7 @@ mod holidays_console;
 mod import;
 mod import_browser;
 mod isolation;
+mod odoo_browser;
 mod paging;
 mod privacy_browser;
 mod registration_browser;

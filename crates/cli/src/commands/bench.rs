@@ -27,9 +27,22 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         BenchSuite::Registrations => registrations_suite(settings, &args).await,
         BenchSuite::Portal => portal_suite(settings, &args).await,
         BenchSuite::Documents => documents_suite(settings, &args).await,
+        BenchSuite::Money => money_suite(settings, &args).await,
     };
     cluster.release().await?;
     result.map(|()| ExitCode::SUCCESS)
+}
+
+async fn money_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> {
+    let store = Store::open(settings).await?;
+    println!(
+        "comply360 bench --suite money: {} cores, fsync {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if args.no_fsync { "off" } else { "on" }
+    );
+    let result = super::bench_money::bench(&store, args.approvals, args.odoo_records).await;
+    store.close().await;
+    result
 }
 
 async fn jobs_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> {

@@ -52,6 +52,45 @@ fn action(name: &str, note: &str) -> TransitionInput {
 }
 
 /// The day `years` before `day` (28 February for a 29th that year lacks).
+/// The agency's prices (the fee a percentage commission is a share of) and its commission
+/// rules: 10 % of the fee for every agent, and the demo agent's own R 250 on incorporations,
+/// so the registration approved below earns a commission to approve.
+async fn prices_and_rules(
+    tx: &mut comply360_store::TenantTx,
+    admin: Uuid,
+    agent: Uuid,
+    today: NaiveDate,
+) -> anyhow::Result<()> {
+    use comply360_money::{prices, rules};
+    let fail = |e: comply360_money::PracticeError| anyhow::anyhow!("demo prices and rules: {e}");
+    for (kind, cents) in [
+        ("za_name_reservation", 45_000),
+        ("za_private_company", 250_000),
+        ("za_non_profit_company", 320_000),
+        ("za_vat_registration", 180_000),
+        ("za_beneficial_ownership", 95_000),
+        ("za_annual_return", 85_000),
+        ("zw_private_limited", 300_000),
+    ] {
+        let price = prices::PriceInput {
+            kind: Some(kind.into()),
+            amount_cents: Some(cents),
+            ..prices::PriceInput::default()
+        };
+        prices::set(tx, admin, &price, today).await.map_err(fail)?;
+    }
+    for rule in [
+        serde_json::json!({"basis": "percentage", "rate_bp": 1000, "note": "agency standard"}),
+        serde_json::json!({"basis": "fixed", "amount_cents": 25_000, "kind": "za_private_company", "agent_id": agent, "note": "senior agent"}),
+    ] {
+        let input: rules::RuleInput = serde_json::from_value(rule)?;
+        rules::create(tx, admin, &input, today)
+            .await
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
 fn years_before(day: NaiveDate, years: i32) -> NaiveDate {
     day.with_year(day.year() - years)
         .unwrap_or_else(|| day - Days::new(365 * u64::try_from(years).unwrap_or(1)))
@@ -87,6 +126,7 @@ pub async fn fill(
         id: agent,
         granted: None,
     };
+    prices_and_rules(&mut tx, admin, agent, today).await?;
     let mut people = Vec::new();
     for (first, last, id) in PEOPLE {
         let client = clients::create(

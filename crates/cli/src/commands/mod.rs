@@ -5,6 +5,7 @@ mod bench;
 mod bench_auth;
 mod bench_documents;
 mod bench_jobs;
+mod bench_money;
 mod bench_portal;
 mod bench_registrations;
 mod check;
@@ -19,6 +20,7 @@ mod keys;
 mod migrate;
 mod notify;
 mod obligations;
+mod odoo;
 mod registry_sim;
 mod serve;
 mod server;
@@ -49,6 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Obligations(cmd) => obligations::run(&cli.global, cmd).await,
         Command::Holidays(cmd) => holidays::run(&cli.global, cmd).await,
         Command::Documents(cmd) => documents::run(&cli.global, cmd).await,
+        Command::Odoo(cmd) => odoo::run(&cli.global, cmd).await,
     }
 }
 

@@ -76,3 +76,51 @@ pub async fn plan_of_status_list(tx: &mut TenantTx) -> Result<Vec<String>, Store
         .fetch_all(tx.conn())
         .await?)
 }
+
+/// `rows` name reservations of one client, approved today and assigned to `agent`, and
+/// their ids (what the commission benchmark calculates on).
+pub async fn fill_approved(
+    tx: &mut TenantTx,
+    agent: Uuid,
+    rows: i64,
+) -> Result<Vec<Uuid>, StoreError> {
+    let tenant = tx.tenant_id().as_uuid();
+    let client = Uuid::now_v7();
+    tx.query("INSERT INTO clients (tenant_id, id, kind, display_name) VALUES ($1, $2, 'organisation', 'Bench Holdings')")
+        .bind(tenant)
+        .bind(client)
+        .execute(tx.conn())
+        .await?;
+    Ok(tx
+        .query_scalar(
+            "INSERT INTO registrations (tenant_id, id, client_id, agent_id, jurisdiction, kind, status, submitted_at) \
+             SELECT $1, gen_random_uuid(), $2, $3, 'ZA', 'za_name_reservation', 'approved', now() \
+             FROM generate_series(1, $4) RETURNING id",
+        )
+        .bind(tenant)
+        .bind(client)
+        .bind(agent)
+        .bind(rows)
+        .fetch_all(tx.conn())
+        .await?)
+}
+
+/// An active agent with no password (benchmarks act for them, never sign in as them).
+pub async fn insert_agent(tx: &mut TenantTx, id: Uuid, email: &str) -> Result<(), StoreError> {
+    tx.query("INSERT INTO users (tenant_id, id, email, role, status) VALUES ($1, $2, $3, 'agent', 'active')")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(id)
+        .bind(email)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The agency's commissions.
+pub async fn count_commissions(tx: &mut TenantTx) -> Result<i64, StoreError> {
+    Ok(tx
+        .query_scalar("SELECT count(*) FROM commissions WHERE tenant_id = $1")
+        .bind(tx.tenant_id().as_uuid())
+        .fetch_one(tx.conn())
+        .await?)
+}

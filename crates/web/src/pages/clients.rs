@@ -248,6 +248,9 @@ pub async fn show(
     .await?
     .items;
     let history = history::of(&mut tx, "client", client_id).await?;
+    let odoo =
+        comply360_erp::record_state(&mut tx, comply360_erp::links::Entity::Client, client_id)
+            .await?;
     let documents = crate::pages::documents::section(
         &state,
         &chrome,
@@ -271,6 +274,7 @@ pub async fn show(
             obligations => View::from(Serde(&obligations)),
             history => View::from(Serde(history.iter().rev().collect::<Vec<_>>())),
             documents => View::from(Serde(&documents)),
+            odoo => View::from(Serde(&odoo)),
         },
     ))
 }

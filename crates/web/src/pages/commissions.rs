@@ -334,6 +334,9 @@ async fn show_with(
     let c = commissions::get(&mut tx, viewer, id)
         .await
         .map_err(Problem::from)?;
+    let odoo = comply360_erp::record_state(&mut tx, comply360_erp::links::Entity::Commission, id)
+        .await
+        .map_err(Problem::from)?;
     tx.commit().await?;
     let (form, refusal) = match &refused {
         Some((f, r)) => (Some(*f), Some(r)),
@@ -342,6 +345,7 @@ async fn show_with(
     let status = refusal.map_or(StatusCode::OK, |r| r.status);
     let ctx = context! {
         c => View::from(Serde(&c)),
+        odoo => View::from(Serde(&odoo)),
         may_approve => chrome.may("commissions:approve"),
         form => form.map(|f| View::from(Serde(f))),
         errors => refusal.map(|r| r.errors.clone()).unwrap_or_default(),

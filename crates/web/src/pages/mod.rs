@@ -423,6 +423,31 @@ fn settings_pages(pages: Pages) -> Pages {
             settings::documents::set_retention,
         )
         .get(
+            "/settings/odoo",
+            Agency("settings:manage"),
+            settings::odoo::show,
+        )
+        .post(
+            "/settings/odoo",
+            Agency("settings:manage"),
+            settings::odoo::save,
+        )
+        .post(
+            "/settings/odoo/test",
+            Agency("settings:manage"),
+            settings::odoo::test,
+        )
+        .post(
+            "/settings/odoo/reconcile",
+            Agency("settings:manage"),
+            settings::odoo::reconcile,
+        )
+        .post(
+            "/settings/odoo/clear",
+            Agency("settings:manage"),
+            settings::odoo::clear,
+        )
+        .get(
             "/settings/commissions",
             Agency("commissions:manage"),
             settings::commissions::show,

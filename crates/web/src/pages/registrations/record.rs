@@ -65,6 +65,9 @@ async fn page(
         &format!("/registrations/{rid}"),
     )
     .await?;
+    let odoo =
+        comply360_erp::record_state(&mut tx, comply360_erp::links::Entity::Registration, rid)
+            .await?;
     tx.commit().await?;
     let ty = r.registration_type()?;
     let users = if chrome.may("users:read") || chrome.may("registrations:write") {
@@ -120,6 +123,7 @@ async fn page(
             errors, summary,
             first_step => ty.steps.first().map(|s| s.key.clone()),
             reqs => View::from(Serde(&reqs)),
+            odoo => View::from(Serde(&odoo)),
         },
     );
     *res.status_mut() = status;

@@ -12,6 +12,7 @@ pub mod branding;
 pub mod cipc;
 pub mod commissions;
 pub mod documents;
+pub mod odoo;
 pub mod roles;
 mod secret;
 pub mod security;
@@ -62,6 +63,7 @@ const TABS: &[(&str, &str, &str, Permission)] = &[
         "/settings/commissions",
         "commissions:manage",
     ),
+    ("odoo", "Odoo", "/settings/odoo", "settings:manage"),
 ];
 
 #[derive(Serialize)]
