@@ -81,6 +81,8 @@ ALTER TABLE commissions
                                   AND approved_at IS NOT NULL)));
 CREATE INDEX commissions_by_period ON commissions (tenant_id, earned_on, agent_id);
 CREATE INDEX commissions_by_status_period ON commissions (tenant_id, status, earned_on DESC, id DESC);
+-- What a rule produced (the rules page's counts; a used rule cannot be deleted).
+CREATE INDEX commissions_by_rule ON commissions (tenant_id, rule_id);
 
 DO $$
 DECLARE t text;

@@ -73,7 +73,8 @@ pub async fn test_connection(
     tenant: &comply360_store::Tenant,
 ) -> Result<ConnectionReport, Problem> {
     let mut tx = state.store.tenancy().begin(tenant).await?;
-    let connection = settings::connect(&mut tx, &state.identity, &reqwest::Client::new()).await?;
+    let connection =
+        settings::connect(&mut tx, &state.identity, &comply360_erp::http_client()).await?;
     tx.commit().await?;
     let connection = connection.ok_or_else(not_connected)?;
     check::test(&connection.client)
@@ -125,7 +126,7 @@ pub async fn reconcile_for(
         state.store.tenancy(),
         tenant,
         &state.identity,
-        &reqwest::Client::new(),
+        &comply360_erp::http_client(),
         &state.outbox,
         fix,
     )

@@ -99,7 +99,7 @@ fn subscriptions(
             comply360_erp::OdooSync::loading_the_key(
                 move || master_key(&settings).map_err(|e| e.to_string()),
                 resilience.clone(),
-                reqwest::Client::new(),
+                comply360_erp::http_client(),
             )
         })
         .with(RegistryFiling::new(
@@ -130,7 +130,10 @@ pub fn registry_gateway(settings: &Settings) -> anyhow::Result<Arc<dyn RegistryG
             let url = url::Url::parse(url).map_err(|e| {
                 anyhow::anyhow!("COMPLY360_REGISTRY_GATEWAY_URL {url:?} is not a URL ({e}); e.g. http://127.0.0.1:8790")
             })?;
-            Ok(Arc::new(SimulatorGateway::new(url, reqwest::Client::new())))
+            Ok(Arc::new(SimulatorGateway::new(
+                url,
+                comply360_erp::http_client(),
+            )))
         }
         None => Ok(Arc::new(ManualGateway::default())),
     }

@@ -18,5 +18,6 @@ mod identity_cli;
 mod import;
 mod jobs;
 mod notify;
+mod odoo;
 mod outage;
 mod registry_sim;

@@ -13,6 +13,16 @@ pub mod sync;
 
 pub use sync::OdooSync;
 
+/// The HTTP client for an agency's Odoo: a call that hangs ends with an error naming the wait
+/// (30 s; 10 s to connect) instead of holding a page, a command or a job open.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap_or_default()
+}
+
 use comply360_practice::PracticeError;
 use comply360_store::TenantTx;
 

@@ -227,7 +227,7 @@ impl TestApp {
 
     /// Signs in over HTTP; the access token.
     pub async fn login(&self, tenant: &str, email: &str) -> String {
-        let res = reqwest::Client::new()
+        let res = comply360_erp::http_client()
             .post(self.url("/api/v1/auth/login"))
             .header("x-tenant", tenant)
             .json(&serde_json::json!({"email": email, "password": TEST_PASSWORD}))
@@ -374,7 +374,7 @@ pub fn test_odoo_sync() -> comply360_erp::OdooSync {
     comply360_erp::OdooSync::new(
         test_master_key(),
         comply360_integrations::Resilience::new(policy),
-        reqwest::Client::new(),
+        comply360_erp::http_client(),
     )
 }
 

@@ -129,7 +129,7 @@ async fn sync(store: &Store, protocol: OdooProtocol, n: usize) -> anyhow::Result
         Arc::new(Subscriptions::new(RetryPolicy::DEFAULT).with(OdooSync::new(
             master.clone(),
             Resilience::new(CallPolicy::default()),
-            reqwest::Client::new(),
+            comply360_erp::http_client(),
         ))),
         Transport::Postgres,
     );

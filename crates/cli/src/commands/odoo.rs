@@ -24,7 +24,7 @@ async fn test(global: &GlobalArgs, args: OdooTenantArgs) -> anyhow::Result<ExitC
         let master = platform::master_key(&rt.settings)?;
         let tenant = rt.store.tenancy().resolve(&args.tenant).await?;
         let mut tx = rt.store.tenancy().begin(&tenant).await?;
-        let connection = settings::connect(&mut tx, &master, &reqwest::Client::new())
+        let connection = settings::connect(&mut tx, &master, &comply360_erp::http_client())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         tx.rollback().await?;
@@ -72,7 +72,7 @@ async fn reconcile(global: &GlobalArgs, args: OdooReconcileArgs) -> anyhow::Resu
             rt.store.tenancy(),
             &tenant,
             &master,
-            &reqwest::Client::new(),
+            &comply360_erp::http_client(),
             &outbox,
             args.fix,
         )

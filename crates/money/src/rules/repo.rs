@@ -10,11 +10,18 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use uuid::Uuid;
 
+/// The rules with how many commissions each produced (what the rules page shows).
 const SELECT: &str = "SELECT r.id, r.kind, r.agent_id, u.email AS agent_email, r.basis, r.rate_bp, \
      r.amount_cents, r.currency, r.rounding, r.effective_from, r.effective_to, r.note, r.created_at, \
      (SELECT count(*) FROM commissions c WHERE c.tenant_id = r.tenant_id AND c.rule_id = r.id) AS used \
      FROM commission_rules r \
      LEFT JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.agent_id";
+
+/// The rules alone (`used` reads 0): what a calculation reads, once per commission, so it
+/// must not count the agency's commissions every time.
+const SELECT_FOR_CALCULATION: &str = "SELECT r.id, r.kind, r.agent_id, NULL::text AS agent_email, r.basis, \
+     r.rate_bp, r.amount_cents, r.currency, r.rounding, r.effective_from, r.effective_to, r.note, \
+     r.created_at, 0::bigint AS used FROM commission_rules r";
 
 fn decode_error(column: &str, message: String) -> sqlx::Error {
     sqlx::Error::ColumnDecode {
@@ -159,7 +166,7 @@ pub(crate) async fn candidates(
 ) -> Result<Vec<Rule>, sqlx::Error> {
     let rows = tx
         .query(&format!(
-            "{SELECT} WHERE r.tenant_id = $1 AND (r.kind IS NULL OR r.kind = $2) \
+            "{SELECT_FOR_CALCULATION} WHERE r.tenant_id = $1 AND (r.kind IS NULL OR r.kind = $2) \
              AND (r.agent_id IS NULL OR r.agent_id = $3) \
              AND r.effective_from <= $4 AND (r.effective_to IS NULL OR $4 <= r.effective_to)"
         ))
