@@ -47,7 +47,20 @@ async fn a_client_a_registration_and_a_commission_appear_once_with_both_protocol
 
         env.rules(&a).await;
         let client = env.client(&a, "Umoya Bakers").await;
-        let registration = env.approved(&a, &client, "Umoya Bakers (Pty) Ltd").await;
+        // The registration through its states: one opportunity, its stage following.
+        let registration = env.submitted(&a, &client, "Umoya Bakers (Pty) Ltd").await;
+        env.settle(&a).await;
+        let stage =
+            |name: &str| records_with(&odoo, "crm.stage", "name", &json!(name))[0]["id"].clone();
+        let leads = odoo.records("crm.lead");
+        assert_eq!(leads.len(), 1, "{leads:?}");
+        assert_eq!(
+            leads[0]["stage_id"],
+            stage("Proposition"),
+            "a submitted registration is a proposition"
+        );
+        env.approve(&a, &registration, "Umoya Bakers (Pty) Ltd")
+            .await;
         env.settle(&a).await;
         env.approve_commissions(&a).await;
         env.settle(&a).await;

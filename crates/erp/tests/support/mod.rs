@@ -124,6 +124,33 @@ impl Env {
         c["id"].as_str().unwrap().to_owned()
     }
 
+    /// A name reservation for the agent, submitted; its id.
+    pub async fn submitted(&self, a: &Agency, client: &str, name: &str) -> String {
+        let r = self.ok(a, Method::POST, "/api/v1/registrations", Some(json!({"client_id": client, "kind": "za_name_reservation",
+            "agent_id": a.agent_id, "steps": {"names": {"company_kind": "private", "names": [name]}}}))).await;
+        let id = r["id"].as_str().unwrap().to_owned();
+        self.ok(
+            a,
+            Method::POST,
+            &format!("/api/v1/registrations/{id}/submit"),
+            None,
+        )
+        .await;
+        id
+    }
+
+    /// Approves the submitted reservation `id` of `name`.
+    pub async fn approve(&self, a: &Agency, id: &str, name: &str) {
+        self.ok(
+            a,
+            Method::POST,
+            &format!("/api/v1/registrations/{id}/transitions"),
+            Some(json!({"action": "approve",
+            "outcome": {"reserved_name": name, "reservation_number": "2026123456"}})),
+        )
+        .await;
+    }
+
     /// A name reservation for the agent, submitted and approved; its id.
     pub async fn approved(&self, a: &Agency, client: &str, name: &str) -> String {
         let r = self.ok(a, Method::POST, "/api/v1/registrations", Some(json!({"client_id": client, "kind": "za_name_reservation",
