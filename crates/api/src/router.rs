@@ -25,7 +25,7 @@ type Fragment = fn(Routes) -> Routes;
 const OPS: [Fragment; 2] = [health::routes, metrics::routes];
 
 /// The API and its documents, resource by resource (the portal's pages are `comply360-web`'s).
-const API: [Fragment; 21] = [
+const API: [Fragment; 22] = [
     auth::routes,
     docs::routes,
     tenant_profile::routes,
@@ -46,6 +46,7 @@ const API: [Fragment; 21] = [
     dashboard::routes,
     money::rules::routes,
     money::commissions::routes,
+    money::reports::routes,
     platform::routes,
 ];
 
