@@ -553,6 +553,9 @@ pub enum BenchSuite {
     /// Upload throughput of 1 MB documents over HTTP into encrypted storage (and the vault
     /// alone), and OCR pages per minute at 300 dpi.
     Documents,
+    /// The four reports (JSON, CSV, the portal page) over HTTP for an agency of 5,000
+    /// registrations over 18 months with timelines, prices and commissions; their plans.
+    Reports,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@
 //!
 //! Errors are the practice's ([`PracticeError`]): the same problems for the same mistakes.
 
+pub mod bench;
 pub mod commissions;
 pub mod prices;
 pub mod reports;

@@ -62,6 +62,12 @@ const AGENCY_SECTIONS: &[Section] = &[
         href: "/calendar",
         needs: Some("clients:read"),
     },
+    Section {
+        key: "reports",
+        label: "Reports",
+        href: "/reports",
+        needs: Some("reports:read"),
+    },
     // Agency settings open at the Users page; each settings page checks its own permission.
     Section {
         key: "settings",

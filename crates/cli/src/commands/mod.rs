@@ -7,6 +7,7 @@ mod bench_documents;
 mod bench_jobs;
 mod bench_portal;
 mod bench_registrations;
+mod bench_reports;
 mod check;
 mod demo;
 mod demo_work;

@@ -113,12 +113,15 @@ impl Period {
         let to = to.unwrap_or(today);
         let from = from.unwrap_or_else(|| first_of_month(to) - Months::new(DEFAULT_MONTHS_BEFORE));
         if to < from {
-            problems.add("to", format!("must be on or after the first day ({from})"));
+            problems.add(
+                "to",
+                format!("The end must be on or after the start ({from})"),
+            );
         } else if months_spanned(from, to) > i64::from(MAX_MONTHS) {
             problems.add(
                 "to",
                 format!(
-                    "the period spans {} months; at most {MAX_MONTHS} (from {} to {})",
+                    "The period spans {} months: choose at most {MAX_MONTHS} (from {} to {})",
                     months_spanned(from, to),
                     from.format("%Y-%m"),
                     (first_of_month(from) + Months::new(MAX_MONTHS - 1)).format("%Y-%m"),
@@ -230,7 +233,7 @@ mod tests {
         assert!(
             long[0]
                 .1
-                .contains("37 months; at most 36 (from 2023-01 to 2025-12)"),
+                .contains("spans 37 months: choose at most 36 (from 2023-01 to 2025-12)"),
             "{long:?}"
         );
         let back =

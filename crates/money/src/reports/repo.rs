@@ -37,11 +37,13 @@ approved AS ( \
 /// submission is the last entry into `submitted` from a draft before the approval: after a
 /// rejection the filing is redone from a draft, while a resubmission after a request for
 /// information continues the same one. `submitted_at` stands in for a registration without
-/// such an entry. The grand total of nothing (no approval) is no row.
+/// such an entry. The grand total of nothing (no approval) is no row. `waits` is
+/// materialised: inlined, each row's submission was looked up twice (the filter and the
+/// value), seen in the plan.
 pub(crate) fn turnaround_sql() -> String {
     format!(
         "WITH {APPROVED}, \
-         waits AS ( \
+         waits AS MATERIALIZED ( \
             SELECT r.kind, extract(epoch FROM a.approved_at - coalesce( \
                        (SELECT max(s.at) FROM registration_timeline s \
                          WHERE s.tenant_id = $1 AND s.registration_id = a.registration_id \
