@@ -27,7 +27,7 @@ type Fragment = fn(Routes) -> Routes;
 const OPS: [Fragment; 2] = [health::routes, metrics::routes];
 
 /// The API and its documents, resource by resource (the portal's pages are `comply360-web`'s).
-const API: [Fragment; 22] = [
+const API: [Fragment; 23] = [
     auth::routes,
     docs::routes,
     tenant_profile::routes,
@@ -49,6 +49,7 @@ const API: [Fragment; 22] = [
     money::rules::routes,
     money::commissions::routes,
     erp::routes,
+    money::reports::routes,
     platform::routes,
 ];
 

@@ -605,6 +605,9 @@ pub enum BenchSuite {
     /// Commission calculations per second, and records per second synced to the Odoo
     /// stand-in over JSON-2 and XML-RPC.
     Money,
+    /// The four reports (JSON, CSV, the portal page) over HTTP for an agency of 5,000
+    /// registrations over 18 months with timelines, prices and commissions; their plans.
+    Reports,
 }
 
 #[derive(Debug, Args)]

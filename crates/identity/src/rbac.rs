@@ -75,7 +75,7 @@ pub const TENANT_PERMISSIONS: &[(Permission, &str)] = &[
     ("audit:read", "read the agency's audit log"),
     (
         "reports:read",
-        "see the agency's totals (counts of clients, companies, registrations, obligations and users) and its recent activity",
+        "see the agency's totals (counts of clients, companies, registrations, obligations and users), its recent activity, and the reports: registrations per month, turnaround, commissions per agent and fees earned",
     ),
 ];
 

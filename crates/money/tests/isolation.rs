@@ -1,6 +1,7 @@
 //! Tenant isolation of the money tables and routes in every mode: agency A's transaction sees
 //! none of B's prices, rules or commissions and cannot write rows carrying B's id; every money
-//! route called with A's credentials and B's ids answers as if they did not exist.
+//! route called with A's credentials and B's ids answers as if they did not exist; each
+//! agency's reports hold its own figures only.
 
 use crate::support::{Agency, Env, env};
 use comply360_domain::IsolationMode;
@@ -69,6 +70,12 @@ async fn suite(env: &Env, mode: IsolationMode) {
     let b = env.agency(&format!("money-b-{mode}"), mode).await;
     populate(env, &a).await;
     let theirs = populate(env, &b).await;
+    // B approves one more, so that any of B's rows in A's reports would change A's figures.
+    let second = env.client(&b, "Second").await;
+    env.approved_reservation(&b, &b.agent, &second, "Second Garden (Pty) Ltd")
+        .await;
+    env.app.run_jobs(&b.slug).await;
+    reports_show_only_their_own(env, &[(&a, 1), (&b, 2)], mode).await;
 
     let store = &env.app.store;
     let ta = store.tenancy().resolve(&a.slug).await.unwrap();
@@ -201,6 +208,58 @@ async fn suite(env: &Env, mode: IsolationMode) {
             .len(),
         2
     );
+}
+
+/// Each agency's reports count its own approvals (`n`) and name only its own agent, in JSON
+/// and CSV.
+async fn reports_show_only_their_own(env: &Env, agencies: &[(&Agency, i64)], mode: IsolationMode) {
+    for (i, (agency, n)) in agencies.iter().enumerate() {
+        let get = |name: &str| {
+            let path = format!("/api/v1/reports/{name}");
+            async move {
+                env.ok(agency, &agency.admin, Method::GET, &path, None)
+                    .await
+            }
+        };
+        let counts = get("registrations").await;
+        assert_eq!(counts["total"], *n, "{mode}: {counts}");
+        let turnaround = get("turnaround").await;
+        assert_eq!(
+            turnaround["overall"]["approved"], *n,
+            "{mode}: {turnaround}"
+        );
+        let fees = get("fees").await;
+        assert_eq!(
+            fees["totals"],
+            json!([{"currency": "ZAR", "registrations": n, "fees_cents": n * 100_000}]),
+            "{mode}"
+        );
+        let commissions = get("commissions").await;
+        let rows = commissions["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{mode}: {commissions}");
+        assert_eq!(rows[0]["agent_id"], agency.agent.id.as_str());
+        assert_eq!(rows[0]["commissions"], *n);
+        // No other agency's agent in any CSV.
+        for name in ["registrations", "turnaround", "commissions", "fees"] {
+            let (status, csv) = env
+                .call(
+                    agency,
+                    &agency.admin,
+                    Method::GET,
+                    &format!("/api/v1/reports/{name}.csv"),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            let csv = csv.as_str().unwrap();
+            for (j, (other, _)) in agencies.iter().enumerate() {
+                if i != j {
+                    assert!(!csv.contains(&other.agent.id), "{mode} {name}: {csv}");
+                    assert!(!csv.contains(&other.slug), "{mode} {name}: {csv}");
+                }
+            }
+        }
+    }
 }
 
 #[tokio::test]

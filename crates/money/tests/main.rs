@@ -10,4 +10,5 @@ mod support;
 
 mod calculate;
 mod isolation;
+mod reports;
 mod workflow;

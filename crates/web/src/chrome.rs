@@ -68,6 +68,12 @@ const AGENCY_SECTIONS: &[Section] = &[
         href: "/commissions",
         needs: Some("commissions:read_own"),
     },
+    Section {
+        key: "reports",
+        label: "Reports",
+        href: "/reports",
+        needs: Some("reports:read"),
+    },
     // Agency settings open at the Users page; each settings page checks its own permission.
     Section {
         key: "settings",

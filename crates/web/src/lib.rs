@@ -11,6 +11,7 @@
 //! * [`chrome`]: the frame of every page (header, navigation, search, notices).
 //! * [`templates`], [`assets`]: minijinja templates and the files (one stylesheet, htmx, our
 //!   script), compiled into the binary.
+//! * [`charts`]: bar charts drawn on the server as SVG (the reports).
 //! * [`errors`]: not found, not permitted, expired form and internal-error pages.
 //! * [`pages`]: the handlers, one module per section.
 //!
@@ -19,6 +20,7 @@
 
 pub mod assets;
 pub mod brand;
+pub mod charts;
 pub mod chrome;
 pub mod cookies;
 pub mod csrf;

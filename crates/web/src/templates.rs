@@ -167,6 +167,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "registrations/wizard.html",
         include_str!("../templates/registrations/wizard.html"),
     ),
+    ("reports.html", include_str!("../templates/reports.html")),
     ("search.html", include_str!("../templates/search.html")),
     (
         "settings/api_keys.html",

@@ -28,6 +28,7 @@ mod odoo_browser;
 mod paging;
 mod privacy_browser;
 mod registration_browser;
+mod reports_browser;
 mod settings_access;
 mod settings_browser;
 mod sign_in_browser;

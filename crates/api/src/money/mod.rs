@@ -1,7 +1,9 @@
 //! The HTTP surface of the money side: prices, commission rules and settings (`rules.rs`), and
-//! commissions with their workflow, statements and export (`commissions.rs`).
+//! commissions with their workflow, statements and export (`commissions.rs`), and the
+//! administrators' reports (`reports.rs`).
 
 pub mod commissions;
+pub mod reports;
 pub mod rules;
 
 use crate::auth::caller::Caller;

@@ -28,6 +28,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         BenchSuite::Portal => portal_suite(settings, &args).await,
         BenchSuite::Documents => documents_suite(settings, &args).await,
         BenchSuite::Money => money_suite(settings, &args).await,
+        BenchSuite::Reports => reports_suite(settings, &args).await,
     };
     cluster.release().await?;
     result.map(|()| ExitCode::SUCCESS)
@@ -89,6 +90,18 @@ async fn portal_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Resu
         if args.no_fsync { "off" } else { "on" }
     );
     let result = super::bench_portal::bench(&store, 200).await;
+    store.close().await;
+    result
+}
+
+async fn reports_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> {
+    let store = Store::open(settings).await?;
+    println!(
+        "comply360 bench --suite reports: {} cores, fsync {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if args.no_fsync { "off" } else { "on" }
+    );
+    let result = super::bench_reports::bench(&store, 200).await;
     store.close().await;
     result
 }

@@ -23,14 +23,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-const PASSWORD: &str = "Bench-Marula-Kestrel-1987";
+pub(super) const PASSWORD: &str = "Bench-Marula-Kestrel-1987";
 const SLUG: &str = "bench-portal";
 
 /// A browser's session: its cookies, sent back on every request.
-struct Session {
-    http: reqwest::Client,
-    base: String,
-    cookies: BTreeMap<String, String>,
+pub(super) struct Session {
+    pub(super) http: reqwest::Client,
+    pub(super) base: String,
+    /// The agency's host name (`<slug>.localhost`).
+    pub(super) host: String,
+    pub(super) cookies: BTreeMap<String, String>,
 }
 
 impl Session {
@@ -55,11 +57,11 @@ impl Session {
     }
 
     /// GET `path`; the status and the bytes as transferred (gzip).
-    async fn get(&mut self, path: &str) -> anyhow::Result<(u16, usize)> {
+    pub(super) async fn get(&mut self, path: &str) -> anyhow::Result<(u16, usize)> {
         let res = self
             .http
             .get(format!("{}{path}", self.base))
-            .header("host", format!("{SLUG}.localhost"))
+            .header("host", &self.host)
             .header("accept", "text/html")
             .header("accept-encoding", "gzip")
             .header("cookie", self.cookie())
@@ -71,13 +73,13 @@ impl Session {
         Ok((status, bytes))
     }
 
-    async fn sign_in(&mut self, email: &str) -> anyhow::Result<()> {
+    pub(super) async fn sign_in(&mut self, email: &str) -> anyhow::Result<()> {
         self.get("/login").await?;
         let csrf = self.cookies.get("c360_csrf").cloned().unwrap_or_default();
         let res = self
             .http
             .post(format!("{}/login", self.base))
-            .header("host", format!("{SLUG}.localhost"))
+            .header("host", &self.host)
             .header("cookie", self.cookie())
             .form(&[
                 ("csrf", csrf.as_str()),
@@ -204,6 +206,7 @@ pub async fn bench(store: &Store, samples: usize) -> anyhow::Result<()> {
             .redirect(reqwest::redirect::Policy::none())
             .build()?,
         base: format!("http://{addr}"),
+        host: format!("{SLUG}.localhost"),
         cookies: BTreeMap::new(),
     };
     session.sign_in("admin@bench.example").await?;

@@ -8,6 +8,7 @@ mod bench_jobs;
 mod bench_money;
 mod bench_portal;
 mod bench_registrations;
+mod bench_reports;
 mod check;
 mod demo;
 mod demo_work;

@@ -2,6 +2,7 @@
 //! and cents as decimals a spreadsheet reads.
 
 use super::{CommissionFilter, Viewer, parse_filter, repo};
+use crate::sheet::{Sheet, guard};
 use comply360_domain::Cents;
 use comply360_practice::PracticeError;
 use comply360_store::TenantTx;
@@ -52,13 +53,9 @@ pub async fn csv(
             format!("more than {MAX_ROWS} commissions match: export a shorter period"),
         ));
     }
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let write = |e: csv::Error| {
-        PracticeError::Store(comply360_store::StoreError::Invalid(format!("csv: {e}")))
-    };
-    out.write_record(HEADER).map_err(write)?;
+    let mut out = Sheet::with_header(HEADER)?;
     for c in rows.iter().rev() {
-        out.write_record([
+        out.row([
             c.id.to_string(),
             c.earned_on.to_string(),
             c.agent_email.clone(),
@@ -88,20 +85,7 @@ pub async fn csv(
                 .map(guard)
                 .unwrap_or_default(),
             c.registration_id.to_string(),
-        ])
-        .map_err(write)?;
+        ])?;
     }
-    out.into_inner().map_err(|e| {
-        PracticeError::Store(comply360_store::StoreError::Invalid(format!("csv: {e}")))
-    })
-}
-
-/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a
-/// leading apostrophe (OWASP's CSV injection advice); people's text only.
-fn guard(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
+    out.finish()
 }

@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod documents;
 pub mod privacy;
 pub mod registrations;
+pub mod reports;
 pub mod search;
 pub mod settings;
 pub mod sign_in;
@@ -137,6 +138,8 @@ pub fn table(pages: Pages) -> Pages {
             Agency("commissions:approve"),
             commissions::act,
         )
+        .get("/reports", Agency("reports:read"), reports::page)
+        .get("/reports/{file}", Agency("reports:read"), reports::csv)
         // Documents: each needs what the matching API route needs.
         .uploading(
             "/documents/upload",
