@@ -87,6 +87,7 @@ pub async fn erase(
     let docs = documents(&state)?;
     let report = subject_rights::erase(
         docs,
+        &state.outbox,
         state.store.tenancy(),
         caller.tenant()?,
         &who,

@@ -397,8 +397,13 @@ async fn client_retention(
 }
 
 /// The person's erasure request, counted on `today` (see the module's doc).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the agency's handles (documents, outbox, tenancy, tenant) and the request's own four"
+)]
 pub async fn erase(
     docs: &Documents,
+    outbox: &comply360_jobs::Outbox,
     tenancy: &Tenancy,
     tenant: &Tenant,
     who: &Identifier,
@@ -497,6 +502,9 @@ pub async fn erase(
             ));
         } else {
             data_subjects::deidentify_client(&mut tx, id).await?;
+            // The agency's ERP holds the client too: it is de-identified there by the sync.
+            comply360_practice::clients::changed(&mut tx, outbox, actor.unwrap_or_default(), id)
+                .await?;
             subject_repo::audit_request(
                 &mut tx,
                 actor,

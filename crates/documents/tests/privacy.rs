@@ -414,6 +414,7 @@ async fn an_erasure_purges_and_de_identifies_past_retention_and_keeps_the_rest_w
         async move {
             subject_rights::erase(
                 &env.docs,
+                &env.app.state.outbox,
                 env.db.store.tenancy(),
                 &tenant,
                 &who,
@@ -460,6 +461,15 @@ async fn an_erasure_purges_and_de_identifies_past_retention_and_keeps_the_rest_w
         .await
         .unwrap();
     assert_eq!(row, ("Erased client".to_owned(), None, None));
+    // The de-identified client is announced, so the agency's ERP de-identifies its copy.
+    let announced: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox_events WHERE event_type = 'client.updated' AND aggregate_id = $1::uuid",
+    )
+    .bind(&gone)
+    .fetch_one(tx.conn())
+    .await
+    .unwrap();
+    assert_eq!(announced, 1);
     let person: (String, Option<String>, bool) = sqlx::query_as(
         "SELECT full_name, id_number, erased_at IS NOT NULL FROM company_people WHERE id = $1::uuid",
     )

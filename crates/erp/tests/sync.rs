@@ -352,3 +352,73 @@ async fn reconcile_finds_what_was_deleted_or_edited_in_odoo_and_the_fix_restores
         .await;
     assert_eq!(report["differences"], json!([]), "{report}");
 }
+
+#[tokio::test]
+async fn odoos_refusals_and_settings_that_do_not_fit_are_reported_in_words() {
+    let env = env().await;
+    let odoo = odoo("19.0", false).await;
+    let a = env.agency("sync-words", IsolationMode::Pooled).await;
+    env.connect(&a, &odoo, OdooProtocol::Json2).await;
+    // A stage this Odoo does not have: the registration's sync says so, the client's works.
+    env.ok(
+        &a,
+        Method::PUT,
+        "/api/v1/integrations/odoo",
+        Some(json!({
+            "base_url": odoo.base_url().as_str(), "database": "comply360", "login": "admin",
+            "stages": {"submitted": "Negotiation"},
+        })),
+    )
+    .await;
+    let client = env.client(&a, "Words Matter").await;
+    env.submitted(&a, &client, "Words Matter (Pty) Ltd").await;
+    env.settle(&a).await;
+    let state = env
+        .ok(&a, Method::GET, "/api/v1/integrations/odoo/sync", None)
+        .await;
+    let failures = state["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{state}");
+    assert_eq!(failures[0]["entity"], "registration");
+    assert!(
+        failures[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("Odoo has no CRM stage named \"Negotiation\""),
+        "{state}"
+    );
+    assert_eq!(
+        records_with(&odoo, "res.partner", "name", &json!("Words Matter")).len(),
+        1
+    );
+    // A key Odoo refuses: the test connection names Odoo's own message.
+    env.ok(&a, Method::PUT, "/api/v1/integrations/odoo", Some(json!({
+        "base_url": odoo.base_url().as_str(), "database": "comply360", "login": "admin", "api_key": "not-the-key",
+    }))).await;
+    let (status, body) = env
+        .call(&a, Method::POST, "/api/v1/integrations/odoo/test", None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("Invalid apikey"),
+        "{body}"
+    );
+    // Bad settings: each field named.
+    let (status, body) = env
+        .call(
+            &a,
+            Method::PUT,
+            "/api/v1/integrations/odoo",
+            Some(json!({"base_url": "odoo", "protocol": "soap", "stages": {"won": "Won"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in ["base_url", "database", "login", "protocol", "stages.won"] {
+        assert!(fields.contains(&f), "{f}: {body}");
+    }
+}

@@ -281,15 +281,16 @@ fn day(value: minijinja::Value) -> String {
 
 /// Cents as rands with thousands separated: `125050` → `R1,250.50`.
 fn rands(value: minijinja::Value) -> String {
-    money(value, "ZAR")
+    money(value, Some("ZAR"))
 }
 
 /// Cents in a currency, thousands separated: `R1,250.50`, `US$1,250.50`, `ZWG 1,250.50`.
-fn money(value: minijinja::Value, currency: &str) -> String {
+/// A missing currency reads as rands (the agencies' own).
+fn money(value: minijinja::Value, currency: Option<&str>) -> String {
     let Some(cents) = i64::try_from(value).ok() else {
         return String::new();
     };
-    let symbol = match currency {
+    let symbol = match currency.unwrap_or("ZAR") {
         "ZAR" => "R".to_owned(),
         "USD" => "US$".to_owned(),
         other => format!("{other} "),

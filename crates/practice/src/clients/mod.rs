@@ -59,6 +59,17 @@ async fn emit(
     Ok(())
 }
 
+/// Tells the client's subscribers (the agency's ERP) it changed by other means than
+/// [`update`]: a POPIA erasure de-identifying it, say, which the ERP must mirror too.
+pub async fn changed(
+    tx: &mut TenantTx,
+    outbox: &Outbox,
+    actor: Uuid,
+    id: Uuid,
+) -> Result<(), PracticeError> {
+    emit(tx, outbox, types::CLIENT_UPDATED, actor, id).await
+}
+
 /// Inserts a checked client; returns its id. The caller commits.
 pub async fn insert(
     tx: &mut TenantTx,

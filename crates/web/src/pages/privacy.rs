@@ -167,6 +167,7 @@ pub async fn erase(
     let docs = documents(&state)?;
     let report = subject_rights::erase(
         docs,
+        &state.outbox,
         state.store.tenancy(),
         &tenant,
         &who,
