@@ -220,6 +220,29 @@ fn rename(errors: BTreeMap<String, String>, names: &[(&str, &str)]) -> BTreeMap<
         .collect()
 }
 
+/// After one of the page's small actions: committed and back to the page with `done`'s
+/// notice, or the refusal shown on the page (nothing written); an id that names nothing is
+/// the 404 page.
+async fn finish<T>(
+    state: &AppState,
+    chrome: Chrome,
+    tx: comply360_store::TenantTx,
+    result: Result<T, PracticeError>,
+    done: impl FnOnce(&T) -> String,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(chrome.done("/settings/commissions", &done(&value)))
+        }
+        Err(PracticeError::NotFound(_)) => Err(PageError::NotFound),
+        Err(e) => {
+            drop(tx);
+            render(state, chrome, Typed::Other(Refusal::of(Problem::from(e))?)).await
+        }
+    }
+}
+
 /// `POST /settings/commissions/prices/{id}/withdraw`.
 pub async fn withdraw_price(
     State(state): State<AppState>,
@@ -228,17 +251,11 @@ pub async fn withdraw_price(
 ) -> Result<Response, PageError> {
     let id = uuid(&id)?;
     let mut tx = state.store.tenancy().begin(chrome.tenant()?).await?;
-    match prices::withdraw(&mut tx, chrome.actor(), id, sa_today()).await {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(chrome.done("/settings/commissions", "The price is withdrawn."))
-        }
-        Err(PracticeError::NotFound(_)) => Err(PageError::NotFound),
-        Err(e) => {
-            drop(tx);
-            render(&state, chrome, Typed::Other(Refusal::of(Problem::from(e))?)).await
-        }
-    }
+    let result = prices::withdraw(&mut tx, chrome.actor(), id, sa_today()).await;
+    finish(&state, chrome, tx, result, |()| {
+        "The price is withdrawn.".into()
+    })
+    .await
 }
 
 /// `POST /settings/commissions/rules`.
@@ -326,23 +343,13 @@ pub async fn end_rule(
         rules::end(&mut tx, chrome.actor(), id, &input).await
     }
     .await;
-    match result {
-        Ok(r) => {
-            tx.commit().await?;
-            Ok(chrome.done(
-                "/settings/commissions",
-                &format!(
-                    "The rule ends on {}.",
-                    r.effective_to.map_or_else(String::new, |d| d.to_string())
-                ),
-            ))
-        }
-        Err(PracticeError::NotFound(_)) => Err(PageError::NotFound),
-        Err(e) => {
-            drop(tx);
-            render(&state, chrome, Typed::Other(Refusal::of(Problem::from(e))?)).await
-        }
-    }
+    finish(&state, chrome, tx, result, |r| {
+        format!(
+            "The rule ends on {}.",
+            r.effective_to.map_or_else(String::new, |d| d.to_string())
+        )
+    })
+    .await
 }
 
 /// `POST /settings/commissions/rules/{id}/delete`.
@@ -353,17 +360,11 @@ pub async fn delete_rule(
 ) -> Result<Response, PageError> {
     let id = uuid(&id)?;
     let mut tx = state.store.tenancy().begin(chrome.tenant()?).await?;
-    match rules::delete(&mut tx, chrome.actor(), id).await {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(chrome.done("/settings/commissions", "The rule is deleted."))
-        }
-        Err(PracticeError::NotFound(_)) => Err(PageError::NotFound),
-        Err(e) => {
-            drop(tx);
-            render(&state, chrome, Typed::Other(Refusal::of(Problem::from(e))?)).await
-        }
-    }
+    let result = rules::delete(&mut tx, chrome.actor(), id).await;
+    finish(&state, chrome, tx, result, |()| {
+        "The rule is deleted.".into()
+    })
+    .await
 }
 
 /// `POST /settings/commissions/trigger`.
@@ -373,28 +374,15 @@ pub async fn set_trigger(
     Form(form): Form<TriggerForm>,
 ) -> Result<Response, PageError> {
     let mut tx = state.store.tenancy().begin(chrome.tenant()?).await?;
-    match settings::put(
-        &mut tx,
-        chrome.actor(),
-        &SettingsInput {
-            trigger: Some(form.trigger),
-        },
-    )
+    let input = SettingsInput {
+        trigger: Some(form.trigger),
+    };
+    let result = settings::put(&mut tx, chrome.actor(), &input).await;
+    finish(&state, chrome, tx, result, |s| {
+        format!(
+            "Commissions are now earned when a registration is {}.",
+            s.trigger
+        )
+    })
     .await
-    {
-        Ok(s) => {
-            tx.commit().await?;
-            Ok(chrome.done(
-                "/settings/commissions",
-                &format!(
-                    "Commissions are now earned when a registration is {}.",
-                    s.trigger
-                ),
-            ))
-        }
-        Err(e) => {
-            drop(tx);
-            render(&state, chrome, Typed::Other(Refusal::of(Problem::from(e))?)).await
-        }
-    }
 }
