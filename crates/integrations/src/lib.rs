@@ -8,14 +8,17 @@
 //!   company from its enterprise number.
 //! * [`odoo`]: an agency's Odoo over JSON-2 (19.0 and later) or XML-RPC, and an in-memory
 //!   stand-in serving both.
+//! * [`payfast`]: PayFast checkout forms, ITNs and the refunds/history API, with a stand-in.
 
 pub mod cipc;
 pub mod odoo;
+pub mod payfast;
 pub mod registry;
 pub mod resilience;
 
 pub use cipc::{CipcClient, CipcConfig, CipcCredentials, CipcError, CompanyPrefill};
 pub use odoo::{OdooClient, OdooConfig, OdooError, OdooProtocol, OdooStandIn};
+pub use payfast::{PayFastClient, PayFastConfig, PayFastError, PayFastStandIn};
 pub use registry::{
     ManualGateway, RegistryError, RegistryGateway, RegistrySimulator, SimulatorGateway,
 };
