@@ -8,6 +8,8 @@
 //!   company from its enterprise number.
 //! * [`odoo`]: an agency's Odoo over JSON-2 (19.0 and later) or XML-RPC, and an in-memory
 //!   stand-in serving both.
+//! * [`stripe`]: Stripe Checkout Sessions, refunds, webhook signatures and events, with a
+//!   stand-in.
 //! * [`payfast`]: PayFast checkout forms, ITNs and the refunds/history API, with a stand-in.
 
 pub mod cipc;
@@ -15,6 +17,7 @@ pub mod odoo;
 pub mod payfast;
 pub mod registry;
 pub mod resilience;
+pub mod stripe;
 
 pub use cipc::{CipcClient, CipcConfig, CipcCredentials, CipcError, CompanyPrefill};
 pub use odoo::{OdooClient, OdooConfig, OdooError, OdooProtocol, OdooStandIn};
@@ -23,3 +26,4 @@ pub use registry::{
     ManualGateway, RegistryError, RegistryGateway, RegistrySimulator, SimulatorGateway,
 };
 pub use resilience::{CallError, CallPolicy, CircuitState, CircuitStatus, Resilience, Retryable};
+pub use stripe::{StripeClient, StripeConfig, StripeError, StripeStandIn};

@@ -23,6 +23,7 @@ pub use client::{ApiAnswer, PayFastClient, TransactionRow};
 pub use config::{API_BASE, ITN_HOSTS, LIVE_PROCESS_BASE, PayFastConfig, SANDBOX_PROCESS_BASE};
 pub use error::PayFastError;
 pub use itn::{Itn, check_amount, check_merchant, source_allowed, verify_itn};
+pub(crate) use standin::escape as standin_escape;
 pub use standin::{
     ItnDelivery, PaidResult, PayFastStandIn, PayFastStandInConfig, PayFastStandInHandle,
     StandInMerchant, StandInPayment,

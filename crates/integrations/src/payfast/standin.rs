@@ -15,6 +15,8 @@
 mod api;
 mod page;
 
+pub(crate) use page::escape;
+
 use super::amount::{format_cents, parse_cents};
 use super::checkout::CheckoutForm;
 use super::config::PayFastConfig;
