@@ -8,5 +8,6 @@
 
 mod cipc;
 mod odoo;
+mod payments;
 mod registry;
 mod resilience;
