@@ -9,5 +9,6 @@
 mod cipc;
 mod odoo;
 mod payments;
+mod payments_oracle;
 mod registry;
 mod resilience;
