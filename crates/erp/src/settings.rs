@@ -6,7 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use comply360_domain::Secret;
-use comply360_identity::sealed::MasterKey;
+pub use comply360_identity::sealed::Sealing;
 use comply360_integrations::odoo::{OdooClient, OdooConfig, OdooProtocol};
 use comply360_practice::error::Problems;
 use comply360_practice::workflow::Status;
@@ -83,31 +83,6 @@ pub struct OdooSettingsInput {
     /// Stage names by registration status, replacing the defaults given.
     #[serde(default)]
     pub stages: BTreeMap<String, String>,
-}
-
-/// What seals and opens the key: the master key itself (the jobs), or identity's handle on
-/// it (the API).
-pub trait Sealing: Send + Sync {
-    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8>;
-    fn open(&self, sealed: &[u8], context: &[u8]) -> Option<Vec<u8>>;
-}
-
-impl Sealing for MasterKey {
-    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8> {
-        MasterKey::seal(self, plaintext, context)
-    }
-    fn open(&self, sealed: &[u8], context: &[u8]) -> Option<Vec<u8>> {
-        MasterKey::open(self, sealed, context).ok()
-    }
-}
-
-impl Sealing for comply360_identity::Identity {
-    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8> {
-        comply360_identity::Identity::seal(self, plaintext, context)
-    }
-    fn open(&self, sealed: &[u8], context: &[u8]) -> Option<Vec<u8>> {
-        comply360_identity::Identity::open(self, sealed, context)
-    }
 }
 
 fn context(agency: uuid::Uuid) -> Vec<u8> {

@@ -65,6 +65,18 @@ pub const TENANT_PERMISSIONS: &[(Permission, &str)] = &[
         "commissions:manage",
         "set the agency's prices and commission rules, and when commissions are earned",
     ),
+    (
+        "invoices:read",
+        "read the agency's invoices, payments and credit notes",
+    ),
+    (
+        "invoices:write",
+        "draft and issue invoices for registrations, and send clients their pay link",
+    ),
+    (
+        "payments:manage",
+        "record EFT and cash payments, refund, void invoices, and set the billing details and payment providers",
+    ),
     ("users:read", "list the agency's users"),
     (
         "users:manage",

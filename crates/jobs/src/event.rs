@@ -24,7 +24,19 @@ pub mod types {
     pub const DOCUMENT_VERIFIED: &str = "document.verified";
     /// A document failed its checks, or its scan (then it is quarantined).
     pub const DOCUMENT_REJECTED: &str = "document.rejected";
+    /// An invoice was issued (numbered, its pay link made) or voided.
+    pub const INVOICE_ISSUED: &str = "invoice.issued";
+    pub const INVOICE_VOIDED: &str = "invoice.voided";
+    /// A provider's notification (webhook, ITN) was stored; the `payments.notification` job
+    /// applies it.
+    pub const PAYMENT_NOTIFICATION_RECEIVED: &str = "payment.notification_received";
+    /// A payment was recorded against an invoice (from a provider, or by staff).
     pub const PAYMENT_RECEIVED: &str = "payment.received";
+    /// Staff asked for a refund (a credit note was issued); the `payments.refund` job asks the
+    /// provider.
+    pub const PAYMENT_REFUND_REQUESTED: &str = "payment.refund_requested";
+    /// A refund went through (or was recorded, for EFT and cash).
+    pub const PAYMENT_REFUNDED: &str = "payment.refunded";
     pub const COMMISSION_CALCULATED: &str = "commission.calculated";
     pub const COMMISSION_APPROVED: &str = "commission.approved";
     pub const COMMISSION_PAID: &str = "commission.paid";
@@ -60,7 +72,12 @@ pub mod types {
         DOCUMENT_UPLOADED,
         DOCUMENT_VERIFIED,
         DOCUMENT_REJECTED,
+        INVOICE_ISSUED,
+        INVOICE_VOIDED,
+        PAYMENT_NOTIFICATION_RECEIVED,
         PAYMENT_RECEIVED,
+        PAYMENT_REFUND_REQUESTED,
+        PAYMENT_REFUNDED,
         COMMISSION_CALCULATED,
         COMMISSION_APPROVED,
         COMMISSION_PAID,

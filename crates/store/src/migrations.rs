@@ -52,11 +52,11 @@ macro_rules! embedded {
 
 impl MigrationSet {
     pub fn control() -> MigrationSet {
-        embedded!("control", [1 => "0001_catalog.sql", 2 => "0002_integration_circuits.sql", 3 => "0003_identity.sql", 4 => "0004_declared_holidays.sql", 5 => "0005_data_keys.sql"])
+        embedded!("control", [1 => "0001_catalog.sql", 2 => "0002_integration_circuits.sql", 3 => "0003_identity.sql", 4 => "0004_declared_holidays.sql", 5 => "0005_data_keys.sql", 6 => "0006_payments.sql"])
     }
 
     pub fn tenant() -> MigrationSet {
-        embedded!("tenant", [1 => "0001_core.sql", 2 => "0002_events.sql", 3 => "0003_notifications.sql", 4 => "0004_identity.sql", 5 => "0005_practice.sql", 6 => "0006_idempotency.sql", 7 => "0007_search.sql", 8 => "0008_documents.sql", 9 => "0009_people_erasure.sql", 10 => "0010_money.sql", 11 => "0011_odoo.sql", 12 => "0012_reports.sql"])
+        embedded!("tenant", [1 => "0001_core.sql", 2 => "0002_events.sql", 3 => "0003_notifications.sql", 4 => "0004_identity.sql", 5 => "0005_practice.sql", 6 => "0006_idempotency.sql", 7 => "0007_search.sql", 8 => "0008_documents.sql", 9 => "0009_people_erasure.sql", 10 => "0010_money.sql", 11 => "0011_odoo.sql", 12 => "0012_reports.sql", 13 => "0013_payments.sql"])
     }
 
     /// Reads `NNNN_*.sql` files from a directory (used by tests and by operators who ship

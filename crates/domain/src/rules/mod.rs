@@ -19,6 +19,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
+use crate::Jurisdiction;
 use crate::calendar::BusinessCalendar;
 use crate::money::Cents;
 
@@ -33,7 +34,9 @@ pub use fees::{
     AnnualReturnEntity, CipcFees, FeeQuote, IncorporationFeeKind, annual_return_fee,
     incorporation_fee, name_reservation_fee,
 };
-pub use vat::{VatFinding, VatThresholds, VatVerdict, must_apply_by, vat_test};
+pub use vat::{
+    VatFinding, VatRate, VatRates, VatThresholds, VatVerdict, must_apply_by, vat_on, vat_test,
+};
 
 /// Why a rule could not be applied, or a rules file not loaded. Each message says what to fix.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -106,6 +109,8 @@ pub struct Rules {
     pub about: Option<String>,
     pub vat_thresholds: DateEffective<VatThresholds>,
     pub cipc_fees: DateEffective<CipcFees>,
+    /// The VAT rate an agency that is a VAT vendor charges on its fees, by date.
+    pub vat_rates: DateEffective<VatRates>,
     pub beneficial_ownership: BeneficialOwnershipRules,
     pub zw_reregistration: ZwReregistration,
 }
@@ -137,6 +142,12 @@ impl Rules {
                 .value
                 .check()
                 .map_err(|e| RuleError::Invalid(format!("CIPC fees from {}: {e}", entry.from)))?;
+        }
+        for entry in rules.vat_rates.entries() {
+            entry
+                .value
+                .check()
+                .map_err(|e| RuleError::Invalid(format!("VAT rates from {}: {e}", entry.from)))?;
         }
         if rules.beneficial_ownership.change_filing_business_days == 0 {
             return Err(RuleError::Invalid(
@@ -212,6 +223,34 @@ impl Rules {
                 .map(|n| format!(" ({n})"))
                 .unwrap_or_default()
         )]
+    }
+
+    /// The VAT rate, in basis points, a vendor in `jurisdiction` charges on `on`, and whether
+    /// the configured rate is unconfirmed.
+    pub fn vat_rate(
+        &self,
+        jurisdiction: Jurisdiction,
+        on: NaiveDate,
+    ) -> Result<VatRate, RuleError> {
+        let entry = self
+            .vat_rates
+            .entry_at(on)
+            .ok_or_else(|| RuleError::Invalid(format!("no VAT rate is configured for {on}")))?;
+        let bp = match jurisdiction {
+            Jurisdiction::SouthAfrica => Some(entry.value.za_bp),
+            Jurisdiction::Zimbabwe => entry.value.zw_bp,
+        }
+        .ok_or_else(|| {
+            RuleError::Invalid(format!(
+                "no VAT rate is configured for {} on {on}; add it to the rules' vat_rates",
+                jurisdiction.as_str()
+            ))
+        })?;
+        Ok(VatRate {
+            bp,
+            from: entry.from,
+            unconfirmed: entry.unconfirmed,
+        })
     }
 
     /// The last day for old-system Zimbabwean companies and PBCs to re-register on CIPZ.

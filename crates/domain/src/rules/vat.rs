@@ -329,3 +329,79 @@ mod tests {
         assert!(matches!(err, RuleError::NotInForce { .. }), "{err}");
     }
 }
+
+/// The VAT rates in force from one date, in basis points (1500 = 15%), per jurisdiction the
+/// agency is a vendor in. Zimbabwe's is optional: absent, a Zimbabwean vendor's invoice is
+/// refused rather than charged a guessed rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VatRates {
+    pub za_bp: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zw_bp: Option<u32>,
+}
+
+impl VatRates {
+    pub(crate) fn check(&self) -> Result<(), String> {
+        for (name, bp) in [("za_bp", Some(self.za_bp)), ("zw_bp", self.zw_bp)] {
+            if let Some(bp) = bp
+                && bp > 10_000
+            {
+                return Err(format!(
+                    "{name} is {bp} basis points, over 100%; 1500 means 15%"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The rate in force for one vendor on one day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct VatRate {
+    /// Basis points: 1500 is 15%.
+    pub bp: u32,
+    /// The day the rate took effect.
+    pub from: NaiveDate,
+    pub unconfirmed: bool,
+}
+
+impl VatRate {
+    /// The VAT on an amount exclusive of VAT, rounded to the nearest cent with halves away
+    /// from zero (how invoices round tax).
+    pub fn on(&self, exclusive: Cents) -> Cents {
+        Cents(vat_on(exclusive.0, self.bp))
+    }
+}
+
+/// `amount × bp / 10 000`, to the nearest cent, an exact half away from zero.
+pub fn vat_on(amount_cents: i64, bp: u32) -> i64 {
+    let exact = i128::from(amount_cents) * i128::from(bp);
+    let value = crate::commission::Rounding::HalfUp.divide(exact, 10_000);
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
+}
+
+#[cfg(test)]
+mod vat_rate_tests {
+    use super::*;
+
+    #[test]
+    fn vat_is_rounded_to_the_cent_halves_up() {
+        assert_eq!(vat_on(100_000, 1500), 15_000); // R1 000.00 → R150.00
+        assert_eq!(vat_on(1, 1500), 0); // 0.15 c
+        assert_eq!(vat_on(3, 1500), 0); // 0.45 c
+        assert_eq!(vat_on(10, 1500), 2); // 1.5 c → 2
+        assert_eq!(vat_on(-10, 1500), -2);
+        assert_eq!(vat_on(123_457, 1500), 18_519); // 18 518.55 → 18 519
+        assert_eq!(vat_on(5, 0), 0);
+    }
+
+    #[test]
+    fn a_rate_over_a_hundred_percent_is_refused() {
+        let bad = VatRates {
+            za_bp: 15_000,
+            zw_bp: None,
+        };
+        assert!(bad.check().unwrap_err().contains("over 100%"));
+    }
+}

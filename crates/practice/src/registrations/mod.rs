@@ -10,6 +10,7 @@ mod assignment;
 mod drafts;
 mod list;
 mod model;
+mod payment;
 pub(crate) mod repo;
 mod steps;
 mod transitions;
@@ -25,6 +26,7 @@ pub use assignment::{AssignInput, assign, extend_reservation};
 pub use drafts::create_draft;
 pub use list::{RegistrationFilter, list};
 pub use model::{Actor, FilingPath, NewDraft, Registration};
+pub use payment::{PaymentStep, StepRecorded, record_payment};
 pub use steps::{StepPatch, check, patch_step};
 pub use transitions::{TransitionInput, transition};
 

@@ -148,6 +148,30 @@ pub(crate) async fn save_step(
     Ok(())
 }
 
+/// Sets one field of one step, leaving the status as it is.
+pub(crate) async fn save_field(
+    tx: &mut TenantTx,
+    id: Uuid,
+    step: &str,
+    field: &str,
+    value: &Value,
+) -> Result<(), sqlx::Error> {
+    tx.query(
+        "UPDATE registrations SET payload = jsonb_set( \
+             jsonb_set(payload, ARRAY[$3], coalesce(payload -> $3, '{}'::jsonb), true), \
+             ARRAY[$3, $4], $5, true), version = version + 1 \
+         WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(tx.tenant_id().as_uuid())
+    .bind(id)
+    .bind(step)
+    .bind(field)
+    .bind(value)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
 /// Moves to `to`, stamping `submitted_at` or `completed_at` when it is one of those.
 pub(crate) async fn set_status(tx: &mut TenantTx, id: Uuid, to: Status) -> Result<(), sqlx::Error> {
     tx.query(

@@ -1,0 +1,7 @@
+//! The payments crate's integration tests: one binary (see Cargo.toml), a module per file.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
