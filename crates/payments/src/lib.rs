@@ -10,6 +10,7 @@ pub mod billing;
 pub mod invoices;
 pub mod ledger;
 pub mod manual;
+pub mod pdf;
 pub mod refunds;
 
 pub use comply360_practice::PracticeError;

@@ -5,3 +5,5 @@
     clippy::expect_used,
     reason = "tests fail by panicking"
 )]
+
+mod pdf;
