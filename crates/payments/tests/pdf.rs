@@ -253,12 +253,12 @@ fn an_invoice_without_a_vat_number_is_not_a_tax_invoice() {
 }
 
 #[test]
-fn stamps_say_paid_partially_paid_void_and_draft() {
+fn the_status_shows_as_paid_partially_paid_void_or_draft() {
     for (status, stamp) in [
         (InvoiceStatus::Paid, "PAID"),
         (InvoiceStatus::PartiallyPaid, "PARTIALLY PAID"),
         (InvoiceStatus::Void, "VOID"),
-        (InvoiceStatus::Draft, "DRAFT"),
+        (InvoiceStatus::Draft, "DRAFT INVOICE"),
     ] {
         let mut detail = detail(vat_issuer(), status);
         if status == InvoiceStatus::Draft {
@@ -273,8 +273,17 @@ fn stamps_say_paid_partially_paid_void_and_draft() {
         let Some(text) = text(&pdf, None) else { return };
         assert!(text.contains(stamp), "{stamp} missing from:\n{text}");
         match status {
-            InvoiceStatus::Paid => assert!(text.contains("R 0.00"), "nothing due:\n{text}"),
-            InvoiceStatus::Void => assert!(text.contains("Issued to the wrong client"), "{text}"),
+            InvoiceStatus::Paid => {
+                assert!(text.contains("R 0.00"), "nothing due:\n{text}");
+                assert!(!text.contains("PAY BY EFT"), "{text}");
+            }
+            InvoiceStatus::Void => {
+                assert!(text.contains("Issued to the wrong client"), "{text}");
+                assert!(!text.contains("Payment due"), "{text}");
+                assert!(!text.contains("PAY BY EFT"), "{text}");
+            }
+            // Without a serial number it is no tax invoice yet.
+            InvoiceStatus::Draft => assert!(!text.contains("TAX INVOICE"), "{text}"),
             _ => {}
         }
     }

@@ -24,12 +24,15 @@ const TOTALS_LEFT: f32 = 335.0;
 pub(super) fn render(detail: &InvoiceDetail, client: &Party<'_>) -> Vec<u8> {
     let invoice = &detail.invoice;
     let issuer = Issuer::read(&invoice.issuer);
-    let title = if issuer.vat_number.is_some() {
+    // A draft has no serial number yet, so it cannot be a tax invoice.
+    let title = if invoice.status == InvoiceStatus::Draft {
+        "DRAFT INVOICE"
+    } else if issuer.vat_number.is_some() {
         "TAX INVOICE"
     } else {
         "INVOICE"
     };
-    let number = invoice.number.as_deref().unwrap_or("Draft");
+    let number = invoice.number.as_deref().unwrap_or("Not yet issued");
     let what = format!("{title} {number}");
     let mut canvas = Canvas::new(&what);
 
@@ -39,8 +42,7 @@ pub(super) fn render(detail: &InvoiceDetail, client: &Party<'_>) -> Vec<u8> {
         meta.extend(invoice.due_on.map(|d| ("Due date", date(d))));
     }
     let stamp = match invoice.status {
-        InvoiceStatus::Draft => Some(Stamp::DRAFT),
-        InvoiceStatus::Issued => None,
+        InvoiceStatus::Draft | InvoiceStatus::Issued => None,
         InvoiceStatus::PartiallyPaid => Some(Stamp::PARTIALLY_PAID),
         InvoiceStatus::Paid => Some(Stamp::PAID),
         InvoiceStatus::Void => Some(Stamp::VOID),
@@ -71,8 +73,8 @@ pub(super) fn render(detail: &InvoiceDetail, client: &Party<'_>) -> Vec<u8> {
 
     // The totals beside how to pay, kept together.
     let totals = totals(detail, issuer.vat_number.is_some());
-    let payment = how_to_pay(&issuer, invoice.number.as_deref());
-    let height = (totals.len() as f32 * 15.0).max(payment.len() as f32 * BODY.leading()) + 30.0;
+    let payment = how_to_pay(&issuer, invoice.status, invoice.number.as_deref());
+    let height = (totals.len() as f32 * 19.0).max(payment.len() as f32 * BODY.leading()) + 30.0;
     y -= 12.0;
     if y - height < BOTTOM {
         canvas.new_page();
@@ -187,7 +189,9 @@ fn draw_totals(canvas: &mut Canvas, top: f32, rows: &[Total], currency: &str) ->
             BODY
         };
         if total.strong {
-            canvas.rule(TOTALS_LEFT, RIGHT, y + 11.0, 0.6, Rgb::GREY);
+            // Set apart from the rows above by a rule with room on both sides.
+            y -= 4.0;
+            canvas.rule(TOTALS_LEFT, RIGHT, y + 12.5, 0.6, Rgb::GREY);
         }
         canvas.text(TOTALS_LEFT + 6.0, y, &style, total.label);
         canvas.text_right(RIGHT - 6.0, y, &style, &money(total.cents, currency));
@@ -205,9 +209,13 @@ enum PayLine {
 }
 
 /// The terms and, when the agency has given them, its bank details for an EFT with the
-/// invoice number as the reference.
-fn how_to_pay(issuer: &Issuer, number: Option<&str>) -> Vec<PayLine> {
+/// invoice number as the reference. Nothing for a void invoice, and no bank details once it is
+/// paid: neither should invite a payment.
+fn how_to_pay(issuer: &Issuer, status: InvoiceStatus, number: Option<&str>) -> Vec<PayLine> {
     let mut lines = Vec::new();
+    if status == InvoiceStatus::Void {
+        return lines;
+    }
     match issuer.terms_days {
         Some(0) => lines.push(PayLine::Strong("Payment due on receipt.".to_owned())),
         Some(1) => lines.push(PayLine::Strong("Payment due within 1 day.".to_owned())),
@@ -216,7 +224,7 @@ fn how_to_pay(issuer: &Issuer, number: Option<&str>) -> Vec<PayLine> {
         }
         _ => {}
     }
-    if !issuer.bank_details.is_empty() {
+    if !issuer.bank_details.is_empty() && status != InvoiceStatus::Paid {
         if !lines.is_empty() {
             lines.push(PayLine::Gap);
         }

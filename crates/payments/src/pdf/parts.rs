@@ -25,8 +25,6 @@ impl Stamp {
     pub const PAID: Stamp = Stamp::new("PAID", Rgb(0.10, 0.50, 0.22));
     pub const PARTIALLY_PAID: Stamp = Stamp::new("PARTIALLY PAID", Rgb(0.60, 0.40, 0.0));
     pub const VOID: Stamp = Stamp::new("VOID", Rgb(0.71, 0.14, 0.09));
-    /// A draft has no number and must not pass for an invoice.
-    pub const DRAFT: Stamp = Stamp::new("DRAFT", Rgb::GREY);
     pub const REFUNDED: Stamp = Stamp::new("REFUNDED", Rgb(0.10, 0.50, 0.22));
 
     const fn new(text: &'static str, colour: Rgb) -> Stamp {
