@@ -2,9 +2,11 @@
 //! and those bytes measured, so that amounts can be right-aligned and descriptions wrapped
 //! without embedding a font file.
 //!
-//! The widths are Adobe's Core 14 AFM metrics (Helvetica.afm and Helvetica-Bold.afm, version
-//! 002.000, the ones every PDF reader substitutes for these fonts), in thousandths of the font
-//! size, indexed by WinAnsi code from 0x20. Code points WinAnsi leaves undefined (0x7f, 0x81,
+//! The widths are Adobe's AFM metrics for Helvetica and Helvetica-Bold, in thousandths of the
+//! font size, indexed by WinAnsi code from 0x20: read from the AFM-derived font files groff
+//! ships (`font/devps/HR`, `HB`) and checked against the Core 14 AFM files (version 002.000,
+//! the metrics PDF readers use for these fonts); where they differ (only `mu`, 0xb5, in
+//! Helvetica: 578 in the 1999 revision) the Core 14 value is kept. Code points WinAnsi leaves undefined (0x7f, 0x81,
 //! 0x8d, 0x8f, 0x90, 0x9d) are 0: [`encode`] never produces them.
 
 /// One of the two faces the documents use.
