@@ -28,6 +28,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod money;
 pub mod openapi;
+pub mod payments;
 pub mod platform;
 pub mod practice;
 pub mod privacy;

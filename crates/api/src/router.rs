@@ -7,7 +7,8 @@ use crate::problem::Problem;
 use crate::routes::Routes;
 pub use crate::state::{AppState, HttpSettings, Surface};
 use crate::{
-    docs, documents, erp, gateway, health, metrics, money, platform, privacy, tenant_profile,
+    docs, documents, erp, gateway, health, metrics, money, payments, platform, privacy,
+    tenant_profile,
 };
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -27,7 +28,7 @@ type Fragment = fn(Routes) -> Routes;
 const OPS: [Fragment; 2] = [health::routes, metrics::routes];
 
 /// The API and its documents, resource by resource (the portal's pages are `comply360-web`'s).
-const API: [Fragment; 23] = [
+const API: [Fragment; 27] = [
     auth::routes,
     docs::routes,
     tenant_profile::routes,
@@ -50,6 +51,10 @@ const API: [Fragment; 23] = [
     money::commissions::routes,
     erp::routes,
     money::reports::routes,
+    payments::invoices::routes,
+    payments::settings::routes,
+    payments::checkout::routes,
+    payments::webhooks::routes,
     platform::routes,
 ];
 

@@ -7,6 +7,7 @@ use comply360_identity::Identity;
 use comply360_identity::ratelimit::{Quota, RateLimiter};
 use comply360_integrations::{CallPolicy, Resilience};
 use comply360_jobs::Outbox;
+use comply360_payments::Payments;
 use comply360_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +58,9 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// Documents: storage, scanning, extraction (set with [`AppState::with_documents`]).
     pub documents: Option<Documents>,
+    /// Online payments: the providers, checkouts and notifications (set with
+    /// [`AppState::with_payments`]).
+    pub payments: Option<Payments>,
 }
 
 impl AppState {
@@ -75,11 +79,17 @@ impl AppState {
             identity,
             limiter,
             documents: None,
+            payments: None,
         }
     }
 
     pub fn with_documents(mut self, documents: Documents) -> AppState {
         self.documents = Some(documents);
+        self
+    }
+
+    pub fn with_payments(mut self, payments: Payments) -> AppState {
+        self.payments = Some(payments);
         self
     }
 

@@ -255,6 +255,31 @@ fn warn_if_readable_by_others(path: &Path) {
     let _ = path;
 }
 
+/// What seals and opens an agency's stored secrets (an Odoo key, payment provider
+/// credentials): the master key itself (the jobs), or identity's handle on it (the API).
+pub trait Sealing: Send + Sync {
+    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8>;
+    fn open(&self, sealed: &[u8], context: &[u8]) -> Option<Vec<u8>>;
+}
+
+impl Sealing for MasterKey {
+    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8> {
+        MasterKey::seal(self, plaintext, context)
+    }
+    fn open(&self, sealed: &[u8], context: &[u8]) -> Option<Vec<u8>> {
+        MasterKey::open(self, sealed, context).ok()
+    }
+}
+
+impl Sealing for crate::Identity {
+    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8> {
+        crate::Identity::seal(self, plaintext, context)
+    }
+    fn open(&self, sealed: &[u8], context: &[u8]) -> Option<Vec<u8>> {
+        crate::Identity::open(self, sealed, context)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,30 +451,5 @@ mod tests {
         inner.update(b"data");
         let expected: [u8; 32] = inner.finalize().into_bytes().into();
         assert_eq!(key.keyed_hash("recovery-code", b"data"), expected);
-    }
-}
-
-/// What seals and opens an agency's stored secrets (an Odoo key, payment provider
-/// credentials): the master key itself (the jobs), or identity's handle on it (the API).
-pub trait Sealing: Send + Sync {
-    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8>;
-    fn open(&self, sealed: &[u8], context: &[u8]) -> Option<Vec<u8>>;
-}
-
-impl Sealing for MasterKey {
-    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8> {
-        MasterKey::seal(self, plaintext, context)
-    }
-    fn open(&self, sealed: &[u8], context: &[u8]) -> Option<Vec<u8>> {
-        MasterKey::open(self, sealed, context).ok()
-    }
-}
-
-impl Sealing for crate::Identity {
-    fn seal(&self, plaintext: &[u8], context: &[u8]) -> Vec<u8> {
-        crate::Identity::seal(self, plaintext, context)
-    }
-    fn open(&self, sealed: &[u8], context: &[u8]) -> Option<Vec<u8>> {
-        crate::Identity::open(self, sealed, context)
     }
 }

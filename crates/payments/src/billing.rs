@@ -77,6 +77,18 @@ pub async fn get(tx: &mut TenantTx) -> Result<BillingSettings, PracticeError> {
         .unwrap_or_default())
 }
 
+/// The agency's brand colour (`#rrggbb`, the portal's `branding.primary_color`), printed on
+/// its invoices; None when unset or not a colour.
+pub async fn brand_colour(tx: &mut TenantTx) -> Result<Option<String>, PracticeError> {
+    let colour = settings::get(tx, "branding")
+        .await?
+        .and_then(|b| b.get("primary_color")?.as_str().map(str::to_owned))
+        .filter(|c| {
+            c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|d| d.is_ascii_hexdigit())
+        });
+    Ok(colour)
+}
+
 fn optional_text(
     field: &str,
     value: Option<&String>,

@@ -6,4 +6,8 @@
     reason = "tests fail by panicking"
 )]
 
+mod support;
+
+mod online;
 mod pdf;
+mod refusals;

@@ -81,3 +81,45 @@ pub async fn problem(res: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(body["code"], code, "{body}");
     body
 }
+
+/// Calls the API as `token` of `tenant`: the status and the body (JSON, or the text as a
+/// JSON string). The one way the crates' tests make an API call.
+pub async fn call(
+    client: &reqwest::Client,
+    app: &TestApp,
+    tenant: &str,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = client
+        .request(method, app.url(path))
+        .header("x-tenant", tenant)
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("send the request");
+    let status = res.status();
+    let text = res.text().await.expect("read the body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// Like [`call`], asserting a 2xx answer; the body.
+pub async fn ok(
+    client: &reqwest::Client,
+    app: &TestApp,
+    tenant: &str,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let (status, body) = call(client, app, tenant, token, method.clone(), path, body).await;
+    assert!(status.is_success(), "{method} {path}: {status} {body}");
+    body
+}

@@ -29,6 +29,7 @@ pub use comply360_fixtures as documents;
 pub mod http;
 pub mod isolation;
 pub mod moto;
+pub mod payments;
 pub mod pgbouncer;
 mod rows;
 mod services;
@@ -258,14 +259,18 @@ pub fn test_master_key() -> MasterKey {
 
 /// Identity for a test store.
 pub async fn test_identity(store: &Store, outbox: &Outbox) -> Identity {
-    Identity::start(
-        store.clone(),
-        outbox.clone(),
-        IdentitySettings::default(),
-        test_master_key(),
-    )
-    .await
-    .expect("start identity")
+    test_identity_with(store, outbox, IdentitySettings::default()).await
+}
+
+/// Identity for a test store with `settings` (e.g. the portal's address).
+pub async fn test_identity_with(
+    store: &Store,
+    outbox: &Outbox,
+    settings: IdentitySettings,
+) -> Identity {
+    Identity::start(store.clone(), outbox.clone(), settings, test_master_key())
+        .await
+        .expect("start identity")
 }
 
 /// The app's state for a test store, with `outbox`, default settings, in-process limits and
@@ -273,6 +278,11 @@ pub async fn test_identity(store: &Store, outbox: &Outbox) -> Identity {
 /// unless the outbox subscribes `documents.process`).
 pub async fn app_state(store: &Store, outbox: Outbox) -> AppState {
     let identity = test_identity(store, &outbox).await;
+    app_state_for(store, outbox, identity).await
+}
+
+/// [`app_state`] with an identity of the test's own.
+pub async fn app_state_for(store: &Store, outbox: Outbox, identity: Identity) -> AppState {
     let documents = default_documents(store).await;
     AppState::new(
         store.clone(),
@@ -352,12 +362,16 @@ impl Drop for TestApp {
 /// bring their own subscriptions. Nothing runs their jobs unless a test asks
 /// ([`TestApp::run_jobs`]); messages are rendered, never delivered.
 pub fn default_outbox() -> Outbox {
-    let subs = Subscriptions::new(RetryPolicy::DEFAULT)
+    Outbox::new(Arc::new(default_subscriptions()), Transport::Postgres)
+}
+
+/// The subscriptions of [`default_outbox`], for tests that add handlers of their own.
+pub fn default_subscriptions() -> Subscriptions {
+    Subscriptions::new(RetryPolicy::DEFAULT)
         .with(AuditTrail)
         .with(NotifyEvents::new("en"))
         .with(comply360_money::CalculateCommission)
-        .with(test_odoo_sync());
-    Outbox::new(Arc::new(subs), Transport::Postgres)
+        .with(test_odoo_sync())
 }
 
 /// The `odoo.sync` handler of tests: the test master key, fast retries and a circuit that
@@ -385,10 +399,16 @@ pub async fn spawn_app(store: Store) -> TestApp {
 
 /// Serves a prepared state (own outbox, own resilience settings).
 pub async fn spawn_app_with(state: AppState) -> TestApp {
-    let store = state.store.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a loopback port");
+    spawn_app_on(listener, state).await
+}
+
+/// Serves a prepared state on a bound listener (for a state that must know its own address,
+/// such as links back to the app).
+pub async fn spawn_app_on(listener: tokio::net::TcpListener, state: AppState) -> TestApp {
+    let store = state.store.clone();
     let addr = listener.local_addr().expect("local address");
     let stop = CancellationToken::new();
     let token = stop.clone();

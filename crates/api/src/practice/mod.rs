@@ -65,6 +65,10 @@ fn not_found_code(what: &str) -> &'static str {
         "commission rule" => "commission_rule_not_found",
         "price" => "price_not_found",
         "agent" => "agent_not_found",
+        "invoice" => "invoice_not_found",
+        "payment" => "payment_not_found",
+        "credit note" => "credit_note_not_found",
+        "payment provider" => "payment_provider_not_found",
         _ => "not_found",
     }
 }

@@ -3,7 +3,7 @@
 
 use comply360_domain::IsolationMode;
 use comply360_integrations::odoo::{OdooProtocol, OdooStandIn, StandInConfig, StandInHandle};
-use comply360_testkit::{TestApp, TestDb, spawn_app};
+use comply360_testkit::{TestApp, TestDb, http, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -63,27 +63,11 @@ impl Env {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .request(method, self.app.url(path))
-            .header("x-tenant", &a.slug)
-            .bearer_auth(&a.admin);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let text = res.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        http::call(&self.http, &self.app, &a.slug, &a.admin, method, path, body).await
     }
 
     pub async fn ok(&self, a: &Agency, method: Method, path: &str, body: Option<Value>) -> Value {
-        let (status, body) = self.call(a, method.clone(), path, body).await;
-        assert!(status.is_success(), "{method} {path}: {status} {body}");
-        body
+        http::ok(&self.http, &self.app, &a.slug, &a.admin, method, path, body).await
     }
 
     /// Connects the agency to `odoo` over `protocol`.

@@ -2,7 +2,7 @@
 //! two agents, and the few steps every test takes (a client, a registration taken to approval).
 
 use comply360_domain::IsolationMode;
-use comply360_testkit::{TestApp, TestDb, spawn_app};
+use comply360_testkit::{TestApp, TestDb, http, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -63,21 +63,10 @@ impl Env {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut req = self
-            .http
-            .request(method, self.app.url(path))
-            .header("x-tenant", &a.slug)
-            .bearer_auth(&who.token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let text = res.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        http::call(
+            &self.http, &self.app, &a.slug, &who.token, method, path, body,
         )
+        .await
     }
 
     /// Like [`Env::call`], asserting a 2xx answer; the body.
@@ -89,9 +78,10 @@ impl Env {
         path: &str,
         body: Option<Value>,
     ) -> Value {
-        let (status, body) = self.call(a, who, method.clone(), path, body).await;
-        assert!(status.is_success(), "{method} {path}: {status} {body}");
-        body
+        http::ok(
+            &self.http, &self.app, &a.slug, &who.token, method, path, body,
+        )
+        .await
     }
 
     pub async fn client(&self, a: &Agency, surname: &str) -> String {

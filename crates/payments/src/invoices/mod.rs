@@ -212,6 +212,7 @@ pub async fn issue(
         });
     }
     let settings = billing::get(tx).await?;
+    let brand_colour = billing::brand_colour(tx).await?;
     let sequence = numbering::next(tx, Series::Invoice).await?;
     let number = numbering::format(&settings.invoice_prefix, sequence);
     let issuer = json!({
@@ -222,6 +223,7 @@ pub async fn issue(
         "bank_details": settings.bank_details,
         "vat_number": settings.vat_vendor.then_some(settings.vat_number.clone()).flatten(),
         "terms_days": settings.terms_days,
+        "brand_colour": brand_colour,
     });
     let due_on = today
         .checked_add_days(Days::new(u64::from(settings.terms_days)))
