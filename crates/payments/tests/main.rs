@@ -8,6 +8,8 @@
 
 mod support;
 
+mod isolation;
+mod ledger;
 mod online;
 mod pdf;
 mod refusals;
