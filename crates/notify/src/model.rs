@@ -70,11 +70,13 @@ pub enum Category {
     Security,
     /// Operator messages such as `comply360 notify test`.
     System,
+    /// Invoices, pay links and receipts to clients.
+    Billing,
 }
 
 text_enum!(Category, "notification category", {
     Registrations => "registrations", Account => "account", Security => "security",
-    System => "system",
+    System => "system", Billing => "billing",
 });
 
 /// An address on one channel, validated.

@@ -104,6 +104,27 @@ async fn a_client_pays_with_payfast_once_and_the_registration_moves_on() {
         1
     );
     assert_eq!(env.invoice(&a, &inv.id).await["paid_cents"], 127_500);
+
+    // The client was emailed the pay link, then one receipt.
+    let to = "recipient = 'naledi.dlamini@example.co.za'";
+    assert_eq!(
+        env.count(
+            &a,
+            "notification_messages",
+            &format!("{to} AND template = 'invoice_issued'")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        env.count(
+            &a,
+            "notification_messages",
+            &format!("{to} AND template = 'payment_received'")
+        )
+        .await,
+        1
+    );
 }
 
 #[tokio::test]

@@ -146,6 +146,12 @@ pub async fn issue(
     let input = body.map(|JsonBody(b)| b).unwrap_or_default();
     let tenant = caller.tenant()?;
     let mut tx = state.store.tenancy().begin(tenant).await?;
+    let slug = tenant.slug().to_owned();
+    let url = |t: &PayToken| pay_url(&state, &slug, t);
+    let links = invoices::Links {
+        agency: tenant.name(),
+        pay_url: &url,
+    };
     let issued = invoices::issue(
         &mut tx,
         &state.outbox,
@@ -153,7 +159,7 @@ pub async fn issue(
         id,
         input.expected_version,
         today(),
-        tenant.name(),
+        &links,
     )
     .await?;
     tx.commit().await?;
@@ -176,7 +182,13 @@ pub async fn renew_link(
     let id = path_id(&id, "invoice")?;
     let tenant = caller.tenant()?;
     let mut tx = state.store.tenancy().begin(tenant).await?;
-    let token = invoices::renew_link(&mut tx, &state.outbox, caller.actor(), id).await?;
+    let slug = tenant.slug().to_owned();
+    let url = |t: &PayToken| pay_url(&state, &slug, t);
+    let links = invoices::Links {
+        agency: tenant.name(),
+        pay_url: &url,
+    };
+    let token = invoices::renew_link(&mut tx, &state.outbox, caller.actor(), id, &links).await?;
     tx.commit().await?;
     Ok(Json(PayLink {
         pay_url: pay_url(&state, tenant.slug(), &token),

@@ -76,6 +76,140 @@ impl NotifyEvents {
     }
 }
 
+/// The part of `invoice.issued`'s payload this handler reads.
+#[derive(Deserialize)]
+struct InvoiceIssued {
+    client_id: Uuid,
+    number: String,
+    total_cents: i64,
+    currency: String,
+    due_on: Option<String>,
+    pay_url: String,
+    why: String,
+}
+
+/// The part of `payment.received`'s payload this handler reads.
+#[derive(Deserialize)]
+struct PaymentReceived {
+    client_id: Uuid,
+    invoice_number: Option<String>,
+    amount_cents: i64,
+    currency: String,
+    paid_cents: i64,
+    total_cents: i64,
+    reference: String,
+    received_on: String,
+    provider: String,
+    method: String,
+}
+
+/// An amount as a client reads it: `R1,275.00` for rand, `USD 12.50` otherwise.
+fn amount(cents: i64, currency: &str) -> String {
+    if currency == "ZAR" {
+        comply360_domain::rules::rand(comply360_domain::Cents(cents))
+    } else {
+        format!("{currency} {}.{:02}", cents / 100, (cents % 100).abs())
+    }
+}
+
+/// How the client paid, in words.
+fn how(provider: &str, method: &str) -> String {
+    match (provider, method) {
+        ("stripe", _) => "card, through Stripe".into(),
+        ("payfast", _) => "PayFast".into(),
+        (_, "eft") => "EFT".into(),
+        (_, "cash") => "cash".into(),
+        (p, m) => format!("{m} ({p})"),
+    }
+}
+
+impl NotifyEvents {
+    /// The client's name and email recipient; None (nothing to send) without a usable
+    /// address.
+    async fn client_recipient(
+        &self,
+        ctx: &mut JobContext<'_>,
+        client: Uuid,
+    ) -> Result<Option<(String, Recipient)>, HandlerError> {
+        let tenant = ctx.tx.tenant_id().as_uuid();
+        let row: Option<(String, Option<String>)> = ctx
+            .tx
+            .query_as(
+                "SELECT display_name, email FROM clients
+                 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
+            )
+            .bind(tenant)
+            .bind(client)
+            .fetch_optional(ctx.tx.conn())
+            .await?;
+        let Some((name, Some(email))) = row else {
+            tracing::debug!(event = %ctx.event.id, "client has no email address; nothing to send");
+            return Ok(None);
+        };
+        match Recipient::email(&email) {
+            Ok(r) => Ok(Some((name, r))),
+            Err(_) => {
+                tracing::info!(event = %ctx.event.id, "client email address unusable; nothing sent");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Sends the client the invoice's pay link (on issue, and when staff send a new one).
+    async fn invoice_issued(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
+        let p: InvoiceIssued = serde_json::from_value(ctx.event.payload.clone())
+            .map_err(|e| HandlerError::Permanent(format!("invoice.issued payload: {e}")))?;
+        let Some((client_name, recipient)) = self.client_recipient(ctx, p.client_id).await? else {
+            return Ok(());
+        };
+        let message = NewMessage {
+            template: Template::InvoiceIssued,
+            language: self.language.clone(),
+            recipient,
+            user_id: None,
+            event_id: Some(ctx.event.id),
+            vars: json!({
+                "client_name": client_name,
+                "number": p.number,
+                "total": amount(p.total_cents, &p.currency),
+                "due_on": p.due_on,
+                "pay_url": p.pay_url,
+                "again": p.why == "link_sent",
+            }),
+        };
+        queue(ctx.tx, ctx.outbox, message).await?;
+        Ok(())
+    }
+
+    /// Sends the client a receipt for a payment.
+    async fn payment_received(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
+        let p: PaymentReceived = serde_json::from_value(ctx.event.payload.clone())
+            .map_err(|e| HandlerError::Permanent(format!("payment.received payload: {e}")))?;
+        let Some((client_name, recipient)) = self.client_recipient(ctx, p.client_id).await? else {
+            return Ok(());
+        };
+        let due = p.total_cents - p.paid_cents;
+        let message = NewMessage {
+            template: Template::PaymentReceived,
+            language: self.language.clone(),
+            recipient,
+            user_id: None,
+            event_id: Some(ctx.event.id),
+            vars: json!({
+                "client_name": client_name,
+                "number": p.invoice_number.unwrap_or_default(),
+                "amount": amount(p.amount_cents, &p.currency),
+                "reference": p.reference,
+                "received_on": p.received_on,
+                "how": how(&p.provider, &p.method),
+                "balance": (due > 0).then(|| amount(due, &p.currency)),
+            }),
+        };
+        queue(ctx.tx, ctx.outbox, message).await?;
+        Ok(())
+    }
+}
+
 /// The part of `obligation.due`'s payload this handler reads.
 #[derive(Deserialize)]
 struct ObligationDue {
@@ -212,6 +346,8 @@ impl Handler for NotifyEvents {
             types::USER_INVITED,
             types::USER_PASSWORD_RESET_REQUESTED,
             types::USER_LOCKED,
+            types::INVOICE_ISSUED,
+            types::PAYMENT_RECEIVED,
         ]
     }
 
@@ -219,6 +355,8 @@ impl Handler for NotifyEvents {
         match ctx.event.event_type.as_str() {
             types::REGISTRATION_CREATED => self.registration_created(ctx).await,
             types::OBLIGATION_DUE => self.obligation_due(ctx).await,
+            types::INVOICE_ISSUED => self.invoice_issued(ctx).await,
+            types::PAYMENT_RECEIVED => self.payment_received(ctx).await,
             types::USER_INVITED | types::USER_PASSWORD_RESET_REQUESTED | types::USER_LOCKED => {
                 self.account_message(ctx).await
             }

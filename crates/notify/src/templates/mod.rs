@@ -37,16 +37,24 @@ pub enum Template {
     /// Variables: `name`, `company_name`, `kind` (an obligation kind), `period`, `due_on`,
     /// `overdue`.
     ObligationDue,
+    /// To a client: an invoice to pay, with its pay link (issued, or a fresh link).
+    /// Variables: `client_name`, `number`, `total`, `due_on` (or null), `pay_url`, `again`.
+    InvoiceIssued,
+    /// To a client: a receipt. Variables: `client_name`, `number`, `amount`, `reference`,
+    /// `received_on`, `how` (e.g. "card via Stripe"), `balance` (or null when settled).
+    PaymentReceived,
 }
 
 impl Template {
-    pub const ALL: [Template; 6] = [
+    pub const ALL: [Template; 8] = [
         Template::Test,
         Template::RegistrationCreated,
         Template::PasswordReset,
         Template::Invitation,
         Template::AccountLocked,
         Template::ObligationDue,
+        Template::InvoiceIssued,
+        Template::PaymentReceived,
     ];
 
     /// The stored name (`notification_messages.template`) and file stem.
@@ -58,6 +66,8 @@ impl Template {
             Template::Invitation => "invitation",
             Template::AccountLocked => "account_locked",
             Template::ObligationDue => "obligation_due",
+            Template::InvoiceIssued => "invoice_issued",
+            Template::PaymentReceived => "payment_received",
         }
     }
 
@@ -67,6 +77,7 @@ impl Template {
             Template::RegistrationCreated | Template::ObligationDue => Category::Registrations,
             Template::PasswordReset | Template::AccountLocked => Category::Security,
             Template::Invitation => Category::Account,
+            Template::InvoiceIssued | Template::PaymentReceived => Category::Billing,
         }
     }
 
@@ -138,6 +149,12 @@ const FILES: &[(&str, &str)] = embedded![
     "en/account_locked.txt",
     "en/account_locked.html",
     "en/account_locked.sms",
+    "en/invoice_issued.subject",
+    "en/invoice_issued.txt",
+    "en/invoice_issued.html",
+    "en/payment_received.subject",
+    "en/payment_received.txt",
+    "en/payment_received.html",
     "en/obligation_due.subject",
     "en/obligation_due.txt",
     "en/obligation_due.html",

@@ -37,6 +37,16 @@ fn sample_vars(t: Template) -> serde_json::Value {
             "name": "Thandi", "company_name": "Karoo Solar (Pty) Ltd", "kind": "annual_return",
             "period": "2026", "due_on": "2026-04-15", "overdue": false,
         }),
+        Template::InvoiceIssued => json!({
+            "client_name": "Naledi Dlamini", "number": "INV-000042", "total": "R1,275.00",
+            "due_on": "2026-12-12", "pay_url": "https://baobab.example/pay/baobab/abc?x=1&y=2",
+            "again": false,
+        }),
+        Template::PaymentReceived => json!({
+            "client_name": "Naledi Dlamini", "number": "INV-000042", "amount": "R1,275.00",
+            "reference": "pi_3Qx", "received_on": "2026-12-05", "how": "card, through Stripe",
+            "balance": null,
+        }),
     }
 }
 

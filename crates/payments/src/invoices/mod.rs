@@ -172,6 +172,13 @@ fn stale(invoice: &Invoice, expected: Option<i32>) -> Result<(), PracticeError> 
     }
 }
 
+/// What issuing needs to know of the agency: its name (printed when the billing settings give
+/// no legal name) and how a pay link is written (the portal's address is configuration).
+pub struct Links<'a> {
+    pub agency: &'a str,
+    pub pay_url: &'a (dyn Fn(&PayToken) -> String + Sync),
+}
+
 /// An issued invoice and the client's pay link token (shown once, sent to the client).
 pub struct Issued {
     pub detail: InvoiceDetail,
@@ -189,7 +196,7 @@ pub async fn issue(
     id: Uuid,
     expected_version: Option<i32>,
     today: NaiveDate,
-    agency: &str,
+    links: &Links<'_>,
 ) -> Result<Issued, PracticeError> {
     let invoice = repo::find(tx, id, true)
         .await?
@@ -216,7 +223,7 @@ pub async fn issue(
     let sequence = numbering::next(tx, Series::Invoice).await?;
     let number = numbering::format(&settings.invoice_prefix, sequence);
     let issuer = json!({
-        "name": settings.legal_name.clone().unwrap_or_else(|| agency.to_owned()),
+        "name": settings.legal_name.clone().unwrap_or_else(|| links.agency.to_owned()),
         "address": settings.address,
         "email": settings.email,
         "phone": settings.phone,
@@ -251,7 +258,16 @@ pub async fn issue(
         json!({"number": number, "total_cents": invoice.total_cents}),
     )
     .await?;
-    emit_issued(tx, outbox, actor, &invoice, &number, &token, "issued").await?;
+    emit_issued(
+        tx,
+        outbox,
+        actor,
+        &invoice,
+        &number,
+        &(links.pay_url)(&token),
+        "issued",
+    )
+    .await?;
     Ok(Issued {
         detail: detail(tx, id).await?,
         token,
@@ -264,7 +280,7 @@ async fn emit_issued(
     actor: Uuid,
     invoice: &Invoice,
     number: &str,
-    token: &PayToken,
+    pay_url: &str,
     why: &str,
 ) -> Result<(), PracticeError> {
     outbox
@@ -280,10 +296,11 @@ async fn emit_issued(
                     "client_id": invoice.client_id,
                     "total_cents": invoice.total_cents,
                     "currency": invoice.currency,
+                    "due_on": invoice.due_on,
                     "why": why,
                     // The notifier puts the link in the client's email; it is a bearer link
                     // to pay this invoice and nothing else.
-                    "pay_token": token.as_str(),
+                    "pay_url": pay_url,
                 })),
         )
         .await
@@ -298,6 +315,7 @@ pub async fn renew_link(
     outbox: &Outbox,
     actor: Uuid,
     id: Uuid,
+    links: &Links<'_>,
 ) -> Result<PayToken, PracticeError> {
     let invoice = repo::find(tx, id, true)
         .await?
@@ -316,7 +334,16 @@ pub async fn renew_link(
     repo::set_token(tx, id, &token.hash()).await?;
     history::record(tx, actor, "invoice.link_sent", "invoice", id, json!({})).await?;
     let number = invoice.number.clone().unwrap_or_default();
-    emit_issued(tx, outbox, actor, &invoice, &number, &token, "link_sent").await?;
+    emit_issued(
+        tx,
+        outbox,
+        actor,
+        &invoice,
+        &number,
+        &(links.pay_url)(&token),
+        "link_sent",
+    )
+    .await?;
     Ok(token)
 }
 
