@@ -9,6 +9,7 @@
 //!
 //! Errors are the practice's ([`PracticeError`]): the same problems for the same mistakes.
 
+pub mod bench;
 pub mod billing;
 pub mod checkouts;
 pub mod invoices;

@@ -1,0 +1,220 @@
+//! `comply360 bench --suite payments`: how many provider notifications the app takes per
+//! second, end to end: Stripe `checkout.session.completed` webhooks posted over loopback HTTP
+//! (a quarter of them deliveries again of an event already sent, some at the same moment),
+//! each verified on its raw body, stored once and acknowledged, then applied by the
+//! `payments.notification` job (the payment, the invoice paid, the registration's payment
+//! step, `payment.received`). Zero double effects is checked, not assumed.
+
+use comply360_api::{AppState, HttpSettings, Surface, serve_router};
+use comply360_domain::{IsolationMode, Slug, Tier};
+use comply360_identity::ratelimit::{Quota, RateLimiter};
+use comply360_identity::sealed::MasterKey;
+use comply360_identity::{Identity, IdentitySettings};
+use comply360_integrations::stripe::signature::sign;
+use comply360_integrations::{CallPolicy, Resilience};
+use comply360_jobs::{Outbox, RetryPolicy, Runner, Subscriptions, Transport};
+use comply360_payments::providers::{self, Endpoints, StripeInput};
+use comply360_payments::{ApplyNotification, Payments};
+use comply360_store::provision::{NewTenant, ProvisionOptions};
+use comply360_store::{Store, Tenant};
+use futures::StreamExt;
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+use uuid::Uuid;
+
+const SLUG: &str = "bench-payments";
+const WEBHOOK_SECRET: &str = "whsec_bench_secret";
+const TOTAL_CENTS: i64 = 127_500;
+
+pub async fn bench(store: &Store, events: usize, in_flight: usize) -> anyhow::Result<()> {
+    let master = MasterKey::generate();
+    let payments = Payments::new(
+        Arc::new(master.clone()),
+        // No outside call is made for Stripe notifications; the endpoints are never reached.
+        Endpoints::stand_ins(
+            &Url::parse("http://127.0.0.1:9/")?,
+            &Url::parse("http://127.0.0.1:9/")?,
+        ),
+        Resilience::new(CallPolicy::default()),
+        reqwest::Client::new(),
+    );
+    let subs = Subscriptions::new(RetryPolicy::DEFAULT).with(ApplyNotification::new(payments.clone()));
+    let outbox = Outbox::new(Arc::new(subs), Transport::Postgres);
+    let tenant = agency(store).await?;
+    let identity = Identity::start(
+        store.clone(),
+        outbox.clone(),
+        IdentitySettings::default(),
+        master.clone(),
+    )
+    .await?;
+
+    let mut tx = store.tenancy().begin(&tenant).await?;
+    providers::put_stripe(
+        &mut tx,
+        &master,
+        Uuid::nil(),
+        &StripeInput {
+            secret_key: Some("sk_test_bench".into()),
+            webhook_secret: Some(WEBHOOK_SECRET.into()),
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let checkouts =
+        comply360_payments::bench::fill_payable(&mut tx, "b", events as i64, TOTAL_CENTS).await?;
+    tx.commit().await?;
+
+    // Every event once, and a quarter of them again: repeats right after the first delivery
+    // (so some arrive together) and replays later.
+    let now = chrono::Utc::now().timestamp();
+    let bodies: Vec<String> = checkouts
+        .iter()
+        .enumerate()
+        .map(|(i, checkout)| {
+            json!({
+                "id": format!("evt_bench_{i}"), "object": "event",
+                "type": "checkout.session.completed", "created": now, "livemode": false,
+                "data": {"object": {
+                    "id": format!("cs_bench_{i}"), "object": "checkout.session",
+                    "client_reference_id": checkout.to_string(), "payment_status": "paid",
+                    "status": "complete", "amount_total": TOTAL_CENTS, "currency": "zar",
+                    "payment_intent": format!("pi_bench_{i}"), "metadata": {}
+                }}
+            })
+            .to_string()
+        })
+        .collect();
+    let mut deliveries: Vec<usize> = Vec::with_capacity(events + events / 4);
+    for i in 0..events {
+        deliveries.push(i);
+        if i % 8 == 0 {
+            deliveries.push(i); // at once
+        }
+        if i % 8 == 4 {
+            deliveries.push(i / 2); // a replay of an earlier one
+        }
+    }
+    let duplicates = deliveries.len() - events;
+
+    let state = AppState::new(
+        store.clone(),
+        HttpSettings {
+            api_quota: Quota::per_second(1_000_000, 1_000_000),
+            ..HttpSettings::default()
+        },
+        outbox.clone(),
+        identity,
+        RateLimiter::in_process(),
+    )
+    .with_payments(payments);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/api/v1/webhooks/stripe/{SLUG}", listener.local_addr()?);
+    let stop = CancellationToken::new();
+    let server = {
+        let stop = stop.clone();
+        let app = comply360_web::app(state, Surface::Api, axum::Router::new());
+        tokio::spawn(async move { serve_router(listener, app, stop.cancelled_owned()).await })
+    };
+
+    // Workers apply what arrives while it arrives, as a deployment's would.
+    let sending = Arc::new(AtomicBool::new(true));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, outbox, tenant, sending) =
+                (store.clone(), outbox.clone(), tenant.clone(), sending.clone());
+            tokio::spawn(async move {
+                let runner = Runner::new(store.tenancy().clone(), outbox, Duration::from_secs(60));
+                loop {
+                    let ran = comply360_jobs::run_due(&runner, &tenant).await?;
+                    if ran == 0 {
+                        if !sending.load(Ordering::Acquire) {
+                            return anyhow::Ok(());
+                        }
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let answers: Vec<anyhow::Result<bool>> = futures::stream::iter(deliveries.iter().copied())
+        .map(|i| {
+            let (http, url, body) = (http.clone(), url.clone(), bodies[i].clone());
+            async move {
+                let header = sign(WEBHOOK_SECRET, chrono::Utc::now().timestamp(), body.as_bytes());
+                let res = http
+                    .post(&url)
+                    .header("stripe-signature", header)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await?;
+                anyhow::ensure!(res.status() == 200, "a delivery got {}", res.status());
+                let answer: serde_json::Value = res.json().await?;
+                Ok(answer["duplicate"].as_bool().unwrap_or(false))
+            }
+        })
+        .buffer_unordered(in_flight)
+        .collect()
+        .await;
+    let received = started.elapsed();
+    sending.store(false, Ordering::Release);
+    for w in workers {
+        w.await??;
+    }
+    let took = started.elapsed();
+    stop.cancel();
+    server.await??;
+
+    let mut told_duplicate = 0;
+    for a in answers {
+        if a? {
+            told_duplicate += 1;
+        }
+    }
+    let mut tx = store.tenancy().begin(&tenant).await?;
+    let (payments_made, events_emitted) = comply360_payments::bench::effects(&mut tx).await?;
+    tx.rollback().await?;
+    anyhow::ensure!(
+        payments_made as usize == events && events_emitted as usize == events,
+        "{payments_made} payments and {events_emitted} payment.received events for {events} paid checkouts"
+    );
+    anyhow::ensure!(
+        told_duplicate == duplicates,
+        "{told_duplicate} deliveries were answered as duplicates; {duplicates} were"
+    );
+    let total = deliveries.len() as f64;
+    println!(
+        "webhooks: {} deliveries ({events} events, {duplicates} duplicates) with {in_flight} in flight: received in {:.2} s = {:.0}/s; applied by 2 workers, done in {:.2} s = {:.0} deliveries/s end to end; {payments_made} payments, {events_emitted} payment.received, 0 double effects",
+        deliveries.len(),
+        received.as_secs_f64(),
+        total / received.as_secs_f64(),
+        took.as_secs_f64(),
+        total / took.as_secs_f64(),
+    );
+    Ok(())
+}
+
+async fn agency(store: &Store) -> anyhow::Result<Arc<Tenant>> {
+    let record = store
+        .create_tenant(
+            NewTenant {
+                slug: Slug::parse(SLUG)?,
+                name: "Bench Payments".into(),
+                mode: IsolationMode::Pooled,
+                tier: Tier::Starter,
+                server: None,
+                admin_email: None,
+            },
+            ProvisionOptions::default(),
+        )
+        .await?;
+    Ok(store.tenancy().resolve(&record.slug).await?)
+}
