@@ -43,6 +43,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "money",
         ],
     ),
+    // Invoices and payments: the providers' clients (integrations), their secrets sealed
+    // (identity), the registrations invoiced (practice) at the agency's prices (money).
+    (
+        "payments",
+        &[
+            "domain",
+            "store",
+            "jobs",
+            "integrations",
+            "identity",
+            "practice",
+            "money",
+        ],
+    ),
     (
         "api",
         &[
@@ -55,6 +69,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "documents",
             "money",
             "erp",
+            "payments",
         ],
     ),
     // The portal's pages: the API's state, extractors and problem mapping, and the same
@@ -70,6 +85,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "documents",
             "money",
             "erp",
+            "payments",
             "api",
         ],
     ),
@@ -86,6 +102,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "documents",
             "money",
             "erp",
+            "payments",
             "fixtures",
             "api",
             "web",
@@ -103,6 +120,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "documents",
             "money",
             "erp",
+            "payments",
             "fixtures",
             "api",
             "web",
