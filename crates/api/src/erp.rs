@@ -156,7 +156,7 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
             Op::new("connect the agency's Odoo: address, database, login, API key (sealed), protocol json2 or xmlrpc, stage names")
                 .body::<OdooSettingsInput>(json!({"base_url": "https://karoo.odoo.com", "database": "karoo", "login": "ops@karoo.example", "api_key": "6578616d706c65206a736f6e20617069206b6579", "protocol": "json2"}))
                 .ok::<OdooSettingsView>()
-                .problems(&[invalid, (409, "odoo_settings_unreadable")]),
+                .problems(&[invalid, (409, "odoo_settings_unreadable"), (403, "plan_limit_reached")]),
             put_settings,
         )
         .route(

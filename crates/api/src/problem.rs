@@ -25,6 +25,33 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// Extra response headers (`Retry-After`, `WWW-Authenticate`).
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// With `plan_limit_reached`: the limit, what the plan allows, and the upgrade.
+    pub plan_limit: Option<Box<PlanLimitBody>>,
+}
+
+/// The machine-readable half of `plan_limit_reached`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanLimitBody {
+    pub limit: &'static str,
+    pub allowed: Option<u64>,
+    pub plan: &'static str,
+    pub upgrade: Option<&'static str>,
+}
+
+/// A plan's refusal: 403 `plan_limit_reached`, naming the limit and the upgrade.
+pub fn plan_limit(limit: &comply360_domain::plans::PlanLimitReached) -> Problem {
+    let mut p = Problem::new(
+        StatusCode::FORBIDDEN,
+        "plan_limit_reached",
+        limit.detail.clone(),
+    );
+    p.plan_limit = Some(Box::new(PlanLimitBody {
+        limit: limit.limit,
+        allowed: limit.allowed,
+        plan: limit.plan,
+        upgrade: limit.upgrade,
+    }));
+    p
 }
 
 /// The body as RFC 9457 lays it out.
@@ -38,6 +65,8 @@ struct Body<'a> {
     code: &'a str,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     errors: &'a [FieldError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan_limit: Option<&'a PlanLimitBody>,
 }
 
 impl Problem {
@@ -48,6 +77,7 @@ impl Problem {
             detail: detail.into(),
             errors: Vec::new(),
             headers: Vec::new(),
+            plan_limit: None,
         }
     }
 
@@ -117,6 +147,7 @@ impl IntoResponse for Problem {
             detail: &self.detail,
             code: self.code,
             errors: &self.errors,
+            plan_limit: self.plan_limit.as_deref(),
         };
         let mut res = (self.status, axum::Json(&body)).into_response();
         res.headers_mut().insert(
@@ -134,6 +165,7 @@ impl IntoResponse for Problem {
 /// exists; internal errors are logged in full and reported as "internal error".
 pub fn from_auth(err: &AuthError) -> Problem {
     match err {
+        AuthError::PlanLimit(limit) => plan_limit(limit),
         AuthError::InvalidCredentials => Problem::new(
             StatusCode::UNAUTHORIZED,
             "invalid_credentials",

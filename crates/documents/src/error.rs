@@ -15,6 +15,9 @@ pub enum DocumentError {
     /// upload instead.
     #[error("{detail}")]
     Refused { code: &'static str, detail: String },
+    /// The agency's plan has no room for it (403 `plan_limit_reached`).
+    #[error(transparent)]
+    PlanLimit(comply360_domain::plans::PlanLimitReached),
     /// Larger than the agency may upload (413).
     #[error(
         "the file is larger than {limit_mb} MB; upload a smaller scan (a PDF of the pages, or photos at a lower resolution)"

@@ -13,6 +13,7 @@ use crate::storage_key;
 use crate::subjects;
 use crate::vault::ObjectKey;
 use bytes::Bytes;
+use comply360_domain::plans::Limit;
 use comply360_jobs::{NewEvent, Outbox, event::types};
 use comply360_store::{Tenancy, Tenant};
 use futures::{Stream, StreamExt as _};
@@ -255,6 +256,10 @@ async fn record(
             duplicate: true,
         });
     }
+    let stored = repo::stored_bytes(&mut tx).await?;
+    tx.plan()
+        .ensure(Limit::StorageBytes, stored, size)
+        .map_err(DocumentError::PlanLimit)?;
     let series = SeriesKey {
         subject: placed.subject.kind,
         subject_id: placed.subject.id,

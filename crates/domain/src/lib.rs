@@ -15,6 +15,7 @@ pub mod contact;
 pub mod identifiers;
 pub mod ids;
 pub mod money;
+pub mod plans;
 pub mod registration;
 pub mod registration_types;
 pub mod rules;

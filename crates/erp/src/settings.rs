@@ -6,6 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use comply360_domain::Secret;
+use comply360_domain::plans::Feature;
 pub use comply360_identity::sealed::Sealing;
 use comply360_integrations::odoo::{OdooClient, OdooConfig, OdooProtocol};
 use comply360_practice::error::Problems;
@@ -136,6 +137,7 @@ pub async fn save(
     actor: uuid::Uuid,
     input: &OdooSettingsInput,
 ) -> Result<OdooSettingsView, PracticeError> {
+    tx.plan().ensure_feature(Feature::OdooSync)?;
     let before = stored(tx).await?;
     let mut problems = Problems::default();
     let base_url = required(

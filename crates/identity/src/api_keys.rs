@@ -15,6 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use comply360_domain::TenantId;
+use comply360_domain::plans::{Feature, Plan};
 use comply360_store::Tenant;
 use rand::RngCore;
 use serde::Serialize;
@@ -132,6 +133,7 @@ impl Identity {
         expires_at: Option<DateTime<Utc>>,
         client: &ClientInfo,
     ) -> Result<CreatedKey, AuthError> {
+        Plan::of(tenant.record().tier).ensure_feature(Feature::ApiKeys)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(AuthError::invalid("name", "must be 1–100 characters"));

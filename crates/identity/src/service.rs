@@ -41,6 +41,9 @@ pub enum AuthError {
     Conflict(String),
     #[error("{0}")]
     Forbidden(String),
+    /// The agency's plan does not allow it (a full allowance of users, no API keys).
+    #[error(transparent)]
+    PlanLimit(#[from] comply360_domain::plans::PlanLimitReached),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]

@@ -12,4 +12,5 @@ mod isolation;
 mod ledger;
 mod online;
 mod pdf;
+mod plans;
 mod refusals;

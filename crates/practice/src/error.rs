@@ -20,6 +20,10 @@ pub enum PracticeError {
     /// The caller lacks the permission this action needs (403).
     #[error("this action needs the permission {0}")]
     Forbidden(&'static str),
+    /// The agency's plan does not allow it (a full allowance, a missing feature): the limit
+    /// and the plan that lifts it (403 `plan_limit_reached`).
+    #[error(transparent)]
+    PlanLimit(#[from] comply360_domain::plans::PlanLimitReached),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -155,14 +155,27 @@ impl TestDb {
     }
 }
 
+/// A test agency, on the Enterprise plan: every feature and no allowance of users or
+/// registrations to run out of (the plan tests make agencies on smaller plans with
+/// [`create_tenant_on`]).
 pub async fn create_tenant(store: &Store, slug: &str, mode: IsolationMode) -> TenantRecord {
+    create_tenant_on(store, slug, mode, Tier::Enterprise).await
+}
+
+/// An agency on `tier`'s plan (for the tests of its limits).
+pub async fn create_tenant_on(
+    store: &Store,
+    slug: &str,
+    mode: IsolationMode,
+    tier: Tier,
+) -> TenantRecord {
     store
         .create_tenant(
             NewTenant {
                 slug: Slug::parse(slug).expect("valid test slug"),
                 name: format!("Agency {slug}"),
                 mode,
-                tier: Tier::Starter,
+                tier,
                 server: None,
                 admin_email: Some(format!("admin@{slug}.example")),
             },

@@ -120,7 +120,7 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
             Op::new("create an API key (shown once)")
                 .body::<NewKey>(serde_json::json!({"name": "Odoo sync", "permissions": ["clients:read", "clients:write"], "expires_at": "2027-06-30T00:00:00Z"}))
                 .created::<CreatedKey>()
-                .problems(&[(403, "api_key_not_allowed"), (422, "validation_failed")]),
+                .problems(&[(403, "api_key_not_allowed"), (403, "plan_limit_reached"), (422, "validation_failed")]),
             create,
         )
         .route(

@@ -185,7 +185,7 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
             Op::new("invite a user by email and role")
                 .body::<Invite>(json!({"email": "sipho@karoo.example", "role": "agent", "full_name": "Sipho Dlamini"}))
                 .created::<UserView>()
-                .problems(&[(409, "conflict"), (422, "validation_failed")]),
+                .problems(&[(409, "conflict"), (422, "validation_failed"), (403, "plan_limit_reached")]),
             invite,
         )
         .route(

@@ -48,6 +48,7 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
                     forbidden,
                     (400, "invalid_multipart"),
                     (413, "file_too_large"),
+                    (403, "plan_limit_reached"),
                     (415, "file_type_refused"),
                     (415, "file_type_mismatch"),
                     (409, "upload_in_progress"),

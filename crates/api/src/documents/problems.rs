@@ -42,6 +42,7 @@ impl From<DocumentError> for Problem {
             DocumentError::Unavailable { code, detail } => {
                 Problem::new(StatusCode::CONFLICT, code, detail)
             }
+            DocumentError::PlanLimit(limit) => crate::problem::plan_limit(&limit),
             DocumentError::Conflict { code, detail } => {
                 Problem::new(StatusCode::CONFLICT, code, detail)
             }

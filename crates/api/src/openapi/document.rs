@@ -105,6 +105,17 @@ fn problem_schema() -> Value {
                     "required": ["field", "message"],
                     "properties": {"field": {"type": "string"}, "message": {"type": "string"}}
                 }
+            },
+            "plan_limit": {
+                "type": "object",
+                "description": "with plan_limit_reached: which limit of the agency's plan, what it allows, and the plan that lifts it",
+                "required": ["limit", "plan"],
+                "properties": {
+                    "limit": {"type": "string", "description": "users, registrations_per_month, storage_bytes, odoo_sync or api_keys"},
+                    "allowed": {"type": ["integer", "null"]},
+                    "plan": {"type": "string"},
+                    "upgrade": {"type": ["string", "null"]}
+                }
             }
         }
     })

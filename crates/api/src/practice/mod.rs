@@ -49,6 +49,7 @@ impl From<PracticeError> for Problem {
                 "permission_denied",
                 format!("this action needs the permission {permission}"),
             ),
+            PracticeError::PlanLimit(limit) => crate::problem::plan_limit(&limit),
             PracticeError::Store(e) => Problem::from_store(&e),
         }
     }

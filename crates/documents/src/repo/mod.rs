@@ -92,6 +92,19 @@ pub struct NewDocument<'a> {
     pub uploaded_by: Option<Uuid>,
 }
 
+/// Bytes of every document version the agency keeps (what a plan's storage counts).
+pub async fn stored_bytes(tx: &mut TenantTx) -> Result<u64, sqlx::Error> {
+    let (n,): (i64,) = tx
+        .query_as(
+            "SELECT coalesce(sum(size_bytes), 0)::bigint FROM documents \
+             WHERE tenant_id = $1 AND status <> 'purged'",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 pub async fn insert(tx: &mut TenantTx, d: &NewDocument<'_>) -> Result<(), sqlx::Error> {
     tx.query(
         "INSERT INTO documents (tenant_id, id, series_id, version, is_current, client_id, subject, \

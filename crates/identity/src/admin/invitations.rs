@@ -5,6 +5,7 @@ use super::users::{UserView, user_view, validate_email};
 use crate::audit::{self, ClientInfo, Entry};
 use crate::realm::Realm;
 use crate::service::{AuthError, Identity};
+use comply360_domain::plans::{Limit, Plan};
 use comply360_store::Tenant;
 use serde_json::json;
 use std::sync::Arc;
@@ -26,6 +27,18 @@ impl Identity {
         let mut tx = realm.begin(&self.inner.store).await?;
         self.ensure_role_exists(&mut tx, role).await?;
         let t = tx.tenant_uuid();
+        let (users,): (i64,) = tx
+            .query_as(
+                "SELECT count(*) FROM users WHERE tenant_id = $1 AND status IN ('active', 'invited')",
+            )
+            .bind(t)
+            .fetch_one(tx.conn())
+            .await?;
+        Plan::of(tenant.record().tier).ensure(
+            Limit::Users,
+            u64::try_from(users).unwrap_or(0),
+            1,
+        )?;
         let id = Uuid::now_v7();
         let inserted = tx
             .query(

@@ -10,6 +10,7 @@ use crate::timeline;
 use crate::workflow::Status;
 use chrono::NaiveDate;
 use comply360_domain::RegistrationKind;
+use comply360_domain::plans::Limit;
 use comply360_jobs::Outbox;
 use comply360_jobs::event::types;
 use comply360_store::TenantTx;
@@ -177,6 +178,8 @@ pub async fn create_draft(
     let (Some(kind), Some(_), Some(filing_path)) = (head.kind, head.ty, filing_path) else {
         return Err(PracticeError::field("kind", "unknown registration type"));
     };
+    let used = repo::created_this_month(tx).await?;
+    tx.plan().ensure(Limit::RegistrationsPerMonth, used, 1)?;
     let due_on = due_date(tx, d, kind).await?;
     let id = Uuid::now_v7();
     repo::insert(

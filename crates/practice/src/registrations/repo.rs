@@ -148,6 +148,21 @@ pub(crate) async fn save_step(
     Ok(())
 }
 
+/// Registrations started since the first of this month, South African time (what a plan's
+/// monthly allowance counts).
+pub(crate) async fn created_this_month(tx: &mut TenantTx) -> Result<u64, sqlx::Error> {
+    let (n,): (i64,) = tx
+        .query_as(
+            "SELECT count(*) FROM registrations WHERE tenant_id = $1 \
+             AND created_at >= date_trunc('month', now() AT TIME ZONE 'Africa/Johannesburg') \
+                               AT TIME ZONE 'Africa/Johannesburg'",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 /// Sets one field of one step, leaving the status as it is.
 pub(crate) async fn save_field(
     tx: &mut TenantTx,

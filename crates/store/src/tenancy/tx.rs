@@ -4,8 +4,9 @@
 use super::{Tenancy, Tenant};
 use crate::catalog::TenantRecord;
 use crate::{StoreError, quote_ident, quote_literal};
-use comply360_domain::TenantId;
 use comply360_domain::calendar::BusinessCalendar;
+use comply360_domain::plans::Plan;
+use comply360_domain::{TenantId, Tier};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::{Query, QueryAs, QueryScalar};
 use sqlx::{FromRow, PgConnection, PgPool, Postgres, Transaction};
@@ -28,6 +29,9 @@ pub struct TenantTx {
     /// The business days of this transaction: the Act's holidays and the platform's declared
     /// ones, as of its start.
     calendar: Arc<BusinessCalendar>,
+    /// The agency's tier as of its start: what its plan allows
+    /// (`comply360_domain::plans::Plan::of`).
+    tier: Tier,
 }
 
 /// Whether a commit waits for its WAL to reach disk.
@@ -43,6 +47,11 @@ pub const JOBS_CHANNEL: &str = "c360_jobs";
 impl TenantTx {
     pub fn tenant_id(&self) -> TenantId {
         self.tenant_id
+    }
+
+    /// The agency's plan, whose limits its operations check.
+    pub fn plan(&self) -> &'static Plan {
+        Plan::of(self.tier)
     }
 
     /// The business calendar every deadline computed in this transaction counts in: the
@@ -184,6 +193,7 @@ impl Tenancy {
                 .map(|_| self.inner.catalog.clone()),
             wake_requested: false,
             calendar,
+            tier: record.tier,
         })
     }
 }

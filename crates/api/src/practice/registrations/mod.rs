@@ -72,7 +72,7 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
                     "steps": {"company_details": {"financial_year_end": 2, "moi": "standard"}}
                 }))
                 .created::<Registration>()
-                .problems(&[(404, "client_not_found"), forbidden, invalid]),
+                .problems(&[(404, "client_not_found"), forbidden, invalid, (403, "plan_limit_reached")]),
             create,
         )
         .route(
