@@ -16,6 +16,7 @@
 //!   obligations.
 
 pub mod auth;
+pub mod billing;
 pub mod body;
 pub mod circuits;
 pub mod dev_pages;

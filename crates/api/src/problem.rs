@@ -117,6 +117,13 @@ impl Problem {
                     "agency {slug:?} is suspended; its administrator can contact support to reactivate it"
                 ),
             ),
+            StoreError::BillingHold { slug, .. } => Problem::new(
+                StatusCode::LOCKED,
+                "billing_hold",
+                format!(
+                    "agency {slug:?} has an unpaid platform invoice past its grace period, so changes are paused (everything can still be read); an administrator pays it under Settings › Plan and billing, and changes resume at once"
+                ),
+            ),
             StoreError::NotProvisioned { slug, .. } => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "tenant_unavailable",

@@ -7,7 +7,7 @@ use crate::problem::Problem;
 use crate::routes::Routes;
 pub use crate::state::{AppState, HttpSettings, Surface};
 use crate::{
-    docs, documents, erp, gateway, health, metrics, money, payments, platform, privacy,
+    billing, docs, documents, erp, gateway, health, metrics, money, payments, platform, privacy,
     tenant_profile,
 };
 use axum::Router;
@@ -28,7 +28,7 @@ type Fragment = fn(Routes) -> Routes;
 const OPS: [Fragment; 2] = [health::routes, metrics::routes];
 
 /// The API and its documents, resource by resource (the portal's pages are `comply360-web`'s).
-const API: [Fragment; 27] = [
+const API: [Fragment; 28] = [
     auth::routes,
     docs::routes,
     tenant_profile::routes,
@@ -55,6 +55,7 @@ const API: [Fragment; 27] = [
     payments::settings::routes,
     payments::checkout::routes,
     payments::webhooks::routes,
+    billing::routes,
     platform::routes,
 ];
 

@@ -8,6 +8,7 @@ use comply360_identity::ratelimit::{Quota, RateLimiter};
 use comply360_integrations::{CallPolicy, Resilience};
 use comply360_jobs::Outbox;
 use comply360_payments::Payments;
+use comply360_payments::platform::PlatformBilling;
 use comply360_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +62,8 @@ pub struct AppState {
     /// Online payments: the providers, checkouts and notifications (set with
     /// [`AppState::with_payments`]).
     pub payments: Option<Payments>,
+    /// The platform's own billing of agencies (its Stripe account, the grace period).
+    pub platform_billing: PlatformBilling,
 }
 
 impl AppState {
@@ -80,6 +83,12 @@ impl AppState {
             limiter,
             documents: None,
             payments: None,
+            platform_billing: PlatformBilling::new(
+                None,
+                Resilience::new(CallPolicy::default()),
+                reqwest::Client::new(),
+                14,
+            ),
         }
     }
 
@@ -90,6 +99,11 @@ impl AppState {
 
     pub fn with_payments(mut self, payments: Payments) -> AppState {
         self.payments = Some(payments);
+        self
+    }
+
+    pub fn with_platform_billing(mut self, billing: PlatformBilling) -> AppState {
+        self.platform_billing = billing;
         self
     }
 

@@ -918,6 +918,15 @@ async fn every_route_declares_its_access_and_the_guard_enforces_it() {
         // A document's signed link: the signature, bound to the agency of the host, is the
         // credential (checked in the documents crate's tests).
         "GET /api/v1/document-links/{id}/{target}",
+        // A client's pay link: its token is the credential (payments' tests).
+        "GET /api/v1/pay/{agency}/{token}",
+        "POST /api/v1/pay/{agency}/{token}/checkout",
+        // The providers' notifications: the agency's signing secret (or PayFast's signature
+        // and source) is the credential (payments' refusals and isolation tests).
+        "POST /api/v1/webhooks/payfast/{agency}",
+        "POST /api/v1/webhooks/stripe/{agency}",
+        // The platform's own Stripe webhook: its signing secret is the credential.
+        "POST /api/v1/platform/webhooks/stripe",
     ];
     expected.sort();
     assert_eq!(public, expected);

@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod manual;
 pub mod notifications;
 pub mod pdf;
+pub mod platform;
 pub mod providers;
 mod refund_job;
 pub mod refunds;

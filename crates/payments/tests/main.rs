@@ -13,4 +13,5 @@ mod ledger;
 mod online;
 mod pdf;
 mod plans;
+mod platform;
 mod refusals;

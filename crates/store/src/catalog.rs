@@ -26,6 +26,8 @@ pub struct TenantRecord {
     pub settings: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Unpaid past the grace period since then: reads go on, writes pause (platform billing).
+    pub billing_hold_since: Option<DateTime<Utc>>,
     pub placement: Placement,
 }
 
@@ -49,7 +51,7 @@ pub struct Placement {
 
 const TENANT_SELECT: &str = "
     SELECT t.id, t.slug, t.name, t.status, t.tier, t.isolation_mode, t.settings, t.created_at,
-           t.updated_at, p.server_id, s.name AS server_name, s.is_primary, p.database_name,
+           t.updated_at, t.billing_hold_since, p.server_id, s.name AS server_name, s.is_primary, p.database_name,
            p.schema_name, p.namespace_id, n.schema_version, p.state, p.completed_step,
            p.last_error, p.attempts, p.admin_email
       FROM control.tenants t
@@ -69,6 +71,7 @@ fn tenant_from_row(row: &sqlx::postgres::PgRow) -> Result<TenantRecord, StoreErr
         settings: row.try_get("settings")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        billing_hold_since: row.try_get("billing_hold_since")?,
         placement: Placement {
             server_id: ServerId::from_uuid(row.try_get("server_id")?),
             server_name: text("server_name")?,

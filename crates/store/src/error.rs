@@ -30,6 +30,11 @@ pub enum StoreError {
     ServerExists(String),
     #[error("tenant {slug:?} is suspended")]
     Suspended { slug: String },
+    #[error("tenant {slug:?} is held for an unpaid platform invoice since {since}")]
+    BillingHold {
+        slug: String,
+        since: chrono::DateTime<chrono::Utc>,
+    },
     #[error(
         "tenant {slug:?} is not provisioned (state {state}); run `comply360 tenant provision \
          --resume {slug}`"

@@ -18,6 +18,7 @@
 //!
 //! Errors: precise enums here ([`StoreError`]); `anyhow` only in the binary.
 
+pub mod billing;
 pub mod bootstrap;
 pub mod catalog;
 pub mod circuits;

@@ -52,7 +52,7 @@ macro_rules! embedded {
 
 impl MigrationSet {
     pub fn control() -> MigrationSet {
-        embedded!("control", [1 => "0001_catalog.sql", 2 => "0002_integration_circuits.sql", 3 => "0003_identity.sql", 4 => "0004_declared_holidays.sql", 5 => "0005_data_keys.sql", 6 => "0006_payments.sql"])
+        embedded!("control", [1 => "0001_catalog.sql", 2 => "0002_integration_circuits.sql", 3 => "0003_identity.sql", 4 => "0004_declared_holidays.sql", 5 => "0005_data_keys.sql", 6 => "0006_payments.sql", 7 => "0007_platform_billing.sql"])
     }
 
     pub fn tenant() -> MigrationSet {

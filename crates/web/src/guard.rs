@@ -102,6 +102,14 @@ pub async fn guard(State(g): State<PageGuard>, mut req: Request, next: Next) -> 
             (!v.may(p)).then(|| PageError::Forbidden.into_response())
         }
     };
+    // An agency held for an unpaid platform invoice reads but does not change its data.
+    let refused = refused.or_else(|| match (&g.need, &place) {
+        (Need::Agency(_), Place::Agency(t)) if !req.method().is_safe() => t
+            .ensure_writable()
+            .err()
+            .map(|e| PageError::from(e).into_response()),
+        _ => None,
+    });
     let mut res = match refused {
         Some(res) => res,
         None => {

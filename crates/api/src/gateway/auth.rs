@@ -185,6 +185,15 @@ async fn admit(g: &Guard, mut req: Request) -> Result<Request, Problem> {
 
     tracing::Span::current().record("user", principal.label());
     check_access(g, &principal, tenant.as_ref()).await?;
+    // An agency held for an unpaid platform invoice reads but does not change its data; its
+    // people's own accounts (sign-out, password, sessions) are not the agency's data.
+    // Paying the platform's invoice is what ends a hold, so it stays open.
+    if let (Access::Tenant(_), Some(t)) = (g.access, &tenant)
+        && !req.method().is_safe()
+        && !req.uri().path().starts_with("/api/v1/billing/")
+    {
+        t.ensure_writable()?;
+    }
 
     if let Some(t) = &tenant {
         let key = format!("api:{}", t.id());

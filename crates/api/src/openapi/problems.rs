@@ -65,6 +65,11 @@ pub fn problem_codes(spec: &RouteSpec) -> BTreeMap<u16, Vec<&'static str>> {
                 (403, "permission_denied"),
                 (429, "rate_limited"),
             ]);
+            // A change while the agency is held for an unpaid platform invoice (paying it
+            // stays open; `gateway::auth`).
+            if !spec.method.is_safe() && !spec.path.starts_with("/api/v1/billing/") {
+                all.push((423, "billing_hold"));
+            }
         }
         Access::Platform(_) => {
             all.extend_from_slice(CREDENTIAL);

@@ -30,6 +30,12 @@ pub use payment::{PaymentStep, StepRecorded, record_payment};
 pub use steps::{StepPatch, check, patch_step};
 pub use transitions::{TransitionInput, transition};
 
+/// Registrations started this month (South African time): what the plan's monthly allowance
+/// counts.
+pub async fn started_this_month(tx: &mut TenantTx) -> Result<u64, PracticeError> {
+    Ok(repo::created_this_month(tx).await?)
+}
+
 pub async fn get(tx: &mut TenantTx, id: Uuid) -> Result<Registration, PracticeError> {
     repo::find(tx, id)
         .await?

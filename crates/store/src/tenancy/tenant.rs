@@ -46,4 +46,17 @@ impl Tenant {
         }
         Ok(())
     }
+
+    /// Whether the agency's people may change its data: not while it is held for an unpaid
+    /// platform invoice (reads go on; the system's own work, such as applying a client's
+    /// payment, goes on too). The one place that rule lives.
+    pub fn ensure_writable(&self) -> Result<(), StoreError> {
+        match self.record.billing_hold_since {
+            Some(since) => Err(StoreError::BillingHold {
+                slug: self.record.slug.clone(),
+                since,
+            }),
+            None => Ok(()),
+        }
+    }
 }
