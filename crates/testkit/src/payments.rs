@@ -11,6 +11,7 @@ use comply360_integrations::payfast::{PayFastStandIn, PayFastStandInConfig, PayF
 use comply360_integrations::stripe::{StripeStandIn, StripeStandInConfig, StripeStandInHandle};
 use comply360_integrations::{CallPolicy, Resilience};
 use comply360_jobs::{Outbox, Transport};
+use comply360_payments::platform::PlatformBilling;
 use comply360_payments::providers::Endpoints;
 use comply360_payments::{ApplyNotification, Payments, RefundPayment};
 use comply360_store::Store;
@@ -67,9 +68,17 @@ pub async fn payments_app(store: Store) -> PaymentsApp {
         },
     )
     .await;
+    // The platform's own account is the same stand-in (its webhook URL is set per test).
+    let platform = PlatformBilling::new(
+        Some(stripe.stripe_config()),
+        Resilience::new(test_policy()),
+        reqwest::Client::new(),
+        14,
+    );
     let state = app_state_for(&store, outbox, identity)
         .await
-        .with_payments(payments.clone());
+        .with_payments(payments.clone())
+        .with_platform_billing(platform);
     let app = spawn_app_on(listener, state).await;
     stripe.set_webhook_url(None);
     PaymentsApp {
