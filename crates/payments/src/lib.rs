@@ -17,6 +17,7 @@ pub mod manual;
 pub mod notifications;
 pub mod pdf;
 pub mod providers;
+pub mod reconcile;
 mod refund_job;
 pub mod refunds;
 pub mod service;

@@ -10,4 +10,5 @@ mod support;
 
 mod online;
 mod pdf;
+mod reconcile;
 mod refusals;
