@@ -128,6 +128,50 @@ pub enum Command {
     /// a local Odoo stand-in for development.
     #[command(subcommand)]
     Odoo(OdooCommand),
+    /// Online payments: reconcile an agency's payments with PayFast and Stripe, or run both
+    /// providers' stand-ins for a demo.
+    #[command(subcommand)]
+    Payments(PaymentsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaymentsCommand {
+    /// Compare what PayFast and Stripe list as paid with the payments recorded here, since a
+    /// date: matched, amount_differs, missing_here (the provider took money we have no
+    /// payment for), missing_at_provider. Manual payments (EFT, cash) are not compared.
+    /// Exit 0 when everything matched, 1 when there are differences.
+    Reconcile(PaymentsReconcileArgs),
+    /// PayFast's and Stripe's stand-ins until Ctrl-C, for a demo: prints their addresses, the
+    /// settings that point Comply360 at them and the test accounts to connect.
+    #[command(name = "stand-in")]
+    StandIn(PaymentsStandInArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PaymentsReconcileArgs {
+    /// The agency's slug.
+    #[arg(long, value_name = "SLUG")]
+    pub tenant: String,
+    /// The first day to compare, YYYY-MM-DD (South African dates).
+    #[arg(long, value_name = "DATE")]
+    pub since: chrono::NaiveDate,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PaymentsStandInArgs {
+    /// Where PayFast's stand-in listens.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8791")]
+    pub listen: SocketAddr,
+    /// Where Stripe's stand-in listens (default: the next port after --listen's).
+    #[arg(long, value_name = "ADDR")]
+    pub stripe_listen: Option<SocketAddr>,
+    /// Where Stripe's stand-in posts its webhooks: one agency's endpoint,
+    /// http://HOST:PORT/api/v1/webhooks/stripe/SLUG (default: nowhere).
+    #[arg(long, value_name = "URL")]
+    pub stripe_webhook_url: Option<url::Url>,
 }
 
 #[derive(Debug, Subcommand)]

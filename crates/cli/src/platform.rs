@@ -21,6 +21,7 @@ use comply360_jobs::{
     Outbox, RetryPolicy, Runner, Subscriptions, Transport, WorkerConfig, WorkerHandle,
 };
 use comply360_notify::{Channels, Deliver, NotifyEvents};
+use comply360_payments::{ApplyNotification, Payments, RefundPayment};
 use comply360_practice::filing::RegistryFiling;
 use comply360_practice::reminders::ReminderSettings;
 use comply360_store::Store;
@@ -70,18 +71,22 @@ pub fn outbox(
     ))
 }
 
-/// The outbox of `serve`, whose workers also process documents (scan, text, checks) and
-/// move the registry's certificates into storage: the other commands do neither, so they
-/// need no storage or master key.
+/// The outbox of `serve`, whose workers also process documents (scan, text, checks), move
+/// the registry's certificates into storage, apply the payment providers' notifications and
+/// make refunds through them: the other commands do none of it, so they need no storage,
+/// providers or master key.
 pub fn serving_outbox(
     settings: &Settings,
     store: &Store,
     resilience: &Resilience,
     documents: &Documents,
+    payments: &Payments,
 ) -> anyhow::Result<Outbox> {
     let subs = subscriptions(settings, store, resilience)?
         .with(ProcessDocument::new(documents.clone()))
-        .with(IngestHandedOff::new(documents.clone()));
+        .with(IngestHandedOff::new(documents.clone()))
+        .with(ApplyNotification::new(payments.clone()))
+        .with(RefundPayment::new(payments.clone()));
     Ok(Outbox::new(Arc::new(subs), settings.transport()))
 }
 
@@ -281,6 +286,18 @@ pub fn documents(settings: &Settings, store: &Store) -> anyhow::Result<Documents
         },
     );
     Ok(docs)
+}
+
+/// Payments for this process: the providers where the settings say (their real hosts by
+/// default), the agencies' provider secrets opened with the master key, outside calls
+/// through `resilience` (systems `payfast` and `stripe`).
+pub fn payments(settings: &Settings, resilience: &Resilience) -> anyhow::Result<Payments> {
+    Ok(Payments::new(
+        Arc::new(master_key(settings)?),
+        settings.payment_endpoints()?,
+        resilience.clone(),
+        comply360_erp::http_client(),
+    ))
 }
 
 /// The port emailed links name when a command does not know where `serve` listens (unless

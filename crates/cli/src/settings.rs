@@ -9,6 +9,7 @@ use comply360_identity::IdentitySettings;
 use comply360_identity::password::HashParams;
 use comply360_identity::ratelimit::Quota;
 use comply360_notify::NotifySettings;
+use comply360_payments::providers::Endpoints;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -139,6 +140,15 @@ pub struct Settings {
     /// How often documents' housekeeping runs (moving the registry's certificates into
     /// storage, purging what retention has ended).
     pub document_sweep_secs: u64,
+    /// One base URL standing in for PayFast's live, sandbox and API hosts (`comply360
+    /// payments stand-in`, for demos). Unset: PayFast's real hosts, sandbox or live as each
+    /// agency chose.
+    pub payfast_url: Option<String>,
+    /// Stripe's API.
+    pub stripe_api_url: String,
+    /// Hosts whose addresses may post PayFast's ITNs, comma-separated (`localhost` for the
+    /// stand-in).
+    pub payfast_itn_hosts: String,
     /// Email and SMS transports (`COMPLY360_EMAIL_TRANSPORT`, `COMPLY360_SMTP_HOST`, ...).
     #[serde(flatten)]
     pub notify: NotifySettings,
@@ -215,6 +225,9 @@ impl Default for Settings {
             clamd_address: None,
             ocr_processes: None,
             document_sweep_secs: 86_400,
+            payfast_url: None,
+            stripe_api_url: comply360_integrations::stripe::API_BASE.into(),
+            payfast_itn_hosts: comply360_integrations::payfast::ITN_HOSTS.join(","),
             notify: NotifySettings {
                 // Empty: `mailbox/` inside the data directory (resolved in `load`).
                 mailbox_dir: PathBuf::new(),
@@ -328,6 +341,11 @@ impl Settings {
                 && s.refresh_token_ttl_secs > s.access_token_ttl_secs,
             "COMPLY360_LOCKOUT_THRESHOLD and COMPLY360_ACCESS_TOKEN_TTL_SECS must be at least 1, and COMPLY360_REFRESH_TOKEN_TTL_SECS longer than the access token's"
         );
+        if s.payfast_url.as_ref().is_some_and(|u| u.trim().is_empty()) {
+            s.payfast_url = None;
+        }
+        // Checked now, so a mistake stops every command at once rather than a payment later.
+        s.payment_endpoints()?;
         if s.notify.mailbox_dir.as_os_str().is_empty() {
             s.notify.mailbox_dir = s.data_dir.join("mailbox");
         }
@@ -359,6 +377,25 @@ impl Settings {
     }
 }
 
+/// An http(s) URL with a host, ending in `/` so the providers' paths join onto it.
+fn base_url(setting: &str, value: &str, example: &str) -> anyhow::Result<url::Url> {
+    let bad = |why: String| anyhow::anyhow!("{setting} {value:?} {why}; e.g. {example}");
+    let mut url = url::Url::parse(value.trim()).map_err(|e| bad(format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad("is not an http(s) address with a host".into()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad(
+            "has a query or fragment; give the base address only".into()
+        ));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
 impl Settings {
     /// The HTTP layer's settings; `port` is where `serve` listens.
     pub fn http(&self) -> comply360_api::HttpSettings {
@@ -377,6 +414,47 @@ impl Settings {
                 .unwrap_or(Quota::per_minute(1, 10)),
             trust_proxy: self.trust_proxy,
         }
+    }
+
+    /// Where the payment providers are: PayFast's and Stripe's real hosts unless
+    /// `payfast_url` / `stripe_api_url` say otherwise. A bad value is an error naming the
+    /// setting, with an example.
+    pub fn payment_endpoints(&self) -> anyhow::Result<Endpoints> {
+        let mut endpoints = Endpoints::production()
+            .map_err(|e| anyhow::anyhow!("the providers' built-in addresses: {e}"))?;
+        if let Some(url) = &self.payfast_url {
+            let base = base_url("COMPLY360_PAYFAST_URL", url, "http://127.0.0.1:8791/")?;
+            endpoints.payfast_live = base.clone();
+            endpoints.payfast_sandbox = base.clone();
+            endpoints.payfast_api = base;
+        }
+        endpoints.stripe_api = base_url(
+            "COMPLY360_STRIPE_API_URL",
+            &self.stripe_api_url,
+            comply360_integrations::stripe::API_BASE,
+        )?;
+        let hosts: Vec<String> = self
+            .payfast_itn_hosts
+            .split(',')
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect();
+        if let Some(bad) = hosts.iter().find(|h| {
+            !h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        }) {
+            anyhow::bail!(
+                "COMPLY360_PAYFAST_ITN_HOSTS: {bad:?} is not a host name; give host names separated by commas, e.g. {}",
+                comply360_integrations::payfast::ITN_HOSTS.join(",")
+            );
+        }
+        anyhow::ensure!(
+            !hosts.is_empty(),
+            "COMPLY360_PAYFAST_ITN_HOSTS is empty, so no PayFast notification would be accepted; e.g. {}",
+            comply360_integrations::payfast::ITN_HOSTS.join(",")
+        );
+        endpoints.payfast_itn_hosts = hosts;
+        Ok(endpoints)
     }
 
     pub fn identity(&self, port: u16) -> IdentitySettings {

@@ -20,4 +20,5 @@ mod jobs;
 mod notify;
 mod odoo;
 mod outage;
+mod payments;
 mod registry_sim;

@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod pdf;
 pub mod platform;
 pub mod providers;
+pub mod reconcile;
 mod refund_job;
 pub mod refunds;
 pub mod service;

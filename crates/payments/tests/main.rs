@@ -14,4 +14,5 @@ mod online;
 mod pdf;
 mod plans;
 mod platform;
+mod reconcile;
 mod refusals;

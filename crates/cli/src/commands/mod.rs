@@ -22,6 +22,7 @@ mod migrate;
 mod notify;
 mod obligations;
 mod odoo;
+mod payments;
 mod registry_sim;
 mod serve;
 mod server;
@@ -53,6 +54,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Holidays(cmd) => holidays::run(&cli.global, cmd).await,
         Command::Documents(cmd) => documents::run(&cli.global, cmd).await,
         Command::Odoo(cmd) => odoo::run(&cli.global, cmd).await,
+        Command::Payments(cmd) => payments::run(&cli.global, cmd).await,
     }
 }
 

@@ -33,7 +33,9 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
     }
     let resilience = Resilience::new(CallPolicy::default());
     let documents = platform::documents(&rt.settings, &rt.store)?;
-    let outbox = platform::serving_outbox(&rt.settings, &rt.store, &resilience, &documents)?;
+    let payments = platform::payments(&rt.settings, &resilience)?;
+    let outbox =
+        platform::serving_outbox(&rt.settings, &rt.store, &resilience, &documents, &payments)?;
     let identity = platform::identity(&rt.settings, &rt.store, &outbox, args.listen.port()).await?;
     if args.demo {
         super::demo::ensure(rt, &identity, &outbox, args.listen.port()).await?;
@@ -56,7 +58,8 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
         limiter,
     )
     .with_resilience(resilience.clone())
-    .with_documents(documents.clone());
+    .with_documents(documents.clone())
+    .with_payments(payments);
 
     let stop = CancellationToken::new();
     let workers = match args.role {
