@@ -9,6 +9,24 @@
     e.detail.headers["X-CSRF-Token"] = token;
   });
 
+  // The pay page while a payment is being confirmed ([data-confirming]="seconds"): look again
+  // every so often and reload only once the answer has changed, so the page never refreshes
+  // under the reader for nothing (without script, "Check again now" does the same).
+  var confirming = document.querySelector("[data-confirming]");
+  if (confirming && window.fetch) {
+    var every = (parseInt(confirming.getAttribute("data-confirming"), 10) || 5) * 1000;
+    var look = function () {
+      fetch(window.location.href, { credentials: "same-origin" })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          if (html.indexOf("data-confirming") === -1) window.location.reload();
+          else window.setTimeout(look, every);
+        })
+        .catch(function () { window.setTimeout(look, every); });
+    };
+    window.setTimeout(look, every);
+  }
+
   // Forms that destroy something ask first (data-confirm="…").
   document.addEventListener("submit", function (e) {
     var form = e.target;

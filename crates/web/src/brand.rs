@@ -108,26 +108,34 @@ pub fn stylesheet(colour: Option<&str>) -> String {
     format!(":root{{--brand:#{r:02x}{g:02x}{b:02x};--brand-ink:{ink};}}\n")
 }
 
+/// The agency's brand colour as it set it (`branding.primary_color`), if any.
+pub async fn colour_of(state: &AppState, tenant: &Tenant) -> Option<String> {
+    let read = async {
+        let mut tx = state.store.tenancy().begin(tenant).await?;
+        let branding = settings::get(&mut tx, "branding").await?;
+        tx.commit().await?;
+        Ok::<_, comply360_store::StoreError>(branding)
+    };
+    match read.await {
+        Ok(b) => b.and_then(|b| b.get("primary_color")?.as_str().map(str::to_owned)),
+        Err(e) => {
+            tracing::warn!(error = %e, "branding not read; default colours");
+            None
+        }
+    }
+}
+
 pub async fn serve(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let colour = match Place::of(&state, &headers).await {
-        Ok(Place::Agency(tenant)) => {
-            let read = async {
-                let mut tx = state.store.tenancy().begin(&tenant).await?;
-                let branding = settings::get(&mut tx, "branding").await?;
-                tx.commit().await?;
-                Ok::<_, comply360_store::StoreError>(branding)
-            };
-            match read.await {
-                Ok(b) => b.and_then(|b| b.get("primary_color")?.as_str().map(str::to_owned)),
-                Err(e) => {
-                    tracing::warn!(error = %e, "branding not read; default colours");
-                    None
-                }
-            }
-        }
+        Ok(Place::Agency(tenant)) => colour_of(&state, &tenant).await,
         _ => None,
     };
-    let css = stylesheet(colour.as_deref());
+    stylesheet_response(colour.as_deref(), &headers)
+}
+
+/// The stylesheet for `colour` as a response, revalidated by its ETag.
+pub fn stylesheet_response(colour: Option<&str>, headers: &HeaderMap) -> Response {
+    let css = stylesheet(colour);
     let etag = format!(
         "\"{}\"",
         Sha256::digest(css.as_bytes())[..8]

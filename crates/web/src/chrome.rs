@@ -69,6 +69,12 @@ const AGENCY_SECTIONS: &[Section] = &[
         needs: Some("commissions:read_own"),
     },
     Section {
+        key: "invoices",
+        label: "Invoices",
+        href: "/invoices",
+        needs: Some("invoices:read"),
+    },
+    Section {
         key: "reports",
         label: "Reports",
         href: "/reports",

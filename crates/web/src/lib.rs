@@ -41,7 +41,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The pages' policy: scripts and styles only from our own files (no inline script or style
 /// at all), forms only to ourselves, no framing.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
                    form-action 'self'; object-src 'none'";
 
@@ -54,7 +54,9 @@ pub fn pages(state: &AppState) -> (Router, Vec<routes::PageSpec>) {
         .with_state(state.clone())
         .layer(axum::middleware::from_fn(csrf::check))
         .layer(axum::middleware::from_fn(errors::render))
-        .layer(SetResponseHeaderLayer::overriding(
+        // A page may set its own policy (the pay pages let their forms go on to the payment
+        // providers); every other page gets this one.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
         ))

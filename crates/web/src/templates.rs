@@ -226,6 +226,35 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/settings/tabs.html"),
     ),
     (
+        "pay/layout.html",
+        include_str!("../templates/pay/layout.html"),
+    ),
+    ("pay/page.html", include_str!("../templates/pay/page.html")),
+    (
+        "pay/handoff.html",
+        include_str!("../templates/pay/handoff.html"),
+    ),
+    (
+        "pay/closed.html",
+        include_str!("../templates/pay/closed.html"),
+    ),
+    (
+        "invoices/list.html",
+        include_str!("../templates/invoices/list.html"),
+    ),
+    (
+        "invoices/show.html",
+        include_str!("../templates/invoices/show.html"),
+    ),
+    (
+        "settings/billing.html",
+        include_str!("../templates/settings/billing.html"),
+    ),
+    (
+        "settings/payments.html",
+        include_str!("../templates/settings/payments.html"),
+    ),
+    (
         "settings/users.html",
         include_str!("../templates/settings/users.html"),
     ),
@@ -282,6 +311,11 @@ fn day(value: minijinja::Value) -> String {
 /// Cents as rands with thousands separated: `125050` → `R1,250.50`.
 fn rands(value: minijinja::Value) -> String {
     money(value, Some("ZAR"))
+}
+
+/// Cents as rands, for text made outside a template (a notice): `R1,250.50`.
+pub(crate) fn rands_text(cents: i64) -> String {
+    money(minijinja::Value::from(cents), Some("ZAR"))
 }
 
 /// Cents in a currency, thousands separated: `R1,250.50`, `US$1,250.50`, `ZWG 1,250.50`.

@@ -18,6 +18,14 @@ async fn every_page_holds_to_its_declared_need() {
         .await;
     let (_, table) = comply360_web::pages(&app.state);
     assert!(table.len() >= 10, "the table lists the pages");
+    // The invoices are staff pages; the pay page is public (its link is the credential).
+    let need = |path: &str| table.iter().find(|p| p.path == path).map(|p| p.need);
+    assert_eq!(need("/invoices"), Some(Need::Agency("invoices:read")));
+    assert_eq!(
+        need("/settings/payments"),
+        Some(Need::Agency("payments:manage"))
+    );
+    assert_eq!(need("/pay/{agency}/{token}"), Some(Need::Public));
 
     let mut stranger = Visitor::new(&app, "gate");
     let mut assistant = Visitor::new(&app, "gate");

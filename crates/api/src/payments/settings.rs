@@ -48,7 +48,7 @@ pub struct ProvidersAnswer {
     pub payfast_notify_url: String,
 }
 
-pub(crate) fn answer(state: &AppState, slug: &str, providers: ProvidersView) -> ProvidersAnswer {
+pub fn answer(state: &AppState, slug: &str, providers: ProvidersView) -> ProvidersAnswer {
     let link = |p: &str| {
         state
             .identity

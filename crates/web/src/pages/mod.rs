@@ -9,6 +9,8 @@ pub mod companies;
 pub mod console;
 pub mod dashboard;
 pub mod documents;
+pub mod invoices;
+pub mod pay;
 pub mod privacy;
 pub mod registrations;
 pub mod reports;
@@ -137,6 +139,73 @@ pub fn table(pages: Pages) -> Pages {
             "/commissions/{id}/act",
             Agency("commissions:approve"),
             commissions::act,
+        )
+        // Invoices: each needs what the matching API route needs.
+        .get("/invoices", Agency("invoices:read"), invoices::list)
+        .get("/invoices/{id}", Agency("invoices:read"), invoices::show)
+        .post(
+            "/invoices/{id}/issue",
+            Agency("invoices:write"),
+            invoices::issue,
+        )
+        .post(
+            "/invoices/{id}/pay-link",
+            Agency("invoices:write"),
+            invoices::renew_link,
+        )
+        .post(
+            "/invoices/{id}/delete",
+            Agency("invoices:write"),
+            invoices::delete,
+        )
+        .post(
+            "/invoices/{id}/payments",
+            Agency("payments:manage"),
+            invoices::record_payment,
+        )
+        .post(
+            "/invoices/{id}/refunds",
+            Agency("payments:manage"),
+            invoices::refund,
+        )
+        .post(
+            "/invoices/{id}/void",
+            Agency("payments:manage"),
+            invoices::void,
+        )
+        .get(
+            "/invoices/{id}/invoice.pdf",
+            Agency("invoices:read"),
+            invoices::invoice_pdf,
+        )
+        .get(
+            "/invoices/{id}/receipts/{file}",
+            Agency("invoices:read"),
+            invoices::receipt_pdf,
+        )
+        .get(
+            "/invoices/{id}/credit-notes/{file}",
+            Agency("invoices:read"),
+            invoices::credit_note_pdf,
+        )
+        .post(
+            "/registrations/{id}/invoice",
+            Agency("invoices:write"),
+            invoices::create_for_registration,
+        )
+        // The client's pay page: public, the link is the credential.
+        .get("/pay/{agency}/brand.css", Public, pay::brand)
+        .get("/pay/{agency}/{token}", Public, pay::show)
+        .post("/pay/{agency}/{token}/checkout", Public, pay::checkout)
+        .get(
+            "/pay/{agency}/{token}/invoice.pdf",
+            Public,
+            pay::invoice_pdf,
+        )
+        .get(
+            "/pay/{agency}/{token}/receipt.pdf",
+            Public,
+            pay::receipt_pdf,
         )
         .get("/reports", Agency("reports:read"), reports::page)
         .get("/reports/{file}", Agency("reports:read"), reports::csv)
@@ -329,7 +398,7 @@ pub fn table(pages: Pages) -> Pages {
 /// Agency settings (`settings/`): each page needs what the matching API route needs.
 fn settings_pages(pages: Pages) -> Pages {
     use Need::Agency;
-    use settings::{api_keys, branding, cipc, roles, security, users};
+    use settings::{api_keys, billing, branding, cipc, payments, roles, security, users};
     pages
         .get("/settings", Agency("users:read"), settings::home)
         .get("/settings/users", Agency("users:read"), users::list)
@@ -449,6 +518,36 @@ fn settings_pages(pages: Pages) -> Pages {
             "/settings/odoo/clear",
             Agency("settings:manage"),
             settings::odoo::clear,
+        )
+        .get(
+            "/settings/billing",
+            Agency("payments:manage"),
+            billing::show,
+        )
+        .post(
+            "/settings/billing",
+            Agency("payments:manage"),
+            billing::save,
+        )
+        .get(
+            "/settings/payments",
+            Agency("payments:manage"),
+            payments::show,
+        )
+        .post(
+            "/settings/payments/payfast",
+            Agency("payments:manage"),
+            payments::save_payfast,
+        )
+        .post(
+            "/settings/payments/stripe",
+            Agency("payments:manage"),
+            payments::save_stripe,
+        )
+        .post(
+            "/settings/payments/{provider}/remove",
+            Agency("payments:manage"),
+            payments::remove,
         )
         .get(
             "/settings/commissions",

@@ -50,6 +50,37 @@ async fn page(
     summary: Option<String>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    page_with(state, chrome, raw, errors, summary, status, None).await
+}
+
+/// The registration's page with the invoice panel saying why no invoice was drawn up.
+pub(crate) async fn with_invoice_refusal(
+    state: &AppState,
+    chrome: Chrome,
+    raw: &str,
+    message: String,
+) -> Result<Response, PageError> {
+    page_with(
+        state,
+        chrome,
+        raw,
+        BTreeMap::new(),
+        None,
+        StatusCode::CONFLICT,
+        Some(message),
+    )
+    .await
+}
+
+async fn page_with(
+    state: &AppState,
+    chrome: Chrome,
+    raw: &str,
+    errors: BTreeMap<String, String>,
+    summary: Option<String>,
+    status: StatusCode,
+    invoice_refusal: Option<String>,
+) -> Result<Response, PageError> {
     let rid = id(raw)?;
     let tenant = chrome.tenant()?.clone();
     let mut tx = state.store.tenancy().begin(&tenant).await?;
@@ -68,6 +99,12 @@ async fn page(
     let odoo =
         comply360_erp::record_state(&mut tx, comply360_erp::links::Entity::Registration, rid)
             .await?;
+    // The invoice panel: the live invoice, for whoever may read invoices.
+    let invoice = if chrome.may("invoices:read") {
+        comply360_payments::invoices::of_registration(&mut tx, rid).await?
+    } else {
+        None
+    };
     tx.commit().await?;
     let ty = r.registration_type()?;
     let users = if chrome.may("users:read") || chrome.may("registrations:write") {
@@ -105,6 +142,8 @@ async fn page(
         .map(|u| json!({"id": u.id, "name": if u.full_name.is_empty() { u.email.clone() } else { format!("{} ({})", u.full_name, u.email) }}))
         .collect();
     let can_assign = chrome.may("registrations:write");
+    let may_invoices = chrome.may("invoices:read");
+    let may_invoice = chrome.may("invoices:write");
     let mut res = chrome.page(
         "registrations/show.html",
         "registrations",
@@ -124,6 +163,10 @@ async fn page(
             first_step => ty.steps.first().map(|s| s.key.clone()),
             reqs => View::from(Serde(&reqs)),
             odoo => View::from(Serde(&odoo)),
+            invoice => invoice.as_ref().map(|i| View::from(Serde(i))),
+            may_invoices,
+            may_invoice,
+            invoice_refusal,
         },
     );
     *res.status_mut() = status;

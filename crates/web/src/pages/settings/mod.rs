@@ -8,11 +8,13 @@
 //! open.
 
 pub mod api_keys;
+pub mod billing;
 pub mod branding;
 pub mod cipc;
 pub mod commissions;
 pub mod documents;
 pub mod odoo;
+pub mod payments;
 pub mod roles;
 mod secret;
 pub mod security;
@@ -64,6 +66,13 @@ const TABS: &[(&str, &str, &str, Permission)] = &[
         "commissions:manage",
     ),
     ("odoo", "Odoo", "/settings/odoo", "settings:manage"),
+    ("billing", "Billing", "/settings/billing", "payments:manage"),
+    (
+        "payments",
+        "Payments",
+        "/settings/payments",
+        "payments:manage",
+    ),
 ];
 
 #[derive(Serialize)]
