@@ -652,6 +652,9 @@ pub enum BenchSuite {
     /// The four reports (JSON, CSV, the portal page) over HTTP for an agency of 5,000
     /// registrations over 18 months with timelines, prices and commissions; their plans.
     Reports,
+    /// Stripe webhooks per second over HTTP, duplicates mixed in, each verified, stored once
+    /// and applied once (the payment, the invoice, `payment.received`); zero double effects.
+    Payments,
 }
 
 #[derive(Debug, Args)]
@@ -692,6 +695,13 @@ pub struct BenchArgs {
     /// Money suite: clients synced to Odoo per protocol.
     #[arg(long, default_value_t = 500)]
     pub odoo_records: usize,
+    /// Payments suite: paid checkouts whose webhooks are delivered (a quarter more are
+    /// duplicates).
+    #[arg(long, default_value_t = 5_000)]
+    pub webhooks: usize,
+    /// Payments suite: deliveries in flight at once.
+    #[arg(long, default_value_t = 32)]
+    pub webhooks_in_flight: usize,
     /// Run the throwaway cluster with fsync off (faster, not representative of production).
     #[arg(long)]
     pub no_fsync: bool,

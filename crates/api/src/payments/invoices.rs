@@ -129,7 +129,8 @@ pub struct IssuedInvoice {
     pub pay_url: String,
 }
 
-pub(crate) fn pay_url(state: &AppState, slug: &str, token: &PayToken) -> String {
+/// The client's pay link for `token`, at the portal's address.
+pub fn pay_url(state: &AppState, slug: &str, token: &PayToken) -> String {
     state
         .identity
         .settings()

@@ -29,6 +29,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         BenchSuite::Documents => documents_suite(settings, &args).await,
         BenchSuite::Money => money_suite(settings, &args).await,
         BenchSuite::Reports => reports_suite(settings, &args).await,
+        BenchSuite::Payments => payments_suite(settings, &args).await,
     };
     cluster.release().await?;
     result.map(|()| ExitCode::SUCCESS)
@@ -42,6 +43,18 @@ async fn money_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Resul
         if args.no_fsync { "off" } else { "on" }
     );
     let result = super::bench_money::bench(&store, args.approvals, args.odoo_records).await;
+    store.close().await;
+    result
+}
+
+async fn payments_suite(settings: StoreSettings, args: &BenchArgs) -> anyhow::Result<()> {
+    let store = Store::open(settings).await?;
+    println!(
+        "comply360 bench --suite payments: {} cores, fsync {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if args.no_fsync { "off" } else { "on" }
+    );
+    let result = super::bench_payments::bench(&store, args.webhooks, args.webhooks_in_flight).await;
     store.close().await;
     result
 }

@@ -42,7 +42,8 @@ pub async fn bench(store: &Store, events: usize, in_flight: usize) -> anyhow::Re
         Resilience::new(CallPolicy::default()),
         reqwest::Client::new(),
     );
-    let subs = Subscriptions::new(RetryPolicy::DEFAULT).with(ApplyNotification::new(payments.clone()));
+    let subs =
+        Subscriptions::new(RetryPolicy::DEFAULT).with(ApplyNotification::new(payments.clone()));
     let outbox = Outbox::new(Arc::new(subs), Transport::Postgres);
     let tenant = agency(store).await?;
     let identity = Identity::start(
@@ -113,7 +114,10 @@ pub async fn bench(store: &Store, events: usize, in_flight: usize) -> anyhow::Re
     )
     .with_payments(payments);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/api/v1/webhooks/stripe/{SLUG}", listener.local_addr()?);
+    let url = format!(
+        "http://{}/api/v1/webhooks/stripe/{SLUG}",
+        listener.local_addr()?
+    );
     let stop = CancellationToken::new();
     let server = {
         let stop = stop.clone();
@@ -125,8 +129,12 @@ pub async fn bench(store: &Store, events: usize, in_flight: usize) -> anyhow::Re
     let sending = Arc::new(AtomicBool::new(true));
     let workers: Vec<_> = (0..2)
         .map(|_| {
-            let (store, outbox, tenant, sending) =
-                (store.clone(), outbox.clone(), tenant.clone(), sending.clone());
+            let (store, outbox, tenant, sending) = (
+                store.clone(),
+                outbox.clone(),
+                tenant.clone(),
+                sending.clone(),
+            );
             tokio::spawn(async move {
                 let runner = Runner::new(store.tenancy().clone(), outbox, Duration::from_secs(60));
                 loop {
@@ -148,7 +156,11 @@ pub async fn bench(store: &Store, events: usize, in_flight: usize) -> anyhow::Re
         .map(|i| {
             let (http, url, body) = (http.clone(), url.clone(), bodies[i].clone());
             async move {
-                let header = sign(WEBHOOK_SECRET, chrono::Utc::now().timestamp(), body.as_bytes());
+                let header = sign(
+                    WEBHOOK_SECRET,
+                    chrono::Utc::now().timestamp(),
+                    body.as_bytes(),
+                );
                 let res = http
                     .post(&url)
                     .header("stripe-signature", header)

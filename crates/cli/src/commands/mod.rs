@@ -6,6 +6,7 @@ mod bench_auth;
 mod bench_documents;
 mod bench_jobs;
 mod bench_money;
+mod bench_payments;
 mod bench_portal;
 mod bench_registrations;
 mod bench_reports;

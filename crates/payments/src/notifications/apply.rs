@@ -91,6 +91,13 @@ impl Handler for ApplyNotification {
     /// PayFast's confirmation is asked for here, outside the job's transaction; Stripe's
     /// notifications need no outside call.
     async fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Option<Prepared>, HandlerError> {
+        // The event says which provider sent it: a Stripe notification needs no preparation,
+        // so it costs no transaction of its own.
+        if ctx.event.payload.get("provider").and_then(Value::as_str)
+            == Some(Provider::Stripe.as_str())
+        {
+            return Ok(None);
+        }
         let id = notification_id(&ctx.event.payload)?;
         let mut tx = ctx.tenancy.begin(ctx.tenant).await.map_err(store_error)?;
         let Some(n) = inbox::get(&mut tx, id, false).await.map_err(store_error)? else {

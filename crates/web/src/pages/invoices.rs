@@ -13,11 +13,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use comply360_api::AppState;
+use comply360_api::payments::invoices::pay_url;
 use comply360_api::problem::Problem;
 use comply360_payments::invoices::model::{
     DraftInput, InvoiceDetail, InvoiceStatus, ManualPaymentInput, RefundInput,
 };
-use comply360_payments::invoices::{self, Filter};
+use comply360_payments::invoices::{self, Filter, PayToken};
 use comply360_payments::{PracticeError, manual, pdf, refunds};
 use comply360_practice::clients::Client;
 use comply360_practice::page::Cursor;
@@ -313,6 +314,12 @@ pub async fn issue(
     let id = uuid(&raw)?;
     let tenant = chrome.tenant()?.clone();
     let mut tx = state.store.tenancy().begin(&tenant).await?;
+    let slug = tenant.slug().to_owned();
+    let url = |t: &PayToken| pay_url(&state, &slug, t);
+    let links = invoices::Links {
+        agency: tenant.name(),
+        pay_url: &url,
+    };
     match invoices::issue(
         &mut tx,
         &state.outbox,
@@ -320,13 +327,13 @@ pub async fn issue(
         id,
         None,
         sa_today(),
-        tenant.name(),
+        &links,
     )
     .await
     {
         Ok(issued) => {
             tx.commit().await?;
-            let pay_url = pay_url(&state, tenant.slug(), issued.token.as_str());
+            let pay_url = pay_url(&state, tenant.slug(), &issued.token);
             render(
                 &state,
                 chrome,
@@ -345,14 +352,6 @@ pub async fn issue(
     }
 }
 
-/// The client's pay link (as the API's `pay_url` makes it).
-fn pay_url(state: &AppState, slug: &str, token: &str) -> String {
-    state
-        .identity
-        .settings()
-        .portal_link(slug, &format!("/pay/{slug}/{token}"))
-}
-
 /// `POST /invoices/{id}/pay-link`: a new link (the old one stops working), shown once and
 /// emailed to the client.
 pub async fn renew_link(
@@ -363,10 +362,16 @@ pub async fn renew_link(
     let id = uuid(&raw)?;
     let tenant = chrome.tenant()?.clone();
     let mut tx = state.store.tenancy().begin(&tenant).await?;
-    match invoices::renew_link(&mut tx, &state.outbox, chrome.actor(), id).await {
+    let slug = tenant.slug().to_owned();
+    let url = |t: &PayToken| pay_url(&state, &slug, t);
+    let links = invoices::Links {
+        agency: tenant.name(),
+        pay_url: &url,
+    };
+    match invoices::renew_link(&mut tx, &state.outbox, chrome.actor(), id, &links).await {
         Ok(token) => {
             tx.commit().await?;
-            let pay_url = pay_url(&state, tenant.slug(), token.as_str());
+            let pay_url = pay_url(&state, tenant.slug(), &token);
             render(
                 &state,
                 chrome,
