@@ -132,6 +132,38 @@ pub enum Command {
     /// providers' stand-ins for a demo.
     #[command(subcommand)]
     Payments(PaymentsCommand),
+    /// The platform's billing of agencies: invoice a month, hold agencies unpaid past the
+    /// grace period (and release those that paid), record a payment seen by EFT, list.
+    #[command(subcommand)]
+    Billing(BillingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BillingCommand {
+    /// Invoice every active agency for a month at its plan's price (never twice a month).
+    Invoice(BillingInvoiceArgs),
+    /// Hold agencies unpaid past the grace period; release those with nothing overdue.
+    Enforce,
+    /// Record that a platform invoice was paid (releases the agency if nothing else is due).
+    Paid(BillingPaidArgs),
+    /// Every platform invoice, newest first.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct BillingInvoiceArgs {
+    /// Any day of the month to invoice, YYYY-MM-DD (default: this month).
+    #[arg(long, value_name = "DATE")]
+    pub month: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct BillingPaidArgs {
+    /// The invoice's number, e.g. C360-000042.
+    pub number: String,
+    /// The payment's reference (the bank statement's).
+    #[arg(long)]
+    pub reference: String,
 }
 
 #[derive(Debug, Subcommand)]

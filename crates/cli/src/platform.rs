@@ -300,6 +300,19 @@ pub fn payments(settings: &Settings, resilience: &Resilience) -> anyhow::Result<
     ))
 }
 
+/// The platform's billing of agencies: its own Stripe account (when set) and the grace period.
+pub fn platform_billing(
+    settings: &Settings,
+    resilience: &Resilience,
+) -> anyhow::Result<comply360_payments::platform::PlatformBilling> {
+    Ok(comply360_payments::platform::PlatformBilling::new(
+        settings.platform_stripe()?,
+        resilience.clone(),
+        comply360_erp::http_client(),
+        settings.billing_grace_days,
+    ))
+}
+
 /// The port emailed links name when a command does not know where `serve` listens (unless
 /// `COMPLY360_PORTAL_URL` says where the portal is): `serve --listen`'s default.
 pub const DEFAULT_PORT: u16 = 8080;

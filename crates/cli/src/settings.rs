@@ -8,6 +8,7 @@ use comply360_domain::Secret;
 use comply360_identity::IdentitySettings;
 use comply360_identity::password::HashParams;
 use comply360_identity::ratelimit::Quota;
+use comply360_integrations::stripe::StripeConfig;
 use comply360_notify::NotifySettings;
 use comply360_payments::providers::Endpoints;
 use figment::Figment;
@@ -149,6 +150,14 @@ pub struct Settings {
     /// Hosts whose addresses may post PayFast's ITNs, comma-separated (`localhost` for the
     /// stand-in).
     pub payfast_itn_hosts: String,
+    /// The platform's own Stripe account, which agencies pay their platform invoices to
+    /// (`sk_…`). Unset: platform invoices are paid by EFT and recorded by the operator.
+    pub platform_stripe_secret_key: Option<Secret>,
+    /// That account's webhook signing secret (`whsec_…`), for
+    /// `POST /api/v1/platform/webhooks/stripe`.
+    pub platform_stripe_webhook_secret: Option<Secret>,
+    /// Days after a platform invoice's due date before an unpaid agency is held.
+    pub billing_grace_days: u64,
     /// Email and SMS transports (`COMPLY360_EMAIL_TRANSPORT`, `COMPLY360_SMTP_HOST`, ...).
     #[serde(flatten)]
     pub notify: NotifySettings,
@@ -228,6 +237,9 @@ impl Default for Settings {
             payfast_url: None,
             stripe_api_url: comply360_integrations::stripe::API_BASE.into(),
             payfast_itn_hosts: comply360_integrations::payfast::ITN_HOSTS.join(","),
+            platform_stripe_secret_key: None,
+            platform_stripe_webhook_secret: None,
+            billing_grace_days: 14,
             notify: NotifySettings {
                 // Empty: `mailbox/` inside the data directory (resolved in `load`).
                 mailbox_dir: PathBuf::new(),
@@ -455,6 +467,33 @@ impl Settings {
         );
         endpoints.payfast_itn_hosts = hosts;
         Ok(endpoints)
+    }
+
+    /// The platform's own Stripe account, when both its keys are set (one without the other
+    /// is an error naming the missing one).
+    pub fn platform_stripe(&self) -> anyhow::Result<Option<StripeConfig>> {
+        match (
+            &self.platform_stripe_secret_key,
+            &self.platform_stripe_webhook_secret,
+        ) {
+            (None, None) => Ok(None),
+            (Some(key), Some(hook)) => {
+                let mut config = StripeConfig::live(key.clone(), hook.clone())
+                    .map_err(|e| anyhow::anyhow!("the platform's Stripe: {e}"))?;
+                config.api_base = base_url(
+                    "COMPLY360_STRIPE_API_URL",
+                    &self.stripe_api_url,
+                    comply360_integrations::stripe::API_BASE,
+                )?;
+                Ok(Some(config))
+            }
+            (Some(_), None) => anyhow::bail!(
+                "COMPLY360_PLATFORM_STRIPE_SECRET_KEY is set but COMPLY360_PLATFORM_STRIPE_WEBHOOK_SECRET is not; set both (the webhook secret starts whsec_) or neither"
+            ),
+            (None, Some(_)) => anyhow::bail!(
+                "COMPLY360_PLATFORM_STRIPE_WEBHOOK_SECRET is set but COMPLY360_PLATFORM_STRIPE_SECRET_KEY is not; set both (the key starts sk_) or neither"
+            ),
+        }
     }
 
     pub fn identity(&self, port: u16) -> IdentitySettings {

@@ -9,6 +9,7 @@
 mod support;
 
 mod bench;
+mod billing;
 mod check;
 mod cli;
 mod dev_pages;

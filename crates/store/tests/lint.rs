@@ -17,8 +17,10 @@ async fn every_real_namespace_keeps_the_contract() {
     // 0001: users, clients, registrations, documents, commissions, settings, audit_log;
     // 0002: outbox_events, jobs, inbox; 0003: notification_messages, notification_preferences;
     // 0004: identity (6); 0005: practice (6); 0006: idempotency (1); 0008: documents (4);
-    // 0010: registration_prices, commission_rules; 0011: odoo_links.
-    assert_eq!(tenant_table_count(&mut conn, "pooled").await.unwrap(), 32);
+    // 0010: registration_prices, commission_rules; 0011: odoo_links; 0013: payments (7:
+    // invoice_counters, invoices, invoice_lines, payment_checkouts, payment_notifications,
+    // payments, credit_notes).
+    assert_eq!(tenant_table_count(&mut conn, "pooled").await.unwrap(), 39);
     assert!(
         lint_namespace(&mut conn, "pooled")
             .await

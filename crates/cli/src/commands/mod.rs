@@ -10,6 +10,7 @@ mod bench_payments;
 mod bench_portal;
 mod bench_registrations;
 mod bench_reports;
+mod billing;
 mod check;
 mod demo;
 mod demo_work;
@@ -56,6 +57,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Documents(cmd) => documents::run(&cli.global, cmd).await,
         Command::Odoo(cmd) => odoo::run(&cli.global, cmd).await,
         Command::Payments(cmd) => payments::run(&cli.global, cmd).await,
+        Command::Billing(cmd) => billing::run(&cli.global, cmd).await,
     }
 }
 

@@ -59,7 +59,8 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
     )
     .with_resilience(resilience.clone())
     .with_documents(documents.clone())
-    .with_payments(payments);
+    .with_payments(payments)
+    .with_platform_billing(platform::platform_billing(&rt.settings, &resilience)?);
 
     let stop = CancellationToken::new();
     let workers = match args.role {
@@ -76,6 +77,14 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
             rt.store.clone(),
             outbox.clone(),
             platform::reminder_settings(&rt.settings),
+            stop.child_token(),
+        )
+    });
+    // The platform's billing: this month's invoices, and holds for what is overdue.
+    let billing = matches!(args.role, Role::All | Role::Worker).then(|| {
+        super::billing::spawn(
+            rt.store.clone(),
+            rt.settings.billing_grace_days,
             stop.child_token(),
         )
     });
@@ -147,6 +156,9 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
     }
     if let Some(housekeeping) = housekeeping {
         let _ = housekeeping.await;
+    }
+    if let Some(billing) = billing {
+        let _ = billing.await;
     }
     if let Some(reminders) = reminders {
         let _ = reminders.await;
