@@ -182,7 +182,7 @@ pub async fn checkout(
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Received {
+pub struct PlatformReceived {
     pub received: bool,
 }
 
@@ -190,7 +190,7 @@ pub async fn webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Received>, Problem> {
+) -> Result<Json<PlatformReceived>, Problem> {
     let signature = headers
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok());
@@ -199,7 +199,7 @@ pub async fn webhook(
         .receive(&state.store, &body, signature, chrono::Utc::now())
         .await
         .map_err(billing_problem)?;
-    Ok(Json(Received { received: true }))
+    Ok(Json(PlatformReceived { received: true }))
 }
 
 pub async fn all_invoices(
@@ -318,7 +318,7 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
             Op::new("the platform's own Stripe webhook: a paid session for a platform invoice marks it paid and releases a held agency")
                 .body_as("application/json", r#"{"id":"evt_1","object":"event","type":"checkout.session.completed","data":{"object":{}}}"#)
                 .header("Stripe-Signature", "t=<unix time>,v1=<hex HMAC-SHA256>")
-                .ok::<Received>()
+                .ok::<PlatformReceived>()
                 .problems(&[(400, "signature_invalid"), (503, "payments_unavailable")]),
             webhook,
         )

@@ -21,7 +21,7 @@ use comply360_jobs::{
     Outbox, RetryPolicy, Runner, Subscriptions, Transport, WorkerConfig, WorkerHandle,
 };
 use comply360_notify::{Channels, Deliver, NotifyEvents};
-use comply360_payments::{ApplyNotification, Payments, RefundPayment};
+use comply360_payments::{ApplyNotification, ApplyWebhook, Payments, RefundPayment};
 use comply360_practice::filing::RegistryFiling;
 use comply360_practice::reminders::ReminderSettings;
 use comply360_store::Store;
@@ -86,6 +86,7 @@ pub fn serving_outbox(
         .with(ProcessDocument::new(documents.clone()))
         .with(IngestHandedOff::new(documents.clone()))
         .with(ApplyNotification::new(payments.clone()))
+        .with(ApplyWebhook)
         .with(RefundPayment::new(payments.clone()));
     Ok(Outbox::new(Arc::new(subs), settings.transport()))
 }

@@ -27,9 +27,12 @@ pub mod types {
     /// An invoice was issued (numbered, its pay link made) or voided.
     pub const INVOICE_ISSUED: &str = "invoice.issued";
     pub const INVOICE_VOIDED: &str = "invoice.voided";
-    /// A provider's notification (webhook, ITN) was stored; the `payments.notification` job
-    /// applies it.
+    /// A PayFast ITN was stored; the `payments.notification` job applies it (after asking
+    /// PayFast to confirm it).
     pub const PAYMENT_NOTIFICATION_RECEIVED: &str = "payment.notification_received";
+    /// A Stripe webhook was stored; the `payments.webhook` job applies it (no outside call, so
+    /// in batches).
+    pub const PAYMENT_WEBHOOK_RECEIVED: &str = "payment.webhook_received";
     /// A payment was recorded against an invoice (from a provider, or by staff).
     pub const PAYMENT_RECEIVED: &str = "payment.received";
     /// Staff asked for a refund (a credit note was issued); the `payments.refund` job asks the
@@ -75,6 +78,7 @@ pub mod types {
         INVOICE_ISSUED,
         INVOICE_VOIDED,
         PAYMENT_NOTIFICATION_RECEIVED,
+        PAYMENT_WEBHOOK_RECEIVED,
         PAYMENT_RECEIVED,
         PAYMENT_REFUND_REQUESTED,
         PAYMENT_REFUNDED,

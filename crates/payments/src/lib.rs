@@ -25,6 +25,6 @@ pub mod refunds;
 pub mod service;
 
 pub use comply360_practice::PracticeError;
-pub use notifications::ApplyNotification;
+pub use notifications::{ApplyNotification, ApplyWebhook};
 pub use refund_job::RefundPayment;
 pub use service::{CheckoutUrls, Payments, Refusal, Started};

@@ -13,7 +13,7 @@ use comply360_integrations::{CallPolicy, Resilience};
 use comply360_jobs::{Outbox, Transport};
 use comply360_payments::platform::PlatformBilling;
 use comply360_payments::providers::Endpoints;
-use comply360_payments::{ApplyNotification, Payments, RefundPayment};
+use comply360_payments::{ApplyNotification, ApplyWebhook, Payments, RefundPayment};
 use comply360_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,6 +53,7 @@ pub async fn payments_app(store: Store) -> PaymentsApp {
     );
     let subs = default_subscriptions()
         .with(ApplyNotification::new(payments.clone()))
+        .with(ApplyWebhook)
         .with(RefundPayment::new(payments.clone()));
     let outbox = Outbox::new(Arc::new(subs), Transport::Postgres);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -14,7 +14,7 @@ use comply360_integrations::stripe::signature::sign;
 use comply360_integrations::{CallPolicy, Resilience};
 use comply360_jobs::{Outbox, RetryPolicy, Runner, Subscriptions, Transport};
 use comply360_payments::providers::{self, Endpoints, StripeInput};
-use comply360_payments::{ApplyNotification, Payments};
+use comply360_payments::{ApplyWebhook, Payments};
 use comply360_store::provision::{NewTenant, ProvisionOptions};
 use comply360_store::{Store, Tenant};
 use futures::StreamExt;
@@ -42,8 +42,7 @@ pub async fn bench(store: &Store, events: usize, in_flight: usize) -> anyhow::Re
         Resilience::new(CallPolicy::default()),
         reqwest::Client::new(),
     );
-    let subs =
-        Subscriptions::new(RetryPolicy::DEFAULT).with(ApplyNotification::new(payments.clone()));
+    let subs = Subscriptions::new(RetryPolicy::DEFAULT).with(ApplyWebhook);
     let outbox = Outbox::new(Arc::new(subs), Transport::Postgres);
     let tenant = agency(store).await?;
     let identity = Identity::start(

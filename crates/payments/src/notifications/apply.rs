@@ -1,4 +1,5 @@
-//! `payments.notification`: applies a stored notification once.
+//! `payments.notification` (PayFast's ITNs) and `payments.webhook` (Stripe's events): apply a
+//! stored notification once.
 //!
 //! The notification is re-read under a row lock in the job's transaction; one that is no
 //! longer `received` was applied by an earlier run and is left alone, so a retried job, a
@@ -88,16 +89,8 @@ impl Handler for ApplyNotification {
         &[types::PAYMENT_NOTIFICATION_RECEIVED]
     }
 
-    /// PayFast's confirmation is asked for here, outside the job's transaction; Stripe's
-    /// notifications need no outside call.
+    /// PayFast's confirmation is asked for here, outside the job's transaction.
     async fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Option<Prepared>, HandlerError> {
-        // The event says which provider sent it: a Stripe notification needs no preparation,
-        // so it costs no transaction of its own.
-        if ctx.event.payload.get("provider").and_then(Value::as_str)
-            == Some(Provider::Stripe.as_str())
-        {
-            return Ok(None);
-        }
         let id = notification_id(&ctx.event.payload)?;
         let mut tx = ctx.tenancy.begin(ctx.tenant).await.map_err(store_error)?;
         let Some(n) = inbox::get(&mut tx, id, false).await.map_err(store_error)? else {
@@ -126,15 +119,45 @@ impl Handler for ApplyNotification {
                 Ok(v) => *v,
                 Err(_) => return Err(HandlerError::Permanent("unexpected preparation".into())),
             },
-            None if n.provider == Provider::Stripe.as_str() => {
-                stripe_verdict(ctx.tx, &n).await.map_err(practice_error)?
-            }
             None => {
                 return Err(HandlerError::Retryable(
                     "the PayFast notification was not prepared".into(),
                 ));
             }
         };
+        apply(ctx, &n, verdict).await
+    }
+}
+
+/// `payments.webhook`: Stripe's events, which carry all they need (the session, its amount,
+/// our checkout's id), so no outside call: the jobs run in batches, each under a savepoint.
+pub struct ApplyWebhook;
+
+#[async_trait]
+impl Handler for ApplyWebhook {
+    fn name(&self) -> &'static str {
+        "payments.webhook"
+    }
+
+    fn subscribes_to(&self) -> &'static [&'static str] {
+        &[types::PAYMENT_WEBHOOK_RECEIVED]
+    }
+
+    fn runs_in_batches(&self) -> bool {
+        true
+    }
+
+    async fn handle(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
+        let id = notification_id(&ctx.event.payload)?;
+        let Some(n) = inbox::get(ctx.tx, id, true).await.map_err(store_error)? else {
+            return Err(HandlerError::Permanent(format!(
+                "notification {id} is not in this agency"
+            )));
+        };
+        if n.state != "received" {
+            return Ok(()); // applied before
+        }
+        let verdict = stripe_verdict(ctx.tx, &n).await.map_err(practice_error)?;
         apply(ctx, &n, verdict).await
     }
 }

@@ -72,10 +72,15 @@ pub async fn store(
     if !row.try_get::<bool, _>("inserted")? {
         return Ok(Delivery::Repeat(id));
     }
+    // Stripe's are applied in batches by their own job; PayFast's need an outside call each.
+    let event_type = match incoming.provider {
+        Provider::Stripe => types::PAYMENT_WEBHOOK_RECEIVED,
+        _ => types::PAYMENT_NOTIFICATION_RECEIVED,
+    };
     outbox
         .emit(
             tx,
-            NewEvent::new(types::PAYMENT_NOTIFICATION_RECEIVED, "payment_notification")
+            NewEvent::new(event_type, "payment_notification")
                 .aggregate(id)
                 .payload(json!({
                     "notification_id": id,
@@ -85,7 +90,7 @@ pub async fn store(
                 })),
         )
         .await
-        .map_err(|e| crate::ledger::emit_failed("payment.notification_received", e))?;
+        .map_err(|e| crate::ledger::emit_failed(event_type, e))?;
     Ok(Delivery::New(id))
 }
 

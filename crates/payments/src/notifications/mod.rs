@@ -1,7 +1,8 @@
 //! Provider notifications: the [`inbox`] that stores each one once, and the
-//! `payments.notification` job that [`apply`]s it once.
+//! `payments.notification` (PayFast) and `payments.webhook` (Stripe) jobs that [`apply`] it
+//! once.
 
 pub mod apply;
 pub mod inbox;
 
-pub use apply::ApplyNotification;
+pub use apply::{ApplyNotification, ApplyWebhook};
