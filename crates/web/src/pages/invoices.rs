@@ -17,7 +17,7 @@ use comply360_api::problem::Problem;
 use comply360_payments::invoices::model::{
     DraftInput, InvoiceDetail, InvoiceStatus, ManualPaymentInput, RefundInput,
 };
-use comply360_payments::invoices::{self, Filter};
+use comply360_payments::invoices::{self, Filter, PayToken};
 use comply360_payments::{PracticeError, manual, pdf, refunds};
 use comply360_practice::clients::Client;
 use comply360_practice::page::Cursor;
@@ -313,6 +313,12 @@ pub async fn issue(
     let id = uuid(&raw)?;
     let tenant = chrome.tenant()?.clone();
     let mut tx = state.store.tenancy().begin(&tenant).await?;
+    let slug = tenant.slug().to_owned();
+    let url = |t: &PayToken| pay_url(&state, &slug, t.as_str());
+    let links = invoices::Links {
+        agency: tenant.name(),
+        pay_url: &url,
+    };
     match invoices::issue(
         &mut tx,
         &state.outbox,
@@ -320,7 +326,7 @@ pub async fn issue(
         id,
         None,
         sa_today(),
-        tenant.name(),
+        &links,
     )
     .await
     {
@@ -363,7 +369,13 @@ pub async fn renew_link(
     let id = uuid(&raw)?;
     let tenant = chrome.tenant()?.clone();
     let mut tx = state.store.tenancy().begin(&tenant).await?;
-    match invoices::renew_link(&mut tx, &state.outbox, chrome.actor(), id).await {
+    let slug = tenant.slug().to_owned();
+    let url = |t: &PayToken| pay_url(&state, &slug, t.as_str());
+    let links = invoices::Links {
+        agency: tenant.name(),
+        pay_url: &url,
+    };
+    match invoices::renew_link(&mut tx, &state.outbox, chrome.actor(), id, &links).await {
         Ok(token) => {
             tx.commit().await?;
             let pay_url = pay_url(&state, tenant.slug(), token.as_str());
