@@ -173,6 +173,7 @@ async fn render(
         hold_since => b.hold_since.map(|t| t.to_rfc3339()),
         held_by => held_by.map(|i| View::from(Serde(i))),
         online => b.online_payment,
+        unpaid => b.invoices.iter().any(|i| i.status == "issued"),
         paid => back.paid.is_some(),
         cancelled => back.cancelled.is_some(),
         refused => refused.map(|r| r.1),
