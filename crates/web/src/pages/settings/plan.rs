@@ -12,7 +12,7 @@ use crate::chrome::Chrome;
 use crate::errors::PageError;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use comply360_api::AppState;
 use comply360_api::auth::caller::Caller;
@@ -178,7 +178,7 @@ async fn render(
         cancelled => back.cancelled.is_some(),
         refused => refused.map(|r| r.1),
     };
-    Ok(with_status(
+    let mut res = with_status(
         page(
             chrome,
             "settings/plan.html",
@@ -187,7 +187,29 @@ async fn render(
             ctx,
         ),
         status,
-    ))
+    );
+    if let Ok(v) = HeaderValue::from_str(&policy(state)) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(res)
+}
+
+/// The pages' policy, except that "Pay now" may go on to Stripe: our form is answered with a
+/// redirect to Stripe's page, and the browser holds that redirect to `form-action` too.
+fn policy(state: &AppState) -> String {
+    let mut to = vec!["https://checkout.stripe.com".to_owned()];
+    // A stand-in (demos, tests) serves its pages from its API's address; the platform's Stripe
+    // is pointed at the same one as the agencies'.
+    if let Some(p) = state.payments.as_ref() {
+        let api = &p.endpoints().stripe_api;
+        if api.host_str() != Some("api.stripe.com") {
+            to.push(api.origin().ascii_serialization());
+        }
+    }
+    crate::CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {}", to.join(" ")),
+    )
 }
 
 /// `GET /settings/plan` (`?paid=1` / `?cancelled=1` back from Stripe's page).
