@@ -167,6 +167,8 @@ async fn a_held_agency_pays_online_while_its_changes_are_paused() {
         .unwrap();
     let text = wait_for_text(&a, "Thank you — your payment is being confirmed").await;
     assert!(text.contains("changes resume at once"), "{text}");
+    // No second payment while the first is confirmed.
+    assert!(!text.contains("Pay now"), "{text}");
     judge_widths(&a, "plan-paid-online").await;
     a.goto(&format!("{agency}/settings/plan?cancelled=1"))
         .await
