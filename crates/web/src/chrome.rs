@@ -97,6 +97,12 @@ const PLATFORM_SECTIONS: &[Section] = &[
         needs: Some("platform:tenants:read"),
     },
     Section {
+        key: "billing",
+        label: "Billing",
+        href: "/billing",
+        needs: Some("platform:tenants:read"),
+    },
+    Section {
         key: "dead-letters",
         label: "Dead letters",
         href: "/dead-letters",

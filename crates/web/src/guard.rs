@@ -20,6 +20,9 @@ use comply360_api::gateway::client::client_info;
 use comply360_api::tenant::CurrentTenant;
 use comply360_identity::Principal;
 
+/// The plan page's "Pay now": the one change a held agency may make.
+const PAY_PLATFORM_INVOICE: &str = "/settings/plan/pay/";
+
 #[derive(Clone)]
 pub struct PageGuard {
     pub state: AppState,
@@ -102,9 +105,12 @@ pub async fn guard(State(g): State<PageGuard>, mut req: Request, next: Next) -> 
             (!v.may(p)).then(|| PageError::Forbidden.into_response())
         }
     };
-    // An agency held for an unpaid platform invoice reads but does not change its data.
+    // An agency held for an unpaid platform invoice reads but does not change its data —
+    // except paying the invoice, which is how the hold ends (as the API lets
+    // `/api/v1/billing/` through).
+    let paying = req.uri().path().starts_with(PAY_PLATFORM_INVOICE);
     let refused = refused.or_else(|| match (&g.need, &place) {
-        (Need::Agency(_), Place::Agency(t)) if !req.method().is_safe() => t
+        (Need::Agency(_), Place::Agency(t)) if !req.method().is_safe() && !paying => t
             .ensure_writable()
             .err()
             .map(|e| PageError::from(e).into_response()),

@@ -255,6 +255,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/settings/payments.html"),
     ),
     (
+        "settings/plan.html",
+        include_str!("../templates/settings/plan.html"),
+    ),
+    (
+        "console/billing.html",
+        include_str!("../templates/console/billing.html"),
+    ),
+    (
         "settings/users.html",
         include_str!("../templates/settings/users.html"),
     ),

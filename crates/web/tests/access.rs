@@ -26,6 +26,22 @@ async fn every_page_holds_to_its_declared_need() {
         Some(Need::Agency("payments:manage"))
     );
     assert_eq!(need("/pay/{agency}/{token}"), Some(Need::Public));
+    assert_eq!(
+        need("/settings/plan"),
+        Some(Need::Agency("settings:manage"))
+    );
+    assert_eq!(
+        need("/settings/plan/pay/{number}"),
+        Some(Need::Agency("settings:manage"))
+    );
+    assert_eq!(
+        need("/billing"),
+        Some(Need::Platform("platform:tenants:read"))
+    );
+    assert_eq!(
+        need("/billing/enforce"),
+        Some(Need::Platform("platform:tenants:manage"))
+    );
 
     let mut stranger = Visitor::new(&app, "gate");
     let mut assistant = Visitor::new(&app, "gate");

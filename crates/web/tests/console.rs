@@ -110,6 +110,9 @@ async fn console_pages_are_for_operators_and_actions_for_those_who_may_manage() 
         ("/agencies/shop/suspend", vec![]),
         ("/agencies/shop/resume", vec![]),
         ("/signing-keys/rotate", vec![]),
+        ("/billing/run", vec![]),
+        ("/billing/enforce", vec![]),
+        ("/billing/C360-000001/payment", vec![("reference", "EFT 1")]),
     ] {
         let res = support.post(path, &form).await;
         assert_eq!(res.status, StatusCode::FORBIDDEN, "POST {path}");

@@ -29,6 +29,7 @@ mod odoo_browser;
 mod paging;
 mod pay_browser;
 mod payments_settings_browser;
+mod plan_browser;
 mod privacy_browser;
 mod registration_browser;
 mod reports_browser;

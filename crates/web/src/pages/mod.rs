@@ -388,6 +388,26 @@ pub fn table(pages: Pages) -> Pages {
             Platform("platform:holidays:manage"),
             console::holidays::withdraw,
         )
+        .get(
+            "/billing",
+            Platform("platform:tenants:read"),
+            console::billing::list,
+        )
+        .post(
+            "/billing/run",
+            Platform("platform:tenants:manage"),
+            console::billing::run,
+        )
+        .post(
+            "/billing/enforce",
+            Platform("platform:tenants:manage"),
+            console::billing::enforce,
+        )
+        .post(
+            "/billing/{number}/payment",
+            Platform("platform:tenants:manage"),
+            console::billing::record_payment,
+        )
         .post(
             "/signing-keys/rotate",
             Platform("platform:keys:manage"),
@@ -548,6 +568,16 @@ fn settings_pages(pages: Pages) -> Pages {
             "/settings/payments/{provider}/remove",
             Agency("payments:manage"),
             payments::remove,
+        )
+        .get(
+            "/settings/plan",
+            Agency("settings:manage"),
+            settings::plan::show,
+        )
+        .post(
+            "/settings/plan/pay/{number}",
+            Agency("settings:manage"),
+            settings::plan::pay,
         )
         .get(
             "/settings/commissions",

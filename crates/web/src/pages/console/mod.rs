@@ -14,6 +14,7 @@ pub mod agencies;
 pub mod agency_actions;
 pub mod agency_form;
 pub mod audit;
+pub mod billing;
 pub mod dead_letters;
 pub mod holidays;
 pub mod signing_keys;

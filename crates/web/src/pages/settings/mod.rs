@@ -15,6 +15,7 @@ pub mod commissions;
 pub mod documents;
 pub mod odoo;
 pub mod payments;
+pub mod plan;
 pub mod roles;
 mod secret;
 pub mod security;
@@ -72,6 +73,12 @@ const TABS: &[(&str, &str, &str, Permission)] = &[
         "Payments",
         "/settings/payments",
         "payments:manage",
+    ),
+    (
+        "plan",
+        "Plan and billing",
+        "/settings/plan",
+        "settings:manage",
     ),
 ];
 
