@@ -216,7 +216,9 @@ impl Database {
             .unwrap_or(0.0)
     }
 
-    /// `_post`: checks, the number from the journal's sequence, the state.
+    /// `_post`: checks, the number from the journal's sequence, the state. The three messages
+    /// below ("already posted", "add a line", "field 'Customer' is required") are recalled from
+    /// Odoo 16-17, not read in the source here: UNCONFIRMED.
     fn post(&mut self, id: i64) -> Result<(), OrmError> {
         let row = self.row(MOVE, id).cloned().unwrap_or_default();
         let name = text(&row, "name");
