@@ -1,10 +1,12 @@
 //! The agency's ERP kept in step (ARCHITECTURE.md, "Odoo"): its Odoo connection
 //! ([`settings`], the key sealed, and [`check`]: test connection), the `odoo.sync` job that
 //! mirrors clients (`res.partner`), registrations (`crm.lead`) and approved commissions (the
-//! custom model, or vendor bills) ([`sync`], [`mapping`]), which record is which ([`links`]),
-//! and [`reconcile`].
+//! custom model, or vendor bills) and issued invoices with their payments and credit notes
+//! ([`invoices`]) ([`sync`], [`mapping`]), which record is which ([`links`]), and
+//! [`reconcile`].
 
 pub mod check;
+pub mod invoices;
 pub mod links;
 pub mod mapping;
 pub mod reconcile;

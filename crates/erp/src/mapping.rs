@@ -148,6 +148,71 @@ pub fn vendor_bill(f: &CommissionFacts<'_>) -> Map<String, Value> {
     vals
 }
 
+/// One line of an invoice or credit note.
+pub struct MoveLineFacts<'a> {
+    pub description: &'a str,
+    pub quantity: i32,
+    /// Exclusive of VAT.
+    pub unit_cents: i64,
+    /// The Odoo sales tax for the line's VAT rate; None for a line without VAT.
+    pub tax_id: Option<i64>,
+}
+
+/// An issued invoice (or a credit note) as a customer document (`account.move`).
+pub struct CustomerMoveFacts<'a> {
+    /// `out_invoice` or `out_refund`.
+    pub move_type: &'a str,
+    pub partner_id: i64,
+    /// Our number (`INV-000042`, or the credit note's).
+    pub number: &'a str,
+    pub date: chrono::NaiveDate,
+    pub due_on: Option<chrono::NaiveDate>,
+    /// None: the company's currency (ZAR).
+    pub currency_id: Option<i64>,
+    /// For a credit note, the invoice it reverses.
+    pub reversed_entry_id: Option<i64>,
+    pub lines: &'a [MoveLineFacts<'a>],
+}
+
+/// `ref` and `payment_reference` carry our number (the customer pays against it; Odoo numbers
+/// the move itself when it is posted). Every line names its taxes, an empty set for no VAT:
+/// left out, Odoo would give a line without a product the company's default sales tax.
+/// Fields from odoo/odoo `addons/account/models/account_move.py` (`move_type`, `ref`,
+/// `invoice_date`, `invoice_date_due`, `payment_reference`, `currency_id`, `reversed_entry_id`,
+/// `invoice_line_ids`; the lines' `tax_ids`); that `reversed_entry_id` may be written on create
+/// outside the reversal wizard is UNCONFIRMED.
+pub fn customer_move(f: &CustomerMoveFacts<'_>) -> Map<String, Value> {
+    let mut vals = Map::new();
+    vals.insert("move_type".into(), json!(f.move_type));
+    vals.insert("partner_id".into(), json!(f.partner_id));
+    vals.insert("ref".into(), json!(f.number));
+    vals.insert("payment_reference".into(), json!(f.number));
+    vals.insert("invoice_date".into(), json!(f.date.to_string()));
+    if let Some(due) = f.due_on {
+        vals.insert("invoice_date_due".into(), json!(due.to_string()));
+    }
+    if let Some(currency) = f.currency_id {
+        vals.insert("currency_id".into(), json!(currency));
+    }
+    if let Some(reversed) = f.reversed_entry_id {
+        vals.insert("reversed_entry_id".into(), json!(reversed));
+    }
+    let lines: Vec<Value> = f
+        .lines
+        .iter()
+        .map(|l| {
+            json!([0, 0, {
+                "name": l.description,
+                "quantity": f64::from(l.quantity),
+                "price_unit": major(l.unit_cents),
+                "tax_ids": [[6, 0, l.tax_id.into_iter().collect::<Vec<_>>()]],
+            }])
+        })
+        .collect();
+    vals.insert("invoice_line_ids".into(), Value::Array(lines));
+    vals
+}
+
 /// The fields of `wanted` whose value in Odoo's `actual` record differs: many2one read as
 /// `[id, name]` compare by id, monetary floats to the cent, Odoo's `false` equals an empty
 /// text. One2many commands (a bill's lines) are not compared.
@@ -214,6 +279,45 @@ mod tests {
         );
         read.insert("stage_id".into(), json!([4, "Won"]));
         assert_eq!(differences(&lead, &read), ["stage_id"]);
+    }
+
+    #[test]
+    fn an_invoice_carries_our_number_and_its_lines_in_rands() {
+        let lines = [
+            MoveLineFacts {
+                description: "Name reservation",
+                quantity: 2,
+                unit_cents: 150_005,
+                tax_id: Some(4),
+            },
+            MoveLineFacts {
+                description: "CIPC fee",
+                quantity: 1,
+                unit_cents: 5_000,
+                tax_id: None,
+            },
+        ];
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 5, 14).unwrap();
+        let vals = customer_move(&CustomerMoveFacts {
+            move_type: "out_invoice",
+            partner_id: 7,
+            number: "INV-000042",
+            date,
+            due_on: Some(date),
+            currency_id: None,
+            reversed_entry_id: None,
+            lines: &lines,
+        });
+        assert_eq!(vals["ref"], "INV-000042");
+        assert_eq!(vals["invoice_date_due"], "2026-05-14");
+        assert!(!vals.contains_key("currency_id"), "ZAR is the company's");
+        assert_eq!(
+            vals["invoice_line_ids"],
+            json!([
+                [0, 0, {"name": "Name reservation", "quantity": 2.0, "price_unit": 1500.05, "tax_ids": [[6, 0, [4]]]}],
+                [0, 0, {"name": "CIPC fee", "quantity": 1.0, "price_unit": 50.0, "tax_ids": [[6, 0, []]]}],
+            ])
+        );
     }
 
     #[test]

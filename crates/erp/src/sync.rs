@@ -1,5 +1,6 @@
-//! `odoo.sync`: the job that mirrors a client, a registration or a commission into the
-//! agency's Odoo, on the events that change them.
+//! `odoo.sync`: the job that mirrors a client, a registration, a commission or an invoice (with
+//! its payments and credit notes, [`crate::invoices`]) into the agency's Odoo, on the events
+//! that change them.
 //!
 //! The Odoo calls happen in `prepare`, outside any transaction (a slow Odoo must not hold a
 //! pooled connection), through the resilience wrapper (timeout, retries, the agency's Odoo
@@ -9,6 +10,7 @@
 //! reconcile) updates instead of duplicating. An unreachable Odoo fails no request: the job
 //! waits out the open circuit (deferred, no attempt used) and runs when Odoo is back.
 
+use crate::invoices::{self, InvoiceStep};
 use crate::links::{self, Entity};
 use crate::mapping::{self, CommissionFacts, LeadFacts, LeadStage, MODULE, PartnerFacts};
 use crate::settings::{self, Connection};
@@ -84,6 +86,11 @@ impl Target {
             types::COMMISSION_APPROVED | types::COMMISSION_PAID | types::COMMISSION_REJECTED => {
                 (Entity::Commission, "commission_id")
             }
+            // Each writes the invoice's whole state: the move, its payments, its credit notes.
+            types::INVOICE_ISSUED
+            | types::INVOICE_VOIDED
+            | types::PAYMENT_RECEIVED
+            | types::PAYMENT_REFUNDED => (Entity::Invoice, "invoice_id"),
             types::INTEGRATION_SYNC_REQUESTED => {
                 let entity = event
                     .payload
@@ -157,6 +164,7 @@ enum Step {
     Partner(PartnerStep),
     Lead(LeadStep),
     Commission(CommissionStep),
+    Invoice(Box<InvoiceStep>),
 }
 
 /// Everything one job writes, read from the database before Odoo is called.
@@ -274,7 +282,8 @@ fn model_of(entity: Entity) -> &'static str {
     match entity {
         Entity::Client | Entity::Agent => "res.partner",
         Entity::Registration => "crm.lead",
-        Entity::Commission => "account.move",
+        Entity::Commission | Entity::Invoice | Entity::CreditNote => "account.move",
+        Entity::Payment => "account.payment",
     }
 }
 
@@ -296,6 +305,10 @@ impl Handler for OdooSync {
             types::COMMISSION_APPROVED,
             types::COMMISSION_PAID,
             types::COMMISSION_REJECTED,
+            types::INVOICE_ISSUED,
+            types::INVOICE_VOIDED,
+            types::PAYMENT_RECEIVED,
+            types::PAYMENT_REFUNDED,
             types::INTEGRATION_SYNC_REQUESTED,
         ]
     }
@@ -434,9 +447,33 @@ async fn plan_in(
                 }),
             ]
         }
+        Entity::Invoice => return invoice_plan(tx, connection, target.id).await,
+        // Written with their invoice.
+        Entity::Payment | Entity::CreditNote => {
+            let Some(invoice) = invoices::invoice_of(tx, target.entity, target.id).await? else {
+                return Ok(None);
+            };
+            return invoice_plan(tx, connection, invoice).await;
+        }
         Entity::Agent => return Ok(None),
     };
     Ok(Some(Plan { connection, steps }))
+}
+
+/// The client's contact, then the invoice; None for a draft.
+async fn invoice_plan(
+    tx: &mut TenantTx,
+    connection: Connection,
+    id: Uuid,
+) -> Result<Option<Plan>, comply360_practice::PracticeError> {
+    let Some(invoice) = invoices::plan(tx, id).await? else {
+        return Ok(None);
+    };
+    let client = client_step(tx, invoice.client).await?;
+    Ok(Some(Plan {
+        connection,
+        steps: vec![Step::Partner(client), Step::Invoice(Box::new(invoice))],
+    }))
 }
 
 async fn link_id(
@@ -490,6 +527,13 @@ async fn execute(connection: &Connection, steps: &[Step]) -> Result<Vec<Synced>,
     let mut partners: BTreeMap<Uuid, i64> = BTreeMap::new();
     let mut done = Vec::new();
     for step in steps {
+        if let Step::Invoice(invoice) = step {
+            let partner_id = *partners.get(&invoice.client).ok_or_else(|| {
+                SyncError::Setup("the client's contact was not written first".into())
+            })?;
+            done.extend(invoices::execute(odoo, invoice, partner_id).await?);
+            continue;
+        }
         let synced = match step {
             Step::Partner(p) => {
                 let has_registry = odoo
@@ -548,6 +592,7 @@ async fn execute(connection: &Connection, steps: &[Step]) -> Result<Vec<Synced>,
                 }
             }
             Step::Commission(c) => commission(odoo, c, &partners).await?,
+            Step::Invoice(_) => continue,
         };
         done.push(synced);
     }
@@ -628,7 +673,7 @@ async fn stage_id(odoo: &OdooClient, name: &str) -> Result<i64, SyncError> {
 }
 
 /// Whether record `id` of `model` exists (archived ones too).
-async fn exists(
+pub(crate) async fn exists(
     odoo: &OdooClient,
     model: &str,
     id: i64,

@@ -8,5 +8,6 @@
 
 mod support;
 
+mod invoices;
 mod isolation;
 mod sync;

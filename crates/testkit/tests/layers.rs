@@ -30,7 +30,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Prices, commission rules and commissions: about the practice's registrations.
     ("money", &["domain", "store", "jobs", "practice"]),
     // The agency's Odoo: the client (integrations), its key sealed (identity), and what it
-    // mirrors (practice's clients and registrations, money's commissions).
+    // mirrors (practice's clients and registrations, money's commissions, payments' invoices,
+    // payments and credit notes; payments never depends on erp, so no cycle).
     (
         "erp",
         &[
@@ -41,6 +42,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "identity",
             "practice",
             "money",
+            "payments",
         ],
     ),
     // Invoices and payments: the providers' clients (integrations), their secrets sealed

@@ -28,10 +28,17 @@ pub enum Entity {
     Commission,
     /// An agent as the contact of their commissions.
     Agent,
+    /// An issued invoice, as a customer invoice (`account.move`, `out_invoice`).
+    Invoice,
+    /// A payment received, as the payment registered against its invoice (`account.payment`).
+    Payment,
+    /// A credit note (a refund), as a customer credit note (`account.move`, `out_refund`).
+    CreditNote,
 }
 
 comply360_domain::text_enum!(Entity, "synced record kind", {
     Client => "client", Registration => "registration", Commission => "commission", Agent => "agent",
+    Invoice => "invoice", Payment => "payment", CreditNote => "credit_note",
 });
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

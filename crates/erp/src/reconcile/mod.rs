@@ -204,7 +204,8 @@ fn default_model(entity: Entity) -> &'static str {
     match entity {
         Entity::Client | Entity::Agent => "res.partner",
         Entity::Registration => "crm.lead",
-        Entity::Commission => "account.move",
+        Entity::Commission | Entity::Invoice | Entity::CreditNote => "account.move",
+        Entity::Payment => "account.payment",
     }
 }
 

@@ -11,12 +11,18 @@
 //!
 //! Models ([`schema`]): `res.partner`, `crm.lead`, `crm.stage` (seeded from
 //! [`StandInConfig::crm_stages`]), `account.move` (with `invoice_line_ids` command tuples into
-//! `account.move.line`, and a computed `amount_total`), `res.users` (the configured users),
-//! `ir.model` (one record per model), and `x_comply360_commission` when
-//! [`StandInConfig::commission_model`]. Methods: `search`, `search_count`, `search_read`,
-//! `read`, `create` (a dict or a list of dicts), `write`, `unlink`, `fields_get`,
-//! `res.users.context_get`; domains as in [`domain`]. XML-RPC `create` with one dict answers
-//! the id, JSON-2 always a list of ids (it answers a recordset as its ids).
+//! `account.move.line`, whose `tax_ids` name `account.tax` records (a 15% sales and purchase
+//! tax are seeded); computed `amount_total`, `amount_residual` and `payment_state`),
+//! `account.payment`, the `account.payment.register` wizard, `res.currency` (ZAR, USD),
+//! `res.users` (the configured users), `ir.model` (one record per model), and
+//! `x_comply360_commission` when [`StandInConfig::commission_model`]. Methods: `search`,
+//! `search_count`, `search_read`, `read`, `create` (a dict or a list of dicts), `write`,
+//! `unlink`, `fields_get`, `res.users.context_get`; `account.move.action_post`,
+//! `button_draft`, `button_cancel`; the wizard's `create` (with `active_model`/`active_ids` in
+//! the context) and `action_create_payments` (see `records/accounting.rs`); domains as in
+//! [`domain`]. XML-RPC `create` with one dict answers the id, JSON-2 always a list of ids (it
+//! answers a recordset as its ids); a method answering None is a fault over XML-RPC ("cannot
+//! marshal None"), its work done.
 //!
 //! Errors follow Odoo: `UserError`/`ValidationError`/`MissingError` are fault 2, `AccessError`
 //! fault 4, anything else fault 1 with a traceback whose last line is `ValueError: …`

@@ -7,8 +7,10 @@
 //! reads `false` (0 for numbers), a many2one reads `[id, "display name"]`, and models with an
 //! `active` field hide archived records unless the domain mentions `active`.
 
+mod accounting;
+
 use super::domain::Domain;
-use super::schema::{AMOUNT_TOTAL, DISPLAY_NAME, FieldType, Initial, Model, models};
+use super::schema::{DISPLAY_NAME, FieldType, Initial, Model, computed, models};
 use crate::odoo::wire::signature;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -85,7 +87,14 @@ pub(crate) const METHODS: &[&str] = &[
 
 /// Whether `model` has the public method `method` here.
 pub(crate) fn has_method(model: &str, method: &str) -> bool {
-    METHODS.contains(&method) && (method != "context_get" || model == "res.users")
+    (METHODS.contains(&method) && (method != "context_get" || model == "res.users"))
+        || accounting::record_method(model, method)
+}
+
+/// Whether `model.method` is a business method of the stand-in's that works on records (its
+/// ids are `args[0]` over XML-RPC, `ids` over JSON-2), e.g. `account.move.action_post`.
+pub(crate) fn is_record_method(model: &str, method: &str) -> bool {
+    accounting::record_method(model, method)
 }
 
 #[derive(Clone, Debug, Default)]
@@ -151,6 +160,23 @@ impl Database {
                 json!({"name": stage, "sequence": i + 1, "is_won": stage == "Won"}),
             );
         }
+        // South Africa's standard VAT, as a localised company has it (l10n_za's name for it
+        // is UNCONFIRMED), and the company's currency with one other.
+        for use_ in ["sale", "purchase"] {
+            seed(
+                "account.tax",
+                None,
+                json!({"name": "15%", "type_tax_use": use_, "amount_type": "percent",
+                       "amount": 15.0, "price_include": false, "active": true}),
+            );
+        }
+        for currency in ["ZAR", "USD"] {
+            seed(
+                "res.currency",
+                None,
+                json!({"name": currency, "active": true}),
+            );
+        }
         db.tables = tables;
         db
     }
@@ -189,10 +215,17 @@ impl Database {
             .model(model)
             .cloned()
             .ok_or_else(|| OrmError::User(format!("Object {model} doesn't exist")))?;
+        let context = params.get("context").cloned().unwrap_or(Value::Null);
         let args = bind(method, params)?;
         self.current_uid = uid;
         let before = self.tables.clone();
-        let result = self.dispatch(uid, &spec, method, &ids, &args);
+        let result = if accounting::record_method(model, method)
+            || (model == accounting::WIZARD && method == "create")
+        {
+            self.accounting(&spec, method, &ids, &args, &context)
+        } else {
+            self.dispatch(uid, &spec, method, &ids, &args)
+        };
         if result.is_err() {
             self.tables = before;
         }
@@ -414,8 +447,8 @@ impl Database {
         if name == DISPLAY_NAME {
             return json!(self.display_name(model, id));
         }
-        if name == AMOUNT_TOTAL {
-            return json!(self.amount_total(id));
+        if computed(model.name).iter().any(|(c, _, _)| *c == name) {
+            return self.computed_value(model, id, name);
         }
         let Some(field) = model.field(name) else {
             return Value::Bool(false);
@@ -461,24 +494,6 @@ impl Database {
             Some(name) if !name.is_empty() => name.to_owned(),
             _ => format!("{},{id}", model.name),
         }
-    }
-
-    fn amount_total(&self, move_id: i64) -> f64 {
-        self.tables
-            .get("account.move.line")
-            .map(|lines| {
-                lines
-                    .rows
-                    .values()
-                    .filter(|l| l.get("move_id").and_then(Value::as_i64) == Some(move_id))
-                    .map(|l| {
-                        let quantity = l.get("quantity").and_then(Value::as_f64).unwrap_or(0.0);
-                        let price = l.get("price_unit").and_then(Value::as_f64).unwrap_or(0.0);
-                        quantity * price
-                    })
-                    .sum()
-            })
-            .unwrap_or(0.0)
     }
 
     fn create(&mut self, model: &Model, vals: Map<String, Value>) -> Result<i64, OrmError> {
@@ -539,6 +554,17 @@ impl Database {
             })?;
             if let FieldType::One2many { .. } = field.kind {
                 self.apply_commands(model, field.name, id, value)?;
+            } else if let FieldType::Many2many(relation) = field.kind {
+                let current = self
+                    .table(model)
+                    .rows
+                    .get(&id)
+                    .and_then(|r| r.get(name))
+                    .cloned();
+                updates.push((
+                    name.clone(),
+                    self.many2many(model, name, relation, current.as_ref(), value)?,
+                ));
             } else {
                 updates.push((name.clone(), self.convert(model, field.name, value)?));
             }
@@ -664,8 +690,64 @@ impl Database {
                 }
                 json!(id)
             }
+            FieldType::Many2many(relation) => self.many2many(model, name, relation, None, value)?,
             FieldType::One2many { .. } => return Err(wrong()),
         })
+    }
+
+    /// A many2many value after `value` (a list of ids, or commands `[6, 0, ids]` set,
+    /// `[4, id, 0]` link, `[3, id, 0]` unlink, `[5, 0, 0]` clear) on `current`.
+    fn many2many(
+        &self,
+        model: &Model,
+        name: &str,
+        relation: &str,
+        current: Option<&Value>,
+        value: &Value,
+    ) -> Result<Value, OrmError> {
+        let wrong = || OrmError::value(format!("Wrong value for {}.{name}: {value}", model.name));
+        let mut ids: Vec<i64> = current
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default();
+        let items = match value {
+            Value::Null | Value::Bool(false) => return Ok(json!([])),
+            Value::Array(items) => items,
+            _ => return Err(wrong()),
+        };
+        if items.iter().all(Value::is_i64) {
+            ids = items.iter().filter_map(Value::as_i64).collect();
+        } else {
+            for command in items {
+                let parts = command.as_array().ok_or_else(wrong)?;
+                let target = parts.get(1).and_then(Value::as_i64).unwrap_or(0);
+                match parts.first().and_then(Value::as_i64) {
+                    Some(6) => {
+                        ids = parts
+                            .get(2)
+                            .and_then(Value::as_array)
+                            .map(|a| a.iter().filter_map(Value::as_i64).collect())
+                            .unwrap_or_default();
+                    }
+                    Some(4) if !ids.contains(&target) => ids.push(target),
+                    Some(4) => {}
+                    Some(3) => ids.retain(|i| *i != target),
+                    Some(5) => ids.clear(),
+                    _ => return Err(OrmError::value(format!("Invalid command {command}"))),
+                }
+            }
+        }
+        let comodel = self.model(relation);
+        if let Some(missing) = ids
+            .iter()
+            .find(|id| !comodel.is_some_and(|m| self.table(m).rows.contains_key(id)))
+        {
+            return Err(OrmError::Missing(format!(
+                "Record does not exist or has been deleted.\n(Record: {relation}({missing},), User: {})",
+                self.current_uid
+            )));
+        }
+        Ok(json!(ids))
     }
 
     /// x2many commands on the one2many `field` of record `id`: `[0, 0, vals]` create,

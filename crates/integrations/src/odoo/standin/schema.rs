@@ -15,6 +15,9 @@ pub(crate) enum FieldType {
     Date,
     Selection(&'static [(&'static str, &'static str)]),
     Many2one(&'static str),
+    /// Ids of `relation`'s records, set with `[6, 0, ids]` / `[4, id, 0]` / `[5, 0, 0]` or a
+    /// plain list; read as a list of ids.
+    Many2many(&'static str),
     /// The lines of a record: `relation`'s records whose `inverse` many2one points here.
     One2many {
         relation: &'static str,
@@ -34,6 +37,7 @@ impl FieldType {
             FieldType::Date => "date",
             FieldType::Selection(_) => "selection",
             FieldType::Many2one(_) => "many2one",
+            FieldType::Many2many(_) => "many2many",
             FieldType::One2many { .. } => "one2many",
         }
     }
@@ -43,7 +47,7 @@ impl FieldType {
         match self {
             FieldType::Integer => json!(0),
             FieldType::Float | FieldType::Monetary => json!(0.0),
-            FieldType::One2many { .. } => json!([]),
+            FieldType::One2many { .. } | FieldType::Many2many(_) => json!([]),
             _ => Value::Bool(false),
         }
     }
@@ -72,6 +76,32 @@ pub(crate) struct Field {
 /// Computed fields: read only, never stored.
 pub(crate) const DISPLAY_NAME: &str = "display_name";
 pub(crate) const AMOUNT_TOTAL: &str = "amount_total";
+pub(crate) const AMOUNT_RESIDUAL: &str = "amount_residual";
+pub(crate) const PAYMENT_STATE: &str = "payment_state";
+
+/// `account.move.payment_state` as Odoo 17+ names it (`in_payment` needs the Accounting app;
+/// Invoicing goes straight to `paid`; `blocked` is 18's) [P: odoo/odoo
+/// `addons/account/models/account_move.py`, copies in the index; UNCONFIRMED against 19.0].
+pub(crate) const PAYMENT_STATES: &[(&str, &str)] = &[
+    ("not_paid", "Not Paid"),
+    ("in_payment", "In Payment"),
+    ("paid", "Paid"),
+    ("partial", "Partially Paid"),
+    ("reversed", "Reversed"),
+    ("invoicing_legacy", "Invoicing App Legacy"),
+];
+
+/// The computed fields of `model`: name, label, type (as `fields_get` names it).
+pub(crate) fn computed(model: &str) -> &'static [(&'static str, &'static str, &'static str)] {
+    match model {
+        "account.move" => &[
+            (AMOUNT_TOTAL, "Total", "monetary"),
+            (AMOUNT_RESIDUAL, "Amount Due", "monetary"),
+            (PAYMENT_STATE, "Payment Status", "selection"),
+        ],
+        _ => &[],
+    }
+}
 
 #[derive(Clone, Debug)]
 pub(crate) struct Model {
@@ -93,7 +123,7 @@ impl Model {
     pub fn readable(&self, name: &str) -> bool {
         name == "id"
             || name == DISPLAY_NAME
-            || (name == AMOUNT_TOTAL && self.name == "account.move")
+            || computed(self.name).iter().any(|(c, _, _)| *c == name)
             || self.field(name).is_some()
     }
 
@@ -106,8 +136,12 @@ impl Model {
                 attributes("Display Name", "char", false, true),
             ),
         ];
-        if self.name == "account.move" {
-            out.push((AMOUNT_TOTAL, attributes("Total", "monetary", false, true)));
+        for (name, label, kind) in computed(self.name) {
+            let mut attrs = attributes(label, kind, false, true);
+            if *name == PAYMENT_STATE {
+                attrs.insert("selection".into(), selection(PAYMENT_STATES));
+            }
+            out.push((name, attrs));
         }
         for field in &self.fields {
             let mut attrs = attributes(
@@ -117,7 +151,7 @@ impl Model {
                 field.readonly,
             );
             match field.kind {
-                FieldType::Many2one(relation) => {
+                FieldType::Many2one(relation) | FieldType::Many2many(relation) => {
                     attrs.insert("relation".into(), json!(relation));
                 }
                 FieldType::One2many { relation, inverse } => {
@@ -125,15 +159,7 @@ impl Model {
                     attrs.insert("relation_field".into(), json!(inverse));
                 }
                 FieldType::Selection(options) => {
-                    attrs.insert(
-                        "selection".into(),
-                        json!(
-                            options
-                                .iter()
-                                .map(|(k, v)| json!([k, v]))
-                                .collect::<Vec<_>>()
-                        ),
-                    );
+                    attrs.insert("selection".into(), selection(options));
                 }
                 _ => {}
             }
@@ -141,6 +167,15 @@ impl Model {
         }
         out
     }
+}
+
+fn selection(options: &[(&str, &str)]) -> Value {
+    json!(
+        options
+            .iter()
+            .map(|(k, v)| json!([k, v]))
+            .collect::<Vec<_>>()
+    )
 }
 
 fn attributes(
@@ -273,6 +308,11 @@ pub(crate) fn models(with_commission_model: bool) -> Vec<Model> {
                 field("partner_id", "Partner", Many2one("res.partner")),
                 field("ref", "Reference", Char),
                 field("invoice_date", "Invoice/Bill Date", Date),
+                field("invoice_date_due", "Due Date", Date),
+                field("payment_reference", "Payment Reference", Char),
+                // Left unset, the company's currency (ZAR here).
+                field("currency_id", "Currency", Many2one("res.currency")),
+                field("reversed_entry_id", "Reversal of", Many2one("account.move")),
                 field(
                     "state",
                     "Status",
@@ -305,6 +345,100 @@ pub(crate) fn models(with_commission_model: bool) -> Vec<Model> {
                 field("name", "Label", Char),
                 field("quantity", "Quantity", Float).initial(Initial::Float(1.0)),
                 field("price_unit", "Unit Price", Float),
+                field("tax_ids", "Taxes", Many2many("account.tax")),
+            ],
+        },
+        Model {
+            name: "account.tax",
+            description: "Tax",
+            rec_name: Some("name"),
+            custom: false,
+            fields: vec![
+                field("name", "Tax Name", Char).required(),
+                field(
+                    "type_tax_use",
+                    "Tax Type",
+                    Selection(&[
+                        ("sale", "Sales"),
+                        ("purchase", "Purchases"),
+                        ("none", "None"),
+                    ]),
+                )
+                .required()
+                .initial(Initial::Str("sale")),
+                field(
+                    "amount_type",
+                    "Tax Computation",
+                    Selection(&[
+                        ("group", "Group of Taxes"),
+                        ("fixed", "Fixed"),
+                        ("percent", "Percentage"),
+                        ("division", "Percentage Tax Included"),
+                    ]),
+                )
+                .required()
+                .initial(Initial::Str("percent")),
+                field("amount", "Amount", Float),
+                field("price_include", "Included in Price", Boolean).initial(Initial::Bool(false)),
+                field("active", "Active", Boolean).initial(Initial::Bool(true)),
+            ],
+        },
+        Model {
+            name: "res.currency",
+            description: "Currency",
+            rec_name: Some("name"),
+            custom: false,
+            fields: vec![
+                field("name", "Currency", Char).required(),
+                field("active", "Active", Boolean).initial(Initial::Bool(true)),
+            ],
+        },
+        // A payment as the register wizard makes it (Odoo 18+'s `memo`; 17 and earlier call it
+        // `ref`: UNCONFIRMED for 19.0). `reconciled_invoice_ids` is computed in Odoo from the
+        // reconciliation; here the wizard sets it.
+        Model {
+            name: "account.payment",
+            description: "Payments",
+            rec_name: Some("name"),
+            custom: false,
+            fields: vec![
+                field("name", "Number", Char).readonly(),
+                field(
+                    "payment_type",
+                    "Payment Type",
+                    Selection(&[("outbound", "Send"), ("inbound", "Receive")]),
+                )
+                .required()
+                .initial(Initial::Str("inbound")),
+                field(
+                    "partner_type",
+                    "Partner Type",
+                    Selection(&[("customer", "Customer"), ("supplier", "Vendor")]),
+                )
+                .initial(Initial::Str("customer")),
+                field("partner_id", "Customer/Vendor", Many2one("res.partner")),
+                field("amount", "Amount", Monetary),
+                field("date", "Date", Date).required(),
+                field("memo", "Memo", Char),
+                field(
+                    "reconciled_invoice_ids",
+                    "Reconciled Invoices",
+                    Many2many("account.move"),
+                )
+                .readonly(),
+            ],
+        },
+        // The register-payment wizard (a TransientModel): made with the invoices in the
+        // context (`active_model`, `active_ids`), then `action_create_payments`.
+        Model {
+            name: "account.payment.register",
+            description: "Register Payment",
+            rec_name: None,
+            custom: false,
+            fields: vec![
+                field("payment_date", "Payment Date", Date),
+                field("amount", "Amount", Monetary),
+                field("communication", "Memo", Char),
             ],
         },
         Model {

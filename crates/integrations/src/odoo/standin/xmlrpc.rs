@@ -1,9 +1,9 @@
 //! The stand-in's `/xmlrpc/2/common` and `/xmlrpc/2/object`: every answer is HTTP 200 with a
 //! `<methodResponse>`, a fault included, as Odoo's `_xmlrpc_common` does.
 
-use super::records::{OrmError, has_method, repr};
+use super::records::{OrmError, has_method, is_record_method, repr};
 use super::{StandIn, StandInConfig, StandInUser};
-use crate::odoo::wire::name_arguments;
+use crate::odoo::wire::{NamedCall, name_arguments};
 use crate::odoo::xmlrpc_codec::{Fault, decode_call, encode_fault, encode_response};
 use axum::extract::State;
 use axum::http::header;
@@ -211,13 +211,38 @@ fn object_call(sim: &StandIn, method: &str, params: Vec<Value>) -> Result<Value,
         ));
     }
     let single_create = function == "create" && args.first().is_some_and(Value::is_object);
-    let call = name_arguments(function, args, kwargs).map_err(|e| python_fault("TypeError", &e))?;
+    // The stand-in's business methods (`action_post`, …) take the record ids as `args[0]` and
+    // nothing else, as Odoo's `call_kw` passes them to a method not decorated `@api.model`.
+    let call = if is_record_method(model, function) {
+        let mut args = args.into_iter();
+        let ids = args.next();
+        if args.next().is_some() {
+            return Err(python_fault(
+                "TypeError",
+                &format!("{function}() takes 1 positional argument but more were given"),
+            ));
+        }
+        NamedCall {
+            ids,
+            params: kwargs,
+        }
+    } else {
+        name_arguments(function, args, kwargs).map_err(|e| python_fault("TypeError", &e))?
+    };
     let ids = record_ids(call.ids.as_ref()).map_err(orm_fault)?;
     sim.count(model, function);
     let result = sim
         .db()
         .call(user.uid, model, function, ids, call.params)
         .map_err(orm_fault)?;
+    // A method answering None: Odoo's XML-RPC marshaller refuses it after the call is done
+    // (and committed) (UNCONFIRMED for 19.0: xmlrpc.client's `allow_none` is off in rpc.py).
+    if result.is_null() {
+        return Err(python_fault(
+            "TypeError",
+            "cannot marshal None unless allow_none is enabled",
+        ));
+    }
     // `create` with one dict answers its id, with a list the ids (odoo api.call_kw).
     Ok(match result {
         Value::Array(mut ids) if single_create && ids.len() == 1 => ids.remove(0),
