@@ -27,15 +27,7 @@ const TABLES: [&str; 7] = [
 async fn populate(env: &Env, a: &Agency) -> (Issued, Value) {
     env.stripe_to(a);
     let online = env.issued(a, "Walled").await;
-    let answer = env.checkout(a, &online.token, "stripe").await;
-    let session = answer["redirect_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    env.pa.stripe.complete(&session).await.unwrap();
+    env.pay_with_stripe(a, &online.token).await;
     env.run_jobs(a).await;
     let by_hand = env.issued(a, "Garden").await;
     let payment = env
@@ -154,14 +146,7 @@ async fn suite(env: &Env, mode: IsolationMode) {
     // to A's endpoint: stored at A, refused when applied; neither invoice changes.
     let before_b = env.invoice(&b, &theirs.id).await;
     let again = env.issued(&b, "Second").await;
-    let answer = env.checkout(&b, &again.token, "stripe").await;
-    let session = answer["redirect_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let session = env.stripe_session(&b, &again.token).await;
     env.pa.stripe.set_webhook_url(None);
     env.pa.stripe.complete(&session).await.unwrap();
     let event = env

@@ -261,15 +261,7 @@ async fn a_stripe_refund_goes_through_the_provider_once() {
     let a = env.agency("refunds", IsolationMode::Pooled).await;
     env.stripe_to(&a);
     let inv = env.issued(&a, "Refund").await;
-    let answer = env.checkout(&a, &inv.token, "stripe").await;
-    let session = answer["redirect_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    env.pa.stripe.complete(&session).await.unwrap();
+    env.pay_with_stripe(&a, &inv.token).await;
     env.run_jobs(&a).await;
     let payment = env.invoice(&a, &inv.id).await["payments"][0].clone();
     let refunds = format!("/api/v1/invoices/{}/refunds", inv.id);

@@ -37,18 +37,6 @@ async fn reconcile(env: &Env, a: &Agency) -> Report {
 }
 
 /// Pays the invoice behind `token` at Stripe's stand-in; the session's id.
-async fn pay_with_stripe(env: &Env, a: &Agency, token: &str) -> String {
-    let answer = env.checkout(a, token, "stripe").await;
-    let session = answer["redirect_url"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    env.pa.stripe.complete(&session).await.unwrap();
-    session
-}
 
 #[tokio::test]
 async fn payments_applied_normally_match_and_an_altered_amount_is_reported() {
@@ -56,7 +44,7 @@ async fn payments_applied_normally_match_and_an_altered_amount_is_reported() {
     let a = env.agency("recon-ok", IsolationMode::Schema).await;
     env.stripe_to(&a);
     let by_card = env.issued(&a, "Mokoena").await;
-    pay_with_stripe(&env, &a, &by_card.token).await;
+    env.pay_with_stripe(&a, &by_card.token).await;
     let by_payfast = env.issued(&a, "Dlamini").await;
     let form = form_of(&env.checkout(&a, &by_payfast.token, "payfast").await);
     let paid = env.pa.payfast.pay(&form).await.unwrap();
@@ -107,7 +95,7 @@ async fn a_stripe_payment_whose_webhook_never_came_is_missing_here() {
     // No webhook URL at the stand-in: Stripe takes the money and tells nobody.
     env.pa.stripe.set_webhook_url(None);
     let inv = env.issued(&a, "Nkosi").await;
-    let session = pay_with_stripe(&env, &a, &inv.token).await;
+    let session = env.pay_with_stripe(&a, &inv.token).await;
     env.run_jobs(&a).await;
     assert_eq!(env.invoice(&a, &inv.id).await["status"], "issued");
     assert_eq!(env.count(&a, "payments", "true").await, 0);

@@ -40,23 +40,8 @@ impl NotifyEvents {
     async fn registration_created(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {
         let payload: RegistrationCreated = serde_json::from_value(ctx.event.payload.clone())
             .map_err(|e| HandlerError::Permanent(format!("registration.created payload: {e}")))?;
-        let tenant = ctx.tx.tenant_id().as_uuid();
-        let client: Option<(String, Option<String>)> = ctx
-            .tx
-            .query_as(
-                "SELECT display_name, email FROM clients
-                 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
-            )
-            .bind(tenant)
-            .bind(payload.client_id)
-            .fetch_optional(ctx.tx.conn())
-            .await?;
-        let Some((client_name, Some(email))) = client else {
-            tracing::debug!(event = %ctx.event.id, "client has no email address; nothing to send");
-            return Ok(());
-        };
-        let Ok(recipient) = Recipient::email(&email) else {
-            tracing::info!(event = %ctx.event.id, "client email address unusable; nothing sent");
+        let Some((client_name, recipient)) = self.client_recipient(ctx, payload.client_id).await?
+        else {
             return Ok(());
         };
         let message = NewMessage {

@@ -203,6 +203,26 @@ impl Env {
         res.json().await.unwrap()
     }
 
+    /// Starts a Stripe checkout through the pay link; the Checkout Session's id.
+    pub async fn stripe_session(&self, a: &Agency, token: &str) -> String {
+        let answer = self.checkout(a, token, "stripe").await;
+        answer["redirect_url"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Pays through Stripe's hosted page (the webhook goes wherever the stand-in points);
+    /// the Checkout Session's id.
+    pub async fn pay_with_stripe(&self, a: &Agency, token: &str) -> String {
+        let session = self.stripe_session(a, token).await;
+        self.pa.stripe.complete(&session).await.unwrap();
+        session
+    }
+
     /// Points the Stripe stand-in's webhooks at `a`'s endpoint.
     pub fn stripe_to(&self, a: &Agency) {
         self.pa.stripe.set_webhook_url(Some(
