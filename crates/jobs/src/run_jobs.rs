@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-/// Jobs claimed per free slot (see `pass`).
+/// Jobs claimed per free slot, and the size of a batch (see `pass`).
 const BATCH_PER_SLOT: usize = 8;
 
 type JobFuture =
@@ -105,7 +105,13 @@ impl TenantWork for RunJobs {
                     subs.get(&job.handler)
                         .is_some_and(|s| s.handler.runs_in_batches())
                 });
-                if !batched.is_empty() {
+                // A batch per slot: one batch of the whole claim would be a single future in
+                // flight, and the pass would wait for it before claiming again, so batching
+                // jobs ran one batch at a time however many slots were free.
+                let mut batched = batched;
+                while !batched.is_empty() {
+                    let rest = batched.split_off(batched.len().min(BATCH_PER_SLOT));
+                    let batch = std::mem::replace(&mut batched, rest);
                     let runner = self.runner.clone();
                     let permits = self.permits.clone();
                     let slots = tenant_slots.clone();
@@ -113,8 +119,8 @@ impl TenantWork for RunJobs {
                     in_flight.push(Box::pin(async move {
                         let _slot = slots.acquire_owned().await;
                         let _permit = permits.acquire_owned().await;
-                        let what = format!("batch of {}", batched.len());
-                        (what, runner.run_batch(tenant, batched).await)
+                        let what = format!("batch of {}", batch.len());
+                        (what, runner.run_batch(tenant, batch).await)
                     }) as JobFuture);
                 }
                 for job in alone {

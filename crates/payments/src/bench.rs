@@ -84,6 +84,20 @@ pub async fn fill_payable(
         .collect()
 }
 
+/// Notifications stored, and those of them still waiting to be applied: the bench waits for
+/// `(events, 0)`.
+pub async fn notifications(tx: &mut TenantTx) -> Result<(i64, i64), StoreError> {
+    let (stored, waiting): (i64, i64) = tx
+        .query_as(
+            "SELECT count(*), count(*) FILTER (WHERE state = 'received') \
+             FROM payment_notifications WHERE tenant_id = $1",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .fetch_one(tx.conn())
+        .await?;
+    Ok((stored, waiting))
+}
+
 /// Payments recorded, and `payment.received` events emitted: each must equal the checkouts.
 pub async fn effects(tx: &mut TenantTx) -> Result<(i64, i64), StoreError> {
     let (payments,): (i64,) = tx
