@@ -7,7 +7,8 @@
 //! * [`problem`]: RFC 9457 `application/problem+json` errors; the only place errors become
 //!   responses. Internal details go to the log with the request id, never to the client.
 //! * [`tenant`]: resolving the tenant from the Host subdomain or `X-Tenant`.
-//! * [`metrics`]: `/metrics` (Prometheus) and the request counters.
+//! * [`metrics`]: the request series, the gauges, the statement-time layer, and `/metrics` on
+//!   a listener of its own.
 //! * [`body`]: JSON bodies whose rejections are problems.
 //! * [`idempotency`]: `Idempotency-Key` on creating routes (once per agency and key, 24 h).
 //! * [`circuits`]: publishes this replica's circuit states for `integrations status`.

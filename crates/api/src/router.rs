@@ -24,8 +24,9 @@ pub fn router(state: AppState) -> Router {
 /// A resource's routes: each resource module declares its paths and the access each needs.
 type Fragment = fn(Routes) -> Routes;
 
-/// What a worker replica serves too: health checks and metrics.
-const OPS: [Fragment; 2] = [health::routes, metrics::routes];
+/// What a worker replica serves too: health checks. (Metrics are on a listener of their own,
+/// never on an agency's host: `metrics::router`.)
+const OPS: [Fragment; 1] = [health::routes];
 
 /// The API and its documents, resource by resource (the portal's pages are `comply360-web`'s).
 const API: [Fragment; 28] = [
@@ -85,7 +86,7 @@ pub fn router_for(state: AppState, surface: Surface, extra: Router) -> Router {
         .with_state(state.clone())
         .layer(axum::Extension(document))
         .merge(extra)
-        .route_layer(axum::middleware::from_fn(metrics::track))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(gateway::cors::layer(state.clone()))
         .layer(axum::middleware::from_fn(crate::problem::stamp_request_id))

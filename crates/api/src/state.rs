@@ -2,6 +2,7 @@
 //! Handlers import this, never the route table, so no module of `api` depends on the one that
 //! lists them all.
 
+use crate::metrics::traffic::TenantLabels;
 use comply360_documents::Documents;
 use comply360_identity::Identity;
 use comply360_identity::ratelimit::{Quota, RateLimiter};
@@ -27,6 +28,9 @@ pub struct HttpSettings {
     /// Whether a proxy in front sets `X-Forwarded-For`/`X-Forwarded-Proto` (then the client
     /// IP and TLS are taken from them; never enable it when clients reach the app directly).
     pub trust_proxy: bool,
+    /// Agencies with a `tenant` label of their own on the request metrics (the busiest);
+    /// the rest are `other`.
+    pub metrics_tenant_labels: usize,
 }
 
 impl Default for HttpSettings {
@@ -41,6 +45,7 @@ impl Default for HttpSettings {
                 per: Duration::from_secs(90),
             },
             trust_proxy: false,
+            metrics_tenant_labels: 20,
         }
     }
 }
@@ -64,6 +69,8 @@ pub struct AppState {
     pub payments: Option<Payments>,
     /// The platform's own billing of agencies (its Stripe account, the grace period).
     pub platform_billing: PlatformBilling,
+    /// Which agencies the request metrics name (`crate::metrics::traffic`).
+    pub tenant_labels: Arc<TenantLabels>,
 }
 
 impl AppState {
@@ -76,6 +83,7 @@ impl AppState {
     ) -> AppState {
         AppState {
             store,
+            tenant_labels: Arc::new(TenantLabels::new(settings.metrics_tenant_labels)),
             settings: Arc::new(settings),
             resilience: Resilience::new(CallPolicy::default()),
             outbox,

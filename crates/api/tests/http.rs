@@ -1,10 +1,12 @@
 //! The HTTP surface over real HTTP on loopback against the embedded cluster.
 
+use comply360_api::metrics::traffic::TenantLabels;
 use comply360_domain::{IsolationMode, Slug, TenantStatus};
 use comply360_store::catalog;
-use comply360_testkit::{TestDb, spawn_app};
+use comply360_testkit::{TestDb, app_state, default_outbox, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 
 async fn get(
@@ -184,15 +186,27 @@ async fn a_client_supplied_request_id_is_echoed() {
 }
 
 #[tokio::test]
-async fn metrics_are_served_in_prometheus_format() {
+async fn metrics_name_only_the_busiest_agencies_and_are_not_on_the_apps_listener() {
     let db = TestDb::new().await;
-    db.tenant("metered", IsolationMode::Pooled).await;
-    let app = spawn_app(db.store.clone()).await;
+    let slugs = ["metered-a", "metered-b", "metered-c", "metered-d"];
+    for slug in slugs {
+        db.tenant(slug, IsolationMode::Pooled).await;
+    }
+    let mut state = app_state(&db.store, default_outbox()).await;
+    state.tenant_labels = Arc::new(TenantLabels::new(2));
+    let app = spawn_app_with(state).await;
+    // a and b first, so they hold the two labels; then c and d, more than the labels allow.
+    for slug in slugs {
+        for _ in 0..3 {
+            assert_eq!(get(&app, None, Some(slug)).await.status(), StatusCode::OK);
+        }
+    }
+    // Not on the agency-facing listener, on any host.
     assert_eq!(
-        get(&app, None, Some("metered")).await.status(),
-        StatusCode::OK
+        reqwest::get(app.url("/metrics")).await.unwrap().status(),
+        StatusCode::NOT_FOUND
     );
-    let res = reqwest::get(app.url("/metrics")).await.unwrap();
+    let res = reqwest::get(app.metrics_url()).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(
         res.headers()["content-type"]
@@ -201,27 +215,43 @@ async fn metrics_are_served_in_prometheus_format() {
             .starts_with("text/plain")
     );
     let text = res.text().await.unwrap();
-    let line = text
+    // The recorder is the process's, shared with the other tests of this binary: only this
+    // test's agencies and route are looked at.
+    let ours: Vec<&str> = text
         .lines()
-        .find(|l| {
-            l.starts_with("http_requests_total{")
-                && l.contains("route=\"/api/v1/tenant\"")
-                && l.contains("status=\"200\"")
+        .filter(|l| l.starts_with("http_requests_total{") && l.contains("route=\"/api/v1/tenant\""))
+        .collect();
+    let named: std::collections::BTreeSet<&str> = slugs
+        .into_iter()
+        .filter(|slug| {
+            ours.iter()
+                .any(|l| l.contains(&format!("tenant=\"{slug}\"")))
         })
-        .unwrap_or_else(|| panic!("no request counter in:\n{text}"));
-    let count: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
-    assert!(count >= 1.0, "{line}");
+        .collect();
+    assert_eq!(
+        named,
+        ["metered-a", "metered-b"].into(),
+        "only the first two agencies are named:\n{}",
+        ours.join("\n")
+    );
+    let other: f64 = ours
+        .iter()
+        .find(|l| l.contains("tenant=\"other\"") && l.contains("status=\"200\""))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no `other` series:\n{}", ours.join("\n")));
     assert!(
-        text.contains("http_request_duration_seconds_bucket"),
-        "latency is a histogram"
+        other >= 6.0,
+        "c's and d's six requests count as other: {other}"
     );
     assert!(
-        text.contains("db_pool_connections{pool=\"main\"}"),
-        "{text}"
+        text.contains(
+            "http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/tenant\""
+        ),
+        "latency is a histogram over the route template"
     );
     assert!(
-        !text.contains("metered"),
-        "no tenant identifiers in metric labels"
+        text.contains("db_pool_connections{server="),
+        "pools by server, database and state:\n{text}"
     );
 }
 

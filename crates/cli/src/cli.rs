@@ -549,6 +549,14 @@ pub struct ServeArgs {
     /// What this process runs: the API, the background workers, or both.
     #[arg(long, env = "COMPLY360_ROLE", value_enum, default_value = "all")]
     pub role: Role,
+    /// Where Prometheus scrapes `/metrics`: a listener of its own, never an agency's host
+    /// (port 0: any free port, printed at start).
+    #[arg(
+        long,
+        env = "COMPLY360_METRICS_LISTEN",
+        default_value = "127.0.0.1:9090"
+    )]
+    pub metrics_listen: SocketAddr,
 }
 
 #[derive(Debug, Args)]

@@ -158,6 +158,12 @@ pub struct Settings {
     pub platform_stripe_webhook_secret: Option<Secret>,
     /// Days after a platform invoice's due date before an unpaid agency is held.
     pub billing_grace_days: u64,
+    /// A bearer token `/metrics` then asks of every scrape (unset: whoever reaches the metrics
+    /// listener may scrape).
+    pub metrics_token: Option<Secret>,
+    /// Agencies with a `tenant` label of their own on the request metrics: the busiest; the
+    /// rest are counted as `other`.
+    pub metrics_tenant_labels: usize,
     /// Email and SMS transports (`COMPLY360_EMAIL_TRANSPORT`, `COMPLY360_SMTP_HOST`, ...).
     #[serde(flatten)]
     pub notify: NotifySettings,
@@ -240,6 +246,8 @@ impl Default for Settings {
             platform_stripe_secret_key: None,
             platform_stripe_webhook_secret: None,
             billing_grace_days: 14,
+            metrics_token: None,
+            metrics_tenant_labels: 20,
             notify: NotifySettings {
                 // Empty: `mailbox/` inside the data directory (resolved in `load`).
                 mailbox_dir: PathBuf::new(),
@@ -300,6 +308,7 @@ impl Settings {
             (&mut s.amqp_url, "COMPLY360_AMQP_URL_FILE"),
             (&mut s.master_key, "COMPLY360_MASTER_KEY_FILE"),
             (&mut s.redis_url, "COMPLY360_REDIS_URL_FILE"),
+            (&mut s.metrics_token, "COMPLY360_METRICS_TOKEN_FILE"),
             (
                 &mut s.notify.sendgrid_api_key,
                 "COMPLY360_SENDGRID_API_KEY_FILE",
@@ -425,6 +434,7 @@ impl Settings {
                 .parse()
                 .unwrap_or(Quota::per_minute(1, 10)),
             trust_proxy: self.trust_proxy,
+            metrics_tenant_labels: self.metrics_tenant_labels,
         }
     }
 

@@ -1,7 +1,11 @@
 //! One subscriber: filter from `RUST_LOG` (default `info`), text or JSON lines on stderr.
 //! Never log secrets, tokens, passwords, ID numbers or emails; log ids.
 
-use tracing_subscriber::EnvFilter;
+use comply360_api::metrics::db::{self, QueryTimes};
+use tracing::Level;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::prelude::*;
+use tracing_subscriber::{EnvFilter, Layer};
 
 /// The server logs at `info` (an access line per request included); a benchmark too, but not
 /// its thousands of requests; one-shot commands default to `warn` so their output is what the
@@ -13,15 +17,20 @@ pub const ONE_SHOT: &str = "warn,sqlx=error,comply360_jobs=error,comply360_integ
 
 pub fn init(json: bool, default: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        builder.json().init();
+    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let lines = if json {
+        lines.json().boxed()
     } else {
-        builder
+        lines
             .with_target(false)
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .init();
-    }
+            .boxed()
+    };
+    // Each statement's time feeds `db_query_duration_seconds`, whatever the log level: its
+    // layer has a filter of its own.
+    let statements = QueryTimes.with_filter(Targets::new().with_target(db::TARGET, Level::TRACE));
+    tracing_subscriber::registry()
+        .with(lines.with_filter(filter))
+        .with(statements)
+        .init();
 }

@@ -404,7 +404,8 @@ async fn start_serve(dir: &Path, demo: bool) -> Server {
         .arg(&listen)
         .arg("--data-dir")
         .arg(dir)
-        .env_remove("DATABASE_URL");
+        .env_remove("DATABASE_URL")
+        .env("COMPLY360_METRICS_LISTEN", "127.0.0.1:0");
     if demo {
         cmd.arg("--demo");
     }

@@ -16,6 +16,7 @@ async fn serve(dir: &Path, listen: &str, port: u16) -> (Child, mpsc::Receiver<St
         .arg(dir)
         .env_remove("DATABASE_URL")
         .env_remove("COMPLY360_EMAIL_TRANSPORT")
+        .env("COMPLY360_METRICS_LISTEN", "127.0.0.1:0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -196,6 +196,7 @@ async fn accounts_and_keys_from_the_command_line_then_a_served_sign_in() {
         .arg(dir)
         .env_remove("DATABASE_URL")
         .env_remove("COMPLY360_MASTER_KEY")
+        .env("COMPLY360_METRICS_LISTEN", "127.0.0.1:0")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -26,6 +26,7 @@ fn start_worker(db: &TestDb) -> Child {
             &format!("127.0.0.1:{port}"),
         ])
         // A short lease so the killed worker's jobs come back quickly.
+        .env("COMPLY360_METRICS_LISTEN", "127.0.0.1:0")
         .env("COMPLY360_JOBS_LEASE_SECS", "3")
         .env("COMPLY360_JOBS_TIMEOUT_SECS", "2")
         .env("COMPLY360_JOBS_SWEEP_SECS", "1")

@@ -23,3 +23,4 @@ mod odoo;
 mod outage;
 mod payments;
 mod registry_sim;
+mod telemetry;

@@ -198,7 +198,7 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
     })
     .await;
     let metrics = http
-        .get(app.url("/metrics"))
+        .get(app.metrics_url())
         .send()
         .await
         .unwrap()
@@ -288,7 +288,7 @@ async fn an_outage_never_breaks_requests_and_nothing_is_lost() {
     // The queue's series show the dead letter (the sweep refreshes the gauges).
     eventually("jobs_dead_letters 1", Duration::from_secs(10), || async {
         let m = http
-            .get(app.url("/metrics"))
+            .get(app.metrics_url())
             .send()
             .await
             .unwrap()

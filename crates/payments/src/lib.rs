@@ -15,6 +15,7 @@ pub mod checkouts;
 pub mod invoices;
 pub mod ledger;
 pub mod manual;
+mod metrics;
 pub mod notifications;
 pub mod pdf;
 pub mod platform;

@@ -89,7 +89,10 @@ pub async fn record(
     )
     .await?
     {
-        Recorded::New(p) => Ok(p),
+        Recorded::New(p) => {
+            crate::metrics::count("manual", "recorded");
+            Ok(p)
+        }
         // Manual payments have no provider reference to be unique on.
         Recorded::AlreadyRecorded => Err(PracticeError::Conflict {
             code: "already_recorded",

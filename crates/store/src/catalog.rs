@@ -134,6 +134,26 @@ pub async fn list_tenants<'c>(db: impl PgExecutor<'c>) -> Result<Vec<TenantRecor
     rows.iter().map(tenant_from_row).collect()
 }
 
+/// Agencies by isolation mode and status, for the `tenants{mode,status}` gauge. The status is
+/// the one an operator acts on: `suspended`, then an unfinished or failed provisioning
+/// (`requested`, `provisioning`, `failed`), then `billing_hold`, else `active`.
+pub async fn tenant_counts<'c>(
+    db: impl PgExecutor<'c>,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT t.isolation_mode, \
+                CASE WHEN t.status = 'suspended' THEN 'suspended' \
+                     WHEN p.state IS DISTINCT FROM 'active' THEN coalesce(p.state, 'requested') \
+                     WHEN t.billing_hold_since IS NOT NULL THEN 'billing_hold' \
+                     ELSE 'active' END AS status, \
+                count(*) \
+         FROM control.tenants t LEFT JOIN control.placements p ON p.tenant_id = t.id \
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 pub async fn set_status<'c>(
     db: impl PgExecutor<'c>,
     slug: &Slug,

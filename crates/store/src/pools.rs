@@ -58,6 +58,31 @@ pub struct PoolStats {
     pub connections: u32,
 }
 
+/// One pool's connections now, for `db_pool_connections{server,database,state}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolGauge {
+    pub server: ServerId,
+    pub database: String,
+    pub idle: u32,
+    pub in_use: u32,
+    /// The most connections the pool may open (saturation is `in_use / max`).
+    pub max: u32,
+}
+
+impl PoolGauge {
+    pub(crate) fn of(server: ServerId, database: &str, pool: &PgPool) -> PoolGauge {
+        let size = pool.size();
+        let idle = u32::try_from(pool.num_idle()).unwrap_or(size).min(size);
+        PoolGauge {
+            server,
+            database: database.to_owned(),
+            idle,
+            in_use: size - idle,
+            max: pool.options().get_max_connections(),
+        }
+    }
+}
+
 impl PoolRegistry {
     pub fn new(limits: PoolLimits) -> PoolRegistry {
         PoolRegistry {
@@ -175,6 +200,19 @@ impl PoolRegistry {
         for e in all {
             e.pool.close().await;
         }
+    }
+
+    /// Each open pool's connections (the registry's pools are bounded by the budget, so these
+    /// series are too).
+    pub fn gauges(&self) -> Vec<PoolGauge> {
+        let pools = self
+            .pools
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        pools
+            .iter()
+            .map(|(key, e)| PoolGauge::of(key.server, &key.database, &e.pool))
+            .collect()
     }
 
     pub fn stats(&self) -> PoolStats {

@@ -188,6 +188,8 @@ pub async fn create_tenant_on(
 /// A running HTTP app on a free loopback port.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served: a listener of its own, as `serve --metrics-listen`.
+    pub metrics_addr: SocketAddr,
     pub store: Store,
     /// The state it serves (identity, limiter, outbox).
     pub state: AppState,
@@ -202,6 +204,11 @@ pub const TEST_PASSWORD: &str = "Marula-Kestrel-Quartz-1987";
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// The metrics listener's `/metrics`.
+    pub fn metrics_url(&self) -> String {
+        format!("http://{}/metrics", self.metrics_addr)
     }
 
     /// Runs every due job of `tenant` here and now (the app runs no worker), e.g. so that
@@ -438,8 +445,23 @@ pub async fn spawn_app_on(listener: tokio::net::TcpListener, state: AppState) ->
     tokio::spawn(async move {
         let _ = serve_router(listener, checked, async move { token.cancelled().await }).await;
     });
+    let metrics_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let metrics_addr = metrics_listener.local_addr().expect("local address");
+    let metrics = comply360_api::metrics::router(state.clone(), None);
+    let token = stop.clone();
+    tokio::spawn(async move {
+        let _ = serve_router(
+            metrics_listener,
+            metrics,
+            async move { token.cancelled().await },
+        )
+        .await;
+    });
     TestApp {
         addr,
+        metrics_addr,
         store,
         state,
         stop,

@@ -16,6 +16,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use comply360_api::AppState;
+use comply360_api::gateway::access_log::AccessNote;
 use comply360_api::gateway::client::client_info;
 use comply360_api::tenant::CurrentTenant;
 use comply360_identity::Principal;
@@ -77,6 +78,10 @@ pub async fn guard(State(g): State<PageGuard>, mut req: Request, next: Next) -> 
         Err(Unplaced::Unavailable(why)) => return PageError::Unavailable(why).into_response(),
         Err(Unplaced::Store(e)) => return PageError::from(e).into_response(),
     };
+    // The access log and the request metrics name the agency, refused requests too.
+    if let (Place::Agency(t), Some(note)) = (&place, req.extensions().get::<AccessNote>()) {
+        note.record(Some(t.slug().to_owned()), None);
+    }
     let secure = state.settings.trust_proxy
         && req
             .headers()
@@ -126,6 +131,9 @@ pub async fn guard(State(g): State<PageGuard>, mut req: Request, next: Next) -> 
             if let Some(v) = &found.viewer {
                 let principal = Principal::User(v.user.clone());
                 tracing::Span::current().record("user", principal.label());
+                if let Some(note) = req.extensions().get::<AccessNote>() {
+                    note.record(None, Some(principal.label()));
+                }
                 req.extensions_mut().insert(principal);
             }
             req.extensions_mut().insert(place);

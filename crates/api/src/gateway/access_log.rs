@@ -28,6 +28,15 @@ impl AccessNote {
             note.caller = caller;
         }
     }
+
+    /// The agency noted, if any.
+    pub fn tenant(&self) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .tenant
+            .clone()
+    }
 }
 
 pub async fn access_log(mut req: Request, next: Next) -> Response {

@@ -14,6 +14,8 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // The recorder first, so what start-up counts (the placement cache, the demo) is kept.
+    comply360_api::metrics::handle();
     let rt = Runtime::open(global, true).await?;
     let result = serve_until_stopped(&rt, &args).await;
     rt.close().await?;
@@ -48,6 +50,15 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
                 args.listen
             )
         })?;
+    let metrics_listener = tokio::net::TcpListener::bind(args.metrics_listen)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {} for /metrics: {e}; choose another address with --metrics-listen (COMPLY360_METRICS_LISTEN)",
+                args.metrics_listen
+            )
+        })?;
+    let metrics_address = metrics_listener.local_addr()?;
     let limiter = platform::limiter(&rt.settings).await?;
     tracing::info!(backend = limiter.backend_name(), "rate limits");
     let state = AppState::new(
@@ -142,6 +153,13 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
         super::shutdown_signal().await;
         signal.cancel();
     });
+    println!("Metrics for Prometheus at http://{metrics_address}/metrics");
+    let metrics_stop = stop.clone();
+    let metrics = tokio::spawn(serve_router(
+        metrics_listener,
+        comply360_api::metrics::router(state.clone(), rt.settings.metrics_token.clone()),
+        async move { metrics_stop.cancelled().await },
+    ));
     let http_stop = stop.clone();
     let served = serve_router(
         listener,
@@ -164,6 +182,9 @@ async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<E
         let _ = reminders.await;
     }
     let _ = circuits.await;
+    if let Ok(Err(e)) = metrics.await {
+        tracing::warn!(error = %e, "the metrics listener stopped with an error");
+    }
     served?;
     Ok(ExitCode::SUCCESS)
 }

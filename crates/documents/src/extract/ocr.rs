@@ -54,8 +54,10 @@ pub(super) async fn read(
         .run(Program::Tesseract, &args, image, limit, Some(page))
         .await?;
     if !finished.status.success() {
+        metrics::counter!("documents_ocr_pages_total", "outcome" => "failed").increment(1);
         return Err(refused(&finished));
     }
+    metrics::counter!("documents_ocr_pages_total", "outcome" => "read").increment(1);
     Ok(parse_tsv(&String::from_utf8_lossy(&finished.stdout)))
 }
 

@@ -386,5 +386,6 @@ async fn apply(ctx: &mut JobContext<'_>, n: &Stored, verdict: Verdict) -> Result
     inbox::conclude(ctx.tx, n.id, state, &outcome)
         .await
         .map_err(store_error)?;
+    crate::metrics::count(&n.provider, state);
     Ok(())
 }

@@ -70,6 +70,7 @@ pub async fn store(
         .await?;
     let id: Uuid = row.try_get("id")?;
     if !row.try_get::<bool, _>("inserted")? {
+        crate::metrics::count(incoming.provider.as_str(), "duplicate");
         return Ok(Delivery::Repeat(id));
     }
     // Stripe's are applied in batches by their own job; PayFast's need an outside call each.

@@ -16,6 +16,16 @@ use std::time::{Duration, Instant};
 /// (`migrations/control/0004_declared_holidays.sql`).
 const DECLARED_HOLIDAYS: &str = "declared_holidays";
 
+/// `cache_hits_total{cache="placement"}`: a tenant's placement found in the cache.
+fn placement_hit() {
+    metrics::counter!("cache_hits_total", "cache" => "placement").increment(1);
+}
+
+/// `cache_misses_total{cache="placement"}`: read from the catalog (absent or expired).
+fn placement_miss() {
+    metrics::counter!("cache_misses_total", "cache" => "placement").increment(1);
+}
+
 pub(super) struct Cached {
     tenant: Arc<Tenant>,
     at: Instant,
@@ -25,8 +35,10 @@ impl Tenancy {
     /// Resolves a slug through the cache; misses and expired entries read the catalog.
     pub async fn resolve(&self, slug: &str) -> Result<Arc<Tenant>, StoreError> {
         if let Some(hit) = self.cached(slug) {
+            placement_hit();
             return Ok(hit);
         }
+        placement_miss();
         let record = catalog::require_tenant(&self.inner.catalog, slug).await?;
         let tenant = Arc::new(Tenant { record });
         self.lock_cache().insert(
@@ -49,8 +61,10 @@ impl Tenancy {
                 .map(|c| c.tenant.clone())
         };
         if let Some(hit) = hit {
+            placement_hit();
             return Ok(hit);
         }
+        placement_miss();
         let record = catalog::tenant_by_id(&self.inner.catalog, id)
             .await?
             .ok_or_else(|| StoreError::UnknownTenant(id.to_string()))?;

@@ -127,6 +127,23 @@ impl Tenancy {
         }
     }
 
+    /// Every pool's connections: the app database's (pooled and schema agencies) first, then
+    /// each database-mode agency's open pool.
+    pub fn pool_gauges(&self) -> Vec<crate::pools::PoolGauge> {
+        let mut gauges = vec![crate::pools::PoolGauge::of(
+            self.inner.primary,
+            &self.inner.config.app_database,
+            &self.inner.main,
+        )];
+        gauges.extend(self.inner.registry.gauges());
+        gauges
+    }
+
+    /// Agencies by isolation mode and status (see [`crate::catalog::tenant_counts`]).
+    pub async fn tenant_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        crate::catalog::tenant_counts(&self.inner.catalog).await
+    }
+
     pub fn pool_stats(&self) -> PoolStats {
         self.inner.registry.stats()
     }

@@ -1,0 +1,231 @@
+//! What an operator sees of a running `serve`: `/metrics` on its own listener (never on an
+//! agency's host, and only for the token's bearer when one is set) with every metric family
+//! after demo traffic, and the `tenant` label bounded to the busiest agencies.
+
+use crate::support::BIN;
+use comply360_testkit::free_port;
+use std::collections::BTreeSet;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "scrape-token-7f3a9c";
+const PASSWORD: &str = "Demo-Baobab-Sunrise-2026";
+
+/// Every family the issue names: a scrape must hold each.
+const FAMILIES: [&str; 14] = [
+    "http_requests_total",
+    "http_request_duration_seconds",
+    "http_requests_in_flight",
+    "db_pool_connections",
+    "db_query_duration_seconds",
+    "jobs_total",
+    "jobs_queue_depth",
+    "jobs_dead_letters",
+    "integration_circuit_state",
+    "cache_hits_total",
+    "cache_misses_total",
+    "tenants",
+    "documents_ocr_pages_total",
+    "payments_total",
+];
+
+struct Serve {
+    child: Child,
+    port: u16,
+    metrics_port: u16,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve_demo(dir: &std::path::Path) -> Serve {
+    let (port, metrics_port) = (free_port(), free_port());
+    let child = Command::new(BIN)
+        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_LOG")
+        .env(
+            "COMPLY360_METRICS_LISTEN",
+            format!("127.0.0.1:{metrics_port}"),
+        )
+        .env("COMPLY360_METRICS_TOKEN", TOKEN)
+        // The demo has three agencies: one more than the labels.
+        .env("COMPLY360_METRICS_TENANT_LABELS", "2")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let serve = Serve {
+        child,
+        port,
+        metrics_port,
+    };
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while Instant::now() < deadline {
+        if let Ok(res) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await
+            && res.status().is_success()
+        {
+            return serve;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("serve did not become ready");
+}
+
+/// An agent's sign-in, their registrations and the portal's sign-in page, at `agency`.
+async fn traffic(http: &reqwest::Client, port: u16, agency: &str) {
+    let api = format!("http://127.0.0.1:{port}/api/v1");
+    let res = http
+        .post(format!("{api}/auth/login"))
+        .header("x-tenant", agency)
+        .json(
+            &serde_json::json!({"email": format!("thandi@{agency}.example"), "password": PASSWORD}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "sign-in at {agency}");
+    let token = res.json::<serde_json::Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = http
+        .get(format!("{api}/registrations?status=draft"))
+        .header("x-tenant", agency)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "registrations at {agency}");
+    let res = http
+        .get(format!("http://127.0.0.1:{port}/login"))
+        .header("host", format!("{agency}.localhost:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "the portal's sign-in page at {agency}");
+}
+
+/// The label values of `label` on the lines of `family`.
+fn label_values(text: &str, family: &str, label: &str) -> BTreeSet<String> {
+    let needle = format!("{label}=\"");
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{family}{{")))
+        .filter_map(|l| {
+            let start = l.find(&needle)? + needle.len();
+            let end = start + l[start..].find('"')?;
+            Some(l[start..end].to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_are_apart_guarded_complete_and_bounded_after_demo_traffic() {
+    let dir = tempfile::tempdir().unwrap();
+    let serve = serve_demo(dir.path()).await;
+    let http = reqwest::Client::new();
+    // Two agencies first (they take the two labels), then the third.
+    for agency in ["acacia", "baobab", "acacia", "baobab", "cedar", "cedar"] {
+        traffic(&http, serve.port, agency).await;
+    }
+
+    // Never on the agency-facing listener, whichever host is asked.
+    for host in ["localhost", "acacia.localhost"] {
+        let res = http
+            .get(format!("http://127.0.0.1:{}/metrics", serve.port))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            404,
+            "/metrics at {host} on the app's listener"
+        );
+    }
+
+    let metrics = format!("http://127.0.0.1:{}/metrics", serve.metrics_port);
+    let res = http.get(&metrics).send().await.unwrap();
+    assert_eq!(res.status(), 401, "a scrape without the token");
+    let res = http
+        .get(&metrics)
+        .bearer_auth("not-the-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "a scrape with a wrong token");
+    let res = http.get(&metrics).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+
+    for family in FAMILIES {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{family}{{"))
+                || l.starts_with(&format!("{family} "))
+                || l.starts_with(&format!("{family}_bucket{{"))),
+            "no {family} series in:\n{text}"
+        );
+    }
+
+    // The busiest two agencies by name, the third as `other`; never a raw path as a route.
+    let tenants = label_values(&text, "http_requests_total", "tenant");
+    let named: BTreeSet<&str> = tenants
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !matches!(*t, "other" | "none"))
+        .collect();
+    assert_eq!(
+        named,
+        BTreeSet::from(["acacia", "baobab"]),
+        "labels: {tenants:?}"
+    );
+    assert!(tenants.contains("other"), "labels: {tenants:?}");
+    let routes = label_values(&text, "http_requests_total", "route");
+    assert!(routes.contains("/api/v1/registrations"), "{routes:?}");
+    assert!(
+        routes
+            .iter()
+            .all(|r| !r.contains("acacia") && !r.contains('?')),
+        "{routes:?}"
+    );
+
+    // Pools by server, database and state; agencies by mode and status; statements by kind.
+    for label in ["server", "database", "state"] {
+        assert!(
+            !label_values(&text, "db_pool_connections", label).is_empty(),
+            "db_pool_connections without {label}"
+        );
+    }
+    assert_eq!(
+        label_values(&text, "db_pool_connections", "state"),
+        BTreeSet::from(["idle".to_owned(), "in_use".to_owned()])
+    );
+    assert_eq!(
+        label_values(&text, "tenants", "mode"),
+        BTreeSet::from([
+            "database".to_owned(),
+            "pooled".to_owned(),
+            "schema".to_owned()
+        ])
+    );
+    assert!(
+        label_values(&text, "db_query_duration_seconds_count", "statement").contains("select"),
+        "statement times by kind"
+    );
+    let hits: f64 = text
+        .lines()
+        .find(|l| l.starts_with("cache_hits_total{cache=\"placement\"}"))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap();
+    assert!(hits > 0.0, "the placement cache answered the requests");
+}
