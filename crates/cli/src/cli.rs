@@ -58,14 +58,31 @@ pub struct GlobalArgs {
         help_heading = "Global options"
     )]
     pub config: Option<PathBuf>,
-    /// Log lines as JSON (for log collectors) instead of text.
-    #[arg(long, global = true, help_heading = "Global options")]
+    /// Log lines as text (for a terminal) or JSON lines (for log collectors).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "COMPLY360_LOG_FORMAT",
+        default_value = "text",
+        help_heading = "Global options"
+    )]
+    pub log_format: LogFormat,
+    /// The same as `--log-format json` (kept for scripts written before it).
+    #[arg(long, global = true, hide = true)]
     pub log_json: bool,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 impl GlobalArgs {
-    pub fn log_format(&self) -> bool {
-        self.log_json || std::env::var("COMPLY360_LOG_FORMAT").is_ok_and(|v| v == "json")
+    /// Whether log lines are JSON.
+    pub fn json_logs(&self) -> bool {
+        self.log_json || self.log_format == LogFormat::Json
     }
 }
 

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         cli::Command::Bench(_) => telemetry::BENCH,
         _ => telemetry::ONE_SHOT,
     };
-    telemetry::init(cli.global.log_format(), default_filter);
+    telemetry::init(cli.global.json_logs(), default_filter);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

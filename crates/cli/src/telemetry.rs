@@ -1,9 +1,13 @@
 //! One subscriber: filter from `RUST_LOG` (default `info`), text or JSON lines on stderr.
-//! Never log secrets, tokens, passwords, ID numbers or emails; log ids.
+//! Never log secrets, tokens, passwords, ID numbers or emails; log ids. Whatever slips through
+//! is masked on the way out: every line passes through `comply360_domain::redact`.
 
 use comply360_api::metrics::db::{self, QueryTimes};
+use comply360_domain::redact::redact;
+use std::io::Write;
 use tracing::Level;
 use tracing_subscriber::filter::Targets;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::prelude::*;
 use tracing_subscriber::{EnvFilter, Layer};
 
@@ -15,9 +19,42 @@ pub const SERVER: &str = "info,sqlx=warn";
 pub const BENCH: &str = "info,sqlx=warn,comply360::access=warn";
 pub const ONE_SHOT: &str = "warn,sqlx=error,comply360_jobs=error,comply360_integrations=error";
 
+/// Every log line, whatever wrote it, passes through [`redact`] on its way to stderr.
+struct Redacting;
+
+/// One line (the formatter writes an event whole), masked and written when dropped.
+struct RedactedLine(Vec<u8>);
+
+impl<'a> MakeWriter<'a> for Redacting {
+    type Writer = RedactedLine;
+
+    fn make_writer(&'a self) -> RedactedLine {
+        RedactedLine(Vec::with_capacity(256))
+    }
+}
+
+impl Write for RedactedLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for RedactedLine {
+    fn drop(&mut self) {
+        let line = String::from_utf8_lossy(&self.0);
+        // Nowhere to report a failed write to stderr.
+        let _ = std::io::stderr().lock().write_all(redact(&line).as_bytes());
+    }
+}
+
 pub fn init(json: bool, default: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let lines = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let lines = tracing_subscriber::fmt::layer().with_writer(Redacting);
     let lines = if json {
         lines.json().boxed()
     } else {

@@ -1,6 +1,7 @@
 //! What an operator sees of a running `serve`: `/metrics` on its own listener (never on an
 //! agency's host, and only for the token's bearer when one is set) with every metric family
-//! after demo traffic, and the `tenant` label bounded to the busiest agencies.
+//! after demo traffic, and the `tenant` label bounded to the busiest agencies; its JSON log
+//! lines carry each request's ids, and nothing personal or secret.
 
 use crate::support::BIN;
 use comply360_testkit::free_port;
@@ -45,10 +46,11 @@ impl Drop for Serve {
     }
 }
 
-async fn serve_demo(dir: &std::path::Path) -> Serve {
+async fn serve_demo(dir: &std::path::Path, log: &std::path::Path) -> Serve {
     let (port, metrics_port) = (free_port(), free_port());
     let child = Command::new(BIN)
         .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--log-format", "json"])
         .arg("--data-dir")
         .arg(dir)
         .env_remove("DATABASE_URL")
@@ -62,7 +64,7 @@ async fn serve_demo(dir: &std::path::Path) -> Serve {
         .env("COMPLY360_METRICS_TENANT_LABELS", "2")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
     let serve = Serve {
@@ -132,7 +134,8 @@ fn label_values(text: &str, family: &str, label: &str) -> BTreeSet<String> {
 #[tokio::test]
 async fn metrics_are_apart_guarded_complete_and_bounded_after_demo_traffic() {
     let dir = tempfile::tempdir().unwrap();
-    let serve = serve_demo(dir.path()).await;
+    let log = dir.path().join("serve.log");
+    let serve = serve_demo(&dir.path().join("data"), &log).await;
     let http = reqwest::Client::new();
     // Two agencies first (they take the two labels), then the third.
     for agency in ["acacia", "baobab", "acacia", "baobab", "cedar", "cedar"] {
@@ -228,4 +231,80 @@ async fn metrics_are_apart_guarded_complete_and_bounded_after_demo_traffic() {
         .and_then(|l| l.rsplit(' ').next()?.parse().ok())
         .unwrap();
     assert!(hits > 0.0, "the placement cache answered the requests");
+}
+
+/// The JSON log lines in `log` whose fields match `pred`.
+fn log_lines(log: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn json_logs_carry_the_requests_ids_and_mask_what_is_personal_or_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("serve.log");
+    let serve = serve_demo(&dir.path().join("data"), &log).await;
+    let http = reqwest::Client::new();
+    traffic(&http, serve.port, "acacia").await;
+    // A request whose path carries an email, an SA ID number, a password and a token: its
+    // access line would show them all.
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0aGFuZGkifQ.c2lnbmF0dXJlLWJ5dGVz";
+    let probe =
+        format!("/api/v1/probe/thandi@acacia.example/8001015009087/password=Hunter2-Secret/{jwt}");
+    let res = http
+        .get(format!("http://127.0.0.1:{}{probe}", serve.port))
+        .header("x-tenant", "acacia")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    drop(serve); // SIGTERM: the last lines are written
+
+    let lines = log_lines(&log);
+    let access: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["target"] == "comply360::access")
+        .collect();
+    let listed = access
+        .iter()
+        .find(|l| l["fields"]["path"] == "/api/v1/registrations")
+        .unwrap_or_else(|| panic!("no access line for the registrations: {access:?}"));
+    let span = &listed["span"];
+    assert!(
+        span["request_id"].as_str().is_some_and(|id| id.len() >= 32),
+        "request_id: {listed}"
+    );
+    assert_eq!(span["tenant"], "acacia", "{listed}");
+    assert!(
+        span["user"].as_str().is_some_and(|u| !u.is_empty()),
+        "user: {listed}"
+    );
+
+    let probed = access
+        .iter()
+        .find(|l| {
+            l["fields"]["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/api/v1/probe/"))
+        })
+        .unwrap_or_else(|| panic!("no access line for the probe: {access:?}"));
+    let path = probed["fields"]["path"].as_str().unwrap();
+    // (A secret-named value runs to the next space or quote, so the token after it goes too.)
+    assert_eq!(
+        path, "/api/v1/probe/[email]/[number]/password=[redacted]",
+        "{probed}"
+    );
+    let everything = std::fs::read_to_string(&log).unwrap();
+    for secret in [
+        "thandi@acacia.example",
+        "8001015009087",
+        "Hunter2-Secret",
+        jwt,
+        PASSWORD,
+    ] {
+        assert!(!everything.contains(secret), "{secret} in the log");
+    }
 }

@@ -16,6 +16,7 @@ pub mod identifiers;
 pub mod ids;
 pub mod money;
 pub mod plans;
+pub mod redact;
 pub mod registration;
 pub mod registration_types;
 pub mod rules;

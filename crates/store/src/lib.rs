@@ -22,6 +22,7 @@ pub mod billing;
 pub mod bootstrap;
 pub mod catalog;
 pub mod circuits;
+pub mod citus;
 pub mod connect;
 pub mod control;
 pub mod embedded;

@@ -6,6 +6,7 @@
     reason = "tests fail by panicking"
 )]
 
+mod citus;
 mod declared_holidays;
 mod fleet;
 mod isolation;
