@@ -134,6 +134,16 @@ impl Problem {
                 "busy",
                 "the service is busy; retry shortly",
             ),
+            // The database is down or restarting: retry, nothing was done.
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "database unavailable");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the service cannot reach its database just now; nothing was changed, retry in a few seconds",
+                )
+                .with_header(header::RETRY_AFTER, HeaderValue::from_static("5"))
+            }
             other => {
                 tracing::error!(error = %other, "internal error");
                 Problem::internal()
@@ -265,4 +275,35 @@ pub async fn stamp_request_id(
     let body = serde_json::to_vec(&value).unwrap_or_else(|_| bytes.to_vec());
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_cannot_be_reached_is_a_503_to_retry_never_a_500() {
+        let down = [
+            StoreError::Db(sqlx::Error::PoolTimedOut),
+            StoreError::Db(sqlx::Error::PoolClosed),
+            StoreError::Db(sqlx::Error::Io(std::io::Error::from(
+                std::io::ErrorKind::ConnectionRefused,
+            ))),
+            StoreError::Unreachable {
+                host: "db".into(),
+                port: 5432,
+                reason: "connection refused".into(),
+            },
+        ];
+        for err in down {
+            let p = Problem::from_store(&err);
+            assert_eq!(p.status, StatusCode::SERVICE_UNAVAILABLE, "{err}");
+            assert_eq!(p.code, "database_unavailable");
+            assert!(!p.detail.contains("5432") && !p.detail.contains("refused"));
+            let res = p.into_response();
+            assert_eq!(res.headers()[header::RETRY_AFTER], "5");
+        }
+        let p = Problem::from_store(&StoreError::Db(sqlx::Error::RowNotFound));
+        assert_eq!(p.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

@@ -6,6 +6,7 @@ mod platform;
 mod runtime;
 mod settings;
 mod telemetry;
+mod traces;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -15,12 +16,14 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return cli::report_parse_error(err),
     };
+    // ring, the one rustls provider every TLS client here uses; before anything makes one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let default_filter = match cli.command {
         cli::Command::Serve(_) => telemetry::SERVER,
         cli::Command::Bench(_) => telemetry::BENCH,
         _ => telemetry::ONE_SHOT,
     };
-    telemetry::init(cli.global.json_logs(), default_filter);
+    let _telemetry = telemetry::init(cli.global.json_logs(), default_filter);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -2,6 +2,7 @@
 //! Never log secrets, tokens, passwords, ID numbers or emails; log ids. Whatever slips through
 //! is masked on the way out: every line passes through `comply360_domain::redact`.
 
+use crate::traces;
 use comply360_api::metrics::db::{self, QueryTimes};
 use comply360_domain::redact::redact;
 use std::io::Write;
@@ -52,7 +53,22 @@ impl Drop for RedactedLine {
     }
 }
 
-pub fn init(json: bool, default: &str) {
+/// Keeps the trace exporter alive; dropped at exit, it sends what is still buffered.
+pub struct Telemetry {
+    traces: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if let Some(provider) = self.traces.take()
+            && let Err(e) = provider.shutdown()
+        {
+            eprintln!("warning: traces not all sent: {e}");
+        }
+    }
+}
+
+pub fn init(json: bool, default: &str) -> Telemetry {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let lines = tracing_subscriber::fmt::layer().with_writer(Redacting);
     let lines = if json {
@@ -66,8 +82,40 @@ pub fn init(json: bool, default: &str) {
     // Each statement's time feeds `db_query_duration_seconds`, whatever the log level: its
     // layer has a filter of its own.
     let statements = QueryTimes.with_filter(Targets::new().with_target(db::TARGET, Level::TRACE));
+    let traces = match traces::wanted().then(traces::provider) {
+        Some(Ok(provider)) => Some(provider),
+        Some(Err(e)) => {
+            eprintln!("warning: {e}; traces are not exported");
+            None
+        }
+        None => None,
+    };
+    // Spans (requests, jobs, outside calls) at INFO from our crates; statement spans from
+    // sqlx's TRACE events.
+    let (spans, statement_spans) = match &traces {
+        Some(provider) => {
+            let tracer = traces::tracer(provider);
+            let ours = Targets::new()
+                .with_target("comply360", Level::INFO)
+                .with_target("comply360_api", Level::INFO)
+                .with_target("comply360_jobs", Level::INFO)
+                .with_target("comply360_integrations", Level::INFO);
+            let spans = tracing_opentelemetry::layer()
+                .with_tracer(tracer.clone())
+                .with_filter(ours.clone());
+            // A filtered layer sees only the spans its filter enables: ours, so that a
+            // statement finds the span it ran under, and sqlx's statement events.
+            let statement_spans = traces::StatementSpans::new(tracer)
+                .with_filter(ours.with_target(db::TARGET, Level::TRACE));
+            (Some(spans), Some(statement_spans))
+        }
+        None => (None, None),
+    };
     tracing_subscriber::registry()
         .with(lines.with_filter(filter))
         .with(statements)
+        .with(spans)
+        .with(statement_spans)
         .init();
+    Telemetry { traces }
 }

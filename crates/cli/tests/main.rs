@@ -14,6 +14,7 @@ mod check;
 mod cli;
 mod dev_pages;
 mod documents;
+mod faults;
 mod holidays;
 mod identity_cli;
 mod import;

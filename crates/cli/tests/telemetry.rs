@@ -1,12 +1,14 @@
 //! What an operator sees of a running `serve`: `/metrics` on its own listener (never on an
 //! agency's host, and only for the token's bearer when one is set) with every metric family
 //! after demo traffic, and the `tenant` label bounded to the busiest agencies; its JSON log
-//! lines carry each request's ids, and nothing personal or secret.
+//! lines carry each request's ids, and nothing personal or secret; and its traces, exported
+//! over OTLP to a receiver here, follow a request into the job its event started.
 
 use crate::support::BIN;
 use comply360_testkit::free_port;
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "scrape-token-7f3a9c";
@@ -47,8 +49,17 @@ impl Drop for Serve {
 }
 
 async fn serve_demo(dir: &std::path::Path, log: &std::path::Path) -> Serve {
+    serve_demo_with(dir, log, &[]).await
+}
+
+async fn serve_demo_with(
+    dir: &std::path::Path,
+    log: &std::path::Path,
+    env: &[(&str, String)],
+) -> Serve {
     let (port, metrics_port) = (free_port(), free_port());
     let child = Command::new(BIN)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--log-format", "json"])
         .arg("--data-dir")
@@ -307,4 +318,174 @@ async fn json_logs_carry_the_requests_ids_and_mask_what_is_personal_or_secret() 
     ] {
         assert!(!everything.contains(secret), "{secret} in the log");
     }
+}
+
+/// A span as an OTLP receiver sees it.
+#[derive(Clone, Debug)]
+struct Received {
+    name: String,
+    trace: String,
+    id: String,
+    parent: String,
+    /// Its string attributes, e.g. a request's `method` and `path`.
+    attributes: std::collections::BTreeMap<String, String>,
+}
+
+/// An OTLP/HTTP receiver: `POST /v1/traces` with an `ExportTraceServiceRequest` in protobuf,
+/// as the OpenTelemetry Collector takes it.
+async fn otlp_receiver() -> (u16, Arc<Mutex<Vec<Received>>>) {
+    use opentelemetry_proto::tonic::collector::trace::v1::{
+        ExportTraceServiceRequest, ExportTraceServiceResponse,
+    };
+    use prost::Message;
+    let spans: Arc<Mutex<Vec<Received>>> = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/v1/traces",
+            axum::routing::post(
+                |axum::extract::State(spans): axum::extract::State<Arc<Mutex<Vec<Received>>>>,
+                 body: axum::body::Bytes| async move {
+                    let Ok(request) = ExportTraceServiceRequest::decode(body) else {
+                        return (axum::http::StatusCode::BAD_REQUEST, Vec::new());
+                    };
+                    let mut spans = spans.lock().unwrap();
+                    for resource in request.resource_spans {
+                        for scope in resource.scope_spans {
+                            for span in scope.spans {
+                                let attributes = span
+                                    .attributes
+                                    .iter()
+                                    .filter_map(|kv| {
+                                        use opentelemetry_proto::tonic::common::v1::any_value::Value;
+                                        match kv.value.as_ref()?.value.as_ref()? {
+                                            Value::StringValue(v) => Some((kv.key.clone(), v.clone())),
+                                            _ => None,
+                                        }
+                                    })
+                                    .collect();
+                                spans.push(Received {
+                                    attributes,
+                                    name: span.name,
+                                    trace: hex(&span.trace_id),
+                                    id: hex(&span.span_id),
+                                    parent: hex(&span.parent_span_id),
+                                });
+                            }
+                        }
+                    }
+                    (
+                        axum::http::StatusCode::OK,
+                        ExportTraceServiceResponse::default().encode_to_vec(),
+                    )
+                },
+            ),
+        )
+        .with_state(spans.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (port, spans)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn a_registration_requests_trace_reaches_the_job_it_caused() {
+    let (receiver, spans) = otlp_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let serve = serve_demo_with(
+        &dir.path().join("data"),
+        &dir.path().join("serve.log"),
+        &[
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                format!("http://127.0.0.1:{receiver}"),
+            ),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100".into()),
+        ],
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let api = format!("http://127.0.0.1:{}/api/v1", serve.port);
+    let token = http
+        .post(format!("{api}/auth/login"))
+        .header("x-tenant", "acacia")
+        .json(&serde_json::json!({"email": "thandi@acacia.example", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let clients: serde_json::Value = http
+        .get(format!("{api}/clients"))
+        .header("x-tenant", "acacia")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client = clients["items"][0]["id"].as_str().unwrap().to_owned();
+    let res = http
+        .post(format!("{api}/registrations"))
+        .header("x-tenant", "acacia")
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"client_id": client, "kind": "za_private_company"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
+    // The request's span, and in its trace a job (the registration.created event's), itself
+    // with statements under it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (request, job) = loop {
+        let seen = spans.lock().unwrap().clone();
+        let traced_job = seen.iter().find_map(|job| {
+            let request = seen.iter().find(|r| {
+                r.name == "request"
+                    && r.attributes.get("method").is_some_and(|m| m == "POST")
+                    && r.attributes
+                        .get("path")
+                        .is_some_and(|p| p == "/api/v1/registrations")
+                    && job.name == "job"
+                    && r.trace == job.trace
+            })?;
+            // Statements under the job, within the request's trace.
+            seen.iter()
+                .any(|s| s.name.starts_with("db ") && s.parent == job.id)
+                .then(|| (request.clone(), job.clone()))
+        });
+        if let Some(found) = traced_job {
+            break found;
+        }
+        if Instant::now() >= deadline {
+            let requests: Vec<_> = seen.iter().filter(|s| s.name == "request").collect();
+            let jobs: Vec<_> = seen.iter().filter(|s| s.name == "job").collect();
+            panic!(
+                "no request trace reaching a job among {} spans:\nrequests {requests:#?}\njobs {jobs:#?}",
+                seen.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_ne!(
+        job.parent, "",
+        "the job's span names a span of the request as its parent"
+    );
+    assert_eq!(job.trace, request.trace);
+    // The request's own statements are spans of its trace too.
+    let seen = spans.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .any(|s| s.trace == request.trace && s.name == "db insert"),
+        "the registration's insert is in the request's trace"
+    );
 }

@@ -23,6 +23,7 @@ pub mod rules;
 pub mod secret;
 pub mod slug;
 pub mod tenancy;
+pub mod trace_context;
 pub mod workflow;
 
 pub use company::{CompanyType, PersonRole};

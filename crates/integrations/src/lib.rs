@@ -18,6 +18,7 @@ pub mod payfast;
 pub mod registry;
 pub mod resilience;
 pub mod stripe;
+mod traced;
 
 pub use cipc::{CipcClient, CipcConfig, CipcCredentials, CipcError, CompanyPrefill};
 pub use odoo::{OdooClient, OdooConfig, OdooError, OdooProtocol, OdooStandIn};
@@ -27,3 +28,4 @@ pub use registry::{
 };
 pub use resilience::{CallError, CallPolicy, CircuitState, CircuitStatus, Resilience, Retryable};
 pub use stripe::{StripeClient, StripeConfig, StripeError, StripeStandIn};
+pub use traced::Traced;

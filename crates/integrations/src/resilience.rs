@@ -22,6 +22,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tracing::Instrument;
 
 /// Whether an error is worth another attempt (timeouts always are).
 pub trait Retryable {
@@ -249,10 +250,14 @@ impl Resilience {
             .with_max_delay(policy.max_delay)
             .with_max_times(policy.retries)
             .with_jitter();
+        // One span per call, retries included: the outside system's work in a trace, and the
+        // parent its `traceparent` header names (see `traced`).
+        let span = tracing::info_span!("outside_call", system = %system, tenant = %tenant, otel.kind = "client");
         attempt
             .retry(backoff)
             .when(|e: &CallError<E>| e.worth_retrying())
             .notify(|e, after| tracing::debug!(system, error = %ErrorKind(e), ?after, "retrying outside call"))
+            .instrument(span)
             .await
     }
 

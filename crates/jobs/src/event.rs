@@ -180,6 +180,9 @@ pub struct Event {
     pub actor_id: Option<Uuid>,
     pub payload: serde_json::Value,
     pub occurred_at: DateTime<Utc>,
+    /// The W3C `traceparent` of the span that emitted it: its jobs continue that trace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 #[cfg(test)]

@@ -51,8 +51,8 @@ impl Outbox {
         tx.query(
             "WITH e AS (
                 INSERT INTO outbox_events (tenant_id, id, event_type, schema_version,
-                    aggregate_type, aggregate_id, actor_id, payload, relayed_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9 THEN now() END)
+                    aggregate_type, aggregate_id, actor_id, payload, relayed_at, traceparent)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9 THEN now() END, $13)
                 RETURNING id)
              INSERT INTO jobs (tenant_id, id, event_id, handler, max_attempts)
              SELECT $1, j.id, e.id, j.handler, j.max_attempts
@@ -70,6 +70,8 @@ impl Outbox {
         .bind(&job_ids)
         .bind(&handlers)
         .bind(&attempts)
+        // The emitting span's trace, which the jobs continue.
+        .bind(comply360_domain::trace_context::current())
         .execute(tx.conn())
         .await?;
         if !handlers.is_empty() || !relayed {

@@ -12,6 +12,7 @@ use futures::FutureExt;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 /// What became of a job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,13 +102,22 @@ impl Runner {
         }
     }
 
-    #[tracing::instrument(name = "job", skip_all, fields(job = %job.id, handler = %job.handler,
-        tenant = %tenant.slug(), event = %job.event.id, attempt = job.attempt))]
     pub async fn run(&self, tenant: &Tenant, job: ClaimedJob) -> Result<Outcome, JobsError> {
-        let started = Instant::now();
-        let outcome = self.attempt(tenant, &job).await?;
-        metrics::job_finished(&job.handler, outcome, started.elapsed());
-        Ok(outcome)
+        let span = tracing::info_span!("job", job = %job.id, handler = %job.handler,
+            tenant = %tenant.slug(), event = %job.event.id, attempt = job.attempt);
+        // The job continues the trace of whatever emitted its event (the parent is set before
+        // the span is first entered, which would fix its trace).
+        if let Some(parent) = &job.event.traceparent {
+            comply360_domain::trace_context::adopt(&span, parent);
+        }
+        async move {
+            let started = Instant::now();
+            let outcome = self.attempt(tenant, &job).await?;
+            metrics::job_finished(&job.handler, outcome, started.elapsed());
+            Ok(outcome)
+        }
+        .instrument(span)
+        .await
     }
 
     async fn attempt(&self, tenant: &Tenant, job: &ClaimedJob) -> Result<Outcome, JobsError> {
@@ -281,9 +291,15 @@ impl Runner {
                 };
                 // One round trip: end the previous job's savepoint and open this one's.
                 savepoint_op(&mut tx, "SAVEPOINT job").await?;
+                let span = tracing::info_span!("job", job = %job.id, handler = %job.handler,
+                    tenant = %tenant.slug(), event = %job.event.id, attempt = job.attempt, batch = jobs.len());
+                if let Some(parent) = &job.event.traceparent {
+                    comply360_domain::trace_context::adopt(&span, parent);
+                }
                 let result = {
                     let mut ctx = self.context(&mut tx, tenant, job);
-                    match tokio::time::timeout(self.job_timeout, handler.handle(&mut ctx)).await {
+                    let handled = handler.handle(&mut ctx).instrument(span);
+                    match tokio::time::timeout(self.job_timeout, handled).await {
                         Ok(result) => result,
                         Err(_) => Err(HandlerError::Retryable(format!(
                             "timed out after {:?}",

@@ -591,6 +591,7 @@ async fn malformed_and_foreign_messages_go_to_the_dead_letters() {
         actor_id: None,
         payload: serde_json::json!({}),
         occurred_at: chrono::Utc::now(),
+        traceparent: None,
     };
     let properties = |e: &Event, header_tenant: String| {
         let mut headers = FieldTable::default();

@@ -83,6 +83,28 @@ impl StoreError {
         matches!(self, StoreError::LockTimeout(_)) || self.sqlstate().as_deref() == Some("55P03")
     }
 
+    /// PostgreSQL cannot be reached or is going away (stopped, restarting, failing over, a
+    /// pool that cannot connect in time): the request may succeed if retried in a moment, so
+    /// it is answered 503 with `Retry-After`, never 500. SQLSTATE classes 08 (connection
+    /// exception) and 57P01–57P03 (shutdown, cannot connect now); sqlx's I/O, TLS, pool
+    /// timeout and closed-pool errors.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unreachable { .. } | StoreError::Interrupted => true,
+            StoreError::Db(
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            StoreError::Db(sqlx::Error::Protocol(_)) => true,
+            _ => self.sqlstate().is_some_and(|code| {
+                code.starts_with("08") || matches!(code.as_str(), "57P01" | "57P02" | "57P03")
+            }),
+        }
+    }
+
     /// The SQLSTATE of a database error, if this is one.
     pub fn sqlstate(&self) -> Option<String> {
         match self {

@@ -20,16 +20,20 @@ pub struct QueryTimes;
 
 impl<S: Subscriber> Layer<S> for QueryTimes {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        if event.metadata().target() != TARGET {
-            return;
-        }
-        let mut seen = Seen::default();
-        event.record(&mut seen);
-        if let Some(secs) = seen.elapsed_secs {
-            metrics::histogram!("db_query_duration_seconds", "statement" => statement_kind(&seen.summary))
-                .record(secs);
+        if let Some((kind, secs)) = finished_statement(event) {
+            metrics::histogram!("db_query_duration_seconds", "statement" => kind).record(secs);
         }
     }
+}
+
+/// A finished statement's kind and time, if `event` is sqlx's report of one.
+pub fn finished_statement(event: &Event<'_>) -> Option<(&'static str, f64)> {
+    if event.metadata().target() != TARGET {
+        return None;
+    }
+    let mut seen = Seen::default();
+    event.record(&mut seen);
+    Some((statement_kind(&seen.summary), seen.elapsed_secs?))
 }
 
 #[derive(Default)]

@@ -10,6 +10,7 @@
 use super::config::CipcCredentials;
 use super::error::CipcError;
 use super::wire::{SUBSCRIPTION_KEY_HEADER, body_detail};
+use crate::Traced;
 use crate::registry::error_chain;
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -134,6 +135,7 @@ impl Auth {
             .post(token_url.clone())
             .header(SUBSCRIPTION_KEY_HEADER, self.subscription_key())
             .form(form)
+            .traced()
             .send()
             .await
             .map_err(|e| CipcError::Unavailable {

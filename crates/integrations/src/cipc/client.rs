@@ -6,6 +6,7 @@ use super::config::{CipcConfig, CipcCredentials};
 use super::error::CipcError;
 use super::model::{BeneficialOwnershipRegister, CompanyProfile, DirectorRecord, FilingRecord};
 use super::wire::{SUBSCRIPTION_KEY_HEADER, body_detail, endpoint};
+use crate::Traced;
 use crate::registry::error_chain;
 use chrono::Utc;
 use comply360_domain::identifiers::RegistrationNumber;
@@ -106,6 +107,7 @@ impl CipcClient {
             .bearer_auth(token)
             .header(SUBSCRIPTION_KEY_HEADER, self.auth.subscription_key())
             .header(reqwest::header::ACCEPT, "application/json")
+            .traced()
             .send()
             .await
             .map_err(|e| CipcError::Unavailable {

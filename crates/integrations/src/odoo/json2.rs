@@ -7,6 +7,7 @@
 use super::error::{OdooError, summarise};
 use super::wire::{DATABASE_HEADER, JSON2_PATH, WEB_VERSION_PATH, body_detail, endpoint};
 use super::xmlrpc::transport_error;
+use crate::Traced;
 use comply360_domain::Secret;
 use reqwest::StatusCode;
 use serde_json::{Map, Value};
@@ -55,6 +56,7 @@ impl Json2<'_> {
             request = request.header(DATABASE_HEADER, self.database);
         }
         let response = request
+            .traced()
             .send()
             .await
             .map_err(|e| transport_error(&url, &e))?;
@@ -68,6 +70,7 @@ impl Json2<'_> {
             .http
             .get(url.clone())
             .header(reqwest::header::USER_AGENT, super::USER_AGENT)
+            .traced()
             .send()
             .await
             .map_err(|e| transport_error(&url, &e))?;

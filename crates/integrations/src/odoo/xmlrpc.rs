@@ -8,6 +8,7 @@
 use super::error::OdooError;
 use super::wire::{body_detail, endpoint};
 use super::xmlrpc_codec::{decode_response, encode_call};
+use crate::Traced;
 use crate::registry::error_chain;
 use serde_json::Value;
 use url::Url;
@@ -35,6 +36,7 @@ impl XmlRpc<'_> {
             .header(reqwest::header::CONTENT_TYPE, "text/xml")
             .header(reqwest::header::USER_AGENT, super::USER_AGENT)
             .body(encode_call(method, params))
+            .traced()
             .send()
             .await
             .map_err(|e| transport_error(&url, &e))?;

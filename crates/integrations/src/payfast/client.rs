@@ -4,6 +4,7 @@
 use super::config::{PayFastConfig, join};
 use super::error::PayFastError;
 use super::signature::{api_signature, itn_param_string};
+use crate::Traced;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -75,6 +76,7 @@ impl PayFastClient {
                 "application/x-www-form-urlencoded",
             )
             .body(param_string.to_owned())
+            .traced()
             .send()
             .await
             .map_err(|e| PayFastError::from_reqwest(url.as_str(), &e))?;
@@ -189,6 +191,7 @@ impl PayFastClient {
             request = request.json(&body);
         }
         let response = request
+            .traced()
             .send()
             .await
             .map_err(|e| PayFastError::from_reqwest(url.as_str(), &e))?;

@@ -3,6 +3,7 @@
 
 use super::error::StripeError;
 use super::types::{CheckoutSession, List, Refund};
+use crate::Traced;
 use comply360_domain::Secret;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -212,7 +213,7 @@ impl StripeClient {
                 "application/x-www-form-urlencoded",
             )
             .body(body);
-        read(request.send().await, &url).await
+        read(request.traced().send().await, &url).await
     }
 
     async fn get<T: DeserializeOwned>(
@@ -228,7 +229,7 @@ impl StripeClient {
             .http
             .get(url.clone())
             .bearer_auth(self.config.secret_key.expose());
-        read(request.send().await, &url).await
+        read(request.traced().send().await, &url).await
     }
 }
 

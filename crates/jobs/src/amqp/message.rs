@@ -140,6 +140,7 @@ mod tests {
             actor_id: None,
             payload: serde_json::json!({"name": "id.pdf"}),
             occurred_at: chrono::Utc::now(),
+            traceparent: None,
         }
     }
 

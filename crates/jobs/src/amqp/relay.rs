@@ -90,7 +90,7 @@ async fn unrelayed(tx: &mut TenantTx, limit: i64) -> Result<Vec<Event>, JobsErro
     let rows = tx
         .query(
             "SELECT id, tenant_id, event_type, schema_version, aggregate_type, aggregate_id,
-                    actor_id, payload, occurred_at
+                    actor_id, payload, occurred_at, traceparent
              FROM outbox_events WHERE tenant_id = $1 AND relayed_at IS NULL
              ORDER BY id LIMIT $2
              FOR NO KEY UPDATE SKIP LOCKED",
@@ -111,6 +111,7 @@ async fn unrelayed(tx: &mut TenantTx, limit: i64) -> Result<Vec<Event>, JobsErro
             actor_id: row.try_get("actor_id")?,
             payload: row.try_get("payload")?,
             occurred_at: row.try_get("occurred_at")?,
+            traceparent: row.try_get("traceparent")?,
         });
     }
     Ok(events)

@@ -33,7 +33,7 @@ pub struct ClaimedJob {
 }
 
 const EVENT_COLUMNS: &str = "e.id AS event_id, e.tenant_id, e.event_type, e.schema_version, \
-    e.aggregate_type, e.aggregate_id, e.actor_id, e.payload, e.occurred_at";
+    e.aggregate_type, e.aggregate_id, e.actor_id, e.payload, e.occurred_at, e.traceparent";
 
 fn event_from_row(row: &PgRow) -> Result<Event, sqlx::Error> {
     Ok(Event {
@@ -46,6 +46,7 @@ fn event_from_row(row: &PgRow) -> Result<Event, sqlx::Error> {
         actor_id: row.try_get("actor_id")?,
         payload: row.try_get("payload")?,
         occurred_at: row.try_get("occurred_at")?,
+        traceparent: row.try_get("traceparent")?,
     })
 }
 

@@ -5,6 +5,7 @@ use super::{EmailSender, OutgoingEmail, SendError, Sent, http, mime, required};
 use crate::NotifyError;
 use crate::settings::NotifySettings;
 use async_trait::async_trait;
+use comply360_integrations::Traced;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -73,6 +74,7 @@ impl EmailSender for SendGrid {
             .post(&self.endpoint)
             .bearer_auth(&self.api_key)
             .json(&body(email))
+            .traced()
             .send()
             .await
             .map_err(|e| http::transport_error("SendGrid", &e))?;

@@ -5,6 +5,7 @@ use super::{OutgoingSms, SendError, Sent, SmsSender, http, required};
 use crate::NotifyError;
 use crate::settings::NotifySettings;
 use async_trait::async_trait;
+use comply360_integrations::Traced;
 use std::time::Duration;
 
 pub struct Twilio {
@@ -75,6 +76,7 @@ impl SmsSender for Twilio {
             .post(&self.endpoint)
             .basic_auth(&self.account_sid, Some(&self.auth_token))
             .form(&form)
+            .traced()
             .send()
             .await
             .map_err(|e| http::transport_error("Twilio", &e))?;
