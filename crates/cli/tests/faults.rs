@@ -1,7 +1,8 @@
-//! PostgreSQL stopped and started again under load: while it is down every request is
-//! answered at once with a 503 problem carrying `Retry-After` (none waits past the request
-//! timeout), the app recovers by itself when it is back, and every client a 201 promised is in
-//! the database afterwards.
+//! Faults `serve` survives. PostgreSQL stopped and started again under load: while it is down
+//! every request is answered at once with a 503 problem carrying `Retry-After` (none waits
+//! past the request timeout), the app recovers by itself when it is back, and every client a
+//! 201 promised is in the database afterwards. SIGTERM with a request in flight: the request
+//! is finished, then the process exits cleanly.
 
 use crate::support::BIN;
 use comply360_testkit::free_port;
@@ -103,39 +104,18 @@ async fn create_client(http: &reqwest::Client, api: &str, token: &str, n: usize)
 async fn postgresql_stopped_and_restarted_under_load_loses_nothing_and_hangs_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let port = free_port();
-    let serve = Serve(
-        Command::new(BIN)
-            .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--data-dir")
-            .arg(&data)
-            .env_remove("DATABASE_URL")
-            .env("COMPLY360_METRICS_LISTEN", "127.0.0.1:0")
-            .env("COMPLY360_REQUEST_TIMEOUT_SECS", "10")
-            .env("COMPLY360_RATE_LIMIT_API", "100000/s burst 100000")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (serve, port) = serve_demo(
+        &data,
+        &[
+            ("COMPLY360_REQUEST_TIMEOUT_SECS", "10"),
+            ("COMPLY360_RATE_LIMIT_API", "100000/s burst 100000"),
+        ],
+    )
+    .await;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        if let Ok(res) = http
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-            && res.status().is_success()
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "serve did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let api = format!("http://127.0.0.1:{port}/api/v1");
     let token: String = http
         .post(format!("{api}/auth/login"))
@@ -254,4 +234,98 @@ async fn postgresql_stopped_and_restarted_under_load_loses_nothing_and_hangs_not
         refused.len()
     );
     drop(serve);
+}
+
+/// Starts `serve --demo` on a free port with `env`; its port once ready.
+async fn serve_demo(data: &Path, env: &[(&str, &str)]) -> (Serve, u16) {
+    let port = free_port();
+    let serve = Serve(
+        Command::new(BIN)
+            .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data)
+            .env_remove("DATABASE_URL")
+            .env("COMPLY360_METRICS_LISTEN", "127.0.0.1:0")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        if let Ok(res) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await
+            && res.status().is_success()
+        {
+            return (serve, port);
+        }
+        assert!(Instant::now() < deadline, "serve did not become ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn sigterm_lets_a_request_in_flight_finish_then_exits_cleanly() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut serve, port) = serve_demo(&dir.path().join("data"), &[]).await;
+    let token: String = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .header("x-tenant", "acacia")
+        .json(&serde_json::json!({"email": "admin@acacia.example", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A request whose body is half sent when the signal comes: in flight.
+    let body = r#"{"kind": "person", "first_names": "Draining", "surname": "Request"}"#;
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/v1/clients HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Tenant: acacia\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(serve.0.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    conn.write_all(rest.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(20), conn.read_to_string(&mut answer))
+        .await
+        .expect("the answer comes while the server drains")
+        .unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 201"),
+        "the request in flight was finished: {answer}"
+    );
+
+    // Then the process stops by itself, successfully.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = serve.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "serve did not exit after draining"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "serve exited with {status}");
 }
