@@ -24,8 +24,16 @@ pub(crate) struct Env {
 }
 
 pub(crate) async fn env(settings: DocumentSettings, clamd: Option<Clamd>) -> Env {
+    env_in(tempfile::tempdir().unwrap(), settings, clamd).await
+}
+
+/// An app storing its documents under `root`.
+pub(crate) async fn env_in(
+    root: tempfile::TempDir,
+    settings: DocumentSettings,
+    clamd: Option<Clamd>,
+) -> Env {
     let db = TestDb::new().await;
-    let root = tempfile::tempdir().unwrap();
     let docs = test_documents(&db.store, root.path(), clamd, settings);
     let app = documents_app(db.store.clone(), docs.clone()).await;
     Env {

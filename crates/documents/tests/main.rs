@@ -8,6 +8,7 @@
 
 mod api;
 mod extract;
+mod full_disk;
 mod isolation;
 mod privacy;
 mod scan;
