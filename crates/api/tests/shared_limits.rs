@@ -118,3 +118,100 @@ async fn the_per_tenant_api_limit_is_shared_too() {
     }
     assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429, 429]);
 }
+
+/// A redis-server of this test's own on a free port (stopped when dropped).
+struct OwnRedis {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl OwnRedis {
+    fn start(port: u16) -> Option<OwnRedis> {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn();
+        let child = match child {
+            Ok(c) => c,
+            Err(err) if ci() => panic!("redis-server is required under CI=true: {err}"),
+            Err(err) => {
+                eprintln!("skipped: cannot run redis-server ({err})");
+                return None;
+            }
+        };
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "redis-server did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(OwnRedis { child, port })
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn with_redis_gone_requests_are_served_and_limited_in_process_until_it_returns() {
+    let db = TestDb::new().await;
+    db.tenant("redis-gone", IsolationMode::Pooled).await;
+    let Some(redis) = OwnRedis::start(comply360_testkit::free_port()) else {
+        return;
+    };
+    let limiter = RateLimiter::redis(&format!("redis://127.0.0.1:{}", redis.port))
+        .await
+        .unwrap();
+    let mut state = app_state(&db.store, default_outbox()).await;
+    state.limiter = limiter;
+    state.settings = std::sync::Arc::new(HttpSettings {
+        api_quota: Quota {
+            burst: 5,
+            per: Duration::from_secs(600),
+        },
+        ..HttpSettings::default()
+    });
+    let app = spawn_app_with(state).await;
+    let token = app.token_for("redis-gone", "tenant_admin").await;
+    let get = || async {
+        Http::new(&app)
+            .get(Some("redis-gone"), "/api/v1/users", Some(&token))
+            .await
+            .status()
+            .as_u16()
+    };
+    assert_eq!(get().await, 200);
+
+    // Redis goes away: nothing fails, and the limit still holds, in this process.
+    let port = redis.port;
+    drop(redis);
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(get().await);
+    }
+    assert!(
+        statuses.iter().all(|s| matches!(s, 200 | 429)),
+        "with Redis down: {statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        5,
+        "the in-process limit answers while Redis is down: {statuses:?}"
+    );
+
+    // Redis is back (empty): the shared limit answers again, a fresh bucket.
+    let _back = OwnRedis::start(port).unwrap();
+    comply360_testkit::eventually(
+        "requests served through Redis again",
+        Duration::from_secs(15),
+        || async { get().await == 200 },
+    )
+    .await;
+}
