@@ -9,6 +9,7 @@
 mod support;
 
 mod attacks;
+mod bouncer_restart;
 mod cancellation;
 mod declared_holidays;
 mod docs_page;

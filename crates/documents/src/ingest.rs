@@ -80,7 +80,7 @@ pub async fn move_one(
                 .payload(json!({"document_id": id, "series_id": series_id, "version": version, "handed_off": true})),
         )
         .await
-        .map_err(|e| DocumentError::Internal(e.to_string()))?;
+        .map_err(|e| DocumentError::Store(e.into_store(types::DOCUMENT_UPLOADED)))?;
     Ok(Some(id))
 }
 

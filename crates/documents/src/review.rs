@@ -82,7 +82,7 @@ pub async fn override_verdict(
                     .payload(json!({"document_id": id, "status": status.as_str(), "overridden": true, "reason": reason})),
             )
             .await
-            .map_err(|e| DocumentError::Internal(e.to_string()))?;
+            .map_err(|e| DocumentError::Store(e.into_store("document.reviewed")))?;
     }
     read::get(tx, id).await
 }

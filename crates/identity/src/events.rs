@@ -80,7 +80,7 @@ impl Identity {
             .outbox
             .emit(ttx, event)
             .await
-            .map_err(|e| AuthError::Internal(e.to_string()))?;
+            .map_err(|e| AuthError::Store(e.into_store("an account event")))?;
         Ok(())
     }
 }

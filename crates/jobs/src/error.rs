@@ -15,6 +15,18 @@ pub enum JobsError {
     Transport(String),
 }
 
+impl JobsError {
+    /// An emit that failed inside the caller's transaction, as the caller's store error: a
+    /// database error stays one (so a database that cannot be reached is still answered
+    /// 503, not 500); anything else says which event could not be emitted.
+    pub fn into_store(self, event_type: &str) -> StoreError {
+        match self {
+            JobsError::Store(e) => e,
+            other => StoreError::Invalid(format!("cannot emit {event_type}: {other}")),
+        }
+    }
+}
+
 impl From<sqlx::Error> for JobsError {
     fn from(err: sqlx::Error) -> Self {
         JobsError::Store(StoreError::from(err))

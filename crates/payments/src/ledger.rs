@@ -11,7 +11,7 @@ use comply360_jobs::event::types;
 use comply360_jobs::{NewEvent, Outbox};
 use comply360_practice::registrations::{self, PaymentStep};
 use comply360_practice::{PracticeError, history};
-use comply360_store::{StoreError, TenantTx};
+use comply360_store::TenantTx;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -38,8 +38,8 @@ pub enum Recorded {
     AlreadyRecorded,
 }
 
-pub(crate) fn emit_failed(what: &str, e: impl std::fmt::Display) -> PracticeError {
-    PracticeError::Store(StoreError::Invalid(format!("cannot emit {what}: {e}")))
+pub(crate) fn emit_failed(what: &str, e: comply360_jobs::JobsError) -> PracticeError {
+    PracticeError::Store(e.into_store(what))
 }
 
 /// Records `received` against its invoice. Refuses (409) an invoice that is void or still a

@@ -10,8 +10,8 @@ use tokio::process::{Child, Command};
 
 pub struct PgBouncer {
     pub port: u16,
-    _child: Child,
-    _dir: tempfile::TempDir,
+    child: Child,
+    dir: tempfile::TempDir,
 }
 
 fn binary() -> PathBuf {
@@ -26,7 +26,6 @@ fn binary() -> PathBuf {
 impl PgBouncer {
     /// Starts PgBouncer with `pool_size` server connections per (user, database).
     pub async fn start(cluster: &TestCluster, pool_size: u32) -> PgBouncer {
-        let bin = binary();
         let dir = tempfile::Builder::new()
             .prefix("c360bouncer-")
             .tempdir_in("/tmp")
@@ -53,31 +52,17 @@ impl PgBouncer {
         )
         .expect("users");
         chown_postgres(dir.path());
-        let mut cmd = Command::new(bin);
-        if nix::unistd::Uid::effective().is_root() {
-            cmd.args(["-u", "postgres"]);
-        }
-        cmd.arg(dir.path().join("pgbouncer.ini"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true);
-        let child = cmd.spawn().expect("start pgbouncer");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return PgBouncer {
-                    port,
-                    _child: child,
-                    _dir: dir,
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let log = std::fs::read_to_string(dir.path().join("pgbouncer.log")).unwrap_or_default();
-        panic!("pgbouncer did not start listening on {port}: {log}");
+        let child = spawn(&dir, port).await;
+        PgBouncer { port, child, dir }
+    }
+
+    /// Stops PgBouncer (every client and server connection through it is cut), then starts it
+    /// again on the same port with the same settings once `down` has passed.
+    pub async fn restart(&mut self, down: Duration) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+        tokio::time::sleep(down).await;
+        self.child = spawn(&self.dir, self.port).await;
     }
 
     pub fn address(&self) -> ServerAddress {
@@ -86,6 +71,31 @@ impl PgBouncer {
             port: self.port,
         }
     }
+}
+
+/// Runs PgBouncer on the settings in `dir`; returns once it listens on `port`.
+async fn spawn(dir: &tempfile::TempDir, port: u16) -> Child {
+    let mut cmd = Command::new(binary());
+    if nix::unistd::Uid::effective().is_root() {
+        cmd.args(["-u", "postgres"]);
+    }
+    cmd.arg(dir.path().join("pgbouncer.ini"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let child = cmd.spawn().expect("start pgbouncer");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let log = std::fs::read_to_string(dir.path().join("pgbouncer.log")).unwrap_or_default();
+    panic!("pgbouncer did not start listening on {port}: {log}");
 }
 
 fn chown_postgres(dir: &std::path::Path) {

@@ -4,9 +4,10 @@
 use crate::routes::{Access, RouteSpec};
 use std::collections::BTreeMap;
 
-/// The problem every route can give, whatever it is: an internal error (a busy pool is the
-/// tenant's, below).
-const ALWAYS: &[(u16, &str)] = &[(500, "internal_error")];
+/// The problems every route can give, whatever it is: an internal error, and the database
+/// out of reach (stopped, restarting, a proxy cut: retry after `Retry-After`). A busy pool is
+/// the tenant's, below.
+const ALWAYS: &[(u16, &str)] = &[(500, "internal_error"), (503, "database_unavailable")];
 
 /// Naming the agency (host subdomain or `X-Tenant`) and resolving it (`crate::tenant`,
 /// `Problem::from_store`). Not naming one is a problem only where the route needs the name

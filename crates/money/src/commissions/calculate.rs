@@ -179,11 +179,7 @@ pub async fn calculate(
                 })),
         )
         .await
-        .map_err(|e| {
-            PracticeError::Store(comply360_store::StoreError::Invalid(format!(
-                "cannot emit commission.calculated: {e}"
-            )))
-        })?;
+        .map_err(|e| PracticeError::Store(e.into_store("commission.calculated")))?;
     Ok(Calculated::Created(id))
 }
 

@@ -317,12 +317,7 @@ pub async fn act(
                     })),
             )
             .await
-            .map_err(|e| {
-                PracticeError::Store(comply360_store::StoreError::Invalid(format!(
-                    "cannot emit {}: {e}",
-                    action.event()
-                )))
-            })?;
+            .map_err(|e| PracticeError::Store(e.into_store(action.event())))?;
         out.push(c);
     }
     Ok(out)

@@ -51,11 +51,7 @@ async fn emit(
                 .payload(json!({"client_id": id})),
         )
         .await
-        .map_err(|e| {
-            PracticeError::Store(comply360_store::StoreError::Invalid(format!(
-                "cannot emit {event_type}: {e}"
-            )))
-        })?;
+        .map_err(|e| PracticeError::Store(e.into_store(event_type)))?;
     Ok(())
 }
 

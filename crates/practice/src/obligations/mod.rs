@@ -216,11 +216,10 @@ pub async fn remind(
                 "due_on": r.due_on,
                 "overdue": r.due_on < today,
             }));
-        outbox.emit(tx, event).await.map_err(|e| {
-            PracticeError::Store(comply360_store::StoreError::Invalid(format!(
-                "cannot emit obligation.due: {e}"
-            )))
-        })?;
+        outbox
+            .emit(tx, event)
+            .await
+            .map_err(|e| PracticeError::Store(e.into_store("obligation.due")))?;
     }
     Ok(reminders.len())
 }

@@ -75,11 +75,7 @@ pub(crate) async fn emit(
                 .payload(payload),
         )
         .await
-        .map_err(|e| {
-            PracticeError::Store(comply360_store::StoreError::Invalid(format!(
-                "cannot emit {event_type}: {e}"
-            )))
-        })?;
+        .map_err(|e| PracticeError::Store(e.into_store(event_type)))?;
     Ok(())
 }
 
