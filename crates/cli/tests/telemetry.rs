@@ -1,4 +1,5 @@
-//! What an operator sees of a running `serve`: `/metrics` on its own listener (never on an
+//! What an operator sees of a running `serve` (one `serve --demo` for all of it, so the suite
+//! starts one cluster here, not three): `/metrics` on its own listener (never on an
 //! agency's host, and only for the token's bearer when one is set) with every metric family
 //! after demo traffic, and the `tenant` label bounded to the busiest agencies; its JSON log
 //! lines carry each request's ids, and nothing personal or secret; and its traces, exported
@@ -46,10 +47,6 @@ impl Drop for Serve {
         );
         let _ = self.child.wait();
     }
-}
-
-async fn serve_demo(dir: &std::path::Path, log: &std::path::Path) -> Serve {
-    serve_demo_with(dir, log, &[]).await
 }
 
 async fn serve_demo_with(
@@ -142,15 +139,11 @@ fn label_values(text: &str, family: &str, label: &str) -> BTreeSet<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn metrics_are_apart_guarded_complete_and_bounded_after_demo_traffic() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("serve.log");
-    let serve = serve_demo(&dir.path().join("data"), &log).await;
-    let http = reqwest::Client::new();
+/// `/metrics`: apart from the app, guarded, every family, the tenant label bounded.
+async fn metrics_are_apart_guarded_complete_and_bounded(serve: &Serve, http: &reqwest::Client) {
     // Two agencies first (they take the two labels), then the third.
     for agency in ["acacia", "baobab", "acacia", "baobab", "cedar", "cedar"] {
-        traffic(&http, serve.port, agency).await;
+        traffic(http, serve.port, agency).await;
     }
 
     // Never on the agency-facing listener, whichever host is asked.
@@ -253,15 +246,9 @@ fn log_lines(log: &std::path::Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-#[tokio::test]
-async fn json_logs_carry_the_requests_ids_and_mask_what_is_personal_or_secret() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("serve.log");
-    let serve = serve_demo(&dir.path().join("data"), &log).await;
-    let http = reqwest::Client::new();
-    traffic(&http, serve.port, "acacia").await;
-    // A request whose path carries an email, an SA ID number, a password and a token: its
-    // access line would show them all.
+/// A request whose path carries an email, an SA ID number, a password and a token: its
+/// access line would show them all. The token.
+async fn a_request_carrying_secrets(serve: &Serve, http: &reqwest::Client) -> &'static str {
     let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0aGFuZGkifQ.c2lnbmF0dXJlLWJ5dGVz";
     let probe =
         format!("/api/v1/probe/thandi@acacia.example/8001015009087/password=Hunter2-Secret/{jwt}");
@@ -272,9 +259,15 @@ async fn json_logs_carry_the_requests_ids_and_mask_what_is_personal_or_secret() 
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
-    drop(serve); // SIGTERM: the last lines are written
+    jwt
+}
 
-    let lines = log_lines(&log);
+/// The JSON log lines: a request's ids on its lines, nothing personal or secret anywhere.
+fn json_logs_carry_the_requests_ids_and_mask_what_is_personal_or_secret(
+    log: &std::path::Path,
+    jwt: &str,
+) {
+    let lines = log_lines(log);
     let access: Vec<&serde_json::Value> = lines
         .iter()
         .filter(|l| l["target"] == "comply360::access")
@@ -308,7 +301,7 @@ async fn json_logs_carry_the_requests_ids_and_mask_what_is_personal_or_secret() 
         path, "/api/v1/probe/[email]/[number]/password=[redacted]",
         "{probed}"
     );
-    let everything = std::fs::read_to_string(&log).unwrap();
+    let everything = std::fs::read_to_string(log).unwrap();
     for secret in [
         "thandi@acacia.example",
         "8001015009087",
@@ -391,23 +384,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-#[tokio::test]
-async fn a_registration_requests_trace_reaches_the_job_it_caused() {
-    let (receiver, spans) = otlp_receiver().await;
-    let dir = tempfile::tempdir().unwrap();
-    let serve = serve_demo_with(
-        &dir.path().join("data"),
-        &dir.path().join("serve.log"),
-        &[
-            (
-                "OTEL_EXPORTER_OTLP_ENDPOINT",
-                format!("http://127.0.0.1:{receiver}"),
-            ),
-            ("OTEL_BSP_SCHEDULE_DELAY", "100".into()),
-        ],
-    )
-    .await;
-    let http = reqwest::Client::new();
+/// The registration request's trace, received over OTLP, reaches the job it caused.
+async fn a_registration_requests_trace_reaches_the_job_it_caused(
+    serve: &Serve,
+    http: &reqwest::Client,
+    spans: &Mutex<Vec<Received>>,
+) {
     let api = format!("http://127.0.0.1:{}/api/v1", serve.port);
     let token = http
         .post(format!("{api}/auth/login"))
@@ -488,4 +470,29 @@ async fn a_registration_requests_trace_reaches_the_job_it_caused() {
             .any(|s| s.trace == request.trace && s.name == "db insert"),
         "the registration's insert is in the request's trace"
     );
+}
+
+#[tokio::test]
+async fn a_serve_under_demo_traffic_is_measured_logged_and_traced() {
+    let (receiver, spans) = otlp_receiver().await;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("serve.log");
+    let serve = serve_demo_with(
+        &dir.path().join("data"),
+        &log,
+        &[
+            (
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                format!("http://127.0.0.1:{receiver}"),
+            ),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100".into()),
+        ],
+    )
+    .await;
+    let http = reqwest::Client::new();
+    metrics_are_apart_guarded_complete_and_bounded(&serve, &http).await;
+    let jwt = a_request_carrying_secrets(&serve, &http).await;
+    a_registration_requests_trace_reaches_the_job_it_caused(&serve, &http, &spans).await;
+    drop(serve); // SIGTERM: the last lines are written
+    json_logs_carry_the_requests_ids_and_mask_what_is_personal_or_secret(&log, jwt);
 }
