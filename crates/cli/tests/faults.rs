@@ -4,27 +4,12 @@
 //! 201 promised is in the database afterwards. SIGTERM with a request in flight: the request
 //! is finished, then the process exits cleanly.
 
-use crate::support::BIN;
-use comply360_testkit::free_port;
+use crate::support::{serve_demo, sign_in};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-
-const PASSWORD: &str = "Demo-Baobab-Sunrise-2026";
-
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.0.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        );
-        let _ = self.0.wait();
-    }
-}
 
 /// `pg_ctl` of the newest PostgreSQL installed.
 fn pg_ctl() -> PathBuf {
@@ -104,32 +89,23 @@ async fn create_client(http: &reqwest::Client, api: &str, token: &str, n: usize)
 async fn postgresql_stopped_and_restarted_under_load_loses_nothing_and_hangs_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (serve, port) = serve_demo(
+    let serve = serve_demo(
         &data,
+        &[],
         &[
-            ("COMPLY360_REQUEST_TIMEOUT_SECS", "10"),
-            ("COMPLY360_RATE_LIMIT_API", "100000/s burst 100000"),
+            ("COMPLY360_REQUEST_TIMEOUT_SECS", "10".into()),
+            ("COMPLY360_RATE_LIMIT_API", "100000/s burst 100000".into()),
         ],
+        Stdio::null(),
     )
     .await;
+    let port = serve.port;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap();
     let api = format!("http://127.0.0.1:{port}/api/v1");
-    let token: String = http
-        .post(format!("{api}/auth/login"))
-        .header("x-tenant", "acacia")
-        .json(&serde_json::json!({"email": "admin@acacia.example", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = sign_in(&http, port, "acacia", "admin@acacia.example").await;
 
     // Four clients of the API creating clients, one request after another, throughout.
     let running = Arc::new(AtomicBool::new(true));
@@ -236,53 +212,19 @@ async fn postgresql_stopped_and_restarted_under_load_loses_nothing_and_hangs_not
     drop(serve);
 }
 
-/// Starts `serve --demo` on a free port with `env`; its port once ready.
-async fn serve_demo(data: &Path, env: &[(&str, &str)]) -> (Serve, u16) {
-    let port = free_port();
-    let serve = Serve(
-        Command::new(BIN)
-            .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--data-dir")
-            .arg(data)
-            .env_remove("DATABASE_URL")
-            .env("COMPLY360_METRICS_LISTEN", "127.0.0.1:0")
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        if let Ok(res) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await
-            && res.status().is_success()
-        {
-            return (serve, port);
-        }
-        assert!(Instant::now() < deadline, "serve did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn sigterm_lets_a_request_in_flight_finish_then_exits_cleanly() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
-    let (mut serve, port) = serve_demo(&dir.path().join("data"), &[]).await;
-    let token: String = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
-        .header("x-tenant", "acacia")
-        .json(&serde_json::json!({"email": "admin@acacia.example", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let mut serve = serve_demo(&dir.path().join("data"), &[], &[], Stdio::null()).await;
+    let port = serve.port;
+    let token = sign_in(
+        &reqwest::Client::new(),
+        port,
+        "acacia",
+        "admin@acacia.example",
+    )
+    .await;
 
     // A request whose body is half sent when the signal comes: in flight.
     let body = r#"{"kind": "person", "first_names": "Draining", "surname": "Request"}"#;
@@ -299,7 +241,7 @@ async fn sigterm_lets_a_request_in_flight_finish_then_exits_cleanly() {
     conn.write_all(head.as_bytes()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(serve.0.id() as i32),
+        nix::unistd::Pid::from_raw(serve.child.id() as i32),
         nix::sys::signal::Signal::SIGTERM,
     )
     .unwrap();
@@ -318,7 +260,7 @@ async fn sigterm_lets_a_request_in_flight_finish_then_exits_cleanly() {
     // Then the process stops by itself, successfully.
     let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {
-        if let Some(status) = serve.0.try_wait().unwrap() {
+        if let Some(status) = serve.child.try_wait().unwrap() {
             break status;
         }
         assert!(

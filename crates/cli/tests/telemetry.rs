@@ -5,15 +5,12 @@
 //! lines carry each request's ids, and nothing personal or secret; and its traces, exported
 //! over OTLP to a receiver here, follow a request into the job its event started.
 
-use crate::support::BIN;
-use comply360_testkit::free_port;
+use crate::support::{DEMO_PASSWORD, Serve, serve_demo, sign_in};
 use std::collections::BTreeSet;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "scrape-token-7f3a9c";
-const PASSWORD: &str = "Demo-Baobab-Sunrise-2026";
 
 /// Every family the issue names: a scrape must hold each.
 const FAMILIES: [&str; 14] = [
@@ -33,82 +30,10 @@ const FAMILIES: [&str; 14] = [
     "payments_total",
 ];
 
-struct Serve {
-    child: Child,
-    port: u16,
-    metrics_port: u16,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.child.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        );
-        let _ = self.child.wait();
-    }
-}
-
-async fn serve_demo_with(
-    dir: &std::path::Path,
-    log: &std::path::Path,
-    env: &[(&str, String)],
-) -> Serve {
-    let (port, metrics_port) = (free_port(), free_port());
-    let child = Command::new(BIN)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--log-format", "json"])
-        .arg("--data-dir")
-        .arg(dir)
-        .env_remove("DATABASE_URL")
-        .env_remove("RUST_LOG")
-        .env(
-            "COMPLY360_METRICS_LISTEN",
-            format!("127.0.0.1:{metrics_port}"),
-        )
-        .env("COMPLY360_METRICS_TOKEN", TOKEN)
-        // The demo has three agencies: one more than the labels.
-        .env("COMPLY360_METRICS_TENANT_LABELS", "2")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .unwrap();
-    let serve = Serve {
-        child,
-        port,
-        metrics_port,
-    };
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while Instant::now() < deadline {
-        if let Ok(res) = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await
-            && res.status().is_success()
-        {
-            return serve;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("serve did not become ready");
-}
-
 /// An agent's sign-in, their registrations and the portal's sign-in page, at `agency`.
 async fn traffic(http: &reqwest::Client, port: u16, agency: &str) {
     let api = format!("http://127.0.0.1:{port}/api/v1");
-    let res = http
-        .post(format!("{api}/auth/login"))
-        .header("x-tenant", agency)
-        .json(
-            &serde_json::json!({"email": format!("thandi@{agency}.example"), "password": PASSWORD}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "sign-in at {agency}");
-    let token = res.json::<serde_json::Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = sign_in(http, port, agency, &format!("thandi@{agency}.example")).await;
     let res = http
         .get(format!("{api}/registrations?status=draft"))
         .header("x-tenant", agency)
@@ -307,7 +232,7 @@ fn json_logs_carry_the_requests_ids_and_mask_what_is_personal_or_secret(
         "8001015009087",
         "Hunter2-Secret",
         jwt,
-        PASSWORD,
+        DEMO_PASSWORD,
     ] {
         assert!(!everything.contains(secret), "{secret} in the log");
     }
@@ -391,19 +316,7 @@ async fn a_registration_requests_trace_reaches_the_job_it_caused(
     spans: &Mutex<Vec<Received>>,
 ) {
     let api = format!("http://127.0.0.1:{}/api/v1", serve.port);
-    let token = http
-        .post(format!("{api}/auth/login"))
-        .header("x-tenant", "acacia")
-        .json(&serde_json::json!({"email": "thandi@acacia.example", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = sign_in(http, serve.port, "acacia", "thandi@acacia.example").await;
     let clients: serde_json::Value = http
         .get(format!("{api}/clients"))
         .header("x-tenant", "acacia")
@@ -477,16 +390,20 @@ async fn a_serve_under_demo_traffic_is_measured_logged_and_traced() {
     let (receiver, spans) = otlp_receiver().await;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("serve.log");
-    let serve = serve_demo_with(
+    let serve = serve_demo(
         &dir.path().join("data"),
-        &log,
+        &["--log-format", "json"],
         &[
             (
                 "OTEL_EXPORTER_OTLP_ENDPOINT",
                 format!("http://127.0.0.1:{receiver}"),
             ),
             ("OTEL_BSP_SCHEDULE_DELAY", "100".into()),
+            ("COMPLY360_METRICS_TOKEN", TOKEN.into()),
+            // The demo has three agencies: one more than the labels.
+            ("COMPLY360_METRICS_TENANT_LABELS", "2".into()),
         ],
+        std::fs::File::create(&log).unwrap().into(),
     )
     .await;
     let http = reqwest::Client::new();
