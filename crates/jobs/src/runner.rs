@@ -103,13 +103,7 @@ impl Runner {
     }
 
     pub async fn run(&self, tenant: &Tenant, job: ClaimedJob) -> Result<Outcome, JobsError> {
-        let span = tracing::info_span!("job", job = %job.id, handler = %job.handler,
-            tenant = %tenant.slug(), event = %job.event.id, attempt = job.attempt);
-        // The job continues the trace of whatever emitted its event (the parent is set before
-        // the span is first entered, which would fix its trace).
-        if let Some(parent) = &job.event.traceparent {
-            comply360_domain::trace_context::adopt(&span, parent);
-        }
+        let span = job_span(tenant, &job);
         async move {
             let started = Instant::now();
             let outcome = self.attempt(tenant, &job).await?;
@@ -291,11 +285,7 @@ impl Runner {
                 };
                 // One round trip: end the previous job's savepoint and open this one's.
                 savepoint_op(&mut tx, "SAVEPOINT job").await?;
-                let span = tracing::info_span!("job", job = %job.id, handler = %job.handler,
-                    tenant = %tenant.slug(), event = %job.event.id, attempt = job.attempt, batch = jobs.len());
-                if let Some(parent) = &job.event.traceparent {
-                    comply360_domain::trace_context::adopt(&span, parent);
-                }
+                let span = job_span(tenant, job);
                 let result = {
                     let mut ctx = self.context(&mut tx, tenant, job);
                     let handled = handler.handle(&mut ctx).instrument(span);
@@ -379,6 +369,17 @@ impl Runner {
         tx.commit().await?;
         Ok(outcome)
     }
+}
+
+/// A job's span. It continues the trace of whatever emitted the job's event: the parent is
+/// set here, before the span is first entered (which would fix its trace).
+fn job_span(tenant: &Tenant, job: &ClaimedJob) -> tracing::Span {
+    let span = tracing::info_span!("job", job = %job.id, handler = %job.handler,
+        tenant = %tenant.slug(), event = %job.event.id, attempt = job.attempt);
+    if let Some(parent) = &job.event.traceparent {
+        comply360_domain::trace_context::adopt(&span, parent);
+    }
+    span
 }
 
 /// A savepoint statement in the batch's transaction.
