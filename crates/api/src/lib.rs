@@ -37,6 +37,7 @@ pub mod privacy;
 pub mod problem;
 mod router;
 pub mod routes;
+pub mod sparse;
 pub mod state;
 pub mod tenant;
 pub mod tenant_profile;

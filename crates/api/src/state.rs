@@ -50,8 +50,31 @@ impl Default for HttpSettings {
     }
 }
 
+/// The process's services, shared by every request. Handlers, extractors and middleware each
+/// take their own handle, several per request, so a handle is one reference count: the
+/// services sit behind an `Arc`, read through `Deref`. Changing a field (tests and the
+/// `with_*` builders, before serving) is copy-on-write (`Arc::make_mut`), so a handle already
+/// given out never sees a change.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut Services {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+/// What an [`AppState`] holds.
+#[derive(Clone)]
+pub struct Services {
     pub store: Store,
     pub settings: Arc<HttpSettings>,
     /// Circuits of outside systems, shared by every handler and job of this process.
@@ -81,7 +104,7 @@ impl AppState {
         identity: Identity,
         limiter: RateLimiter,
     ) -> AppState {
-        AppState {
+        AppState(Arc::new(Services {
             store,
             tenant_labels: Arc::new(TenantLabels::new(settings.metrics_tenant_labels)),
             settings: Arc::new(settings),
@@ -97,7 +120,7 @@ impl AppState {
                 reqwest::Client::new(),
                 14,
             ),
-        }
+        }))
     }
 
     pub fn with_documents(mut self, documents: Documents) -> AppState {

@@ -1668,3 +1668,73 @@ async fn companies_are_prefilled_from_cipc_with_the_agencys_credentials() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn lists_answer_only_the_fields_asked_for() {
+    let db = TestDb::new().await;
+    let p = practice(&db).await;
+    let a = agency(&p, &db, "sparse-lists", IsolationMode::Pooled).await;
+    let client = new_client(&a).await;
+    a.ok(
+        Method::POST,
+        "/api/v1/registrations",
+        Some(json!({"client_id": client, "kind": "za_name_reservation",
+            "steps": {"names": {"company_kind": "private", "names": ["Umoya Bakers (Pty) Ltd"]}}})),
+    )
+    .await;
+
+    // Exactly the named fields, in the item's own order, whatever order they were asked in.
+    let page = a
+        .ok(
+            Method::GET,
+            "/api/v1/clients?fields=email,id,display_name",
+            None,
+        )
+        .await;
+    let item = page["items"][0].as_object().unwrap();
+    assert_eq!(
+        item.keys().collect::<Vec<_>>(),
+        ["display_name", "email", "id"],
+        "{page}"
+    );
+    assert_eq!(item["id"], client.as_str());
+    assert_eq!(item["email"], "thabo@karoo.example");
+    assert!(
+        page.get("next_cursor").is_some(),
+        "the page keeps its cursor: {page}"
+    );
+    let full = a.ok(Method::GET, "/api/v1/clients", None).await;
+    assert!(full["items"][0].as_object().unwrap().len() > 15, "{full}");
+
+    // Nested values come whole; a repeated name counts once.
+    let regs = a
+        .ok(
+            Method::GET,
+            "/api/v1/registrations?status=draft&fields=id,steps,id",
+            None,
+        )
+        .await;
+    let item = regs["items"][0].as_object().unwrap();
+    assert_eq!(item.keys().collect::<Vec<_>>(), ["id", "steps"], "{regs}");
+    assert_eq!(item["steps"]["names"]["names"][0], "Umoya Bakers (Pty) Ltd");
+
+    // An unknown name is a problem naming the field and what there is; so is naming none.
+    for query in ["fields=id,nickname", "fields=", "fields=,"] {
+        let (status, body) = a
+            .call(
+                Method::GET,
+                &format!("/api/v1/clients?{query}"),
+                &a.agent,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["code"], "invalid_query", "{body}");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert_eq!(body["errors"][0]["field"], "fields", "{body}");
+        assert!(message.contains("display_name"), "{query}: {message}");
+        if query.contains("nickname") {
+            assert!(message.contains("unknown field nickname"), "{message}");
+        }
+    }
+}

@@ -691,7 +691,22 @@ pub struct DemoArgs {
 pub enum BenchSuite {
     /// Provisioning latency per mode, then a fleet migration.
     Provisioning,
+    /// Provisioning latency per isolation mode (p50/p95).
+    Provision,
+    /// One new column across 1,000 and 10,000 schema agencies, then a run with nothing to do.
+    FleetMigrate,
+    /// Authenticated registration lists over HTTP under wrk: 100 agencies, 32 and 64
+    /// connections.
+    ApiRead,
+    /// Registrations created over HTTP (each with its outbox event) under wrk.
+    ApiWrite,
+    /// The server's resident memory idle and under the api-read load.
+    Memory,
+    /// The same 50-client list served by Comply360, django-tenants and PostGraphile, and the
+    /// pgbench ceiling, in one run.
+    Peers,
     /// Job queue throughput (emit to handler completion) and emit's cost in a request.
+    #[value(alias = "events")]
     Jobs,
     /// Sign-in latency over HTTP, and the token check + RBAC decision of each request.
     Auth,
@@ -702,6 +717,7 @@ pub enum BenchSuite {
     Portal,
     /// Upload throughput of 1 MB documents over HTTP into encrypted storage (and the vault
     /// alone), and OCR pages per minute at 300 dpi.
+    #[value(alias = "ocr")]
     Documents,
     /// Commission calculations per second, and records per second synced to the Odoo
     /// stand-in over JSON-2 and XML-RPC.
@@ -711,6 +727,7 @@ pub enum BenchSuite {
     Reports,
     /// Stripe webhooks per second over HTTP, duplicates mixed in, each verified, stored once
     /// and applied once (the payment, the invoice, `payment.received`); zero double effects.
+    #[value(alias = "webhooks")]
     Payments,
 }
 
@@ -759,6 +776,25 @@ pub struct BenchArgs {
     /// Payments suite: deliveries in flight at once.
     #[arg(long, default_value_t = 32)]
     pub webhooks_in_flight: usize,
+    /// Fleet-migrate suite: the fleet sizes migrated, comma-separated (the largest also gets
+    /// a run with nothing to do).
+    #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
+    pub fleet_sizes: Vec<usize>,
+    /// HTTP suites (api-read, api-write, memory, peers): agencies the load rotates over.
+    #[arg(long, default_value_t = 100)]
+    pub agencies: usize,
+    /// HTTP suites: registrations of each agency (over its 1,000 clients).
+    #[arg(long, default_value_t = 1000)]
+    pub per_agency: i64,
+    /// HTTP suites: seconds of each load.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Peers suite: where the peers are installed (default: ~/.cache/comply360-bench/peers).
+    #[arg(long)]
+    pub peers_dir: Option<std::path::PathBuf>,
+    /// Also write the figures as one JSON document to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<std::path::PathBuf>,
     /// Run the throwaway cluster with fsync off (faster, not representative of production).
     #[arg(long)]
     pub no_fsync: bool,

@@ -11,11 +11,19 @@ mod traces;
 use clap::Parser;
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return cli::report_parse_error(err),
     };
+    // No transparent huge pages for this process: the allocator's arenas would be backed by
+    // 2 MiB pages, most of them barely used, which made up half the idle server's resident
+    // memory (bench/README.md, "memory"); small pages cost no throughput measurable here.
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_thp_disable(true);
     // ring, the one rustls provider every TLS client here uses; before anything makes one.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let default_filter = match cli.command {

@@ -22,6 +22,8 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::verified::VerifiedTokens;
+
 /// Clock skew tolerated on `exp`, in seconds. Zero: tokens are issued and checked by the same
 /// fleet, they live minutes, and a client that sees an expiry simply refreshes.
 pub const LEEWAY_SECS: u64 = 0;
@@ -142,6 +144,7 @@ pub struct KeyRing {
     verifying: HashMap<String, DecodingKey>,
     jwks: JwkSet,
     validation: Validation,
+    verified: VerifiedTokens,
 }
 
 impl fmt::Debug for KeyRing {
@@ -227,6 +230,7 @@ impl KeyRing {
             verifying,
             jwks,
             validation,
+            verified: VerifiedTokens::default(),
         })
     }
 
@@ -240,6 +244,17 @@ impl KeyRing {
 
     /// Verifies a token and returns its claims. See the module documentation for the checks.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let now = Utc::now().timestamp();
+        if let Some(claims) = self.verified.get(token, now, LEEWAY_SECS as i64) {
+            return Ok(claims);
+        }
+        let claims = self.verify_signed(token)?;
+        self.verified.insert(token, &claims);
+        Ok(claims)
+    }
+
+    /// The checks themselves: header, key, signature, claims.
+    fn verify_signed(&self, token: &str) -> Result<Claims, TokenError> {
         let header = parse_header(token)?;
         if header.alg != "EdDSA" {
             return Err(TokenError::AlgorithmNotAllowed(printable(&header.alg)));

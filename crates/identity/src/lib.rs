@@ -22,6 +22,7 @@ pub mod settings;
 pub mod signin;
 pub mod signing;
 pub mod totp;
+mod verified;
 
 pub use audit::ClientInfo;
 pub use principal::{KeyPrincipal, Principal, UserPrincipal};

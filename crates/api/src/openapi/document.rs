@@ -170,6 +170,17 @@ fn operation(spec: &RouteSpec, components: &mut Map<String, Value>) -> Value {
         }
         parameters.extend(query_parameters(query, components));
     }
+    if let Some(fields) = op_spec.sparse_fields {
+        parameters.push(json!({
+            "name": "fields", "in": "query", "required": false,
+            "description": format!(
+                "Only these fields of each item, comma-separated (a sparse fieldset): any of {}.",
+                fields.join(", ")
+            ),
+            "schema": {"type": "string"},
+            "example": fields.iter().take(3).cloned().collect::<Vec<_>>().join(","),
+        }));
+    }
     if op_spec.names_tenant {
         parameters.push(json!({
             "name": "X-Tenant", "in": "header", "required": false,

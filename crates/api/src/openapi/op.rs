@@ -62,6 +62,37 @@ impl Schema {
         }
     }
 
+    /// A page of `T` whose items may be narrowed with `fields=`: each item is a whole `T`, or
+    /// `<T>Fields`, the same properties with none required and no others.
+    pub fn sparse_page_of<T: ToSchema>() -> Schema {
+        let mut schema = Schema::page_of::<T>();
+        let item = T::name().to_string();
+        let fields = format!("{item}Fields");
+        let mut narrowed = schema
+            .components
+            .iter()
+            .find(|(n, _)| *n == item)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_else(|| json!({"type": "object"}));
+        if let Some(object) = narrowed.as_object_mut() {
+            object.remove("required");
+            object.insert("additionalProperties".into(), json!(false));
+            object.insert("minProperties".into(), json!(1));
+            object.insert(
+                "description".into(),
+                json!(format!("A {item} with only the fields named by `fields=`.")),
+            );
+        }
+        let page = format!("{item}Page");
+        if let Some((_, p)) = schema.components.iter_mut().find(|(n, _)| *n == page)
+            && let Some(items) = p.pointer_mut("/properties/items/items")
+        {
+            *items = json!({"anyOf": [reference(&item), reference(&fields)]});
+        }
+        schema.components.push((fields, narrowed));
+        schema
+    }
+
     /// A schema written out by hand, for answers that have no Rust type of their own.
     pub fn raw(inline: Value) -> Schema {
         Schema {
@@ -102,6 +133,8 @@ pub struct Op {
     pub also: Vec<(u16, Content)>,
     /// Request headers the operation reads: `(name, description)`, optional strings.
     pub headers: Vec<(&'static str, &'static str)>,
+    /// A list answering sparse fieldsets (`fields=`): its items' field names.
+    pub sparse_fields: Option<&'static [String]>,
 }
 
 impl Op {
@@ -118,6 +151,7 @@ impl Op {
             problems: Vec::new(),
             also: Vec::new(),
             headers: Vec::new(),
+            sparse_fields: None,
         }
     }
 
@@ -179,6 +213,13 @@ impl Op {
     /// Answers 200 with a page of `T`.
     pub fn ok_page<T: ToSchema>(self) -> Op {
         self.answer_json(200, Schema::page_of::<T>())
+    }
+
+    /// Answers 200 with a page of `T`, whose items may be narrowed with `fields=`
+    /// ([`crate::sparse::Fields`]).
+    pub fn ok_sparse_page<T: crate::sparse::Sparse>(mut self) -> Op {
+        self.sparse_fields = Some(T::field_names());
+        self.answer_json(200, Schema::sparse_page_of::<T>())
     }
 
     /// Answers 201 with the created `T`.

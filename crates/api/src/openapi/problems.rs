@@ -85,7 +85,7 @@ pub fn problem_codes(spec: &RouteSpec) -> BTreeMap<u16, Vec<&'static str>> {
     if spec.op.body_extractor {
         all.extend_from_slice(JSON_BODY);
     }
-    if spec.op.query.is_some() {
+    if spec.op.query.is_some() || spec.op.sparse_fields.is_some() {
         all.push((400, "invalid_query"));
     }
     if spec.idempotent {

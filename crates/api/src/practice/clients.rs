@@ -4,6 +4,7 @@ use super::{path_id, today};
 use crate::auth::caller::Caller;
 use crate::body::{JsonBody, QueryParams};
 use crate::problem::Problem;
+use crate::sparse::{Fields, SparsePage};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -12,7 +13,6 @@ use axum::http::{HeaderMap, StatusCode};
 use comply360_practice::clients::{self, Client, ClientFilter, ClientInput, Contact, ContactInput};
 use comply360_practice::history::{self, HistoryEntry};
 use comply360_practice::import::{self, ImportOptions, ImportReport};
-use comply360_practice::page::Page;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -20,12 +20,15 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(filter): QueryParams<ClientFilter>,
-) -> Result<Json<Page<Client>>, Problem> {
+    fields: Fields<Client>,
+) -> Result<Json<SparsePage<Client>>, Problem> {
     let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
     let page = clients::list(&mut tx, &filter).await?;
     tx.commit().await?;
-    Ok(Json(page))
+    Ok(Json(fields.page(page)))
 }
+
+crate::sparse::sparse_items!(Client);
 
 pub async fn create(
     State(state): State<AppState>,
@@ -198,7 +201,7 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
             Tenant("clients:read"),
             Op::new("clients: search (q), filter (agent, status, deleted), cursor-paginated")
                 .query::<ClientFilter>()
-                .ok_page::<Client>()
+                .ok_sparse_page::<Client>()
                 .problems(&[invalid]),
             list,
         )

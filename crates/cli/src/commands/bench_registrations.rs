@@ -3,39 +3,17 @@
 //! page of 50 filtered by status, newest first, is timed at the database: the tenant
 //! transaction (BEGIN + context in one round trip), the keyset query, COMMIT.
 
-use comply360_domain::{IsolationMode, Slug, Tier};
+use comply360_domain::{IsolationMode, Tier};
 use comply360_practice::registrations::{self, RegistrationFilter};
+use comply360_practice::workflow::Status;
 use comply360_store::Store;
-use comply360_store::provision::{NewTenant, ProvisionOptions};
 use comply360_store::repo::bench;
 use std::time::{Duration, Instant};
 
-const STATUSES: [&str; 8] = [
-    "draft",
-    "ready",
-    "submitted",
-    "info_requested",
-    "approved",
-    "rejected",
-    "completed",
-    "cancelled",
-];
-
 async fn fill(store: &Store, slug: &str, rows: i64) -> anyhow::Result<()> {
-    let record = store
-        .create_tenant(
-            NewTenant {
-                slug: Slug::parse(slug)?,
-                name: slug.into(),
-                mode: IsolationMode::Pooled,
-                tier: Tier::Starter,
-                server: None,
-                admin_email: None,
-            },
-            ProvisionOptions::default(),
-        )
-        .await?;
-    let tenant = store.tenancy().resolve(&record.slug).await?;
+    let tenant =
+        super::bench::provision_as(store, slug, IsolationMode::Pooled, Tier::Starter, false)
+            .await?;
     let mut tx = store.tenancy().begin(&tenant).await?;
     bench::fill_registrations(&mut tx, slug, rows).await?;
     tx.commit().await?;
@@ -69,7 +47,7 @@ pub async fn bench(store: &Store, rows: i64, samples: usize) -> anyhow::Result<(
     for (label, deep) in [("first page", false), ("page 20 (cursor)", true)] {
         let mut times = Vec::with_capacity(samples);
         for i in 0..samples {
-            let status = STATUSES[i % STATUSES.len()];
+            let status = Status::ALL[i % Status::ALL.len()].as_str();
             let mut filter = RegistrationFilter {
                 status: Some(status.into()),
                 limit: Some(50),

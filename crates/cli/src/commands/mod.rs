@@ -2,13 +2,17 @@
 //! line through `main`.
 
 mod bench;
+mod bench_api;
 mod bench_auth;
 mod bench_documents;
 mod bench_jobs;
+mod bench_load;
 mod bench_money;
 mod bench_payments;
+mod bench_peers;
 mod bench_portal;
 mod bench_registrations;
+mod bench_report;
 mod bench_reports;
 mod billing;
 mod check;

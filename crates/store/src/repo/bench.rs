@@ -16,8 +16,9 @@ pub async fn write_one_row(tx: &mut TenantTx) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// 1,000 clients and `rows` registrations spread over kinds, statuses and creation times;
-/// `seed` makes the client ids differ between tenants.
+/// 1,000 clients (each with an email and a phone) and `rows` registrations spread over
+/// kinds, statuses and creation times, each with a name reservation's first step (three
+/// proposed names); `seed` makes the ids differ between tenants.
 pub async fn fill_registrations(
     tx: &mut TenantTx,
     seed: &str,
@@ -25,19 +26,27 @@ pub async fn fill_registrations(
 ) -> Result<(), StoreError> {
     let tenant = tx.tenant_id().as_uuid();
     tx.query(
-        "INSERT INTO clients (tenant_id, id, kind, display_name) \
-         SELECT $1, md5($2 || g)::uuid, 'person', 'Client ' || g FROM generate_series(0, 999) g",
+        "INSERT INTO clients (tenant_id, id, kind, display_name, email, phone, created_at) \
+         SELECT $1, md5($2 || g)::uuid, 'person', 'Client ' || g, \
+                'client' || g || '@' || $2 || '.example', '+2782' || lpad(g::text, 7, '0'), \
+                now() - make_interval(secs => g * 611) \
+         FROM generate_series(0, 999) g",
     )
     .bind(tenant)
     .bind(seed)
     .execute(tx.conn())
     .await?;
     tx.query(
-        "INSERT INTO registrations (tenant_id, id, client_id, jurisdiction, kind, status, created_at) \
+        "INSERT INTO registrations (tenant_id, id, client_id, jurisdiction, kind, status, created_at, payload) \
          SELECT $1, gen_random_uuid(), md5($2 || (g % 1000))::uuid, 'ZA', \
                 (ARRAY['za_name_reservation','za_private_company','za_non_profit_company','za_vat_registration','za_beneficial_ownership','za_annual_return'])[1 + g % 6], \
                 (ARRAY['draft','ready','submitted','info_requested','approved','rejected','completed','cancelled'])[1 + (g * 7) % 8], \
-                now() - make_interval(secs => g * 37) \
+                now() - make_interval(secs => g * 37), \
+                jsonb_build_object('names', jsonb_build_object( \
+                    'company_kind', 'private', 'e_filed', true, \
+                    'names', jsonb_build_array('Karoo Sun ' || g || ' Traders (Pty) Ltd', \
+                                               'Karoo Sun ' || g || ' Trading (Pty) Ltd', \
+                                               'Umoya ' || g || ' Holdings (Pty) Ltd'))) \
          FROM generate_series(1, $3) g",
     )
     .bind(tenant)
@@ -53,6 +62,16 @@ pub async fn fill_registrations(
 /// filled table for an empty one.
 pub async fn analyze_everything(owner: &PgPool) -> Result<(), StoreError> {
     sqlx::query("ANALYZE").execute(owner).await?;
+    Ok(())
+}
+
+/// Fresh planner statistics for a namespace's clients and registrations, after a bulk load
+/// (owner pool). `namespace` is a schema name from the catalog, quoted here.
+pub async fn analyze_namespace(owner: &PgPool, namespace: &str) -> Result<(), StoreError> {
+    let ns = namespace.replace('"', "\"\"");
+    sqlx::query(&format!("ANALYZE \"{ns}\".clients, \"{ns}\".registrations"))
+        .execute(owner)
+        .await?;
     Ok(())
 }
 
@@ -123,4 +142,24 @@ pub async fn count_commissions(tx: &mut TenantTx) -> Result<i64, StoreError> {
         .bind(tx.tenant_id().as_uuid())
         .fetch_one(tx.conn())
         .await?)
+}
+
+/// The agency's newest client (what a benchmark files for).
+pub async fn newest_client(tx: &mut TenantTx) -> Result<Uuid, StoreError> {
+    Ok(tx
+        .query_scalar(
+            "SELECT id FROM clients WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(tx.tenant_id().as_uuid())
+        .fetch_one(tx.conn())
+        .await?)
+}
+
+/// Events in the pooled agencies' outbox (owner pool: across every pooled agency).
+pub async fn count_pooled_outbox_events(owner: &PgPool) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM pooled.outbox_events")
+            .fetch_one(owner)
+            .await?,
+    )
 }

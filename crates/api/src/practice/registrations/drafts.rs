@@ -5,11 +5,11 @@ use super::super::{actor, path_id, today};
 use crate::auth::caller::Caller;
 use crate::body::{JsonBody, QueryParams};
 use crate::problem::Problem;
+use crate::sparse::{Fields, SparsePage};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use comply360_practice::page::Page;
 use comply360_practice::registration_types::Validation;
 use comply360_practice::registrations::{
     self, NewDraft, Registration, RegistrationFilter, StepPatch,
@@ -21,12 +21,15 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     QueryParams(filter): QueryParams<RegistrationFilter>,
-) -> Result<Json<Page<Registration>>, Problem> {
+    fields: Fields<Registration>,
+) -> Result<Json<SparsePage<Registration>>, Problem> {
     let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
     let page = registrations::list(&mut tx, &filter).await?;
     tx.commit().await?;
-    Ok(Json(page))
+    Ok(Json(fields.page(page)))
 }
+
+crate::sparse::sparse_items!(Registration);
 
 pub async fn create(
     State(state): State<AppState>,

@@ -58,7 +58,7 @@ pub(crate) fn routes(routes: crate::routes::Routes) -> crate::routes::Routes {
             Tenant("registrations:read"),
             Op::new("registrations: filter (status, kind, agent, client_id, due_before), cursor-paginated")
                 .query::<RegistrationFilter>()
-                .ok_page::<Registration>()
+                .ok_sparse_page::<Registration>()
                 .problems(&[invalid]),
             list,
         )
