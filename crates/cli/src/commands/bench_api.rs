@@ -191,7 +191,28 @@ pub async fn api_write(shape: Shape) -> anyhow::Result<Value> {
         })
         .collect();
     let body = r#"{"client_id":"{{value}}","kind":"za_name_reservation","steps":{"names":{"company_kind":"private","e_filed":true,"names":["Karoo Sun {{n}} Traders (Pty) Ltd","Karoo Sun {{n}} Trading (Pty) Ltd","Umoya {{n}} Holdings (Pty) Ltd"]}}}"#;
-    let before = bench.outbox_events().await?;
+    // One by hand first: a load of refusals would measure nothing.
+    let first = body
+        .replace("{{value}}", &targets[0].value)
+        .replace("{{n}}", "check");
+    let res = reqwest::Client::new()
+        .post(format!(
+            "http://127.0.0.1:{}{}",
+            server.port, targets[0].path
+        ))
+        .header("host", &targets[0].host)
+        .header("authorization", &targets[0].authorization)
+        .header("content-type", "application/json")
+        .body(first)
+        .send()
+        .await?;
+    let status = res.status();
+    anyhow::ensure!(
+        status == 201,
+        "creating a registration answered {status}: {}",
+        res.text().await.unwrap_or_default()
+    );
+    let before = bench.outbox_events(&agencies).await?;
     let r = Load {
         port: server.port,
         connections: 32,
@@ -201,7 +222,7 @@ pub async fn api_write(shape: Shape) -> anyhow::Result<Value> {
     }
     .run(|| {})
     .await?;
-    let events = bench.outbox_events().await? - before;
+    let events = bench.outbox_events(&agencies).await? - before;
     eprintln!(
         "api-write, 32 connections: {:.0} created/s, p50 {:.2} ms, p99 {:.2} ms, {} errors; {events} events in the outboxes",
         r.per_second(),

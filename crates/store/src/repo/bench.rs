@@ -155,11 +155,11 @@ pub async fn newest_client(tx: &mut TenantTx) -> Result<Uuid, StoreError> {
         .await?)
 }
 
-/// Events in the pooled agencies' outbox (owner pool: across every pooled agency).
-pub async fn count_pooled_outbox_events(owner: &PgPool) -> Result<i64, StoreError> {
-    Ok(
-        sqlx::query_scalar("SELECT count(*) FROM pooled.outbox_events")
-            .fetch_one(owner)
-            .await?,
-    )
+/// Events in the agency's outbox.
+pub async fn count_outbox_events(tx: &mut TenantTx) -> Result<i64, StoreError> {
+    Ok(tx
+        .query_scalar("SELECT count(*) FROM outbox_events WHERE tenant_id = $1")
+        .bind(tx.tenant_id().as_uuid())
+        .fetch_one(tx.conn())
+        .await?)
 }
