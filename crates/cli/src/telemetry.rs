@@ -63,7 +63,8 @@ impl Drop for Telemetry {
         if let Some(provider) = self.traces.take()
             && let Err(e) = provider.shutdown()
         {
-            eprintln!("warning: traces not all sent: {e}");
+            // Through the log layer (still installed): a JSON line under --log-format json.
+            tracing::warn!(error = %e, "traces not all sent");
         }
     }
 }

@@ -56,17 +56,22 @@ pub fn list_targets(
         .collect()
 }
 
-async fn prepared(shape: &Shape) -> anyhow::Result<(Bench, Vec<Agency>)> {
-    let bench = Bench::open().await?;
-    let started = std::time::Instant::now();
-    let agencies = bench
+/// The shape's pooled agencies, `bench-r-<i>`, that every HTTP scenario reads.
+pub async fn pooled_agencies(bench: &Bench, shape: &Shape) -> anyhow::Result<Vec<Agency>> {
+    bench
         .agencies(
             "bench-r",
             shape.agencies,
             IsolationMode::Pooled,
             shape.per_agency,
         )
-        .await?;
+        .await
+}
+
+async fn prepared(shape: &Shape) -> anyhow::Result<(Bench, Vec<Agency>)> {
+    let bench = Bench::open().await?;
+    let started = std::time::Instant::now();
+    let agencies = pooled_agencies(&bench, shape).await?;
     bench.analyze(&[]).await?;
     eprintln!(
         "loaded {} pooled agencies of {} registrations each in {:.1} s",

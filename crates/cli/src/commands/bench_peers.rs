@@ -9,7 +9,7 @@
 //! scratch directory (see `bench/peers/README.md`); each load is `wrk` with the same rotation
 //! script, 32 connections.
 
-use super::bench_api::{Shape, list_targets};
+use super::bench_api::{Shape, list_targets, pooled_agencies};
 use super::bench_load::{Agency, Bench, Load, Server, Target, WrkResult, free_port, round1};
 use anyhow::Context;
 use comply360_domain::IsolationMode;
@@ -253,14 +253,7 @@ pub async fn peers(shape: Shape, peers_home: Option<PathBuf>) -> anyhow::Result<
 
     let bench = Bench::open().await?;
     let started = Instant::now();
-    let mut pooled = bench
-        .agencies(
-            "bench-r",
-            shape.agencies,
-            IsolationMode::Pooled,
-            shape.per_agency,
-        )
-        .await?;
+    let mut pooled = pooled_agencies(&bench, &shape).await?;
     let mut schema = bench
         .agencies(
             "bench-s",
