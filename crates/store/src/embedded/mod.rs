@@ -63,6 +63,14 @@ pub enum EmbeddedError {
     },
 }
 
+impl EmbeddedError {
+    /// Whether PostgreSQL did not start because its port was already in use.
+    fn is_port_taken(&self) -> bool {
+        matches!(self, EmbeddedError::Command { step, detail }
+            if step == "starting PostgreSQL" && detail.contains("Address already in use"))
+    }
+}
+
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> EmbeddedError + '_ {
     move |source| EmbeddedError::Io {
         path: path.display().to_string(),
@@ -150,8 +158,23 @@ impl EmbeddedCluster {
                 cluster.port = port;
             }
             None => {
-                cluster.port = free_port()?;
-                cluster.pg_start(opts).await?;
+                // A free port can be taken by another process between our choosing it and
+                // PostgreSQL binding it (several clusters starting at once, as test binaries
+                // do): then another port, a few times.
+                let mut attempt = 1;
+                loop {
+                    cluster.port = free_port()?;
+                    match cluster.pg_start(opts).await {
+                        Err(err) if attempt < PORT_ATTEMPTS && err.is_port_taken() => {
+                            tracing::warn!(
+                                port = cluster.port,
+                                "port taken as PostgreSQL started; trying another"
+                            );
+                            attempt += 1;
+                        }
+                        other => break other?,
+                    }
+                }
             }
         }
         let lease_path = data_dir.join("cluster.lease");
@@ -366,6 +389,9 @@ fn prepare_dir(dir: &Path) -> Result<(), EmbeddedError> {
     Ok(())
 }
 
+/// How many ports a start tries before giving up (see [`EmbeddedCluster::start`]).
+const PORT_ATTEMPTS: u32 = 5;
+
 fn free_port() -> Result<u16, EmbeddedError> {
     let listener =
         std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| EmbeddedError::Command {
@@ -379,4 +405,30 @@ fn free_port() -> Result<u16, EmbeddedError> {
             step: "finding a free port".into(),
             detail: e.to_string(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EmbeddedError;
+
+    #[test]
+    fn a_start_refused_for_its_port_is_told_apart() {
+        let taken = EmbeddedError::Command {
+            step: "starting PostgreSQL".into(),
+            detail: "pg_ctl: could not start server; server log: LOG:  could not bind IPv4 \
+                     address \"127.0.0.1\": Address already in use | FATAL:  could not create any TCP/IP sockets"
+                .into(),
+        };
+        assert!(taken.is_port_taken());
+        let other = EmbeddedError::Command {
+            step: "starting PostgreSQL".into(),
+            detail: "FATAL:  data directory has wrong ownership".into(),
+        };
+        assert!(!other.is_port_taken());
+        let elsewhere = EmbeddedError::Command {
+            step: "initdb".into(),
+            detail: "Address already in use".into(),
+        };
+        assert!(!elsewhere.is_port_taken());
+    }
 }
