@@ -120,14 +120,7 @@ pub async fn api_read(shape: Shape) -> anyhow::Result<Value> {
         }
         .run(|| {})
         .await?;
-        eprintln!(
-            "api-read, {connections} connections: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, {} bytes each",
-            r.per_second(),
-            r.latency_us.p50 as f64 / 1000.0,
-            r.latency_us.p99 as f64 / 1000.0,
-            r.error_count(),
-            r.bytes / r.requests.max(1)
-        );
+        eprintln!("api-read, {connections} connections: {}", r.summary());
         let mut j = r.to_json();
         j["connections"] = json!(connections);
         runs.push(j);
@@ -229,11 +222,8 @@ pub async fn api_write(shape: Shape) -> anyhow::Result<Value> {
     .await?;
     let events = bench.outbox_events(&agencies).await? - before;
     eprintln!(
-        "api-write, 32 connections: {:.0} created/s, p50 {:.2} ms, p99 {:.2} ms, {} errors; {events} events in the outboxes",
-        r.per_second(),
-        r.latency_us.p50 as f64 / 1000.0,
-        r.latency_us.p99 as f64 / 1000.0,
-        r.error_count()
+        "api-write, 32 connections: {}; {events} events in the outboxes",
+        r.summary()
     );
     let created = r.requests - r.error_count();
     anyhow::ensure!(

@@ -314,6 +314,18 @@ impl WrkResult {
         e.connect + e.read + e.write + e.status + e.timeout
     }
 
+    /// One line for the progress output: rate, latency, errors, size.
+    pub fn summary(&self) -> String {
+        format!(
+            "{:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  {} bytes each",
+            self.per_second(),
+            self.latency_us.p50 as f64 / 1000.0,
+            self.latency_us.p99 as f64 / 1000.0,
+            self.error_count(),
+            self.bytes / self.requests.max(1)
+        )
+    }
+
     pub fn to_json(&self) -> Value {
         json!({
             "requests": self.requests,

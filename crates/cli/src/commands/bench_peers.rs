@@ -162,14 +162,7 @@ async fn load(
 }
 
 fn report(label: &str, r: &WrkResult) -> Value {
-    eprintln!(
-        "{label:<46} {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}  {} bytes each",
-        r.per_second(),
-        r.latency_us.p50 as f64 / 1000.0,
-        r.latency_us.p99 as f64 / 1000.0,
-        r.error_count(),
-        r.bytes / r.requests.max(1)
-    );
+    eprintln!("{label:<46} {}", r.summary());
     r.to_json()
 }
 
