@@ -121,7 +121,7 @@ pub fn is_tenant_permission(p: &str) -> bool {
 }
 
 /// Where a request acts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Domain {
     Tenant(TenantId),
     Platform,
@@ -144,9 +144,25 @@ pub enum RbacError {
     Store(#[from] StoreError),
 }
 
+/// How many decisions [`Rbac`] keeps before it starts again.
+const MAX_DECISIONS: usize = 4096;
+
+/// A question put to the enforcer (the role and permission joined by a unit separator, which
+/// neither contains).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Decision {
+    domain: Domain,
+    role_and_permission: String,
+}
+
 /// The enforcer of one process.
 pub struct Rbac {
     enforcer: RwLock<Enforcer>,
+    /// The decisions taken so far. casbin runs its matcher as a script on every check, which
+    /// was several percent of a request's CPU, checked once or more per request with a
+    /// handful of distinct questions. Filled and read under the enforcer's read lock and
+    /// emptied under its write lock, so no decision outlives the policies it was taken on.
+    decisions: Mutex<HashMap<Decision, bool>>,
     /// When each tenant's custom roles were last loaded.
     loaded: Mutex<HashMap<TenantId, Instant>>,
 }
@@ -185,6 +201,7 @@ impl Rbac {
         }
         Ok(Rbac {
             enforcer: RwLock::new(enforcer),
+            decisions: Mutex::new(HashMap::new()),
             loaded: Mutex::new(HashMap::new()),
         })
     }
@@ -193,13 +210,31 @@ impl Rbac {
     /// loaded (see [`Rbac::ensure_tenant`]); an unknown role is allowed nothing.
     pub async fn allows(&self, role: &str, domain: Domain, permission: &str) -> bool {
         let enforcer = self.enforcer.read().await;
-        match enforcer.enforce((role, domain.as_string().as_str(), permission)) {
+        let question = Decision {
+            domain,
+            role_and_permission: format!("{role}\u{1f}{permission}"),
+        };
+        if let Some(&allowed) = self.decided().get(&question) {
+            return allowed;
+        }
+        let allowed = match enforcer.enforce((role, domain.as_string().as_str(), permission)) {
             Ok(allowed) => allowed,
             Err(err) => {
                 tracing::error!(error = %err, "access policy evaluation failed; denied");
-                false
+                return false;
             }
+        };
+        let mut decided = self.decided();
+        // Bounded: custom roles times agencies could grow it without end.
+        if decided.len() >= MAX_DECISIONS {
+            decided.clear();
         }
+        decided.insert(question, allowed);
+        allowed
+    }
+
+    fn decided(&self) -> std::sync::MutexGuard<'_, HashMap<Decision, bool>> {
+        self.decisions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Loads (or refreshes, when older than the TTL) `tenant`'s custom roles, when `role` is
@@ -253,6 +288,8 @@ impl Rbac {
             .collect();
         {
             let mut enforcer = self.enforcer.write().await;
+            // Whatever happens below, no decision taken on the old policies survives.
+            self.decided().clear();
             enforcer
                 .remove_filtered_policy(1, vec![domain.clone()])
                 .await?;

@@ -12,7 +12,6 @@ use crate::namespace::migrate_schema;
 use crate::{Store, StoreError};
 use futures::StreamExt;
 use serde::Serialize;
-use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgPool};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -106,7 +105,7 @@ impl Store {
         }
         let concurrency = opts.concurrency.max(1);
         // Namespaces in the app database share one owner pool sized to the concurrency.
-        let app_pool = PgPoolOptions::new()
+        let app_pool = crate::connect::pool_options()
             .max_connections(u32::try_from(concurrency).unwrap_or(u32::MAX))
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(60))

@@ -9,7 +9,7 @@
 //! cache). It stops when its token is cancelled, closing its connection first.
 
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -139,7 +139,7 @@ impl Listener {
     }
 
     async fn connect(&self) -> Result<Session, sqlx::Error> {
-        let pool = PgPoolOptions::new()
+        let pool = crate::connect::pool_options()
             .max_connections(1)
             .connect_lazy_with(self.options.clone());
         let listen = async {

@@ -8,7 +8,7 @@
 use crate::StoreError;
 use comply360_domain::ServerId;
 use sqlx::PgPool;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -137,7 +137,7 @@ impl PoolRegistry {
                 tokio::spawn(async move { old.pool.close().await });
             }
         }
-        let pool = PgPoolOptions::new()
+        let pool = crate::connect::pool_options()
             .max_connections(self.limits.per_database)
             .min_connections(0)
             .idle_timeout(Some(self.limits.idle_timeout))

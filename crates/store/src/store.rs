@@ -12,7 +12,7 @@ use crate::tenancy::{Tenancy, TenancyConfig};
 use crate::{OWNER_ROLE, POOLED_SCHEMA, StoreError};
 use comply360_domain::Secret;
 use comply360_domain::ServerId;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -120,7 +120,7 @@ impl Store {
         ensure_pooled_namespace(&mut conn, primary_id, &tenant, settings.locks).await?;
         conn.close().await?;
 
-        let owner = PgPoolOptions::new()
+        let owner = crate::connect::pool_options()
             .max_connections(10)
             .min_connections(0)
             .idle_timeout(Some(Duration::from_secs(60)))

@@ -48,6 +48,40 @@
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") closeMenus(null);
   });
+  // A wizard step saves itself a moment after a change (htmx, with "autosave"). Each save
+  // moves the registration to a new version, and a save that names an older one is refused as
+  // stale, so the step's own buttons must not race an autosave: once a button posts the form,
+  // autosaves still waiting are dropped (the post carries the same fields), and a post made
+  // while an autosave is under way waits for its answer, which brings the new version, and
+  // then goes.
+  var autosaving = new Set();
+  var waiting = new Map();
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var form = e.detail.elt;
+    if (!form || form.tagName !== "FORM") return;
+    if (form.dataset.posting) {
+      e.preventDefault();
+      return;
+    }
+    autosaving.add(form);
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt;
+    if (!autosaving.delete(form) || !waiting.has(form)) return;
+    var submitter = waiting.get(form);
+    waiting.delete(form);
+    form.requestSubmit(submitter || undefined);
+  });
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.hasAttribute || !form.hasAttribute("hx-post") || e.defaultPrevented) return;
+    form.dataset.posting = "1";
+    if (autosaving.has(form)) {
+      e.preventDefault();
+      waiting.set(form, e.submitter);
+    }
+  });
+
   // Uploads (form[data-upload]): a file dropped on the drop zone goes into its file input;
   // the form is sent by XHR with a progress bar. Done: to the page the server names (the
   // notice with it). Refused: the server's words beside the file field. Without script the

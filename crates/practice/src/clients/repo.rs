@@ -197,29 +197,30 @@ pub(crate) struct ListQuery<'a> {
 }
 
 pub(crate) async fn list(tx: &mut TenantTx, q: &ListQuery<'_>) -> Result<Vec<Client>, sqlx::Error> {
-    let rows = tx
-        .query(select_clients!(
-            "WHERE tenant_id = $1 AND (deleted_at IS NOT NULL) = $2 \
-             AND ($3::uuid IS NULL OR assigned_agent_id = $3) \
-             AND ($4::text IS NULL OR status = $4) \
-             AND ($5::text IS NULL \
-                  OR search_text @@ to_tsquery('simple', $5) \
-                  OR id_number = $6 OR lower(registration_number) = $6 OR lower(email) = $6 \
-                  OR lower(registration_number) = 'k' || $6) \
-             AND ($7::timestamptz IS NULL OR (created_at, id) < ($7, $8)) \
-             ORDER BY created_at DESC, id DESC LIMIT $9"
-        ))
-        .bind(tx.tenant_id().as_uuid())
-        .bind(q.deleted)
-        .bind(q.agent)
-        .bind(q.status)
-        .bind(&q.tsquery)
-        .bind(&q.exact)
-        .bind(q.after.map(|c| c.created_at))
-        .bind(q.after.map(|c| c.id))
-        .bind(q.rows)
-        .fetch_all(tx.conn())
-        .await?;
+    let mut sql = tx.filtered(select_clients!(""), "tenant_id");
+    sql.and_sql(if q.deleted {
+        "deleted_at IS NOT NULL"
+    } else {
+        "deleted_at IS NULL"
+    })
+    .and("assigned_agent_id = ", q.agent)
+    .and("status = ", q.status);
+    if let (Some(words), Some(exact)) = (&q.tsquery, &q.exact) {
+        sql.and_sql("(search_text @@ to_tsquery('simple', ")
+            .bind(words)
+            .push(") OR id_number = ")
+            .bind(exact)
+            .push(" OR lower(registration_number) = ")
+            .bind(exact)
+            .push(" OR lower(email) = ")
+            .bind(exact)
+            .push(" OR lower(registration_number) = 'k' || ")
+            .bind(exact)
+            .push(")");
+    }
+    sql.before("created_at, id", q.after.map(|c| (c.created_at, c.id)))
+        .order_limit("created_at DESC, id DESC", q.rows);
+    let rows = sql.fetch_all(tx).await?;
     rows.iter().map(from_row).collect()
 }
 

@@ -2,7 +2,7 @@
 //! reads the form), then stored with its first timeline entry and `registration.created`.
 
 use super::model::FilingPath;
-use super::{Actor, NewDraft, Registration, emit, get, repo};
+use super::{Actor, NewDraft, Registration, emit, repo};
 use crate::error::{PracticeError, Problems};
 use crate::obligations::{self, ObligationKind};
 use crate::registration_types::{RegistrationType, RegistrationTypes, validate_step};
@@ -178,11 +178,14 @@ pub async fn create_draft(
     let (Some(kind), Some(_), Some(filing_path)) = (head.kind, head.ty, filing_path) else {
         return Err(PracticeError::field("kind", "unknown registration type"));
     };
-    let used = repo::created_this_month(tx).await?;
-    tx.plan().ensure(Limit::RegistrationsPerMonth, used, 1)?;
+    // Counting is only needed where the plan has an allowance to count against.
+    if tx.plan().allowance(Limit::RegistrationsPerMonth).is_some() {
+        let used = repo::created_this_month(tx).await?;
+        tx.plan().ensure(Limit::RegistrationsPerMonth, used, 1)?;
+    }
     let due_on = due_date(tx, d, kind).await?;
     let id = Uuid::now_v7();
-    repo::insert(
+    let r = repo::insert(
         tx,
         &repo::NewRegistration {
             id,
@@ -207,7 +210,6 @@ pub async fn create_draft(
         json!({"kind": kind.as_str(), "filing_path": filing_path}),
     )
     .await?;
-    let r = get(tx, id).await?;
     emit(tx, outbox, types::REGISTRATION_CREATED, &r, json!({})).await?;
     Ok(r)
 }

@@ -4,7 +4,7 @@ use super::model::{FilingPath, Registration};
 use crate::decode;
 use crate::page::Cursor;
 use crate::workflow::Status;
-use chrono::NaiveDate;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use comply360_domain::RegistrationKind;
 use comply360_store::TenantTx;
 use serde_json::Value;
@@ -14,12 +14,21 @@ use uuid::Uuid;
 
 /// The columns of a registration, in [`from_row`]'s order (a macro, so each statement stays
 /// one literal).
+/// The columns [`from_row`] reads.
+macro_rules! registration_columns {
+    () => {
+        "id, client_id, company_id, kind, jurisdiction, status, agent_id, due_on, filing_path, \
+         filing_id, registry_reference, payload, outcome, version, submitted_at, completed_at, \
+         created_at, updated_at"
+    };
+}
+
 macro_rules! select_registrations {
     ($rest:literal) => {
         concat!(
-            "SELECT id, client_id, company_id, kind, jurisdiction, status, agent_id, due_on, filing_path, \
-             filing_id, registry_reference, payload, outcome, version, submitted_at, completed_at, \
-             created_at, updated_at FROM registrations ",
+            "SELECT ",
+            registration_columns!(),
+            " FROM registrations ",
             $rest
         )
     };
@@ -88,11 +97,17 @@ pub(crate) struct NewRegistration<'a> {
     pub due_on: Option<NaiveDate>,
 }
 
-pub(crate) async fn insert(tx: &mut TenantTx, r: &NewRegistration<'_>) -> Result<(), sqlx::Error> {
-    tx.query(
-        "INSERT INTO registrations (tenant_id, id, client_id, company_id, jurisdiction, kind, payload, filing_path, agent_id, due_on) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
+/// Stores the draft and answers it as stored (defaults, generated values and all).
+pub(crate) async fn insert(
+    tx: &mut TenantTx,
+    r: &NewRegistration<'_>,
+) -> Result<Registration, sqlx::Error> {
+    let row = tx
+        .query(concat!(
+            "INSERT INTO registrations (tenant_id, id, client_id, company_id, jurisdiction, kind, payload, filing_path, agent_id, due_on) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ",
+            registration_columns!()
+        ))
     .bind(tx.tenant_id().as_uuid())
     .bind(r.id)
     .bind(r.client_id)
@@ -102,10 +117,10 @@ pub(crate) async fn insert(tx: &mut TenantTx, r: &NewRegistration<'_>) -> Result
     .bind(r.steps)
     .bind(r.filing_path.as_str())
     .bind(r.agent_id)
-    .bind(r.due_on)
-    .execute(tx.conn())
-    .await?;
-    Ok(())
+        .bind(r.due_on)
+        .fetch_one(tx.conn())
+        .await?;
+    from_row(&row)
 }
 
 /// Replaces the wizard data and the outcome (a data subject's erasure).
@@ -149,18 +164,24 @@ pub(crate) async fn save_step(
 }
 
 /// Registrations started since the first of this month, South African time (what a plan's
-/// monthly allowance counts).
+/// monthly allowance counts). The month's first instant is a parameter, not an expression
+/// of `now()`, so the count is a range of the `(tenant_id, created_at)` index rather than a
+/// time-zone conversion of every registration the agency has.
 pub(crate) async fn created_this_month(tx: &mut TenantTx) -> Result<u64, sqlx::Error> {
     let (n,): (i64,) = tx
-        .query_as(
-            "SELECT count(*) FROM registrations WHERE tenant_id = $1 \
-             AND created_at >= date_trunc('month', now() AT TIME ZONE 'Africa/Johannesburg') \
-                               AT TIME ZONE 'Africa/Johannesburg'",
-        )
+        .query_as("SELECT count(*) FROM registrations WHERE tenant_id = $1 AND created_at >= $2")
         .bind(tx.tenant_id().as_uuid())
+        .bind(sa_month_start(Utc::now()))
         .fetch_one(tx.conn())
         .await?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// The first instant of the South African month (UTC+2 all year) that `at` falls in.
+fn sa_month_start(at: DateTime<Utc>) -> DateTime<Utc> {
+    let today = crate::reminders::sa_date(at);
+    let first = today - chrono::Days::new(u64::from(today.day0()));
+    first.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(2)
 }
 
 /// Sets one field of one step, leaving the status as it is.
@@ -300,25 +321,15 @@ pub(crate) async fn list(
     tx: &mut TenantTx,
     q: &ListQuery<'_>,
 ) -> Result<Vec<Registration>, sqlx::Error> {
-    let rows = tx
-        .query(select_registrations!(
-            "WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3) \
-             AND ($4::uuid IS NULL OR agent_id = $4) AND ($5::uuid IS NULL OR client_id = $5) \
-             AND ($6::date IS NULL OR due_on < $6) \
-             AND ($7::timestamptz IS NULL OR (created_at, id) < ($7, $8)) \
-             ORDER BY created_at DESC, id DESC LIMIT $9"
-        ))
-        .bind(tx.tenant_id().as_uuid())
-        .bind(q.status)
-        .bind(q.kind)
-        .bind(q.agent)
-        .bind(q.client_id)
-        .bind(q.due_before)
-        .bind(q.after.map(|c| c.created_at))
-        .bind(q.after.map(|c| c.id))
-        .bind(q.rows)
-        .fetch_all(tx.conn())
-        .await?;
+    let mut sql = tx.filtered(select_registrations!(""), "tenant_id");
+    sql.and("status = ", q.status)
+        .and("kind = ", q.kind)
+        .and("agent_id = ", q.agent)
+        .and("client_id = ", q.client_id)
+        .and("due_on < ", q.due_before)
+        .before("created_at, id", q.after.map(|c| (c.created_at, c.id)))
+        .order_limit("created_at DESC, id DESC", q.rows);
+    let rows = sql.fetch_all(tx).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -341,4 +352,32 @@ pub(crate) async fn of_clients_or_naming(
         .fetch_all(tx.conn())
         .await?;
     rows.iter().map(from_row).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sa_month_start;
+    use chrono::{DateTime, Utc};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().expect("an RFC 3339 instant")
+    }
+
+    #[test]
+    fn the_month_starts_at_midnight_south_african_time() {
+        // 00:30 on 1 December in Johannesburg is 22:30 on 30 November in UTC.
+        let start = at("2026-11-30T22:00:00Z");
+        assert_eq!(sa_month_start(at("2026-11-30T22:30:00Z")), start);
+        assert_eq!(sa_month_start(at("2026-12-31T21:59:59Z")), start);
+        assert_eq!(sa_month_start(at("2026-11-30T22:00:00Z")), start);
+        // One second before is still November there.
+        assert_eq!(
+            sa_month_start(at("2026-11-30T21:59:59Z")),
+            at("2026-10-31T22:00:00Z")
+        );
+        assert_eq!(
+            sa_month_start(at("2027-01-01T00:00:00Z")),
+            at("2026-12-31T22:00:00Z")
+        );
+    }
 }

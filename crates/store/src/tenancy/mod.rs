@@ -11,9 +11,11 @@
 //! module holds [`Tenancy`] itself and its pools.
 
 mod cache;
+mod filtered;
 mod tenant;
 mod tx;
 
+pub use filtered::Filtered;
 pub use tenant::Tenant;
 pub use tx::{JOBS_CHANNEL, TenantTx};
 
@@ -25,7 +27,6 @@ use cache::Cached;
 use comply360_domain::calendar::BusinessCalendar;
 use comply360_domain::{Secret, ServerId};
 use sqlx::PgPool;
-use sqlx::postgres::PgPoolOptions;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -70,7 +71,7 @@ pub struct Tenancy {
 
 impl Tenancy {
     pub fn new(config: TenancyConfig, primary: ServerId, direct: ServerAddress) -> Tenancy {
-        let catalog = PgPoolOptions::new()
+        let catalog = crate::connect::pool_options()
             .max_connections(4)
             .min_connections(0)
             .idle_timeout(Some(config.limits.idle_timeout))
@@ -88,7 +89,7 @@ impl Tenancy {
         if config.behind_pgbouncer {
             opts = opts.statement_cache_capacity(0);
         }
-        let main = PgPoolOptions::new()
+        let main = crate::connect::pool_options()
             .max_connections(config.main_pool_size)
             .min_connections(0)
             .idle_timeout(Some(config.limits.idle_timeout))

@@ -113,6 +113,18 @@ impl TenantTx {
         Ok(())
     }
 
+    /// Like [`TenantTx::wake_workers_on_commit`], for a caller about to run a statement of
+    /// its own, which can carry the NOTIFY and save a round trip: true when that statement
+    /// must add `pg_notify(JOBS_CHANNEL, <tenant id>)` (this transaction runs in the app
+    /// database, where a NOTIFY inside it is delivered at its commit, and none was asked
+    /// for yet); false when nothing more is needed (already asked for, or a tenant
+    /// database, whose wake-up is sent to the app database after the commit).
+    pub fn wake_workers_within_statement(&mut self) -> bool {
+        let first = !self.wake_requested;
+        self.wake_requested = true;
+        first && self.wake_via.is_none()
+    }
+
     /// Commits, to completion even if the caller is dropped meanwhile (see [`crate::txn`]).
     pub async fn commit(self) -> Result<(), StoreError> {
         crate::txn::to_completion(async move {
