@@ -1,5 +1,6 @@
 //! `comply360`: the one binary. See `comply360 --help`.
 
+mod allocator;
 mod cli;
 mod commands;
 mod platform;
@@ -10,9 +11,6 @@ mod traces;
 
 use clap::Parser;
 use std::process::ExitCode;
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {

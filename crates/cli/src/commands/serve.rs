@@ -24,6 +24,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
 }
 
 async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let _purge = crate::allocator::spawn_idle_purge();
     let report = rt
         .store
         .migrate_fleet(&FleetOptions::default(), |_| {})
