@@ -582,14 +582,18 @@ mod tests {
         h.verify_dummy("warm up the lazy dummy hash").await;
         assert!(h.inner.dummy.get().is_some());
 
-        let start = std::time::Instant::now();
-        h.verify("some guess 123", &stored).await.unwrap();
-        let real = start.elapsed();
-        let start = std::time::Instant::now();
-        h.verify_dummy("some guess 123").await;
-        let dummy = start.elapsed();
-        // Generous bounds (the machine may be busy); a dummy that skipped the work would be
-        // orders of magnitude faster.
+        // The fastest of five each, interleaved: a busy machine (the other test binaries) only
+        // ever adds time, so the minimums compare the work itself.
+        let (mut real, mut dummy) = (std::time::Duration::MAX, std::time::Duration::MAX);
+        for _ in 0..5 {
+            let start = std::time::Instant::now();
+            h.verify("some guess 123", &stored).await.unwrap();
+            real = real.min(start.elapsed());
+            let start = std::time::Instant::now();
+            h.verify_dummy("some guess 123").await;
+            dummy = dummy.min(start.elapsed());
+        }
+        // Generous bounds; a dummy that skipped the work would be orders of magnitude faster.
         assert!(dummy * 3 > real, "dummy {dummy:?} vs real {real:?}");
         assert!(dummy < real * 3, "dummy {dummy:?} vs real {real:?}");
     }
