@@ -98,11 +98,7 @@ impl TenantTx {
     /// is sent to the app database right after the commit. A lost wake-up only delays the
     /// work until the workers' next sweep.
     pub async fn wake_workers_on_commit(&mut self) -> Result<(), StoreError> {
-        if self.wake_requested {
-            return Ok(());
-        }
-        self.wake_requested = true;
-        if self.wake_via.is_none() {
+        if self.wake_workers_within_statement() {
             let tenant = self.tenant_id.to_string();
             self.query("SELECT pg_notify($1, $2)")
                 .bind(JOBS_CHANNEL)
