@@ -359,6 +359,25 @@ async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
         .unwrap();
         let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert_eq!(body["errors"][0]["field"], "client_id");
+        // With another problem too, both are told, the client first (the form's order).
+        let res = post(
+            slug,
+            serde_json::json!({"client_id": other_client, "kind": "zw_pbc", "filing_path": "fax"}),
+        )
+        .await
+        .unwrap();
+        let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let fields: Vec<&str> = body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["client_id", "filing_path"], "{body}");
+        assert_eq!(
+            body["errors"][0]["message"],
+            "no client with this id in your agency"
+        );
     }
 
     // Every invalid field is reported at once.

@@ -65,6 +65,17 @@ impl Problems {
         });
     }
 
+    /// Adds a problem of the form's first field, found after the others.
+    pub fn add_first(&mut self, field: &str, message: impl Into<String>) {
+        self.0.insert(
+            0,
+            Issue {
+                field: field.to_owned(),
+                message: message.into(),
+            },
+        );
+    }
+
     pub fn finish(self, detail: &str) -> Result<(), PracticeError> {
         if self.0.is_empty() {
             Ok(())

@@ -242,27 +242,25 @@ pub struct Filter {
 }
 
 pub async fn list(tx: &mut TenantTx, f: &Filter, limit: i64) -> Result<Vec<Document>, sqlx::Error> {
-    let rows = tx
-        .query(&format!(
-            "SELECT {COLUMNS} FROM documents WHERE tenant_id = $1 \
-             AND ($2::uuid IS NULL OR client_id = $2) \
-             AND ($3::text IS NULL OR (subject = $3 AND coalesce(person_id, company_id, registration_id, client_id) = $4)) \
-             AND ($5::uuid IS NULL OR registration_id = $5 OR (client_id = $6 AND subject <> 'registration')) \
-             AND ($7::text IS NULL OR status = $7) \
-             AND ($8 OR is_current) \
-             ORDER BY created_at DESC, id DESC LIMIT $9"
-        ))
-        .bind(tx.tenant_id().as_uuid())
-        .bind(f.client_id)
-        .bind(f.subject.map(|s| s.0.as_str()))
-        .bind(f.subject.map(|s| s.1))
-        .bind(f.for_registration.map(|r| r.0))
-        .bind(f.for_registration.map(|r| r.1))
-        .bind(f.status.map(|s| s.as_str()))
-        .bind(f.all_versions)
-        .bind(limit)
-        .fetch_all(tx.conn())
-        .await?;
+    let mut sql = tx.filtered(&format!("SELECT {COLUMNS} FROM documents"), "tenant_id");
+    sql.and("client_id = ", f.client_id);
+    if let Some((kind, id)) = f.subject {
+        sql.and("subject = ", Some(kind.as_str()))
+            .push(" AND coalesce(person_id, company_id, registration_id, client_id) = ")
+            .bind(id);
+    }
+    if let Some((registration, client)) = f.for_registration {
+        sql.and("(registration_id = ", Some(registration))
+            .push(" OR (client_id = ")
+            .bind(client)
+            .push(" AND subject <> 'registration'))");
+    }
+    sql.and("status = ", f.status.map(|s| s.as_str()));
+    if !f.all_versions {
+        sql.and_sql("is_current");
+    }
+    sql.order_limit("created_at DESC, id DESC", limit);
+    let rows = sql.fetch_all(tx).await?;
     rows.iter().map(document).collect()
 }
 

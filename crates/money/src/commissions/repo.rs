@@ -189,26 +189,14 @@ pub(crate) async fn list(
     tx: &mut TenantTx,
     q: &ListQuery<'_>,
 ) -> Result<Vec<Commission>, sqlx::Error> {
-    let rows = tx
-        .query(&format!(
-            "{SELECT} WHERE c.tenant_id = $1 \
-             AND ($2::uuid IS NULL OR c.agent_id = $2) \
-             AND ($3::text IS NULL OR c.status = $3) \
-             AND ($4::date IS NULL OR c.earned_on >= $4) \
-             AND ($5::date IS NULL OR c.earned_on <= $5) \
-             AND ($6::timestamptz IS NULL OR (c.created_at, c.id) < ($6, $7)) \
-             ORDER BY c.created_at DESC, c.id DESC LIMIT $8"
-        ))
-        .bind(tx.tenant_id().as_uuid())
-        .bind(q.agent)
-        .bind(q.status.map(CommissionStatus::as_str))
-        .bind(q.from)
-        .bind(q.to)
-        .bind(q.after.map(|c| c.created_at))
-        .bind(q.after.map(|c| c.id))
-        .bind(q.fetch)
-        .fetch_all(tx.conn())
-        .await?;
+    let mut sql = tx.filtered(SELECT, "c.tenant_id");
+    sql.and("c.agent_id = ", q.agent)
+        .and("c.status = ", q.status.map(CommissionStatus::as_str))
+        .and("c.earned_on >= ", q.from)
+        .and("c.earned_on <= ", q.to)
+        .before("c.created_at, c.id", q.after.map(|c| (c.created_at, c.id)))
+        .order_limit("c.created_at DESC, c.id DESC", q.fetch);
+    let rows = sql.fetch_all(tx).await?;
     rows.iter().map(commission).collect()
 }
 

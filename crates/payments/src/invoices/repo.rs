@@ -199,23 +199,13 @@ pub(crate) async fn list(
     after: Option<&Cursor>,
     limit: i64,
 ) -> Result<Vec<Invoice>, sqlx::Error> {
-    let rows = tx
-        .query(&format!(
-            "SELECT {COLUMNS} {FROM} WHERE i.tenant_id = $1 \
-             AND ($2::text IS NULL OR i.status = $2) AND ($3::uuid IS NULL OR i.client_id = $3) \
-             AND ($4::uuid IS NULL OR i.registration_id = $4) \
-             AND ($5::timestamptz IS NULL OR (i.created_at, i.id) < ($5, $6)) \
-             ORDER BY i.created_at DESC, i.id DESC LIMIT $7"
-        ))
-        .bind(tx.tenant_id().as_uuid())
-        .bind(filter.status.map(InvoiceStatus::as_str))
-        .bind(filter.client)
-        .bind(filter.registration)
-        .bind(after.map(|c| c.created_at))
-        .bind(after.map(|c| c.id))
-        .bind(limit)
-        .fetch_all(tx.conn())
-        .await?;
+    let mut sql = tx.filtered(&format!("SELECT {COLUMNS} {FROM}"), "i.tenant_id");
+    sql.and("i.status = ", filter.status.map(InvoiceStatus::as_str))
+        .and("i.client_id = ", filter.client)
+        .and("i.registration_id = ", filter.registration)
+        .before("i.created_at, i.id", after.map(|c| (c.created_at, c.id)))
+        .order_limit("i.created_at DESC, i.id DESC", limit);
+    let rows = sql.fetch_all(tx).await?;
     rows.iter().map(invoice).collect()
 }
 

@@ -196,25 +196,22 @@ pub(crate) struct ListQuery {
 }
 
 pub(crate) async fn list(tx: &mut TenantTx, q: &ListQuery) -> Result<Vec<Company>, sqlx::Error> {
-    let rows = tx
-        .query(select_companies!(
-            "WHERE tenant_id = $1 AND deleted_at IS NULL \
-             AND ($2::uuid IS NULL OR client_id = $2) AND ($3::uuid IS NULL OR agent_id = $3) \
-             AND ($4::text IS NULL OR search_text @@ to_tsquery('simple', $4) \
-                  OR registration_number = $5 OR 'K' || registration_number = $5) \
-             AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7)) \
-             ORDER BY created_at DESC, id DESC LIMIT $8"
-        ))
-        .bind(tx.tenant_id().as_uuid())
-        .bind(q.client_id)
-        .bind(q.agent)
-        .bind(&q.tsquery)
-        .bind(&q.exact)
-        .bind(q.after.map(|c| c.created_at))
-        .bind(q.after.map(|c| c.id))
-        .bind(q.rows)
-        .fetch_all(tx.conn())
-        .await?;
+    let mut sql = tx.filtered(select_companies!(""), "tenant_id");
+    sql.and_sql("deleted_at IS NULL")
+        .and("client_id = ", q.client_id)
+        .and("agent_id = ", q.agent);
+    if let (Some(words), Some(exact)) = (&q.tsquery, &q.exact) {
+        sql.and_sql("(search_text @@ to_tsquery('simple', ")
+            .bind(words)
+            .push(") OR registration_number = ")
+            .bind(exact)
+            .push(" OR 'K' || registration_number = ")
+            .bind(exact)
+            .push(")");
+    }
+    sql.before("created_at, id", q.after.map(|c| (c.created_at, c.id)))
+        .order_limit("created_at DESC, id DESC", q.rows);
+    let rows = sql.fetch_all(tx).await?;
     rows.iter().map(company_from_row).collect()
 }
 

@@ -124,33 +124,31 @@ pub(crate) async fn list(
     tx: &mut TenantTx,
     q: &ListQuery<'_>,
 ) -> Result<Vec<Obligation>, sqlx::Error> {
-    let rows = tx
-        .query(
-            "SELECT o.id, o.company_id, c.name AS company_name, o.client_id, o.kind, o.period, o.opens_on, o.due_on, \
-             o.status, o.agent_id, o.registration_id, o.detail, o.created_at \
-             FROM obligations o JOIN companies c ON c.tenant_id = o.tenant_id AND c.id = o.company_id \
-             WHERE o.tenant_id = $1 AND c.deleted_at IS NULL \
-             AND ($2::text IS NULL OR o.status = $2) AND ($3::text IS NULL OR o.kind = $3) \
-             AND ($4::uuid IS NULL OR o.agent_id = $4) AND ($5::uuid IS NULL OR o.client_id = $5) \
-             AND ($6::uuid IS NULL OR o.company_id = $6) AND ($7::date IS NULL OR o.due_on < $7) \
-             AND (NOT $8 OR (o.status = 'open' AND o.due_on < $9)) \
-             AND ($10::date IS NULL OR (o.due_on, o.id) > ($10, $11)) \
-             ORDER BY o.due_on, o.id LIMIT $12",
-        )
-        .bind(tx.tenant_id().as_uuid())
-        .bind(q.status)
-        .bind(q.kind)
-        .bind(q.agent)
-        .bind(q.client_id)
-        .bind(q.company_id)
-        .bind(q.due_before)
-        .bind(q.overdue)
-        .bind(q.today)
-        .bind(q.after.map(|c| c.0))
-        .bind(q.after.map(|c| c.1))
-        .bind(q.rows)
-        .fetch_all(tx.conn())
-        .await?;
+    let mut sql = tx.filtered(
+        "SELECT o.id, o.company_id, c.name AS company_name, o.client_id, o.kind, o.period, o.opens_on, o.due_on, \
+         o.status, o.agent_id, o.registration_id, o.detail, o.created_at \
+         FROM obligations o JOIN companies c ON c.tenant_id = o.tenant_id AND c.id = o.company_id",
+        "o.tenant_id",
+    );
+    sql.and_sql("c.deleted_at IS NULL")
+        .and("o.status = ", q.status)
+        .and("o.kind = ", q.kind)
+        .and("o.agent_id = ", q.agent)
+        .and("o.client_id = ", q.client_id)
+        .and("o.company_id = ", q.company_id)
+        .and("o.due_on < ", q.due_before);
+    if q.overdue {
+        sql.and("o.status = 'open' AND o.due_on < ", Some(q.today));
+    }
+    // Ascending by due date: the next page starts after the cursor's row.
+    if let Some((due_on, id)) = q.after {
+        sql.and("(o.due_on, o.id) > (", Some(due_on))
+            .push(", ")
+            .bind(id)
+            .push(")");
+    }
+    sql.order_limit("o.due_on, o.id", q.rows);
+    let rows = sql.fetch_all(tx).await?;
     rows.iter().map(|r| from_row(r, q.today)).collect()
 }
 

@@ -6,8 +6,6 @@ use super::{Actor, NewDraft, Registration, emit, repo};
 use crate::error::{PracticeError, Problems};
 use crate::obligations::{self, ObligationKind};
 use crate::registration_types::{RegistrationType, RegistrationTypes, validate_step};
-use crate::timeline;
-use crate::workflow::Status;
 use chrono::NaiveDate;
 use comply360_domain::RegistrationKind;
 use comply360_domain::plans::Limit;
@@ -83,17 +81,18 @@ fn read_head(d: &NewDraft, p: &mut Problems) -> Head {
     }
 }
 
-/// The client must be the agency's, and the company (when the type needs one) the client's.
-async fn check_references(
+const UNKNOWN_CLIENT: &str = "no client with this id in your agency";
+
+/// The company (when the type needs one) must be the client's. Whether the client is the
+/// agency's is asked by the insert itself, or, when the draft is refused anyway, by
+/// [`create_draft`] so that every problem is told at once.
+async fn check_company(
     tx: &mut TenantTx,
     d: &NewDraft,
     client_id: Uuid,
     ty: Option<&RegistrationType>,
     p: &mut Problems,
 ) -> Result<(), PracticeError> {
-    if !crate::clients::repo::exists(tx, client_id).await? {
-        p.add("client_id", "no client with this id in your agency");
-    }
     if ty.is_some_and(|t| t.needs_company) && d.company_id.is_none() {
         p.add(
             "company_id",
@@ -171,8 +170,12 @@ pub async fn create_draft(
             p.0,
         ));
     };
-    check_references(tx, d, client_id, head.ty, &mut p).await?;
+    check_company(tx, d, client_id, head.ty, &mut p).await?;
     let filing_path = read_tail(d, &head, &mut p);
+    if !p.0.is_empty() && !crate::clients::repo::exists(tx, client_id).await? {
+        // The client is the form's first field.
+        p.add_first("client_id", UNKNOWN_CLIENT);
+    }
     p.finish("the registration has invalid fields")?;
     crate::agents::check(tx, d.agent_id, "agent_id").await?;
     let (Some(kind), Some(_), Some(filing_path)) = (head.kind, head.ty, filing_path) else {
@@ -185,7 +188,7 @@ pub async fn create_draft(
     }
     let due_on = due_date(tx, d, kind).await?;
     let id = Uuid::now_v7();
-    let r = repo::insert(
+    let Some(r) = repo::insert(
         tx,
         &repo::NewRegistration {
             id,
@@ -196,20 +199,18 @@ pub async fn create_draft(
             filing_path,
             agent_id: d.agent_id,
             due_on,
+            created_by: (!actor.id.is_nil()).then_some(actor.id),
         },
     )
-    .await?;
-    timeline::append(
-        tx,
-        id,
-        actor.id,
-        "created",
-        None,
-        Some(Status::Draft),
-        "",
-        json!({"kind": kind.as_str(), "filing_path": filing_path}),
-    )
-    .await?;
+    .await?
+    else {
+        let mut p = Problems::default();
+        p.add("client_id", UNKNOWN_CLIENT);
+        return Err(PracticeError::invalid(
+            "the registration has invalid fields",
+            p.0,
+        ));
+    };
     emit(tx, outbox, types::REGISTRATION_CREATED, &r, json!({})).await?;
     Ok(r)
 }
