@@ -25,6 +25,7 @@ pub mod circuits;
 pub mod citus;
 pub mod connect;
 pub mod control;
+pub mod durability;
 pub mod embedded;
 mod error;
 pub mod fleet;

@@ -3,7 +3,12 @@
 //! Every table (except our `c360_*` bookkeeping) must have `tenant_id uuid NOT NULL`, a primary
 //! key and every unique index and foreign key led by `tenant_id`, and RLS enabled and forced
 //! with the `tenant_isolation` policy on `app.tenant_id`, for reads and writes. It reads only
-//! `pg_catalog`, filtered by the namespace, so it stays fast with thousands of schemas.
+//! `pg_catalog`, filtered by the namespace, so it stays fast with thousands of schemas: the
+//! namespace's relations are found through `pg_depend` (each relation depends on its schema,
+//! and that catalog is indexed by what is depended on), because `pg_class` has no index on
+//! `relnamespace` alone, and a scan of it grows with every schema (two million rows at 10,000
+//! schema agencies), which made each provisioning and each namespace of a fleet migration
+//! slower than the last.
 
 use crate::StoreError;
 use sqlx::PgConnection;
@@ -21,14 +26,20 @@ impl std::fmt::Display for Violation {
 }
 
 const LINT_SQL: &str = r#"
-WITH t AS (
+WITH namespace_relations AS (
+    SELECT d.objid FROM pg_namespace n
+      JOIN pg_depend d ON d.refclassid = 'pg_namespace'::regclass AND d.refobjid = n.oid
+                      AND d.classid = 'pg_class'::regclass
+     WHERE n.nspname = $1
+),
+t AS (
     SELECT c.oid, c.relname, c.relrowsecurity, c.relforcerowsecurity,
            (SELECT a.attnum FROM pg_attribute a
              WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
                AND a.atttypid = 'uuid'::regtype AND a.attnotnull) AS tid
     FROM pg_class c
-    JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE 'c360\_%'
+    WHERE c.oid IN (SELECT objid FROM namespace_relations)
+      AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE 'c360\_%'
 ),
 -- Materialized so pg_get_expr runs only on this namespace's policies: it takes an
 -- AccessShareLock on the policy's table, and evaluated on another namespace's policies it would
@@ -90,8 +101,12 @@ pub async fn lint_namespace(
 /// Number of tenant tables in a namespace (the lint is vacuous on an empty schema).
 pub async fn tenant_table_count(conn: &mut PgConnection, schema: &str) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE 'c360\\_%'",
+        "SELECT count(*) FROM pg_class c
+          WHERE c.oid IN (SELECT d.objid FROM pg_namespace n
+                            JOIN pg_depend d ON d.refclassid = 'pg_namespace'::regclass
+                             AND d.refobjid = n.oid AND d.classid = 'pg_class'::regclass
+                           WHERE n.nspname = $1)
+            AND c.relkind IN ('r', 'p') AND c.relname NOT LIKE 'c360\\_%'",
     )
     .bind(schema)
     .fetch_one(&mut *conn)

@@ -128,11 +128,12 @@ async fn try_migrate(
     if current == set.latest() {
         return Ok(current);
     }
-    // One round trip for the whole batch: this is also how a new namespace is built from the
-    // current snapshot in one transaction.
-    let batch: String = set
-        .after(current)
-        .map(|m| format!("-- {}\n{}\n;\n", m.file, m.sql))
+    // One round trip for the whole batch; a new namespace is built from the snapshot and the
+    // files after it (see `migrations`), in one transaction.
+    let steps = set.steps_from(current);
+    let batch: String = steps
+        .iter()
+        .map(|(file, sql)| format!("-- {file}\n{sql}\n;\n"))
         .collect();
     // `Executor::execute(conn, raw_sql(..))` rather than `raw_sql(..).execute(conn)`: the
     // latter's future is not provably `Send` for every lifetime ("not general enough"),
@@ -141,7 +142,7 @@ async fn try_migrate(
     applied.map_err(|e| {
         let lock_timeout =
             matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"));
-        let files: Vec<&str> = set.after(current).map(|m| m.file.as_str()).collect();
+        let files: Vec<&str> = steps.iter().map(|s| s.0).collect();
         let message = format!("{} failed in schema {schema}: {e}", files.join(", "));
         if lock_timeout {
             StoreError::LockTimeout(message)

@@ -15,3 +15,4 @@ mod lint;
 mod listen;
 mod pools;
 mod provisioning;
+mod tenant_snapshot;
