@@ -25,6 +25,16 @@ async fn get(
     req.send().await.unwrap()
 }
 
+/// The fields a validation problem names, in its order.
+fn error_fields(body: &Value) -> Vec<&str> {
+    body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect()
+}
+
 /// The shared problem checks, and the status and request id in the body.
 async fn problem(res: reqwest::Response, status: StatusCode, code: &str) -> Value {
     let request_id = res
@@ -367,12 +377,7 @@ async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
         .await
         .unwrap();
         let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        let fields: Vec<&str> = body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let fields = error_fields(&body);
         assert_eq!(fields, ["client_id", "filing_path"], "{body}");
         assert_eq!(
             body["errors"][0]["message"],
@@ -388,12 +393,7 @@ async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
     .await
     .unwrap();
     let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&body);
     assert_eq!(fields, ["client_id", "kind", "steps"]);
     assert!(
         body["errors"][1]["message"]
