@@ -64,8 +64,34 @@ async fn isolation_suite(store: &Store, mode: IsolationMode, tag: &str) {
         .await
         .unwrap();
     assert_eq!(n, 0);
+    tx.rollback().await.unwrap();
+
+    // 1b. A read-only transaction has the same context, and refuses every write.
+    let mut tx = t.begin_read(&a).await.unwrap();
+    let names: Vec<String> = tx
+        .query_scalar("SELECT display_name FROM clients ORDER BY display_name")
+        .fetch_all(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(
+        names,
+        ["A one", "A two"],
+        "{mode}: a read sees A's rows only"
+    );
+    let err = tx
+        .query("UPDATE clients SET display_name = 'changed'")
+        .execute(tx.conn())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        sqlstate(&err),
+        "25006",
+        "{mode}: a read-only transaction writes nothing"
+    );
+    tx.rollback().await.unwrap();
 
     // 2. Writes carrying B's tenant_id are refused (WITH CHECK).
+    let mut tx = t.begin(&a).await.unwrap();
     let err = tx.query("INSERT INTO clients (tenant_id, id, kind, display_name) VALUES ($1, $2, 'person', 'x')")
         .bind(b.id().as_uuid())
         .bind(Uuid::now_v7())
@@ -236,14 +262,23 @@ async fn database_tenants_are_isolated() {
 async fn context_does_not_outlive_the_transaction() {
     // One connection in the app pool, so the next transaction must reuse it.
     let db = TestDb::with(|s| s.main_pool_size = 1).await;
-    for (mode, tag) in [
-        (IsolationMode::Pooled, "ctx-p"),
-        (IsolationMode::Schema, "ctx-s"),
+    for (mode, tag, read_only) in [
+        (IsolationMode::Pooled, "ctx-p", false),
+        (IsolationMode::Schema, "ctx-s", false),
+        (IsolationMode::Pooled, "ctx-pr", true),
+        (IsolationMode::Schema, "ctx-sr", true),
     ] {
         let rec = db.tenant(tag, mode).await;
         let tenant = db.store.tenancy().resolve(&rec.slug).await.unwrap();
-        let mut tx = db.store.tenancy().begin(&tenant).await.unwrap();
-        add_client(&mut tx, "visible only inside").await;
+        let mut tx = if read_only {
+            // A read-only transaction ends without a COMMIT of its own: its ROLLBACK goes
+            // with the pool's check of the returned connection, before anyone else gets it.
+            db.store.tenancy().begin_read(&tenant).await.unwrap()
+        } else {
+            let mut tx = db.store.tenancy().begin(&tenant).await.unwrap();
+            add_client(&mut tx, "visible only inside").await;
+            tx
+        };
         let inside: String = tx
             .query_scalar("SELECT current_setting('app.tenant_id')")
             .fetch_one(tx.conn())
@@ -261,6 +296,20 @@ async fn context_does_not_outlive_the_transaction() {
         assert_eq!(
             after, None,
             "{mode}: tenant context must end with the transaction"
+        );
+        let (open, read_only_now): (bool, String) = sqlx::query_as(
+            "SELECT now() <> statement_timestamp(), current_setting('transaction_read_only')",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        assert!(
+            !open,
+            "{mode}: the connection is lent outside any transaction"
+        );
+        assert_eq!(
+            read_only_now, "off",
+            "{mode}: read-only ends with the transaction"
         );
         let path: String = sqlx::query_scalar("SELECT current_setting('search_path')")
             .fetch_one(&mut *conn)
@@ -326,7 +375,12 @@ async fn interleaved_tenants_on_few_pgbouncer_connections_never_mix() {
         let (tenant, expected) = tenants[round % tenants.len()].clone();
         let tenancy = db.store.tenancy().clone();
         tasks.spawn(async move {
-            let mut tx = tenancy.begin(&tenant).await.unwrap();
+            // Writers' and readers' transactions interleave on the same server connections.
+            let mut tx = if round % 2 == 0 {
+                tenancy.begin(&tenant).await.unwrap()
+            } else {
+                tenancy.begin_read(&tenant).await.unwrap()
+            };
             tx.query("SELECT pg_sleep(0.002)")
                 .execute(tx.conn())
                 .await

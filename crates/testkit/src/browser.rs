@@ -150,6 +150,23 @@ pub async fn wait_for_text(client: &fantoccini::Client, needle: &str) -> String 
     panic!("{needle:?} never appeared; the page says: {text}");
 }
 
+/// Waits until the browser's address contains `needle`: a click that starts a navigation
+/// returns before the navigation ends, and a `goto` issued meanwhile can be overtaken by it.
+pub async fn wait_for_url(client: &fantoccini::Client, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut url = String::new();
+    while Instant::now() < deadline {
+        if let Ok(u) = client.current_url().await {
+            url = u.to_string();
+            if url.contains(needle) {
+                return url;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the browser never reached an address with {needle:?}; it is at {url}");
+}
+
 /// axe-core 4.14.1 (from the npm registry, vendored in this crate), run in the page: the
 /// serious and critical violations of WCAG 2.x A/AA rules, one line each.
 pub async fn accessibility_violations(client: &fantoccini::Client) -> Vec<String> {

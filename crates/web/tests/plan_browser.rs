@@ -11,7 +11,7 @@ use crate::sign_in_browser::sign_in;
 use chrono::Days;
 use comply360_domain::{IsolationMode, Tier};
 use comply360_testkit::browser::{
-    browser_sized, chromedriver, click, fill, judge_widths, press, wait_for_text,
+    browser_sized, chromedriver, click, fill, judge_widths, press, wait_for_text, wait_for_url,
 };
 use comply360_testkit::payments::payments_app;
 use comply360_testkit::{TEST_PASSWORD, TestDb, create_tenant_on, spawn_app};
@@ -162,6 +162,8 @@ async fn a_held_agency_pays_online_while_its_changes_are_paused() {
     wait_for_text(&a, "Card number").await;
     click(&a, "//button[normalize-space()='Pay']").await;
     // Stripe sends the browser back to the portal's address; the agency's own shows the rest.
+    // That return must have landed first, or it overtakes the visit below.
+    wait_for_url(&a, "paid=1").await;
     a.goto(&format!("{agency}/settings/plan?paid=1"))
         .await
         .unwrap();

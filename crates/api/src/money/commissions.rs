@@ -25,7 +25,7 @@ pub async fn list(
     QueryParams(filter): QueryParams<CommissionFilter>,
 ) -> Result<Json<Page<Commission>>, Problem> {
     let viewer = viewer(&state, &caller).await;
-    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let mut tx = state.store.tenancy().begin_read(caller.tenant()?).await?;
     let page = commissions::list(&mut tx, viewer, &filter).await?;
     tx.commit().await?;
     Ok(Json(page))

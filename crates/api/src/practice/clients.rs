@@ -22,7 +22,7 @@ pub async fn list(
     QueryParams(filter): QueryParams<ClientFilter>,
     fields: Fields<Client>,
 ) -> Result<Json<SparsePage<Client>>, Problem> {
-    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let mut tx = state.store.tenancy().begin_read(caller.tenant()?).await?;
     let page = clients::list(&mut tx, &filter).await?;
     tx.commit().await?;
     Ok(Json(fields.page(page)))

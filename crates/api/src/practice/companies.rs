@@ -19,7 +19,7 @@ pub async fn list(
     caller: Caller,
     QueryParams(filter): QueryParams<CompanyFilter>,
 ) -> Result<Json<Page<Company>>, Problem> {
-    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let mut tx = state.store.tenancy().begin_read(caller.tenant()?).await?;
     let page = companies::list(&mut tx, &filter).await?;
     tx.commit().await?;
     Ok(Json(page))

@@ -27,7 +27,7 @@ pub async fn list(
     caller: Caller,
     QueryParams(filter): QueryParams<ObligationFilter>,
 ) -> Result<Json<Page<Obligation>>, Problem> {
-    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let mut tx = state.store.tenancy().begin_read(caller.tenant()?).await?;
     let page = obligations::list(&mut tx, &filter, today()).await?;
     tx.commit().await?;
     Ok(Json(page))

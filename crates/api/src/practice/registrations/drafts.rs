@@ -23,7 +23,7 @@ pub async fn list(
     QueryParams(filter): QueryParams<RegistrationFilter>,
     fields: Fields<Registration>,
 ) -> Result<Json<SparsePage<Registration>>, Problem> {
-    let mut tx = state.store.tenancy().begin(caller.tenant()?).await?;
+    let mut tx = state.store.tenancy().begin_read(caller.tenant()?).await?;
     let page = registrations::list(&mut tx, &filter).await?;
     tx.commit().await?;
     Ok(Json(fields.page(page)))
