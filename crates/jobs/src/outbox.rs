@@ -4,7 +4,7 @@ use crate::event::{NewEvent, types};
 use crate::subscriptions::Subscriptions;
 use crate::{JobsError, Transport};
 use comply360_domain::{EventId, JobId};
-use comply360_store::{JOBS_CHANNEL, TenantTx};
+use comply360_store::TenantTx;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -48,21 +48,15 @@ impl Outbox {
         // the outbox as it is written; the RabbitMQ relay sets relayed_at after the confirm.
         let relayed = self.transport == Transport::Postgres;
         let tenant = tx.tenant_id().as_uuid();
-        // The workers' wake-up rides in the same statement where it can (see
-        // `TenantTx::wake_workers_within_statement`): one round trip fewer per event.
-        let wake = !handlers.is_empty() || !relayed;
-        let notify = (wake && tx.wake_workers_within_statement()).then(|| tenant.to_string());
         tx.query(
             "WITH e AS (
                 INSERT INTO outbox_events (tenant_id, id, event_type, schema_version,
                     aggregate_type, aggregate_id, actor_id, payload, relayed_at, traceparent)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9 THEN now() END, $13)
-                RETURNING id),
-             j AS (
-                INSERT INTO jobs (tenant_id, id, event_id, handler, max_attempts)
-                SELECT $1, j.id, e.id, j.handler, j.max_attempts
-                FROM e, unnest($10::uuid[], $11::text[], $12::int[]) AS j(id, handler, max_attempts))
-             SELECT pg_notify($15, $14) WHERE $14::text IS NOT NULL",
+                RETURNING id)
+             INSERT INTO jobs (tenant_id, id, event_id, handler, max_attempts)
+             SELECT $1, j.id, e.id, j.handler, j.max_attempts
+             FROM e, unnest($10::uuid[], $11::text[], $12::int[]) AS j(id, handler, max_attempts)",
         )
         .bind(tenant)
         .bind(id.as_uuid())
@@ -78,10 +72,12 @@ impl Outbox {
         .bind(&attempts)
         // The emitting span's trace, which the jobs continue.
         .bind(comply360_domain::trace_context::current())
-        .bind(notify)
-        .bind(JOBS_CHANNEL)
         .execute(tx.conn())
         .await?;
+        // Jobs to run, or an event for the relay: the workers are woken once this commits.
+        if !handlers.is_empty() || !relayed {
+            tx.wake_workers_on_commit();
+        }
         Ok(id)
     }
 }

@@ -297,16 +297,21 @@ async fn context_does_not_outlive_the_transaction() {
             after, None,
             "{mode}: tenant context must end with the transaction"
         );
-        let (open, read_only_now): (bool, String) = sqlx::query_as(
-            "SELECT now() <> statement_timestamp(), current_setting('transaction_read_only')",
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-        assert!(
-            !open,
+        // A savepoint is refused outside a transaction block (25P01).
+        let outside = sqlx::query("SAVEPOINT probe")
+            .execute(&mut *conn)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            sqlstate(&outside),
+            "25P01",
             "{mode}: the connection is lent outside any transaction"
         );
+        let read_only_now: String =
+            sqlx::query_scalar("SELECT current_setting('transaction_read_only')")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
         assert_eq!(
             read_only_now, "off",
             "{mode}: read-only ends with the transaction"

@@ -162,8 +162,10 @@ async fn a_held_agency_pays_online_while_its_changes_are_paused() {
     wait_for_text(&a, "Card number").await;
     click(&a, "//button[normalize-space()='Pay']").await;
     // Stripe sends the browser back to the portal's address; the agency's own shows the rest.
-    // That return must have landed first, or it overtakes the visit below.
-    wait_for_url(&a, "paid=1").await;
+    // That return must have landed first, or it overtakes the visit below. It lands on the
+    // portal's own address, which sends an unsigned visitor to sign in with the return as
+    // `next` (`…/login?next=%2Fsettings%2Fplan%3Fpaid%3D1`): either way the address says paid.
+    wait_for_url(&a, "paid").await;
     a.goto(&format!("{agency}/settings/plan?paid=1"))
         .await
         .unwrap();

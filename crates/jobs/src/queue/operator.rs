@@ -144,7 +144,7 @@ pub async fn retry_dead(
         .await?;
     let count: i64 = rows.try_get(0)?;
     if count > 0 {
-        tx.wake_workers_on_commit().await?;
+        tx.wake_workers_on_commit();
     }
     Ok(u64::try_from(count).unwrap_or(0))
 }

@@ -14,6 +14,7 @@ mod cache;
 mod filtered;
 mod tenant;
 mod tx;
+mod wakes;
 
 pub use filtered::Filtered;
 pub use tenant::Tenant;
@@ -61,6 +62,8 @@ struct Inner {
     calendar: Mutex<Option<(Arc<BusinessCalendar>, std::time::Instant)>>,
     stop: CancellationToken,
     maintenance: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The job workers' wake-ups, sent after commits.
+    wakes: Arc<wakes::Wakes>,
 }
 
 /// Cheap to clone; shared by every request handler.
@@ -96,11 +99,13 @@ impl Tenancy {
             .acquire_timeout(config.limits.acquire_timeout)
             .connect_lazy_with(opts);
         let registry = PoolRegistry::new(config.limits);
+        let wakes = wakes::Wakes::new(catalog.clone());
         Tenancy {
             inner: Arc::new(Inner {
                 config,
                 main,
                 catalog,
+                wakes,
                 registry,
                 primary,
                 servers: Mutex::new(HashMap::new()),

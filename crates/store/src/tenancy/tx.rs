@@ -9,7 +9,7 @@ use comply360_domain::plans::Plan;
 use comply360_domain::{TenantId, Tier};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::{Query, QueryAs, QueryScalar};
-use sqlx::{FromRow, PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{FromRow, PgConnection, Postgres, Transaction};
 use std::sync::Arc;
 
 /// A transaction inside one tenant's namespace with its context set. Dropping it rolls back.
@@ -21,10 +21,9 @@ pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
     tenant_id: TenantId,
     persistent: bool,
-    /// Where the job workers listen when this transaction runs in another database (a
-    /// database-mode tenant): NOTIFY is per database, so the wake-up is sent there after
-    /// the commit. `None` when the transaction already runs in the app database.
-    wake_via: Option<PgPool>,
+    /// Where the job workers' wake-up goes once this transaction commits
+    /// ([`TenantTx::wake_workers_on_commit`]).
+    wakes: Arc<super::wakes::Wakes>,
     wake_requested: bool,
     /// The business days of this transaction: the Act's holidays and the platform's declared
     /// ones, as of its start.
@@ -101,31 +100,11 @@ impl TenantTx {
     }
 
     /// Wakes the job workers once this transaction commits (and never if it rolls back).
-    /// In the app database the NOTIFY is part of the transaction; for a tenant database it
-    /// is sent to the app database right after the commit. A lost wake-up only delays the
-    /// work until the workers' next sweep.
-    pub async fn wake_workers_on_commit(&mut self) -> Result<(), StoreError> {
-        if self.wake_workers_within_statement() {
-            let tenant = self.tenant_id.to_string();
-            self.query("SELECT pg_notify($1, $2)")
-                .bind(JOBS_CHANNEL)
-                .bind(tenant)
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Like [`TenantTx::wake_workers_on_commit`], for a caller about to run a statement of
-    /// its own, which can carry the NOTIFY and save a round trip: true when that statement
-    /// must add `pg_notify(JOBS_CHANNEL, <tenant id>)` (this transaction runs in the app
-    /// database, where a NOTIFY inside it is delivered at its commit, and none was asked
-    /// for yet); false when nothing more is needed (already asked for, or a tenant
-    /// database, whose wake-up is sent to the app database after the commit).
-    pub fn wake_workers_within_statement(&mut self) -> bool {
-        let first = !self.wake_requested;
+    /// The wake-up is sent right after the commit, coalesced with other agencies' (see
+    /// `wakes`: a `NOTIFY` inside the transaction would serialise every writer's commit). A
+    /// lost wake-up only delays the work until the workers' next sweep.
+    pub fn wake_workers_on_commit(&mut self) {
         self.wake_requested = true;
-        first && self.wake_via.is_none()
     }
 
     /// Commits, to completion even if the caller is dropped meanwhile (see [`crate::txn`]).
@@ -140,15 +119,8 @@ impl TenantTx {
         }
         crate::txn::to_completion(async move {
             self.tx.commit().await?;
-            if let (true, Some(pool)) = (self.wake_requested, &self.wake_via) {
-                let sent = sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(JOBS_CHANNEL)
-                    .bind(self.tenant_id.to_string())
-                    .execute(pool)
-                    .await;
-                if let Err(err) = sent {
-                    tracing::debug!(error = %err, tenant = %self.tenant_id, "job wake-up not sent; the sweep will find the work");
-                }
+            if self.wake_requested {
+                self.wakes.after_commit(self.tenant_id);
             }
             Ok(())
         })
@@ -221,11 +193,7 @@ impl Tenancy {
             tx,
             tenant_id: record.id,
             persistent: !self.inner.config.behind_pgbouncer,
-            wake_via: record
-                .placement
-                .database
-                .as_ref()
-                .map(|_| self.inner.catalog.clone()),
+            wakes: self.inner.wakes.clone(),
             wake_requested: false,
             calendar,
             tier: record.tier,
