@@ -82,3 +82,75 @@ async fn the_listener_hears_reconnects_says_so_and_closes_when_stopped() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The job workers' wake-up: heard once a transaction that asked for it commits (in every
+/// isolation mode, a tenant database's included, on the app database), coalesced, and never
+/// for one that rolled back.
+#[tokio::test]
+async fn committed_work_wakes_the_workers_and_rolled_back_work_does_not() {
+    use comply360_domain::IsolationMode;
+    use comply360_store::JOBS_CHANNEL;
+    use std::collections::HashSet;
+
+    let db = TestDb::new().await;
+    let stop = CancellationToken::new();
+    let mut listener = Listener::new(
+        "wake listener",
+        db.store.listen_options(),
+        &[JOBS_CHANNEL],
+        stop.clone(),
+    );
+    assert_eq!(next(&mut listener).await, Some(Heard::Connected));
+    let tenancy = db.store.tenancy();
+    let mut committing = Vec::new();
+    for (slug, mode) in [
+        ("wake-p", IsolationMode::Pooled),
+        ("wake-s", IsolationMode::Schema),
+        ("wake-d", IsolationMode::Database),
+    ] {
+        let rec = db.tenant(slug, mode).await;
+        committing.push(tenancy.resolve(&rec.slug).await.unwrap());
+    }
+    let rec = db.tenant("wake-r", IsolationMode::Pooled).await;
+    let rolled_back = tenancy.resolve(&rec.slug).await.unwrap();
+    let mut tx = tenancy.begin(&rolled_back).await.unwrap();
+    tx.wake_workers_on_commit();
+    tx.rollback().await.unwrap();
+
+    // Thirty commits at once over the three agencies.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..30 {
+        let tenant = committing[i % committing.len()].clone();
+        let tenancy = tenancy.clone();
+        tasks.spawn(async move {
+            let mut tx = tenancy.begin(&tenant).await.unwrap();
+            tx.wake_workers_on_commit();
+            tx.commit().await.unwrap();
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let expected: HashSet<String> = committing.iter().map(|t| t.id().to_string()).collect();
+    let mut woken = HashSet::new();
+    let mut notifications = 0;
+    while woken != expected {
+        match next(&mut listener).await {
+            Some(Heard::Notification { payload, .. }) => {
+                notifications += 1;
+                assert_ne!(
+                    payload,
+                    rolled_back.id().to_string(),
+                    "a rolled-back transaction woke the workers"
+                );
+                woken.insert(payload);
+            }
+            other => panic!("expected a wake-up, heard {other:?}"),
+        }
+    }
+    assert!(
+        notifications <= 30,
+        "{notifications} wake-ups for 30 commits"
+    );
+    stop.cancel();
+}
