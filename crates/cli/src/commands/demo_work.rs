@@ -224,19 +224,28 @@ pub async fn fill(
         today,
     )
     .await?;
+    let (done, owner) = &ids[2];
+    let surname = owner.split(' ').next_back().unwrap_or("Demo");
+    let number = format!("{}/{:06}/07", today.year(), 420_042);
+    let name = format!("{surname} Holdings (Pty) Ltd");
+    // A real PDF with a text layer, so the documents pipeline reads and previews it like a
+    // registry's certificate.
+    let pdf = comply360_fixtures::pdf_with_text(&[&[
+        "Companies and Intellectual Property Commission",
+        "CoR 14.3 Registration Certificate (demonstration)",
+        &format!("Enterprise number: {number}"),
+        &format!("Enterprise name: {name}"),
+    ]]);
     let certificate = Attachment {
         file_name: "CoR14.3.pdf".into(),
         content_type: "application/pdf".into(),
-        content_base64: base64::engine::general_purpose::STANDARD
-            .encode(b"%PDF-1.4\n% demo CoR 14.3 registration certificate\n%%EOF\n"),
+        content_base64: base64::engine::general_purpose::STANDARD.encode(pdf),
     };
-    let (done, owner) = &ids[2];
-    let surname = owner.split(' ').next_back().unwrap_or("Demo");
     let mut approve = action("approve", "");
     approve.outcome = Some(OutcomeInput {
         reference: Some("CIPC-REF-2026-0042".into()),
-        registration_number: Some(format!("{}/{:06}/07", today.year(), 420_042)),
-        name: Some(format!("{surname} Holdings (Pty) Ltd")),
+        registration_number: Some(number),
+        name: Some(name),
         decided_on: Some(today - Days::new(1)),
         certificate: Some(certificate),
         ..OutcomeInput::default()
