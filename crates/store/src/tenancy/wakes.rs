@@ -43,19 +43,43 @@ impl Wakes {
             pending.insert(tenant) && pending.len() == 1
         };
         if start {
-            let wakes = Arc::clone(self);
-            tokio::spawn(async move { wakes.send().await });
+            let mut sending = Sending {
+                wakes: Arc::clone(self),
+                taken: false,
+            };
+            tokio::spawn(async move { sending.run().await });
         }
     }
 
-    async fn send(&self) {
-        let tenants: Vec<String> = {
-            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            std::mem::take(&mut *pending)
-                .into_iter()
-                .map(|t| t.to_string())
-                .collect()
-        };
+    fn take(&self) -> Vec<String> {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut *pending)
+            .into_iter()
+            .map(|t| t.to_string())
+            .collect()
+    }
+}
+
+/// One send. Dropped before it ran (its runtime shutting down), it still empties the pending
+/// set, so the next commit starts a send of its own instead of waiting behind one that never
+/// comes; what it held is left to the sweep.
+struct Sending {
+    wakes: Arc<Wakes>,
+    taken: bool,
+}
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        if !self.taken {
+            self.wakes.take();
+        }
+    }
+}
+
+impl Sending {
+    async fn run(&mut self) {
+        let tenants = self.wakes.take();
+        self.taken = true;
         if tenants.is_empty() {
             return;
         }
@@ -63,7 +87,7 @@ impl Wakes {
         let sent = sqlx::query("SELECT pg_notify($1, t) FROM unnest($2::text[]) AS t")
             .bind(JOBS_CHANNEL)
             .bind(&tenants)
-            .execute(&self.pool)
+            .execute(&self.wakes.pool)
             .await;
         if let Err(err) = sent {
             tracing::debug!(error = %err, agencies = tenants.len(), "job wake-up not sent; the sweep will find the work");
