@@ -35,6 +35,7 @@ pub mod platform;
 pub mod practice;
 pub mod privacy;
 pub mod problem;
+pub mod responses;
 mod router;
 pub mod routes;
 pub mod sparse;

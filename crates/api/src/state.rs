@@ -3,6 +3,7 @@
 //! lists them all.
 
 use crate::metrics::traffic::TenantLabels;
+use crate::responses::Responses;
 use comply360_documents::Documents;
 use comply360_identity::Identity;
 use comply360_identity::ratelimit::{Quota, RateLimiter};
@@ -31,6 +32,9 @@ pub struct HttpSettings {
     /// Agencies with a `tenant` label of their own on the request metrics (the busiest);
     /// the rest are `other`.
     pub metrics_tenant_labels: usize,
+    /// Bytes of list answers kept by the agencies' data versions (`crate::responses`); 0
+    /// keeps none.
+    pub response_cache_bytes: u64,
 }
 
 impl Default for HttpSettings {
@@ -46,6 +50,7 @@ impl Default for HttpSettings {
             },
             trust_proxy: false,
             metrics_tenant_labels: 20,
+            response_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -94,6 +99,8 @@ pub struct Services {
     pub platform_billing: PlatformBilling,
     /// Which agencies the request metrics name (`crate::metrics::traffic`).
     pub tenant_labels: Arc<TenantLabels>,
+    /// List answers kept by the agencies' data versions.
+    pub responses: Arc<Responses>,
 }
 
 impl AppState {
@@ -107,6 +114,7 @@ impl AppState {
         AppState(Arc::new(Services {
             store,
             tenant_labels: Arc::new(TenantLabels::new(settings.metrics_tenant_labels)),
+            responses: Arc::new(Responses::new(settings.response_cache_bytes)),
             settings: Arc::new(settings),
             resilience: Resilience::new(CallPolicy::default()),
             outbox,

@@ -20,6 +20,7 @@ mod identity_isolation;
 mod openapi;
 mod practice;
 mod practice_isolation;
+mod responses;
 mod search_dashboard;
 mod shared_limits;
 mod surface;

@@ -164,6 +164,9 @@ pub struct Settings {
     /// Agencies with a `tenant` label of their own on the request metrics: the busiest; the
     /// rest are counted as `other`.
     pub metrics_tenant_labels: usize,
+    /// MiB of list answers each process keeps by the agencies' data versions, served again
+    /// while an agency's data is unchanged (0 keeps none).
+    pub response_cache_mib: u64,
     /// Email and SMS transports (`COMPLY360_EMAIL_TRANSPORT`, `COMPLY360_SMTP_HOST`, ...).
     #[serde(flatten)]
     pub notify: NotifySettings,
@@ -248,6 +251,7 @@ impl Default for Settings {
             billing_grace_days: 14,
             metrics_token: None,
             metrics_tenant_labels: 20,
+            response_cache_mib: 64,
             notify: NotifySettings {
                 // Empty: `mailbox/` inside the data directory (resolved in `load`).
                 mailbox_dir: PathBuf::new(),
@@ -435,6 +439,7 @@ impl Settings {
                 .unwrap_or(Quota::per_minute(1, 10)),
             trust_proxy: self.trust_proxy,
             metrics_tenant_labels: self.metrics_tenant_labels,
+            response_cache_bytes: self.response_cache_mib.saturating_mul(1024 * 1024),
         }
     }
 

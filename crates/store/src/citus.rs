@@ -13,8 +13,10 @@
 //!   refuses them on the distribution column; a column list without it is fine);
 //! * no exclusion constraint without `tenant_id`, and no `ON UPDATE CASCADE` of the key;
 //! * triggers run on the shards only with `citus.enable_unsafe_triggers`, which is safe when a
-//!   trigger touches nothing but its own row: the triggers are listed so that a new one is
-//!   looked at ([`ROW_LOCAL_TRIGGER_FUNCTIONS`]).
+//!   trigger touches nothing but its own row, or only rows of its own row's `tenant_id` in a
+//!   colocated table (on the same node, routed by the distribution column): the triggers are
+//!   listed so that a new one is looked at ([`ROW_LOCAL_TRIGGER_FUNCTIONS`],
+//!   [`COLOCATED_TRIGGER_FUNCTIONS`]).
 
 use crate::StoreError;
 use crate::lint::Violation;
@@ -22,6 +24,11 @@ use sqlx::PgConnection;
 
 /// Trigger functions known to change only the row they fire on (BEFORE ROW, `NEW` only).
 pub const ROW_LOCAL_TRIGGER_FUNCTIONS: [&str; 2] = ["touch_updated_at", "clients_relationship_end"];
+
+/// Trigger functions known to write only their row's agency's row of a colocated table, keyed
+/// by the row's `tenant_id` (ROW triggers): the data version
+/// (`migrations/tenant/0017_data_version.sql`).
+pub const COLOCATED_TRIGGER_FUNCTIONS: [&str; 1] = ["bump_data_version"];
 
 const CITUS_SQL: &str = r#"
 WITH t AS (
@@ -67,12 +74,13 @@ SELECT t.relname, format('exclusion constraint %s does not include tenant_id', k
   FROM t JOIN pg_constraint k ON k.conrelid = t.oid AND k.contype = 'x'
  WHERE NOT (t.tid = ANY (k.conkey))
 UNION ALL
-SELECT t.relname, format('trigger %s runs %s, not known to touch only its own row', g.tgname, p.proname)
+SELECT t.relname, format('trigger %s runs %s, not known to touch only its own row or its agency''s colocated rows', g.tgname, p.proname)
   FROM t JOIN pg_trigger g ON g.tgrelid = t.oid AND NOT g.tgisinternal
   JOIN pg_proc p ON p.oid = g.tgfoid
- WHERE NOT (p.proname = ANY ($2))
-    -- BEFORE (bit 1) and FOR EACH ROW (bit 0): anything else reaches beyond its row.
-    OR (g.tgtype & 3) <> 3
+    -- BEFORE (bit 1) and FOR EACH ROW (bit 0): anything else reaches beyond its row ...
+ WHERE NOT ((p.proname = ANY ($2) AND (g.tgtype & 3) = 3)
+    -- ... unless it writes its row's agency's row of a colocated table (FOR EACH ROW).
+         OR (p.proname = ANY ($3) AND (g.tgtype & 1) = 1))
 ORDER BY 1, 2
 "#;
 
@@ -84,6 +92,7 @@ pub async fn distribution_problems(
     let rows: Vec<(String, String)> = sqlx::query_as(CITUS_SQL)
         .bind(schema)
         .bind(&ROW_LOCAL_TRIGGER_FUNCTIONS[..])
+        .bind(&COLOCATED_TRIGGER_FUNCTIONS[..])
         .fetch_all(&mut *conn)
         .await?;
     Ok(rows

@@ -44,7 +44,7 @@ pub mod txn;
 
 pub use error::StoreError;
 pub use store::{Store, StoreSettings};
-pub use tenancy::{JOBS_CHANNEL, Tenancy, Tenant, TenantTx};
+pub use tenancy::{DataVersion, JOBS_CHANNEL, Tenancy, Tenant, TenantTx};
 
 /// Role that owns every table and runs migrations. Forced RLS filters it too.
 pub const OWNER_ROLE: &str = "c360_owner";

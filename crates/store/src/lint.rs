@@ -2,7 +2,10 @@
 //!
 //! Every table (except our `c360_*` bookkeeping) must have `tenant_id uuid NOT NULL`, a primary
 //! key and every unique index and foreign key led by `tenant_id`, and RLS enabled and forced
-//! with the `tenant_isolation` policy on `app.tenant_id`, for reads and writes. It reads only
+//! with the `tenant_isolation` policy on `app.tenant_id`, for reads and writes. Once the
+//! namespace keeps a data version (`migrations/tenant/0017_data_version.sql`), every table but
+//! the machinery's ([`UNVERSIONED`]) must move it when it changes, or a cached answer would
+//! outlive the data it was computed from. It reads only
 //! `pg_catalog`, filtered by the namespace, so it stays fast with thousands of schemas: the
 //! namespace's relations are found through `pg_depend` (each relation depends on its schema,
 //! and that catalog is indexed by what is depended on), because `pg_class` has no index on
@@ -24,6 +27,26 @@ impl std::fmt::Display for Violation {
         write!(f, "{}: {}", self.table, self.problem)
     }
 }
+
+/// The tables whose changes do not move the agency's data version: the machinery's (queue,
+/// outbox, inbox, idempotency, audit, credentials and sessions, deliveries), which no cached
+/// answer reads and which change on almost every request or job. Kept in step with the
+/// migration that put the trigger on every other table.
+pub const UNVERSIONED: &[&str] = &[
+    "api_keys",
+    "audit_log",
+    "data_version",
+    "idempotency_keys",
+    "inbox",
+    "jobs",
+    "notification_messages",
+    "outbox_events",
+    "payment_notifications",
+    "recovery_codes",
+    "refresh_tokens",
+    "sessions",
+    "user_tokens",
+];
 
 const LINT_SQL: &str = r#"
 WITH namespace_relations AS (
@@ -80,6 +103,17 @@ UNION ALL
 SELECT t.relname, format('policy %s would let rows through beside tenant_isolation', p.polname)
   FROM t JOIN pol p ON p.polrelid = t.oid
  WHERE p.polname <> 'tenant_isolation' AND p.polpermissive
+UNION ALL
+SELECT t.relname, 'no deferred data_version trigger (changes here would not move the agency''s data version)'
+  FROM t
+ WHERE EXISTS (SELECT 1 FROM t v WHERE v.relname = 'data_version')
+   AND t.relname <> ALL ($2)
+   AND NOT EXISTS (
+        SELECT 1 FROM pg_trigger g JOIN pg_proc f ON f.oid = g.tgfoid
+         WHERE g.tgrelid = t.oid AND g.tgname = 'data_version' AND f.proname = 'bump_data_version'
+           AND g.tgdeferrable AND g.tginitdeferred AND g.tgenabled <> 'D'
+           -- FOR EACH ROW (1), INSERT (4), DELETE (8), UPDATE (16)
+           AND (g.tgtype & 29) = 29)
 ORDER BY 1, 2
 "#;
 
@@ -90,6 +124,7 @@ pub async fn lint_namespace(
 ) -> Result<Vec<Violation>, StoreError> {
     let rows: Vec<(String, String)> = sqlx::query_as(LINT_SQL)
         .bind(schema)
+        .bind(UNVERSIONED)
         .fetch_all(&mut *conn)
         .await?;
     Ok(rows

@@ -2,7 +2,7 @@
 //! mode (DESIGN.md section 3; issue "Must show": isolation tests).
 
 use comply360_domain::IsolationMode;
-use comply360_store::{Store, TenantTx};
+use comply360_store::{Store, Tenancy, Tenant, TenantTx};
 use comply360_testkit::pgbouncer::PgBouncer;
 use comply360_testkit::{TestDb, test_cluster};
 use sqlx::{Connection, Row};
@@ -215,6 +215,115 @@ async fn isolation_suite(store: &Store, mode: IsolationMode, tag: &str) {
     let res = sqlx::raw_sql("RESET row_security").execute(&mut raw).await;
     assert!(res.is_ok());
     raw.close().await.unwrap();
+
+    data_version_suite(t, &a, &b, mode).await;
+}
+
+/// The agency's data version as a new read-only transaction sees it.
+async fn data_version(t: &Tenancy, tenant: &Tenant) -> i64 {
+    let mut tx = t.begin_read(tenant).await.unwrap();
+    let v = tx.data_version().await.unwrap();
+    assert_eq!(v.tenant, tenant.id());
+    tx.commit().await.unwrap();
+    v.counter()
+}
+
+/// The suite's fifth part, the data version (migrations/tenant/0017_data_version.sql): a
+/// committed change moves its agency's version on once, whatever it wrote; a rollback moves
+/// nothing; a read sees the version and the rows of one snapshot; one agency never reads or
+/// moves another's.
+async fn data_version_suite(t: &Tenancy, a: &Tenant, b: &Tenant, mode: IsolationMode) {
+    let (a0, b0) = (data_version(t, a).await, data_version(t, b).await);
+    assert!(
+        a0 > 0,
+        "{mode}: A's clients were added, so its version moved"
+    );
+
+    let mut tx = t.begin(a).await.unwrap();
+    let id = add_client(&mut tx, "A three").await;
+    add_client(&mut tx, "A four").await;
+    tx.query("UPDATE clients SET email = 'three@a.example' WHERE id = $1")
+        .bind(id)
+        .execute(tx.conn())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        data_version(t, a).await,
+        a0 + 1,
+        "{mode}: once per transaction"
+    );
+    assert_eq!(data_version(t, b).await, b0, "{mode}: B's version stays");
+
+    let mut tx = t.begin(a).await.unwrap();
+    add_client(&mut tx, "rolled back").await;
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        data_version(t, a).await,
+        a0 + 1,
+        "{mode}: a rollback moves nothing"
+    );
+
+    // A reader keeps its snapshot: the version and the rows it reads are of one moment.
+    let mut reader = t.begin_read(a).await.unwrap();
+    let before = reader.data_version().await.unwrap();
+    let count = "SELECT count(*) FROM clients";
+    let seen: i64 = reader
+        .query_scalar(count)
+        .fetch_one(reader.conn())
+        .await
+        .unwrap();
+    let mut tx = t.begin(a).await.unwrap();
+    add_client(&mut tx, "A five").await;
+    tx.commit().await.unwrap();
+    assert_eq!(reader.data_version().await.unwrap(), before, "{mode}");
+    let still: i64 = reader
+        .query_scalar(count)
+        .fetch_one(reader.conn())
+        .await
+        .unwrap();
+    assert_eq!(
+        still, seen,
+        "{mode}: the reader's rows are those of its version"
+    );
+    reader.commit().await.unwrap();
+    assert_eq!(data_version(t, a).await, a0 + 2);
+
+    // Concurrent writers of one agency each move it on: none is lost.
+    let writers = (0..6).map(|i| async move {
+        let mut tx = t.begin(a).await.unwrap();
+        add_client(&mut tx, &format!("concurrent {i}")).await;
+        tx.commit().await.unwrap();
+    });
+    futures::future::join_all(writers).await;
+    assert_eq!(data_version(t, a).await, a0 + 8, "{mode}: no move is lost");
+
+    // A sees only its own version's row, and cannot write B's.
+    let mut tx = t.begin(a).await.unwrap();
+    let rows: Vec<Uuid> = tx
+        .query_scalar("SELECT tenant_id FROM data_version")
+        .fetch_all(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [a.id().as_uuid()],
+        "{mode}: A reads its own version only"
+    );
+    let err = tx
+        .query("INSERT INTO data_version (tenant_id, version) VALUES ($1, 1000)")
+        .bind(b.id().as_uuid())
+        .execute(tx.conn())
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "42501", "{mode}: A cannot set B's version");
+    tx.rollback().await.unwrap();
+    assert_eq!(data_version(t, b).await, b0);
+
+    // A writing transaction cannot name a version: it would not cover its own changes.
+    let mut tx = t.begin(a).await.unwrap();
+    assert!(tx.data_version().await.is_err(), "{mode}");
+    tx.rollback().await.unwrap();
 }
 
 async fn app_connection(

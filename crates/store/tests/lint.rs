@@ -19,8 +19,8 @@ async fn every_real_namespace_keeps_the_contract() {
     // 0004: identity (6); 0005: practice (6); 0006: idempotency (1); 0008: documents (4);
     // 0010: registration_prices, commission_rules; 0011: odoo_links; 0013: payments (7:
     // invoice_counters, invoices, invoice_lines, payment_checkouts, payment_notifications,
-    // payments, credit_notes).
-    assert_eq!(tenant_table_count(&mut conn, "pooled").await.unwrap(), 39);
+    // payments, credit_notes); 0017: data_version.
+    assert_eq!(tenant_table_count(&mut conn, "pooled").await.unwrap(), 40);
     assert!(
         lint_namespace(&mut conn, "pooled")
             .await
@@ -47,6 +47,10 @@ async fn the_lint_names_each_violation() {
         CREATE POLICY tenant_isolation ON not_forced USING (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid)) WITH CHECK (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid));
         CREATE POLICY back_door ON not_forced USING (true);
         ALTER TABLE clients NO FORCE ROW LEVEL SECURITY;
+        DROP TRIGGER data_version ON registrations;
+        DROP TRIGGER data_version ON companies;
+        CREATE TRIGGER data_version AFTER INSERT ON companies
+            FOR EACH ROW EXECUTE FUNCTION bump_data_version();
         COMMIT;"#,
     )
     .execute(&mut *conn)
@@ -70,6 +74,9 @@ async fn the_lint_names_each_violation() {
         "wrong_keys: no tenant_isolation policy for all commands on app.tenant_id",
         "not_forced: row-level security is not forced",
         "not_forced: policy back_door would let rows through beside tenant_isolation",
+        "not_forced: no deferred data_version trigger (changes here would not move the agency's data version)",
+        "registrations: no deferred data_version trigger (changes here would not move the agency's data version)",
+        "companies: no deferred data_version trigger (changes here would not move the agency's data version)",
     ];
     for e in expect {
         assert!(found.iter().any(|f| f == e), "missing {e:?} in {found:#?}");

@@ -4,12 +4,14 @@ use super::{path_id, today};
 use crate::auth::caller::Caller;
 use crate::body::{JsonBody, QueryParams};
 use crate::problem::Problem;
-use crate::sparse::{Fields, SparsePage};
+use crate::responses::cached_list;
+use crate::sparse::Fields;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
 use comply360_practice::clients::{self, Client, ClientFilter, ClientInput, Contact, ContactInput};
 use comply360_practice::history::{self, HistoryEntry};
 use comply360_practice::import::{self, ImportOptions, ImportReport};
@@ -19,13 +21,14 @@ use serde_json::{Value, json};
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
+    uri: Uri,
     QueryParams(filter): QueryParams<ClientFilter>,
     fields: Fields<Client>,
-) -> Result<Json<SparsePage<Client>>, Problem> {
-    let mut tx = state.store.tenancy().begin_read(caller.tenant()?).await?;
-    let page = clients::list(&mut tx, &filter).await?;
-    tx.commit().await?;
-    Ok(Json(fields.page(page)))
+) -> Result<Response, Problem> {
+    cached_list(&state, caller.tenant()?, &uri, async |tx| {
+        Ok(fields.page(clients::list(tx, &filter).await?))
+    })
+    .await
 }
 
 crate::sparse::sparse_items!(Client);

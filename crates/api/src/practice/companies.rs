@@ -4,25 +4,27 @@ use super::{path_id, today};
 use crate::auth::caller::Caller;
 use crate::body::{JsonBody, QueryParams};
 use crate::problem::Problem;
+use crate::responses::cached_list;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
 use chrono::NaiveDate;
 use comply360_practice::companies::{self, Company, CompanyFilter, CompanyInput, PersonInput};
 use comply360_practice::history::{self, HistoryEntry};
-use comply360_practice::page::Page;
 use serde::Deserialize;
 
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
+    uri: Uri,
     QueryParams(filter): QueryParams<CompanyFilter>,
-) -> Result<Json<Page<Company>>, Problem> {
-    let mut tx = state.store.tenancy().begin_read(caller.tenant()?).await?;
-    let page = companies::list(&mut tx, &filter).await?;
-    tx.commit().await?;
-    Ok(Json(page))
+) -> Result<Response, Problem> {
+    cached_list(&state, caller.tenant()?, &uri, async |tx| {
+        Ok(companies::list(tx, &filter).await?)
+    })
+    .await
 }
 
 pub async fn create(

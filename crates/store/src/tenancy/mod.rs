@@ -18,7 +18,7 @@ mod wakes;
 
 pub use filtered::Filtered;
 pub use tenant::Tenant;
-pub use tx::{JOBS_CHANNEL, TenantTx};
+pub use tx::{DataVersion, JOBS_CHANNEL, TenantTx};
 
 use crate::catalog::TenantRecord;
 use crate::connect::ServerAddress;

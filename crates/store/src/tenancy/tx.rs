@@ -34,6 +34,27 @@ pub struct TenantTx {
     /// Opened `READ ONLY` ([`Tenancy::begin_read`]): PostgreSQL refuses any write in it, and
     /// its end is a `ROLLBACK` sent with the pool's check of the returned connection.
     read_only: bool,
+    /// Which namespace the agency's data is in (server, database, schema), as a tag: an
+    /// agency moved to another namespace starts another line of data versions.
+    place: u64,
+}
+
+/// The agency's data as one read-only transaction sees it, named: the agency, its namespace
+/// and the count of committed transactions that changed its data
+/// (`migrations/tenant/0017_data_version.sql`). Two transactions that read the same
+/// `DataVersion` see the same data, so what one computed from it the other may reuse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DataVersion {
+    pub tenant: TenantId,
+    place: u64,
+    counter: i64,
+}
+
+impl DataVersion {
+    /// How many committed transactions have changed the agency's data in this namespace.
+    pub fn counter(&self) -> i64 {
+        self.counter
+    }
 }
 
 /// What a transaction may do, and what its end waits for.
@@ -99,6 +120,28 @@ impl TenantTx {
         &mut self.tx
     }
 
+    /// The agency's [`DataVersion`] as this transaction sees it. Only a read-only transaction
+    /// ([`Tenancy::begin_read`]) can answer: it reads everything in one snapshot, so its
+    /// version names exactly what its other reads see. In a writing transaction the version
+    /// is refused, as it would not name what the transaction itself has changed.
+    pub async fn data_version(&mut self) -> Result<DataVersion, StoreError> {
+        if !self.read_only {
+            return Err(StoreError::Invalid(
+                "the data version is read in a read-only transaction (Tenancy::begin_read)".into(),
+            ));
+        }
+        let counter: Option<i64> = self
+            .query_scalar("SELECT version FROM data_version WHERE tenant_id = $1")
+            .bind(self.tenant_id.as_uuid())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(DataVersion {
+            tenant: self.tenant_id,
+            place: self.place,
+            counter: counter.unwrap_or(0),
+        })
+    }
+
     /// Wakes the job workers once this transaction commits (and never if it rolls back).
     /// The wake-up is sent right after the commit, coalesced with other agencies' (see
     /// `wakes`: a `NOTIFY` inside the transaction would serialise every writer's commit). A
@@ -141,10 +184,11 @@ impl Tenancy {
         self.begin_record_with(&tenant.record, Kind::Flushed).await
     }
 
-    /// A transaction that only reads (`BEGIN READ ONLY`): for the routes that answer
-    /// without changing anything, lists above all. A write in it fails ("cannot execute …
-    /// in a read-only transaction") instead of passing unnoticed; its
-    /// [`commit`](TenantTx::commit) costs no round trip of its own.
+    /// A transaction that only reads (`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`): for
+    /// the routes that answer without changing anything, lists above all. A write in it fails
+    /// ("cannot execute … in a read-only transaction") instead of passing unnoticed; every
+    /// read in it shares one snapshot, so its [`data_version`](TenantTx::data_version) names
+    /// what it reads; its [`commit`](TenantTx::commit) costs no round trip of its own.
     pub async fn begin_read(&self, tenant: &Tenant) -> Result<TenantTx, StoreError> {
         tenant.ensure_servable()?;
         self.begin_record_with(&tenant.record, Kind::ReadOnly).await
@@ -175,7 +219,7 @@ impl Tenancy {
         let begin = format!(
             "BEGIN{}; SELECT set_config('search_path', {}, true), set_config('app.tenant_id', {}, true){}",
             if kind == Kind::ReadOnly {
-                " READ ONLY"
+                " ISOLATION LEVEL REPEATABLE READ READ ONLY"
             } else {
                 ""
             },
@@ -198,6 +242,16 @@ impl Tenancy {
             calendar,
             tier: record.tier,
             read_only: kind == Kind::ReadOnly,
+            place: place_tag(record),
         })
     }
+}
+
+/// A tag for the namespace holding a tenant's data, stable for the life of the process.
+fn place_tag(record: &TenantRecord) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    let p = &record.placement;
+    (p.server_id, p.database.as_deref(), p.schema.as_str()).hash(&mut h);
+    h.finish()
 }

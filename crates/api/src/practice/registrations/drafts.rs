@@ -5,11 +5,13 @@ use super::super::{actor, path_id, today};
 use crate::auth::caller::Caller;
 use crate::body::{JsonBody, QueryParams};
 use crate::problem::Problem;
-use crate::sparse::{Fields, SparsePage};
+use crate::responses::cached_list;
+use crate::sparse::Fields;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::Response;
 use comply360_practice::registration_types::Validation;
 use comply360_practice::registrations::{
     self, NewDraft, Registration, RegistrationFilter, StepPatch,
@@ -20,13 +22,14 @@ use serde_json::Value;
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
+    uri: Uri,
     QueryParams(filter): QueryParams<RegistrationFilter>,
     fields: Fields<Registration>,
-) -> Result<Json<SparsePage<Registration>>, Problem> {
-    let mut tx = state.store.tenancy().begin_read(caller.tenant()?).await?;
-    let page = registrations::list(&mut tx, &filter).await?;
-    tx.commit().await?;
-    Ok(Json(fields.page(page)))
+) -> Result<Response, Problem> {
+    cached_list(&state, caller.tenant()?, &uri, async |tx| {
+        Ok(fields.page(registrations::list(tx, &filter).await?))
+    })
+    .await
 }
 
 crate::sparse::sparse_items!(Registration);
