@@ -6,7 +6,7 @@ use crate::support;
 use chrono::{Datelike, Duration as Days, NaiveDate, Utc, Weekday};
 use comply360_domain::IsolationMode;
 use comply360_domain::calendar::{BusinessCalendar, shipped_declared_holidays};
-use comply360_testkit::http::{Http, problem};
+use comply360_testkit::http::{Http, problem, problem_fields};
 use comply360_testkit::{TEST_PASSWORD, TestApp, TestDb, spawn_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -283,12 +283,7 @@ async fn adding_a_declared_holiday_moves_exactly_the_spanned_deadlines_in_every_
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&body);
     assert_eq!(fields, ["date", "name"], "{body}");
 
     // Declare the day: every agency recomputed, eight deadlines moved (three per agency,

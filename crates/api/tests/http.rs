@@ -3,6 +3,7 @@
 use comply360_api::metrics::traffic::TenantLabels;
 use comply360_domain::{IsolationMode, Slug, TenantStatus};
 use comply360_store::catalog;
+use comply360_testkit::http::problem_fields;
 use comply360_testkit::{TestDb, app_state, default_outbox, spawn_app, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -23,16 +24,6 @@ async fn get(
         req = req.header("X-Tenant", x);
     }
     req.send().await.unwrap()
-}
-
-/// The fields a validation problem names, in its order.
-fn error_fields(body: &Value) -> Vec<&str> {
-    body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect()
 }
 
 /// The shared problem checks, and the status and request id in the body.
@@ -377,7 +368,7 @@ async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
         .await
         .unwrap();
         let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-        let fields = error_fields(&body);
+        let fields = problem_fields(&body);
         assert_eq!(fields, ["client_id", "filing_path"], "{body}");
         assert_eq!(
             body["errors"][0]["message"],
@@ -393,7 +384,7 @@ async fn registrations_are_created_with_their_event_and_stay_in_their_tenant() {
     .await
     .unwrap();
     let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    let fields = error_fields(&body);
+    let fields = problem_fields(&body);
     assert_eq!(fields, ["client_id", "kind", "steps"]);
     assert!(
         body["errors"][1]["message"]

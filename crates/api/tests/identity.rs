@@ -6,7 +6,7 @@ use comply360_api::{Surface, routes::Access};
 use comply360_domain::IsolationMode;
 use comply360_identity::signing;
 use comply360_identity::totp::Totp;
-use comply360_testkit::http::{Http, problem};
+use comply360_testkit::http::{Http, problem, problem_fields};
 use comply360_testkit::{TEST_PASSWORD, TestDb, spawn_app, test_master_key};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -583,12 +583,7 @@ async fn bad_input_is_a_problem_with_field_errors_never_a_500() {
         .post(Some("bad"), "/api/v1/auth/login", None, json!({}))
         .await;
     let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&body);
     assert_eq!(fields, ["email", "password"]);
     let res = http
         .client
@@ -650,12 +645,7 @@ async fn bad_input_is_a_problem_with_field_errors_never_a_500() {
         )
         .await;
     let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&body);
     assert_eq!(fields, ["name", "expires_at"]);
     let res = http
         .send(

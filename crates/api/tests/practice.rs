@@ -20,7 +20,7 @@ use comply360_jobs::{Outbox, RetryPolicy, Runner, Subscriptions, Transport, Work
 use comply360_notify::NotifyEvents;
 use comply360_practice::filing::RegistryFiling;
 use comply360_practice::reminders::{ReminderSettings, sweep_tenant};
-use comply360_testkit::http::{Http, problem};
+use comply360_testkit::http::{Http, problem, problem_fields};
 use comply360_testkit::{TestApp, TestDb, spawn_app_with, test_identity};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -511,12 +511,7 @@ async fn a_private_company_is_registered_by_hand_recording_each_outcome() {
               Some(json!({"action": "approve", "outcome": {"reserved_name": "Another Name (Pty) Ltd"}})))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&body);
     assert_eq!(
         fields,
         ["outcome.reserved_name", "outcome.reservation_number"]
@@ -842,12 +837,7 @@ async fn wrong_transitions_are_refused_and_change_nothing() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["code"], "validation_failed");
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&body);
     for expected in [
         "steps.company_name.alternatives[0]",
         "steps.company_name.alternatives[2]",
@@ -1091,12 +1081,7 @@ async fn clients_companies_and_the_compliance_calendar() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&body);
     assert_eq!(
         fields,
         ["kind", "display_name", "email", "phone", "id_number"]
@@ -1183,12 +1168,7 @@ async fn clients_companies_and_the_compliance_calendar() {
     // A bad company is refused field by field.
     let (status, body) = a.call(Method::POST, "/api/v1/companies", &a.agent, Some(json!({"client_id": client, "company_type": "private_company", "name": "Karoo Sun", "registration_number": "2025-1", "people": [{"full_name": "X", "id_number": "8001015009088", "roles": ["boss"]}]}))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&body);
     assert_eq!(
         fields,
         [

@@ -82,6 +82,16 @@ pub async fn problem(res: Response, status: StatusCode, code: &str) -> Value {
     body
 }
 
+/// The fields a validation problem's `errors` name, in its order.
+pub fn problem_fields(body: &Value) -> Vec<&str> {
+    body["errors"]
+        .as_array()
+        .expect("a problem with errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("each error names its field"))
+        .collect()
+}
+
 /// Calls the API as `token` of `tenant`: the status and the body (JSON, or the text as a
 /// JSON string). The one way the crates' tests make an API call.
 pub async fn call(

@@ -116,6 +116,15 @@ pub async fn display_name(tx: &mut TenantTx, id: Uuid) -> Result<String, Practic
     Ok(repo::display_name(tx, id).await?)
 }
 
+/// The names of several clients at once (a list page's rows), by id; an id of no client of
+/// the agency is absent.
+pub async fn display_names(
+    tx: &mut TenantTx,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, PracticeError> {
+    Ok(repo::display_names(tx, ids).await?.into_iter().collect())
+}
+
 /// The first client (by name) that has an email address, if any.
 pub async fn first_with_email(tx: &mut TenantTx) -> Result<Option<Uuid>, PracticeError> {
     Ok(repo::first_with_email(tx).await?)

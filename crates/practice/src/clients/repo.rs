@@ -136,6 +136,17 @@ pub(crate) async fn display_name(tx: &mut TenantTx, id: Uuid) -> Result<String, 
         .await
 }
 
+pub(crate) async fn display_names(
+    tx: &mut TenantTx,
+    ids: &[Uuid],
+) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    tx.query_as("SELECT id, display_name FROM clients WHERE tenant_id = $1 AND id = ANY($2)")
+        .bind(tx.tenant_id().as_uuid())
+        .bind(ids)
+        .fetch_all(tx.conn())
+        .await
+}
+
 pub(crate) async fn first_with_email(tx: &mut TenantTx) -> Result<Option<Uuid>, sqlx::Error> {
     tx.query_scalar(
         "SELECT id FROM clients WHERE tenant_id = $1 AND email IS NOT NULL \

@@ -70,7 +70,7 @@ pub async fn list(
         limit: Some(25),
         ..RegistrationFilter::default()
     };
-    let mut tx = state.store.tenancy().begin(chrome.tenant()?).await?;
+    let mut tx = state.store.tenancy().begin_read(chrome.tenant()?).await?;
     let (page, error) = match registrations::list(&mut tx, &filter).await {
         Ok(page) => (page, None),
         Err(PracticeError::Invalid { issues, .. }) => (
@@ -82,16 +82,21 @@ pub async fn list(
         ),
         Err(e) => return Err(e.into()),
     };
-    let mut rows = Vec::new();
-    for r in &page.items {
-        let client = clients::display_name(&mut tx, r.client_id).await?;
-        rows.push(json!({
-            "id": r.id, "kind": type_title(r.kind.as_str()), "status": r.status,
-            "client": client, "due_on": r.due_on, "reference": r.registry_reference,
-            "updated_at": r.updated_at,
-        }));
-    }
+    // One query for the page's client names, not one per row.
+    let ids: Vec<Uuid> = page.items.iter().map(|r| r.client_id).collect();
+    let names = clients::display_names(&mut tx, &ids).await?;
     tx.commit().await?;
+    let rows: Vec<_> = page
+        .items
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id, "kind": type_title(r.kind.as_str()), "status": r.status,
+                "client": names.get(&r.client_id), "due_on": r.due_on,
+                "reference": r.registry_reference, "updated_at": r.updated_at,
+            })
+        })
+        .collect();
     let filtered = filter.status.is_some() || mine || filter.client_id.is_some();
     let statuses: Vec<&str> = comply360_practice::workflow::Status::ALL
         .iter()
