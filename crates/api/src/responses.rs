@@ -67,11 +67,6 @@ impl Responses {
         self.hits.load(Ordering::Relaxed)
     }
 
-    /// How many answers are kept now.
-    pub fn kept(&self) -> usize {
-        self.kept.as_ref().map_or(0, |k| k.len())
-    }
-
     fn get(&self, key: &Key) -> Option<Bytes> {
         let found = self.kept.as_ref()?.get(key);
         let outcome = if found.is_some() {
@@ -102,7 +97,7 @@ where
     let Some(kept) = &state.responses.kept else {
         let answer = read(&mut tx).await?;
         tx.commit().await?;
-        return json(&answer);
+        return Ok(axum::Json(&answer).into_response());
     };
     let key = Key {
         version: tx.data_version().await?,
@@ -123,10 +118,6 @@ where
     })?);
     kept.insert(key, body.clone());
     Ok(json_bytes(body))
-}
-
-fn json<T: Serialize>(answer: &T) -> Result<Response, Problem> {
-    Ok(axum::Json(answer).into_response())
 }
 
 fn json_bytes(body: Bytes) -> Response {
