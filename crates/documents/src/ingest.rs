@@ -1,10 +1,10 @@
 //! The hand-off from the practice: a document written inside a practice transaction (the
 //! registry's certificate, attached when an outcome is recorded) waits as bytes in
 //! `document_contents`, because the practice cannot reach storage from its transaction. The
-//! `documents.ingest` job, on the registration's events, moves each into encrypted storage,
-//! deletes its bytes from the table, and sends it through the same scan, text and checks as
-//! an upload (`document.uploaded`). The daily housekeeping does the same for anything left
-//! (documents stored before this capability existed).
+//! `documents.ingest` job, on the registration events that record an outcome, moves each into
+//! encrypted storage, deletes its bytes from the table, and sends it through the same scan,
+//! text and checks as an upload (`document.uploaded`). The daily housekeeping does the same
+//! for anything left (documents stored before this capability existed).
 //!
 //! Moving is idempotent: the object's key is the document's id, so a retry after a crash
 //! between the write and the commit overwrites the same object.
@@ -100,10 +100,13 @@ impl Handler for IngestHandedOff {
         "documents.ingest"
     }
 
-    /// A registry document is attached when an outcome is recorded (approval, completion),
-    /// each of which emits one of these.
+    /// A registry document is attached only when an outcome is recorded: an approval
+    /// (`registration.approved`) or a completion (which emits `registration.updated`). The
+    /// other registration events (a draft opened, submitted, rejected) never carry one, so
+    /// they schedule no job here: `registration.created` is the API's busiest write, and each
+    /// job row it would cost is written, claimed and finished for nothing.
     fn subscribes_to(&self) -> &'static [&'static str] {
-        &["registration.*"]
+        &[types::REGISTRATION_APPROVED, types::REGISTRATION_UPDATED]
     }
 
     async fn handle(&self, ctx: &mut JobContext<'_>) -> Result<(), HandlerError> {

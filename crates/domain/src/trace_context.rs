@@ -94,6 +94,36 @@ mod tests {
         }
     }
 
+    /// The outbox stores what `format` writes without a CHECK constraint (ARCHITECTURE.md
+    /// decision 78), so its shape is held here, leading zeros and flags included.
+    #[test]
+    fn every_written_traceparent_has_the_stored_shape() {
+        let hex = |s: &str| {
+            s.chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        };
+        for i in 1..=300u128 {
+            let trace = i.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834) >> (i % 120);
+            let sc = SpanContext::new(
+                TraceId::from_bytes(trace.max(1).to_be_bytes()),
+                SpanId::from_bytes((i as u64).rotate_left(i as u32).to_be_bytes()),
+                TraceFlags::new((i % 256) as u8),
+                false,
+                TraceState::default(),
+            );
+            let t = format(&sc);
+            let parts: Vec<&str> = t.split('-').collect();
+            assert_eq!(parts.len(), 4, "{t}");
+            assert_eq!(
+                (parts[0], parts[1].len(), parts[2].len(), parts[3].len()),
+                ("00", 32, 16, 2),
+                "{t}"
+            );
+            assert!(parts[1..].iter().all(|p| hex(p)), "{t}");
+            assert!(parse(&t).is_some(), "{t} is not read back");
+        }
+    }
+
     #[test]
     fn without_an_opentelemetry_layer_nothing_is_carried() {
         let span = tracing::info_span!("request");

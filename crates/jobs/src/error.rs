@@ -7,6 +7,8 @@ pub enum JobsError {
     Store(#[from] StoreError),
     #[error("event type {0:?} is not one this platform knows")]
     UnknownEventType(String),
+    #[error("aggregate type {0:?} is not a lower-case word (a-z and _, starting with a letter)")]
+    InvalidAggregateType(String),
     #[error("no job {0} in any tenant")]
     UnknownJob(String),
     #[error("job {id} is {state}, not dead: only dead letters can be retried")]

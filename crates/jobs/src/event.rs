@@ -123,6 +123,42 @@ pub fn matches(pattern: &str, event_type: &str) -> bool {
     }
 }
 
+/// The shapes of the names the outbox and the queue store. Every name is born in this
+/// crate's one writer ([`crate::Outbox::emit`]) or in a handler registered at start-up, and is
+/// checked there, before anything is written, instead of by CHECK constraints in the tables:
+/// PostgreSQL reads a constraint's pattern back from its catalogue text in every statement
+/// that writes the table, which cost the API's busiest write 6 % of its database work
+/// (ARCHITECTURE.md decision 78).
+pub mod names {
+    /// A lower-case letter, then only characters `rest` allows.
+    fn letter_then(s: &str, rest: impl Fn(char) -> bool) -> bool {
+        let mut chars = s.chars();
+        chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(rest)
+    }
+
+    /// A lower-case word: `registration`, `odoo_link`.
+    fn is_word(s: &str) -> bool {
+        letter_then(s, |c| c.is_ascii_lowercase() || c == '_')
+    }
+
+    /// `registration.created`: two or more words joined by dots.
+    pub fn is_event_type(s: &str) -> bool {
+        s.contains('.') && s.split('.').all(is_word)
+    }
+
+    /// `registration`: one word.
+    pub fn is_aggregate_type(s: &str) -> bool {
+        is_word(s)
+    }
+
+    /// `notify.events`: a letter, then letters, digits, `_` and `.`.
+    pub fn is_handler_name(s: &str) -> bool {
+        letter_then(s, |c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'
+        })
+    }
+}
+
 /// An event about to be emitted.
 #[derive(Clone, Debug)]
 pub struct NewEvent {
@@ -196,6 +232,48 @@ mod tests {
         assert!(matches("*", "tenant.moved"));
         assert!(!matches("registration.*", "registrations.created"));
         assert!(!matches("registration.created", "registration.createdx"));
+    }
+
+    #[test]
+    fn every_event_type_has_the_stored_shape() {
+        for t in types::ALL {
+            assert!(names::is_event_type(t), "{t}");
+        }
+        for bad in [
+            "registration",
+            "Registration.created",
+            "registration.",
+            ".created",
+            "a.b1",
+            "a..b",
+            "a.b-c",
+        ] {
+            assert!(!names::is_event_type(bad), "{bad}");
+        }
+        assert!(names::is_aggregate_type("odoo_link"));
+        for bad in ["", "Odoo", "odoo-link", "1odoo", "odoo.link", "_odoo"] {
+            assert!(!names::is_aggregate_type(bad), "{bad}");
+        }
+        for good in [
+            "notify.events",
+            "audit_trail",
+            "erp.sync",
+            "odoo2.push",
+            "a.",
+            "a..b",
+        ] {
+            assert!(names::is_handler_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "Notify",
+            "2fa",
+            ".events",
+            "notify-events",
+            "notify.Events",
+        ] {
+            assert!(!names::is_handler_name(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `emit`: an event and its jobs, written in the caller's transaction.
 
-use crate::event::{NewEvent, types};
+use crate::event::{NewEvent, names, types};
 use crate::subscriptions::Subscriptions;
 use crate::{JobsError, Transport};
 use comply360_domain::{EventId, JobId};
@@ -36,8 +36,15 @@ impl Outbox {
     /// they commit or roll back with the change that caused them. One round trip, plus a
     /// wake-up for the workers on the transaction's first emit.
     pub async fn emit(&self, tx: &mut TenantTx, event: NewEvent) -> Result<EventId, JobsError> {
+        // The tables hold these names without CHECK constraints: they are checked here
+        // (event::names, decision 78).
         if !types::ALL.contains(&event.event_type) {
             return Err(JobsError::UnknownEventType(event.event_type.to_owned()));
+        }
+        if !names::is_aggregate_type(event.aggregate_type) {
+            return Err(JobsError::InvalidAggregateType(
+                event.aggregate_type.to_owned(),
+            ));
         }
         let id = EventId::new();
         let subs = self.subscriptions.for_event(event.event_type);

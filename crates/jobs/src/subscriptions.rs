@@ -28,8 +28,9 @@ impl Subscriptions {
         }
     }
 
-    /// Adds a handler. Two handlers with one name would share an inbox, so that panics at
-    /// start-up rather than misbehaving later.
+    /// Adds a handler. Two handlers with one name would share an inbox, and a name of another
+    /// shape could not be stored in the queue (`event::names`), so either panics at start-up
+    /// rather than misbehaving later.
     pub fn with(mut self, handler: impl Handler) -> Subscriptions {
         self.add(Arc::new(handler));
         self
@@ -37,6 +38,10 @@ impl Subscriptions {
 
     pub fn add(&mut self, handler: Arc<dyn Handler>) {
         let name = handler.name();
+        assert!(
+            crate::event::names::is_handler_name(name),
+            "handler name {name:?} must be a lower-case letter, then letters, digits, _ and ."
+        );
         let policy = handler.retry_policy().unwrap_or(self.default_policy);
         let previous = self.by_name.insert(name, Subscription { handler, policy });
         assert!(previous.is_none(), "two handlers are named {name}");
