@@ -1,7 +1,7 @@
 //! Opening the store the way the settings say: the embedded cluster, or `DATABASE_URL`.
 
 use crate::cli::GlobalArgs;
-use crate::settings::Settings;
+use crate::settings::{PoolUse, Settings};
 use anyhow::Context;
 use comply360_store::bootstrap::RolePasswords;
 use comply360_store::connect::{ServerAddress, ServerUrl};
@@ -20,8 +20,22 @@ pub struct Runtime {
 impl Runtime {
     /// `maintenance`: listen for catalog changes and sweep pools (long-running commands).
     pub async fn open(global: &GlobalArgs, maintenance: bool) -> anyhow::Result<Runtime> {
+        Runtime::open_for(global, maintenance, PoolUse::RequestsAndJobs).await
+    }
+
+    /// As [`Runtime::open`], for a process whose pool `pool_use` says who shares (its size,
+    /// unless set, follows from that: [`Settings::main_pool_size`]).
+    pub async fn open_for(
+        global: &GlobalArgs,
+        maintenance: bool,
+        pool_use: PoolUse,
+    ) -> anyhow::Result<Runtime> {
         let settings = Settings::load(global)?;
-        let (store_settings, cluster) = match &settings.database_url {
+        let pool = settings.main_pool_size(
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+            pool_use,
+        );
+        let (mut store_settings, cluster) = match &settings.database_url {
             Some(url) => (external(&settings, url.expose())?, None),
             None => {
                 let mut opts = EmbeddedOptions::new(&settings.data_dir);
@@ -33,6 +47,7 @@ impl Runtime {
                 (s, Some(cluster))
             }
         };
+        store_settings.main_pool_size = pool;
         let store_settings = StoreSettings {
             maintenance,
             ..store_settings
@@ -98,7 +113,6 @@ fn apply(settings: &Settings, s: &mut StoreSettings) -> anyhow::Result<()> {
             })
         })
         .transpose()?;
-    s.main_pool_size = settings.db_pool_main;
     s.limits = PoolLimits {
         budget: settings.db_pool_budget,
         per_database: settings.db_pool_per_database,

@@ -162,6 +162,7 @@ fn a_bad_setting_names_its_variable_or_key() {
         ),
         ("COMPLY360_JOBS_LEASE_SECS", "soon", "expected u64"),
         ("COMPLY360_SMTP_PORT", "99999999", "expected u16"),
+        ("COMPLY360_DB_POOL_MAIN", "many", "expected u32"),
     ];
     for (var, value, expected) in cases {
         let out = run(&dir, &["tenant", "list"], &[(var, value)]);

@@ -4,6 +4,7 @@
 use crate::cli::{GlobalArgs, Role, ServeArgs};
 use crate::platform;
 use crate::runtime::Runtime;
+use crate::settings::PoolUse;
 use comply360_api::dev_pages::{DevPages, dev_pages};
 use comply360_api::{AppState, Surface, serve_router};
 use comply360_integrations::{CallPolicy, Resilience};
@@ -16,7 +17,11 @@ use tokio_util::sync::CancellationToken;
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // The recorder first, so what start-up counts (the placement cache, the demo) is kept.
     comply360_api::metrics::handle();
-    let rt = Runtime::open(global, true).await?;
+    let pool_use = match args.role {
+        Role::Api => PoolUse::Requests,
+        Role::All | Role::Worker => PoolUse::RequestsAndJobs,
+    };
+    let rt = Runtime::open_for(global, true, pool_use).await?;
     let result = serve_until_stopped(&rt, &args).await;
     rt.close().await?;
     tracing::info!("stopped");
