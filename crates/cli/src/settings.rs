@@ -434,7 +434,7 @@ pub enum PoolUse {
 /// Connections per core of the database's host: enough to keep its cores busy while some
 /// sessions wait on the network or a WAL flush, few enough that they do not take turns at the
 /// CPU and PostgreSQL's shared locks. Measured on two cores (bench/README.md): `api-write` at 8
-/// connections made 22 % more creates a second than at 20, with p99 40 ms instead of 69.
+/// connections had p99 40–47 ms against 51–71 at 20, and a 6 % higher mean rate.
 const CONNECTIONS_PER_DATABASE_CORE: u32 = 4;
 
 /// The pool a process with an external database (`DATABASE_URL`) gets: that server's cores are

@@ -127,7 +127,7 @@ pub fn matches(pattern: &str, event_type: &str) -> bool {
 /// crate's one writer ([`crate::Outbox::emit`]) or in a handler registered at start-up, and is
 /// checked there, before anything is written, instead of by CHECK constraints in the tables:
 /// PostgreSQL reads a constraint's pattern back from its catalogue text in every statement
-/// that writes the table, which cost the API's busiest write 6 % of its database work
+/// that writes the table, which cost the API's busiest write 5 % of its database work
 /// (ARCHITECTURE.md decision 78).
 pub mod names {
     /// A lower-case letter, then only characters `rest` allows.
