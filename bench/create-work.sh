@@ -5,15 +5,19 @@
 # the same figure on every run of the same schema and statements, whatever else the machine
 # is doing (where `api-write`'s requests per second move by a fifth between runs).
 #
-#   bench/create-work.sh                      the current schema, 3 jobs per create
-#   SNAPSHOT=old.sql JOBS=4 bench/create-work.sh   another schema (git show REV:migrations/tenant/snapshot.sql)
+#   bench/create-work.sh                      the current schema and statements
+#   SNAPSHOT=old.sql STATEMENTS=old.sql JOBS=4 bench/create-work.sh
+#       another revision's (git show REV:migrations/tenant/snapshot.sql and
+#       REV:bench/create-work/create.sql; JOBS is the :jobs variable the statements of before
+#       decision 81 read, the handlers subscribed to registration.created)
 #
 # Prints {"instructions_per_create": N, ...} on standard output. Needs root (the cluster runs
 # as the postgres user), PostgreSQL 15's binaries, pgbench and valgrind.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 snapshot=${SNAPSHOT:-$here/../migrations/tenant/snapshot.sql}
-jobs=${JOBS:-3}
+statements=${STATEMENTS:-$here/create-work/create.sql}
+jobs=${JOBS:-0}
 n=${CREATES:-300}
 bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 port=${PORT:-5499}
@@ -49,7 +53,7 @@ INSERT INTO registrations (tenant_id, id, client_id, jurisdiction, kind, payload
     FROM generate_series(1, 100) i, generate_series(1, 1000);
 ANALYZE;
 SQL
-bench() { pgbench -h 127.0.0.1 -p "$port" -U c360_app -n -M prepared -D jobs="$jobs" "$@" -f "$here/create-work/create.sql" bench >/dev/null; }
+bench() { pgbench -h 127.0.0.1 -p "$port" -U c360_app -n -M prepared -D jobs="$jobs" "$@" -f "$statements" bench >/dev/null; }
 bench -c 4 -t 200   # warm: the tables' pages and the agencies' version rows exist
 as_pg "$bin/pg_ctl -D $dir/pg -m fast -w stop" >/dev/null
 mkdir "$dir/cg" && chown postgres "$dir/cg"
@@ -67,4 +71,4 @@ totals=$(for f in "$dir"/cg/out.*; do grep -m1 -E '^(summary|totals):' "$f" | aw
 big=$(echo "$totals" | sed -n 1p)
 small=$(echo "$totals" | sed -n 2p)
 per=$(( (big - small) / n ))
-echo "{\"scenario\": \"create-work\", \"jobs_per_create\": $jobs, \"creates\": $n, \"instructions_per_create\": $per, \"snapshot\": \"$(basename "$snapshot")\"}"
+echo "{\"scenario\": \"create-work\", \"creates\": $n, \"instructions_per_create\": $per, \"snapshot\": \"$(basename "$snapshot")\", \"statements\": \"$(basename "$statements")\"}"

@@ -1,9 +1,10 @@
 //! Events and jobs (DESIGN.md section 4).
 //!
-//! * [`outbox`]: `emit` writes an event and one job per subscribed handler in the caller's
-//!   tenant transaction, so nothing a user does is lost on its way to another system.
+//! * [`outbox`]: `emit` writes an event in the caller's tenant transaction, so nothing a user
+//!   does is lost on its way to another system; a worker turns it into one job per subscribed
+//!   handler (`queue::dispatch`; on RabbitMQ the jobs are written with the event).
 //! * [`handler`] / [`subscriptions`]: what a subscriber implements and which events it gets.
-//! * [`queue`]: the job table's statements (claim with `FOR UPDATE SKIP LOCKED` and a lease,
+//! * [`queue`]: the job table's statements (dispatch, claim with `FOR UPDATE SKIP LOCKED` and a lease,
 //!   complete, retry with backoff, dead-letter, replay), always inside one tenant's transaction.
 //! * [`runner`]: one job's run — handler effects, inbox row and completion commit together.
 //! * [`worker`]: finds tenants with work (NOTIFY, sweep, timers) and runs passes;
@@ -90,9 +91,16 @@ pub async fn run_due(
     let mut ran = 0;
     loop {
         let mut tx = runner.tenancy().begin(tenant).await?;
+        // On RabbitMQ the unrelayed events are the relay's to publish, and their jobs exist.
+        let dispatched = match runner.outbox().transport() {
+            Transport::Postgres => {
+                queue::dispatch(&mut tx, runner.outbox().subscriptions(), 64).await?
+            }
+            Transport::Rabbitmq => queue::Dispatched::default(),
+        };
         let jobs = queue::claim(&mut tx, &worker, std::time::Duration::from_secs(300), 64).await?;
         tx.commit().await?;
-        if jobs.is_empty() {
+        if jobs.is_empty() && dispatched.events == 0 {
             return Ok(ran);
         }
         for job in jobs {

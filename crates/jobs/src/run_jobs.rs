@@ -1,5 +1,6 @@
-//! The PostgreSQL transport's pass: claim due jobs with `FOR UPDATE SKIP LOCKED` and run them,
-//! refilling as they finish so `concurrency` jobs are always in flight.
+//! The PostgreSQL transport's pass: dispatch waiting events into their jobs, claim due jobs with
+//! `FOR UPDATE SKIP LOCKED` and run them, refilling as they finish so `concurrency` jobs are
+//! always in flight.
 
 use crate::JobsError;
 use crate::queue;
@@ -49,12 +50,20 @@ impl RunJobs {
         }
     }
 
-    async fn claim(&self, tenant: &Tenant, n: usize) -> Result<Vec<queue::ClaimedJob>, JobsError> {
+    /// Dispatches up to `n` waiting events into their jobs, then claims up to `n` due jobs, in
+    /// one transaction. Also says whether events were left waiting.
+    async fn claim(
+        &self,
+        tenant: &Tenant,
+        n: usize,
+    ) -> Result<(Vec<queue::ClaimedJob>, bool), JobsError> {
         let mut tx = self.runner.tenancy().begin_relaxed(tenant).await?;
         let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        let dispatched =
+            queue::dispatch(&mut tx, self.runner.outbox().subscriptions(), limit).await?;
         let jobs = queue::claim(&mut tx, &self.worker_id, self.lease, limit).await?;
         tx.commit().await?;
-        Ok(jobs)
+        Ok((jobs, dispatched.events >= n))
     }
 }
 
@@ -88,15 +97,15 @@ impl TenantWork for RunJobs {
                 // Batching handlers take a whole batch in one transaction, so claim more
                 // than there are free slots; lone jobs still wait for a permit each.
                 let want = (free.max(1) * BATCH_PER_SLOT).min(self.pass_limit - started);
-                let jobs = match self.claim(&tenant, want).await {
-                    Ok(jobs) => jobs,
+                let (jobs, events_left) = match self.claim(&tenant, want).await {
+                    Ok(claimed) => claimed,
                     Err(err) => {
                         first_error.get_or_insert(err);
                         exhausted = true;
-                        Vec::new()
+                        (Vec::new(), false)
                     }
                 };
-                if jobs.len() < want {
+                if jobs.len() < want && !events_left {
                     exhausted = true;
                 }
                 started += jobs.len();

@@ -226,15 +226,25 @@ async fn an_event_is_written_only_if_its_transaction_commits() {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        assert_eq!(
-            count(
-                &db.store,
-                &t,
-                "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'queued'"
-            )
-            .await,
-            1
-        );
+        // Committed, the event waits unrelayed; a worker's dispatch writes its job, once.
+        let unrelayed =
+            "SELECT count(*) FROM outbox_events WHERE tenant_id = $1 AND relayed_at IS NULL";
+        let queued = "SELECT count(*) FROM jobs WHERE tenant_id = $1 AND state = 'queued'";
+        assert_eq!(count(&db.store, &t, unrelayed).await, 1);
+        assert_eq!(count(&db.store, &t, queued).await, 0);
+        for expected in [
+            queue::Dispatched { events: 1, jobs: 1 },
+            queue::Dispatched::default(),
+        ] {
+            let mut tx = db.store.tenancy().begin(&t).await.unwrap();
+            let dispatched = queue::dispatch(&mut tx, outbox.subscriptions(), 10)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(dispatched, expected, "{mode:?}");
+        }
+        assert_eq!(count(&db.store, &t, unrelayed).await, 0);
+        assert_eq!(count(&db.store, &t, queued).await, 1);
     }
     // An unknown event type is refused before anything is written.
     let t = db.store.tenancy().resolve("txn-0").await.unwrap();
@@ -509,6 +519,23 @@ async fn event_tables_are_isolated(mode: IsolationMode, tag: &str) {
             .await
             .unwrap()
             .is_empty()
+    );
+    // Nor does its dispatch take A's waiting events; A's own dispatch writes their jobs.
+    assert_eq!(
+        queue::dispatch(&mut tx, outbox.subscriptions(), 100)
+            .await
+            .unwrap(),
+        queue::Dispatched::default(),
+        "{mode:?}"
+    );
+    tx.commit().await.unwrap();
+    let mut tx = db.store.tenancy().begin(&a).await.unwrap();
+    assert_eq!(
+        queue::dispatch(&mut tx, outbox.subscriptions(), 100)
+            .await
+            .unwrap(),
+        queue::Dispatched { events: 5, jobs: 5 },
+        "{mode:?}"
     );
     tx.commit().await.unwrap();
     let runner = Runner::new(

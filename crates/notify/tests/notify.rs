@@ -244,7 +244,13 @@ async fn opting_out_suppresses_ordinary_messages_but_not_essential_ones() {
     tx.commit().await.unwrap();
     assert_eq!(ordinary.state, MessageState::Suppressed);
     assert_eq!(essential.state, MessageState::Queued);
-    // A suppressed message has no delivery job at all.
+    // A suppressed message has no delivery job at all (once its events are dispatched, as a
+    // worker would).
+    let mut tx = db.store.tenancy().begin(&t).await.unwrap();
+    comply360_jobs::queue::dispatch(&mut tx, runner.outbox().subscriptions(), 100)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(deliver_jobs(&db.store, &t).await.len(), 1);
 
     comply360_jobs::run_due(&runner, &t).await.unwrap();

@@ -23,7 +23,11 @@ use crate::lint::Violation;
 use sqlx::PgConnection;
 
 /// Trigger functions known to change only the row they fire on (BEFORE ROW, `NEW` only).
-pub const ROW_LOCAL_TRIGGER_FUNCTIONS: [&str; 2] = ["touch_updated_at", "clients_relationship_end"];
+pub const ROW_LOCAL_TRIGGER_FUNCTIONS: [&str; 3] = [
+    "touch_updated_at",
+    "clients_relationship_end",
+    "registrations_check_lists",
+];
 
 /// Trigger functions known to write only their row's agency's row of a colocated table, keyed
 /// by the row's `tenant_id` (ROW triggers): the data version

@@ -110,7 +110,7 @@ impl MigrationSet {
 
     /// The tenant plane's files alone, with no snapshot: every namespace replays them all.
     pub fn tenant_files() -> MigrationSet {
-        embedded!("tenant", [1 => "0001_core.sql", 2 => "0002_events.sql", 3 => "0003_notifications.sql", 4 => "0004_identity.sql", 5 => "0005_practice.sql", 6 => "0006_idempotency.sql", 7 => "0007_search.sql", 8 => "0008_documents.sql", 9 => "0009_people_erasure.sql", 10 => "0010_money.sql", 11 => "0011_odoo.sql", 12 => "0012_reports.sql", 13 => "0013_payments.sql", 14 => "0014_odoo_invoices.sql", 15 => "0015_citus_ready.sql", 16 => "0016_trace_context.sql", 17 => "0017_data_version.sql", 18 => "0018_lighter_emit.sql"])
+        embedded!("tenant", [1 => "0001_core.sql", 2 => "0002_events.sql", 3 => "0003_notifications.sql", 4 => "0004_identity.sql", 5 => "0005_practice.sql", 6 => "0006_idempotency.sql", 7 => "0007_search.sql", 8 => "0008_documents.sql", 9 => "0009_people_erasure.sql", 10 => "0010_money.sql", 11 => "0011_odoo.sql", 12 => "0012_reports.sql", 13 => "0013_payments.sql", 14 => "0014_odoo_invoices.sql", 15 => "0015_citus_ready.sql", 16 => "0016_trace_context.sql", 17 => "0017_data_version.sql", 18 => "0018_lighter_emit.sql", 19 => "0019_registration_list_checks.sql"])
     }
 
     /// Reads `NNNN_*.sql` files from a directory (used by tests and by operators who ship

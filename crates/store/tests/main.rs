@@ -15,4 +15,5 @@ mod lint;
 mod listen;
 mod pools;
 mod provisioning;
+mod registration_lists;
 mod tenant_snapshot;

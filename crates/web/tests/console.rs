@@ -36,10 +36,14 @@ pub async fn half_provisioned(app: &TestApp, slug: &str) {
     app.store.create_tenant(new, opts).await.unwrap_err();
 }
 
-/// Marks every job of `slug` dead, as a job that failed for good would be left.
+/// Marks every job of `slug` dead, as a job that failed for good would be left (its waiting
+/// events first dispatched into their jobs, as a worker would; the app runs none).
 pub async fn kill_jobs(app: &TestApp, slug: &str) -> usize {
     let t = app.store.tenancy().resolve(slug).await.unwrap();
     let mut tx = app.store.tenancy().begin(&t).await.unwrap();
+    comply360_jobs::queue::dispatch(&mut tx, app.state.outbox.subscriptions(), 1000)
+        .await
+        .unwrap();
     let done = tx
         .query(
             "UPDATE jobs SET state = 'dead', last_error = 'smtp: 554 relay refused',

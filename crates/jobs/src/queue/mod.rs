@@ -2,13 +2,16 @@
 //! database-mode tenant's jobs stay in its database).
 //!
 //! The parts: this module holds the worker's statements (claim with `FOR UPDATE SKIP LOCKED`
-//! and a lease, done / reschedule / dead, release, next due); `inbox` the handlers' inbox slots
+//! and a lease, done / reschedule / dead, release, next due); `dispatch` the PostgreSQL
+//! transport's relay (unrelayed events into their jobs); `inbox` the handlers' inbox slots
 //! (each event's effects once per handler); `operator` what `comply360 jobs …` and the gauges
 //! read and change (stats, list, find, retry, purge).
 
+mod dispatch;
 mod inbox;
 mod operator;
 
+pub use dispatch::{Dispatched, dispatch};
 pub use inbox::{drop_inbox_slots, take_inbox_slot, take_inbox_slots};
 pub use operator::{JobRow, TenantStats, find, list, purge_dead, retry_dead, stats};
 
