@@ -4,8 +4,9 @@
 //!   does is lost on its way to another system; a worker turns it into one job per subscribed
 //!   handler (`queue::dispatch`; on RabbitMQ the jobs are written with the event).
 //! * [`handler`] / [`subscriptions`]: what a subscriber implements and which events it gets.
-//! * [`queue`]: the job table's statements (dispatch, claim with `FOR UPDATE SKIP LOCKED` and a lease,
-//!   complete, retry with backoff, dead-letter, replay), always inside one tenant's transaction.
+//! * [`queue`]: the job table's statements (dispatch, claim with `FOR UPDATE SKIP LOCKED` and
+//!   a lease, complete, retry with backoff, dead-letter, replay), always inside one tenant's
+//!   transaction.
 //! * [`runner`]: one job's run — handler effects, inbox row and completion commit together.
 //! * [`worker`]: finds tenants with work (NOTIFY, sweep, timers) and runs passes;
 //!   [`run_jobs`] is the PostgreSQL transport's pass.
