@@ -11,6 +11,21 @@ use uuid::Uuid;
 /// Cheap to clone. Holds the subscriptions: an event nobody subscribes to is relayed as it is
 /// written, and on RabbitMQ its jobs are written with it. Either way a crash between the
 /// business change and the scheduling of its work is impossible: the event is the schedule.
+/// The PostgreSQL transport's emit: the event alone, unrelayed unless `$10` (no subscriber).
+const EVENT_ALONE: &str = "INSERT INTO outbox_events (tenant_id, id, event_type, schema_version,
+        aggregate_type, aggregate_id, actor_id, payload, traceparent, relayed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10 THEN now() END)";
+
+/// RabbitMQ's emit: the event, unrelayed, and its jobs (`$10`-`$12`: ids, handlers, attempts).
+const EVENT_WITH_JOBS: &str = "WITH e AS (
+        INSERT INTO outbox_events (tenant_id, id, event_type, schema_version,
+            aggregate_type, aggregate_id, actor_id, payload, traceparent)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        RETURNING id)
+     INSERT INTO jobs (tenant_id, id, event_id, handler, max_attempts)
+     SELECT $1, j.id, e.id, j.handler, j.max_attempts
+     FROM e, unnest($10::uuid[], $11::text[], $12::int[]) AS j(id, handler, max_attempts)";
+
 #[derive(Clone)]
 pub struct Outbox {
     subscriptions: Arc<Subscriptions>,
@@ -54,63 +69,37 @@ impl Outbox {
         }
         let id = EventId::new();
         let subs = self.subscriptions.for_event(event.event_type);
-        let tenant = tx.tenant_id().as_uuid();
-        match self.transport {
-            Transport::Postgres => {
-                // An event nobody subscribes to has nowhere to go: it is relayed as written.
-                tx.query(
-                    "INSERT INTO outbox_events (tenant_id, id, event_type, schema_version,
-                        aggregate_type, aggregate_id, actor_id, payload, relayed_at, traceparent)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9 THEN now() END, $10)",
-                )
-                .bind(tenant)
-                .bind(id.as_uuid())
-                .bind(event.event_type)
-                .bind(event.schema_version)
-                .bind(event.aggregate_type)
-                .bind(event.aggregate_id)
-                .bind(event.actor_id)
-                .bind(&event.payload)
-                .bind(subs.is_empty())
-                // The emitting span's trace, which the jobs continue.
-                .bind(comply360_domain::trace_context::current())
-                .execute(tx.conn())
-                .await?;
-                if !subs.is_empty() {
-                    tx.wake_workers_on_commit();
-                }
-            }
-            Transport::Rabbitmq => {
-                let job_ids: Vec<Uuid> = subs.iter().map(|_| JobId::new().as_uuid()).collect();
-                let handlers: Vec<&str> = subs.iter().map(|s| s.handler.name()).collect();
-                let attempts: Vec<i32> = subs.iter().map(|s| s.policy.max_attempts).collect();
-                tx.query(
-                    "WITH e AS (
-                        INSERT INTO outbox_events (tenant_id, id, event_type, schema_version,
-                            aggregate_type, aggregate_id, actor_id, payload, traceparent)
-                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12)
-                        RETURNING id)
-                     INSERT INTO jobs (tenant_id, id, event_id, handler, max_attempts)
-                     SELECT $1, j.id, e.id, j.handler, j.max_attempts
-                     FROM e, unnest($9::uuid[], $10::text[], $11::int[]) AS j(id, handler, max_attempts)",
-                )
-                .bind(tenant)
-                .bind(id.as_uuid())
-                .bind(event.event_type)
-                .bind(event.schema_version)
-                .bind(event.aggregate_type)
-                .bind(event.aggregate_id)
-                .bind(event.actor_id)
-                .bind(&event.payload)
-                .bind(&job_ids)
-                .bind(&handlers)
-                .bind(&attempts)
-                .bind(comply360_domain::trace_context::current())
-                .execute(tx.conn())
-                .await?;
-                // Every event is for the relay, whoever subscribes.
-                tx.wake_workers_on_commit();
-            }
+        let relayed_by_rabbitmq = self.transport == Transport::Rabbitmq;
+        // The event's columns are $1-$9 in both statements; what follows is the transport's.
+        let query = tx
+            .query(if relayed_by_rabbitmq {
+                EVENT_WITH_JOBS
+            } else {
+                EVENT_ALONE
+            })
+            .bind(tx.tenant_id().as_uuid())
+            .bind(id.as_uuid())
+            .bind(event.event_type)
+            .bind(event.schema_version)
+            .bind(event.aggregate_type)
+            .bind(event.aggregate_id)
+            .bind(event.actor_id)
+            .bind(&event.payload)
+            // The emitting span's trace, which the jobs continue.
+            .bind(comply360_domain::trace_context::current());
+        let query = if relayed_by_rabbitmq {
+            let job_ids: Vec<Uuid> = subs.iter().map(|_| JobId::new().as_uuid()).collect();
+            let handlers: Vec<&str> = subs.iter().map(|s| s.handler.name()).collect();
+            let attempts: Vec<i32> = subs.iter().map(|s| s.policy.max_attempts).collect();
+            query.bind(job_ids).bind(handlers).bind(attempts)
+        } else {
+            // An event nobody subscribes to has nowhere to go: it is relayed as written.
+            query.bind(subs.is_empty())
+        };
+        query.execute(tx.conn()).await?;
+        // Jobs to run, or (on RabbitMQ, whoever subscribes) an event for the relay.
+        if relayed_by_rabbitmq || !subs.is_empty() {
+            tx.wake_workers_on_commit();
         }
         Ok(id)
     }
