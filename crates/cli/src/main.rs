@@ -13,6 +13,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    allocator::configure();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return cli::report_parse_error(err),

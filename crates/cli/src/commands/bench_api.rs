@@ -145,6 +145,7 @@ pub async fn memory(shape: Shape) -> anyhow::Result<Value> {
     // Idle: started, migrated, every agent signed in, then left alone for a moment.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let idle = server.rss_mib();
+    let (idle_anon, idle_file) = server.rss_split_mib();
     let targets = read_targets(&agencies, server.port, None);
     let mut peak_sampled = 0f64;
     let r = Load {
@@ -160,7 +161,7 @@ pub async fn memory(shape: Shape) -> anyhow::Result<Value> {
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let after = server.rss_mib();
     eprintln!(
-        "memory: idle {idle:.1} MiB, peak under api-read (32 connections, {:.0} req/s) {peak:.1} MiB, 3 s after {after:.1} MiB",
+        "memory: idle {idle:.1} MiB ({idle_anon:.1} anonymous, {idle_file:.1} file), peak under api-read (32 connections, {:.0} req/s) {peak:.1} MiB, 3 s after {after:.1} MiB",
         r.per_second()
     );
     server.stop().await?;
@@ -168,6 +169,8 @@ pub async fn memory(shape: Shape) -> anyhow::Result<Value> {
     Ok(json!({
         "scenario": "memory",
         "idle_rss_mib": round1(idle),
+        "idle_anonymous_mib": round1(idle_anon),
+        "idle_file_mib": round1(idle_file),
         "peak_rss_under_load_mib": round1(peak),
         "rss_after_load_mib": round1(after),
         "load": r.to_json(),

@@ -228,6 +228,15 @@ impl Server {
         status_kib(self.pid, "VmRSS:") as f64 / 1024.0
     }
 
+    /// Resident memory now, in MiB, split into the process's own (anonymous: heap, stacks)
+    /// and the mapped files' (the binary's code and data, libraries): `RssAnon`, `RssFile`.
+    pub fn rss_split_mib(&self) -> (f64, f64) {
+        (
+            status_kib(self.pid, "RssAnon:") as f64 / 1024.0,
+            status_kib(self.pid, "RssFile:") as f64 / 1024.0,
+        )
+    }
+
     /// The most resident memory so far, in MiB (VmHWM).
     pub fn peak_rss_mib(&self) -> f64 {
         status_kib(self.pid, "VmHWM:") as f64 / 1024.0

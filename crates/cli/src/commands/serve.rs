@@ -30,6 +30,10 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
 
 async fn serve_until_stopped(rt: &Runtime, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let _purge = crate::allocator::spawn_idle_purge();
+    tracing::info!(
+        purge_delay_ms = crate::allocator::purge_delay_ms(),
+        "freed memory goes back to the system after the allocator's purge delay"
+    );
     let report = rt
         .store
         .migrate_fleet(&FleetOptions::default(), |_| {})
