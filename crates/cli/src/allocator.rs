@@ -28,15 +28,15 @@ const MI_OPTION_PURGE_DELAY: i32 = 15;
 /// The purge delay this process runs with unless `MIMALLOC_PURGE_DELAY` says otherwise.
 const PURGE_DELAY_MS: i64 = 100;
 
-/// Sets mimalloc's purge delay to [`PURGE_DELAY_MS`], unless the environment sets it.
+/// Makes [`PURGE_DELAY_MS`] mimalloc's default purge delay. mimalloc reads its options from
+/// the environment as the process loads; a default changes only an option the environment did
+/// not set, so `MIMALLOC_PURGE_DELAY` still wins.
 pub fn configure() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
-        return;
-    }
-    // SAFETY: mi_option_set writes one option's value; any thread may call it at any time.
+    // SAFETY: mi_option_set_default writes one option's value; any thread may call it at any
+    // time.
     #[allow(unsafe_code)]
     unsafe {
-        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS as _);
+        libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS as _);
     }
 }
 
